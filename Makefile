@@ -1,0 +1,38 @@
+# Smooth LMS. `make run` serves the embedded install; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test bench lint check-python clean
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
+	  echo "error: Smooth LMS needs Python >= 3.11; '$(PYTHON)' is $$($(PYTHON) --version 2>&1 || echo missing). Use PYTHON=/path/to/python3.11 make ..." >&2; exit 1; }
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(VENV)/.installed $@
+
+run: check-python $(VENV)/.installed
+	@$(BIN)/python scripts/run_embedded.py --port $(PORT)
+
+test: check-python $(VENV)/.dev-installed
+	@$(BIN)/python scripts/run_tests.py $(ARGS)
+
+bench: check-python $(VENV)/.dev-installed
+	@$(BIN)/python bench/run.py
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var/test_*

@@ -1,0 +1,73 @@
+"""`make test`: the suite on SQLite, then on PostgreSQL and MariaDB when they answer.
+
+PostgreSQL and MariaDB are used when TEST_POSTGRES_URL / TEST_MARIADB_URL are set, or when the
+`smoothlms` user (scripts/provision-databases.sh) can connect on the default local ports.
+Prints which databases ran; exits non-zero when any run failed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS = {
+    "postgresql": ("TEST_POSTGRES_URL", "postgres://smoothlms:smoothlms@127.0.0.1:5432/smoothlms"),
+    "mariadb": ("TEST_MARIADB_URL", "mysql://smoothlms:smoothlms@127.0.0.1:3306/smoothlms"),
+}
+
+
+def reachable(kind: str, url: str) -> str | None:
+    """None when we can sign in with `url`, else why not."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    try:
+        if kind == "postgresql":
+            import psycopg
+
+            psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+        else:
+            import MySQLdb
+
+            MySQLdb.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
+                            user=unquote(parts.username or ""), password=unquote(parts.password or ""),
+                            connect_timeout=3).close()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"; we report it
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
+
+
+def main() -> int:
+    extra = sys.argv[1:]
+    runs: list[tuple[str, str]] = [("sqlite", f"sqlite:///{ROOT / 'var' / 'test-main.sqlite3'}")]
+    skipped: list[str] = []
+    for kind, (variable, default) in DEFAULTS.items():
+        url = os.environ.get(variable) or default
+        why = reachable(kind, url)
+        if why is None:
+            runs.append((kind, url))
+        elif os.environ.get(variable):
+            print(f"error: {variable} is set but {kind} cannot be reached: {why}", file=sys.stderr)
+            return 2
+        else:
+            skipped.append(f"{kind} (not reachable at {url.split('@')[-1]}: {why})")
+    results = []
+    for kind, url in runs:
+        print(f"\n=== {kind} ===", flush=True)
+        env = {**os.environ, "DATABASE_URL": url, "SMOOTHLMS_TEST_DB": kind}
+        started = time.monotonic()
+        code = subprocess.call([sys.executable, "-m", "pytest", "-q", *extra], cwd=ROOT, env=env)
+        results.append((kind, code, time.monotonic() - started))
+    print("\n=== databases ===")
+    for kind, code, seconds in results:
+        print(f"{kind}: {'passed' if code == 0 else f'FAILED (exit {code})'} in {seconds:.0f}s")
+    for line in skipped:
+        print(f"skipped: {line}")
+    return 0 if all(code == 0 for _, code, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""The catalog: courses, cohorts (Batch), their courses and live classes, and LMS Settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone as django_tz
+
+from smoothlms.core.timeutil import local_instant, validate_time_zone
+
+slug_validator_message = "Use lower-case letters, digits and hyphens."
+
+
+class Course(models.Model):
+    name = models.SlugField(max_length=140, unique=True, help_text=slug_validator_message)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    published = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=django_tz.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = "LMS course"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LateJoinPolicy(models.TextChoices):
+    OVERRIDE_ONLY = "override_only", "Only moderators, with a reason, until the end"
+    OPEN_UNTIL_END = "open_until_end", "Anyone may join until the end"
+
+
+class Batch(models.Model):
+    """A cohort. Start and end are wall-clock times in the cohort's own time zone."""
+
+    name = models.SlugField(max_length=140, unique=True, help_text=slug_validator_message)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    start_date = models.DateField()
+    start_time = models.TimeField()
+    end_date = models.DateField()
+    end_time = models.TimeField()
+    timezone = models.CharField(max_length=64, validators=[validate_time_zone],
+                                help_text="IANA name, e.g. Asia/Kolkata. Start and end are in this zone.")
+    seat_count = models.PositiveIntegerField(null=True, blank=True,
+                                             help_text="Blank: unlimited. 0: no seats.")
+    seats_taken = models.PositiveIntegerField(default=0, editable=False)
+    allow_self_enrollment = models.BooleanField(default=False)
+    published = models.BooleanField(default=False)
+    paid_batch = models.BooleanField(default=False)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                 validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, blank=True)
+    courses = models.ManyToManyField(Course, through="BatchCourse", related_name="batches", blank=True)
+    confirmation_email_template = models.ForeignKey(
+        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Overrides the template of LMS Settings for this cohort.",
+    )
+    late_join_policy = models.CharField(max_length=16, choices=LateJoinPolicy.choices,
+                                        default=LateJoinPolicy.OVERRIDE_ONLY)
+    created_at = models.DateTimeField(default=django_tz.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_date", "start_time", "name"]
+        verbose_name = "LMS batch"
+        verbose_name_plural = "LMS batches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seat_count__isnull=True) | Q(seats_taken__lte=F("seat_count")),
+                name="batch_seats_within_seat_count",
+            ),
+            models.CheckConstraint(condition=Q(seat_count__isnull=True) | Q(seat_count__gte=0),
+                                   name="batch_seat_count_not_negative"),
+            models.CheckConstraint(condition=Q(seats_taken__gte=0), name="batch_seats_taken_not_negative"),
+            models.CheckConstraint(
+                condition=Q(end_date__gt=F("start_date"))
+                | Q(end_date=F("start_date"), end_time__gte=F("start_time")),
+                name="batch_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_batch=False) | (Q(amount__isnull=False) & Q(amount__gt=0) & ~Q(currency="")),
+                name="batch_paid_needs_amount_and_currency",
+            ),
+        ]
+        indexes = [models.Index(fields=["published", "start_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return local_instant(self.start_date, self.start_time, self.timezone)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return local_instant(self.end_date, self.end_time, self.timezone)
+
+    def has_started(self, *, at: dt.datetime | None = None) -> bool:
+        return (at or django_tz.now()) >= self.starts_at
+
+    def has_ended(self, *, at: dt.datetime | None = None) -> bool:
+        return (at or django_tz.now()) >= self.ends_at
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.seat_count is None else max(self.seat_count - self.seats_taken, 0)
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors.setdefault("end_date", []).append("Batch end date cannot be before the batch start date.")
+        elif (self.start_date and self.start_date == self.end_date and self.start_time and self.end_time
+              and self.end_time < self.start_time):
+            errors.setdefault("end_time", []).append("Batch end time cannot be before the batch start time.")
+        if self.paid_batch:
+            if not self.amount:
+                errors.setdefault("amount", []).append("Amount and currency are required for paid batches.")
+            if not self.currency:
+                errors.setdefault("currency", []).append("Amount and currency are required for paid batches.")
+        if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
+            errors.setdefault("currency", []).append("Use a three-letter ISO 4217 code, e.g. EUR.")
+        if self.seat_count is not None and self.seat_count < self.seats_taken:
+            errors.setdefault("seat_count", []).append(
+                f"There are {self.seats_taken} active enrollments; seat count cannot be lower."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.currency:
+            self.currency = self.currency.upper()
+        super().save(*args, **kwargs)
+
+
+class BatchCourse(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="batch_courses")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="batch_courses")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["batch", "position", "id"]
+        verbose_name = "cohort course"
+        constraints = [models.UniqueConstraint(fields=["batch", "course"], name="batchcourse_one_per_course")]
+
+    def __str__(self) -> str:
+        return f"{self.batch.name}: {self.course.name}"
+
+
+class LiveClass(models.Model):
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="live_classes")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    date = models.DateField()
+    time = models.TimeField()
+    duration = models.PositiveIntegerField(help_text="Minutes.", validators=[MinValueValidator(1)], default=60)
+    timezone = models.CharField(max_length=64, validators=[validate_time_zone])
+    join_url = models.URLField(blank=True)
+    sequence = models.PositiveIntegerField(default=0, editable=False,
+                                           help_text="Raised each time the class moves (calendar updates).")
+    created_at = models.DateTimeField(default=django_tz.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "time", "id"]
+        verbose_name = "live class"
+        verbose_name_plural = "live classes"
+        constraints = [models.CheckConstraint(condition=Q(duration__gte=1), name="liveclass_duration_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return local_instant(self.date, self.time, self.timezone)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + dt.timedelta(minutes=self.duration)
+
+
+class LMSSettings(models.Model):
+    """One row (pk 1): site-wide settings edited in the desk."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    batch_confirmation_template = models.ForeignKey(
+        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="Batch Confirmation Email Template",
+    )
+    send_confirmation_emails = models.BooleanField(default=True)
+    hold_emails_until_password_set = models.BooleanField(
+        default=False, help_text="Send cohort confirmations only once the learner has set a password.")
+    reminder_hour = models.PositiveSmallIntegerField(
+        default=9, help_text="Local hour (cohort's zone) of the day before start when reminders go out.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "LMS settings"
+        verbose_name_plural = "LMS settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="lmssettings_single_row"),
+            models.CheckConstraint(condition=Q(reminder_hour__lte=23), name="lmssettings_reminder_hour_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return "LMS Settings"
+
+    @classmethod
+    def load(cls) -> LMSSettings:
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

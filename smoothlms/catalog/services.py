@@ -1,0 +1,86 @@
+"""Writes on the catalog: courses and cohorts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from smoothlms.catalog.errors import InvalidBatch, NameTaken
+from smoothlms.catalog.models import Batch, BatchCourse, Course
+
+
+def unique_name(model: type[Batch] | type[Course], title: str, *, max_length: int = 140) -> str:
+    """A slug of `title` not yet used: `python-bootcamp`, then `python-bootcamp-2`, ..."""
+    base = slugify(title)[: max_length - 8].strip("-") or model._meta.model_name
+    taken = set(model.objects.filter(name__startswith=base).values_list("name", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def _validated(obj, *, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        fields = exc.message_dict
+        detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in fields.items())
+        raise InvalidBatch(detail=detail, fields=sorted(fields)) from None
+
+
+def _save_unique(obj) -> None:
+    try:
+        with transaction.atomic():  # savepoint: the caller's transaction stays usable
+            obj.save()
+    except IntegrityError as exc:
+        if type(obj).objects.filter(name=obj.name).exclude(pk=obj.pk).exists():
+            raise NameTaken(name=obj.name) from None
+        raise InvalidBatch(detail=f"The database refused the record: {exc}", fields=[]) from None
+
+
+@transaction.atomic
+def create_course(*, title: str, name: str = "", actor, **fields: Any) -> Course:
+    """Create a course; `name` defaults to a unique slug of the title."""
+    course = Course(title=title, name=name or unique_name(Course, title), **fields)
+    _validated(course)
+    _save_unique(course)
+    return course
+
+
+@transaction.atomic
+def update_course(*, course: Course, actor, **changes: Any) -> Course:
+    for field, value in changes.items():
+        setattr(course, field, value)
+    _validated(course)
+    _save_unique(course)
+    return course
+
+
+@transaction.atomic
+def create_batch(*, title: str, name: str = "", courses: list[Course] | None = None, actor,
+                 **fields: Any) -> Batch:
+    """Create a cohort. Rules: the model's validation (end not before start, a real IANA time zone,
+    paid cohorts need amount and currency); `name` defaults to a unique slug of the title."""
+    batch = Batch(title=title, name=name or unique_name(Batch, title), **fields)
+    _validated(batch)
+    _save_unique(batch)
+    if courses:
+        set_batch_courses(batch=batch, courses=courses)
+    return batch
+
+
+def set_batch_courses(*, batch: Batch, courses: list[Course]) -> None:
+    """Replace a cohort's ordered course list (existing course enrollments are kept)."""
+    BatchCourse.objects.filter(batch=batch).exclude(course__in=courses).delete()
+    existing = {bc.course_id: bc for bc in BatchCourse.objects.filter(batch=batch)}
+    for position, course in enumerate(dict.fromkeys(courses)):
+        link = existing.get(course.pk)
+        if link is None:
+            BatchCourse.objects.create(batch=batch, course=course, position=position)
+        elif link.position != position:
+            BatchCourse.objects.filter(pk=link.pk).update(position=position)

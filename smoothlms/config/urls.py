@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from smoothlms.portal.auth_views import SignInView, sign_out
+
+urlpatterns = [
+    path("login", SignInView.as_view(), name="login"),
+    path("logout", sign_out, name="logout"),
+    path("", include("smoothlms.desk.urls")),
+    path("app/", admin.site.urls),
+]

@@ -1,0 +1,37 @@
+"""The desk paths users know (CONTRACT.md section 4), leading to the admin pages that serve them."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+
+from smoothlms.catalog.models import Batch
+
+
+def _to(name: str, *args):
+    def view(request, **kwargs):
+        url = reverse(name, args=args)
+        query = request.META.get("QUERY_STRING")
+        return redirect(f"{url}?{query}" if query else url)
+
+    return view
+
+
+def batch_page(request, name: str):
+    batch = get_object_or_404(Batch.objects.only("pk"), name=name)
+    return redirect(reverse("admin:catalog_batch_change", args=[batch.pk]))
+
+
+urlpatterns = [
+    path("app/lms-batch", _to("admin:catalog_batch_changelist")),
+    path("app/lms-batch/new", _to("admin:catalog_batch_add")),
+    path("app/lms-batch/<slug:name>", batch_page),
+    path("app/lms-batch-enrollment", _to("admin:enrollment_batchenrollment_changelist")),
+    path("app/lms-batch-enrollment/new", _to("admin:enrollment_batchenrollment_add")),
+    path("app/lms-enrollment", _to("admin:enrollment_courseenrollment_changelist")),
+    path("app/lms-course", _to("admin:catalog_course_changelist")),
+    path("app/user", _to("admin:people_user_changelist")),
+    path("app/employee", _to("admin:people_employee_changelist")),
+    path("app/lms-training-assignment", _to("admin:training_trainingassignment_changelist")),
+    path("app/lms-settings", _to("admin:catalog_lmssettings_change", 1)),
+]

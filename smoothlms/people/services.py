@@ -1,0 +1,115 @@
+"""Writes on people: users, roles, API keys."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from smoothlms.core.audit import record_event
+from smoothlms.core.models import EventType
+from smoothlms.people.errors import InvalidEmail, UnknownRole, UserExists
+from smoothlms.people.models import User, normalize_email
+from smoothlms.people.roles import DEFAULT_ROLES, Role
+
+
+def clean_email(email: str) -> str:
+    """The normalised address, or InvalidEmail naming what was given."""
+    normalized = normalize_email(email)
+    try:
+        validate_email(normalized)
+    except ValidationError:
+        raise InvalidEmail(email=(email or "").strip() or "(blank)") from None
+    return normalized
+
+
+def _role_groups(roles: Iterable[str]) -> list[Group]:
+    wanted = list(dict.fromkeys(roles))
+    unknown = [role for role in wanted if role not in Role.values]
+    if unknown:
+        raise UnknownRole(role=unknown[0], roles=", ".join(Role.values))
+    return list(Group.objects.filter(name__in=wanted))
+
+
+@transaction.atomic
+def create_user(
+    *,
+    email: str,
+    full_name: str = "",
+    roles: Iterable[str] | None = None,
+    password: str | None = None,
+    enabled: bool = True,
+    actor: User | None,
+    superuser: bool = False,
+    **extra,
+) -> User:
+    """Create a user. Rules: the email is valid and unused (in any case). Roles default to LMS
+    Student; explicit roles replace that default. Side effects: audit event."""
+    address = clean_email(email)
+    groups = _role_groups(DEFAULT_ROLES if roles is None else roles)
+    user = User(email=address, full_name=(full_name or "").strip(), enabled=enabled, is_superuser=superuser,
+                **extra)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():  # savepoint: a duplicate must not poison the caller's transaction
+            user.save()
+    except IntegrityError:
+        if User.objects.filter(email=address).exists():
+            raise UserExists(email=address) from None
+        raise
+    user.groups.set(groups)
+    record_event(EventType.USER_CREATED, actor=actor, member=user,
+                 after={"email": address, "roles": sorted(g.name for g in groups), "enabled": enabled})
+    return user
+
+
+@transaction.atomic
+def set_user_roles(*, user: User, roles: Iterable[str], actor: User | None) -> User:
+    """Replace a user's roles. Side effects: audit event with the roles before and after."""
+    groups = _role_groups(roles)
+    before = sorted(user.groups.values_list("name", flat=True))
+    user.groups.set(groups)
+    after = sorted(g.name for g in groups)
+    user.__dict__.pop("role_names", None)
+    if before != after:
+        record_event(EventType.ROLES_CHANGED, actor=actor, member=user, before={"roles": before},
+                     after={"roles": after})
+    return user
+
+
+@transaction.atomic
+def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: str = "") -> User:
+    """Enable or disable a user. Disabling keeps every enrollment and record; it only stops sign-in
+    and API access. Side effects: audit event."""
+    if user.enabled == enabled:
+        return user
+    User.objects.filter(pk=user.pk).update(enabled=enabled)
+    user.enabled = enabled
+    record_event(EventType.USER_ENABLED if enabled else EventType.USER_DISABLED, actor=actor, member=user,
+                 reason=reason, before={"enabled": not enabled}, after={"enabled": enabled})
+    return user
+
+
+def issue_api_key(*, user: User) -> str:
+    """A new `KEY:SECRET` for `user`; the previous pair stops working. Only the secret's hash is kept."""
+    key = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(24)
+    User.objects.filter(pk=user.pk).update(api_key=key, api_secret_hash=User.hash_api_secret(secret))
+    user.api_key, user.api_secret_hash = key, User.hash_api_secret(secret)
+    return f"{key}:{secret}"
+
+
+def ensure_calendar_token(*, user: User) -> str:
+    """The private token of the user's calendar feed URL, made on first use."""
+    if not user.calendar_token:
+        token = secrets.token_urlsafe(32)
+        User.objects.filter(pk=user.pk, calendar_token__isnull=True).update(calendar_token=token)
+        user.refresh_from_db(fields=["calendar_token"])
+    return user.calendar_token or ""

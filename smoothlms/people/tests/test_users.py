@@ -1,0 +1,92 @@
+"""Users: email is the login in any case; roles default to LMS Student; the database holds the rules."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+
+from smoothlms.people.errors import InvalidEmail, UnknownRole, UserExists
+from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.roles import Role
+from smoothlms.people.services import create_user, issue_api_key, set_user_roles
+from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_new_user_gets_lms_student_role_and_lowercase_email():
+    user = create_user(email="  Asha.Rao@Example.COM ", full_name="Asha", actor=None)
+    assert user.email == "asha.rao@example.com"
+    assert user.role_names == {Role.LMS_STUDENT}
+    assert not user.is_staff
+
+
+def test_explicit_roles_replace_the_default():
+    user = create_user(email="mod@example.com", roles=[Role.MODERATOR], actor=None)
+    assert user.role_names == {Role.MODERATOR}
+    assert user.is_staff
+
+
+def test_create_user_refuses_same_email_in_other_case():
+    create_user(email="dup@example.com", actor=None)
+    with pytest.raises(UserExists):
+        create_user(email="DUP@example.com", actor=None)
+    assert User.objects.filter(email="dup@example.com").count() == 1
+
+
+def test_create_user_refuses_bad_email_and_unknown_role():
+    with pytest.raises(InvalidEmail):
+        create_user(email="not-an-email", actor=None)
+    with pytest.raises(UnknownRole):
+        create_user(email="x@example.com", roles=["Wizard"], actor=None)
+    assert not User.objects.exists()
+
+
+def test_database_refuses_the_same_email_in_another_case():
+    # PostgreSQL and SQLite: a check keeps emails lower-case under a plain unique index.
+    # MariaDB: the column's case-insensitive collation makes the unique index ignore case.
+    UserFactory(email="a@example.com")
+    for spelling in ["a@example.com", "A@Example.com"]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            User.objects.bulk_create([User(email=spelling, password="!")])
+
+
+def test_sign_in_by_email_in_any_case_and_never_when_disabled():
+    UserFactory(email="sign@example.com", password="s3cret-pass!")
+    assert authenticate(username="SIGN@example.com ", password="s3cret-pass!") is not None
+    assert authenticate(username="sign@example.com", password="wrong") is None
+    User.objects.filter(email="sign@example.com").update(enabled=False)
+    assert authenticate(username="sign@example.com", password="s3cret-pass!") is None
+
+
+def test_api_key_reissue_invalidates_the_old_secret():
+    user = UserFactory()
+    key1, secret1 = issue_api_key(user=user).split(":")
+    key2, secret2 = issue_api_key(user=user).split(":")
+    user.refresh_from_db()
+    assert user.api_key == key2 and user.check_api_secret(secret2)
+    assert not user.check_api_secret(secret1)
+    assert secret2 not in user.api_secret_hash
+
+
+def test_role_change_is_audited():
+    from smoothlms.core.models import EnrollmentEvent, EventType
+
+    user = UserFactory()
+    set_user_roles(user=user, roles=[Role.MODERATOR], actor=None)
+    event = EnrollmentEvent.objects.get(kind=EventType.ROLES_CHANGED)
+    assert event.before == {"roles": [Role.LMS_STUDENT]} and event.after == {"roles": [Role.MODERATOR]}
+
+
+def test_database_allows_one_active_employee_per_user_but_keeps_leavers_linked():
+    user = UserFactory()
+    EmployeeFactory(user=user, status=EmployeeStatus.LEFT)
+    EmployeeFactory(user=user, status=EmployeeStatus.ACTIVE)  # a rehire under a new HR id
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmployeeFactory(user=user, status=EmployeeStatus.ACTIVE)
+    assert Employee.objects.filter(user=user).count() == 2
+
+
+def test_database_refuses_duplicate_hr_id():
+    EmployeeFactory(employee="HR-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmployeeFactory(employee="HR-1")
