@@ -49,9 +49,11 @@ class Batch(models.Model):
     end_time = models.TimeField()
     timezone = models.CharField(max_length=64, validators=[validate_time_zone],
                                 help_text="IANA name, e.g. Asia/Kolkata. Start and end are in this zone.")
-    seat_count = models.PositiveIntegerField(null=True, blank=True,
-                                             help_text="Blank: unlimited. 0: no seats.")
-    seats_taken = models.PositiveIntegerField(default=0, editable=False)
+    # Signed columns with check constraints rather than UNSIGNED ones: MariaDB refuses to evaluate
+    # an UNSIGNED expression that dips below zero (seat arithmetic) instead of comparing it.
+    seat_count = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(0)],
+                                     help_text="Blank: unlimited. 0: no seats.")
+    seats_taken = models.IntegerField(default=0, editable=False)
     allow_self_enrollment = models.BooleanField(default=False)
     published = models.BooleanField(default=False)
     paid_batch = models.BooleanField(default=False)

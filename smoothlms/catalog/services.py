@@ -36,7 +36,12 @@ def _validated(obj, *, exclude: list[str] | None = None) -> None:
 def _save_unique(obj) -> None:
     try:
         with transaction.atomic():  # savepoint: the caller's transaction stays usable
-            obj.save()
+            if obj.pk and isinstance(obj, Batch):
+                # seats_taken changes only through F() updates of the enrollment services.
+                obj.save(update_fields=[f.attname for f in Batch._meta.concrete_fields
+                                        if not f.primary_key and f.attname != "seats_taken"])
+            else:
+                obj.save()
     except IntegrityError as exc:
         if type(obj).objects.filter(name=obj.name).exclude(pk=obj.pk).exists():
             raise NameTaken(name=obj.name) from None
@@ -84,3 +89,29 @@ def set_batch_courses(*, batch: Batch, courses: list[Course]) -> None:
             BatchCourse.objects.create(batch=batch, course=course, position=position)
         elif link.position != position:
             BatchCourse.objects.filter(pk=link.pk).update(position=position)
+
+
+@transaction.atomic(durable=True)
+def update_batch(*, batch: Batch, actor, courses: list[Course] | None = None, **changes: Any) -> Batch:
+    """Change a cohort. Rules: the model's validation; the seat count never drops below the active
+    enrollments (checked under the cohort's row lock, so no enrollment slips in between).
+    Side effects: an audit event for a seat-count change."""
+    from smoothlms.catalog.locks import lock_batches
+    from smoothlms.core.audit import record_event
+    from smoothlms.core.models import EventType
+    from smoothlms.enrollment.errors import SeatCountBelowEnrolled
+
+    lock_batches(batch)
+    seats_before = batch.seat_count
+    for field, value in changes.items():
+        setattr(batch, field, value)
+    if "seat_count" in changes and batch.seat_count is not None and batch.seat_count < batch.seats_taken:
+        raise SeatCountBelowEnrolled(enrolled=batch.seats_taken)
+    _validated(batch)
+    _save_unique(batch)
+    if courses is not None:
+        set_batch_courses(batch=batch, courses=courses)
+    if batch.seat_count != seats_before:
+        record_event(EventType.SEATS_CHANGED, actor=actor, batch=batch,
+                     before={"seat_count": seats_before}, after={"seat_count": batch.seat_count})
+    return batch

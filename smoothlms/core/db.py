@@ -48,3 +48,15 @@ def vendor(using: str = "default") -> str:
     from django.db import connections
 
     return connections[using].vendor
+
+
+def select_for_update(queryset, *, of: tuple[str, ...] = ()):
+    """`select_for_update` with what this backend supports: NO KEY UPDATE (PostgreSQL) since we never
+    change keys, and `of` only where the backend knows it (MariaDB does not)."""
+    from django.db import connections
+
+    features = connections[queryset.db].features
+    return queryset.select_for_update(
+        no_key=features.has_select_for_no_key_update,
+        of=of if features.has_select_for_update_of else (),
+    )

@@ -1,0 +1,48 @@
+"""Reads on cohorts and courses. Visibility rules live here, not in views."""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, Case, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
+
+from smoothlms.catalog.errors import BatchNotFound, CourseNotFound
+from smoothlms.catalog.models import Batch, BatchCourse, Course
+from smoothlms.people.models import User
+
+
+def _enrolled(user: User | None):
+    from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
+
+    if user is None or not user.is_authenticated:
+        return Value(False, output_field=BooleanField())
+    return Exists(BatchEnrollment.objects.filter(batch=OuterRef("pk"), member=user, status=EnrollmentStatus.ACTIVE))
+
+
+def list_batches_visible_to(user: User | None) -> QuerySet[Batch]:
+    """Cohorts `user` may see: staff see all, everyone else the published ones. Annotated with
+    `seats_left` (None = unlimited) and `is_enrolled`; courses prefetched in order."""
+    queryset = Batch.objects.all()
+    if user is None or not user.is_authenticated or not user.is_staff:
+        queryset = queryset.filter(published=True)
+    return queryset.annotate(
+        seats_left_value=Case(When(seat_count__isnull=True, then=None),
+                              default=F("seat_count") - F("seats_taken"), output_field=IntegerField()),
+        is_enrolled=_enrolled(user),
+    ).prefetch_related(
+        Prefetch("batch_courses", queryset=BatchCourse.objects.select_related("course").order_by("position", "id"))
+    )
+
+
+def get_batch(*, name: str, visible_to: User | None) -> Batch:
+    """The cohort named `name` if `visible_to` may see it, else BatchNotFound (unpublished
+    cohorts do not exist for students)."""
+    batch = list_batches_visible_to(visible_to).filter(name=name).first()
+    if batch is None:
+        raise BatchNotFound(name=name)
+    return batch
+
+
+def get_course(*, name: str) -> Course:
+    try:
+        return Course.objects.get(name=name)
+    except Course.DoesNotExist:
+        raise CourseNotFound(name=name) from None
