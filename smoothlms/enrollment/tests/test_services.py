@@ -313,3 +313,18 @@ def test_bulk_member_type_and_roles(batch, mod):
     assert types == {employee_user.email: "Employee", external.email: "External"}
     assert Employee.objects.count() == 1
     set_user_roles(user=creator, roles=[Role.LMS_STUDENT], actor=mod)
+
+
+@pytest.mark.parametrize("utc_time,outcome", [(dt.time(3, 29), "enrolled"), (dt.time(3, 31), "cohort_started")])
+def test_start_is_compared_in_the_cohorts_time_zone_not_the_servers(monkeypatch, learner, utc_time, outcome):
+    # 09:00 in Asia/Kolkata (UTC+05:30) is 03:30 UTC; the server runs in UTC.
+    batch = BatchFactory(start_date=dt.date(2031, 1, 6), end_date=dt.date(2031, 1, 9), timezone="Asia/Kolkata",
+                         start_time=dt.time(9, 0))
+    now = dt.datetime.combine(dt.date(2031, 1, 6), utc_time, tzinfo=dt.UTC)
+    monkeypatch.setattr("smoothlms.enrollment.services.timezone.now", lambda: now)
+    try:
+        enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL)
+        result = "enrolled"
+    except errors.CohortStarted as err:
+        result = err.code
+    assert result == outcome
