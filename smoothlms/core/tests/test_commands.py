@@ -1,0 +1,56 @@
+"""The set-up commands of CONTRACT.md section 3: add_user, api_key, demo."""
+
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from smoothlms.catalog.models import Batch
+from smoothlms.enrollment.models import BatchEnrollment
+from smoothlms.people.models import Employee, User
+from smoothlms.people.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_loads_every_cohort_state_once(capsys):
+    call_command("demo")
+    counts = (User.objects.count(), Batch.objects.count(), BatchEnrollment.objects.count())
+    assert Employee.objects.filter(status="Left").exists() and Employee.objects.filter(employment_type="Contract")
+    full = Batch.objects.get(name="leading-teams-spring")
+    assert full.seats_taken == full.seat_count
+    assert Batch.objects.filter(published=False).exists() and Batch.objects.filter(paid_batch=True).exists()
+    assert {lc.timezone for b in Batch.objects.all() for lc in b.live_classes.all()} >= {"Europe/Berlin",
+                                                                                          "Asia/Kolkata"}
+    call_command("demo")
+    call_command("demo", "--if-empty")
+    assert (User.objects.count(), Batch.objects.count(), BatchEnrollment.objects.count()) == counts
+    assert "already loaded" in capsys.readouterr().out
+
+
+def test_add_user_defaults_to_lms_student_and_takes_roles(capsys):
+    call_command("add_user", "New.Person@Example.com", "--name", "New Person")
+    assert User.objects.get(email="new.person@example.com").role_names == {Role.LMS_STUDENT}
+    call_command("add_user", "mod@example.com", "--role", "Moderator", "--role", "HR Manager", "--disabled")
+    mod = User.objects.get(email="mod@example.com")
+    assert mod.role_names == {Role.MODERATOR, Role.HR_MANAGER} and not mod.enabled
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "smoothlms.manage", *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_cli_failure_is_one_line_with_code_and_nonzero_exit():
+    result = run_cli("add_user", "not-an-email")
+    assert result.returncode != 0
+    assert result.stderr.strip() == "error: invalid_email: not-an-email is not a valid email address."
+
+
+def test_api_key_prints_key_and_secret_only(capsys):
+    call_command("add_user", "keys@example.com")
+    call_command("api_key", "keys@example.com")
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    key, secret = line.split(":")
+    assert User.objects.get(email="keys@example.com").check_api_secret(secret)
