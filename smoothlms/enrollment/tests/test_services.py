@@ -267,6 +267,10 @@ def test_bulk_enroll_reports_each_member_in_order_and_fills_seats_in_order(batch
     assert batch.seats_taken == 3 == BatchEnrollment.objects.filter(batch=batch, status="active").count()
     assert CourseEnrollment.objects.filter(enrollment_from_batch=batch).count() == 6
     assert EnrollmentEvent.objects.filter(batch=batch, kind="enrolled").count() == 3
+    event = EnrollmentEvent.objects.filter(batch=batch, kind="enrolled", source="api").get(member=users[2])
+    assert (event.actor, event.actor_email, event.after) == (mod, mod.email, {"status": "active",
+                                                                               "override_start": False})
+    assert event.enrollment == BatchEnrollment.objects.get(batch=batch, member=users[2])
 
 
 def test_bulk_enroll_rerun_changes_nothing(batch, mod):
