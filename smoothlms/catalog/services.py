@@ -6,10 +6,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.text import slugify
 
 from smoothlms.catalog.errors import InvalidBatch, NameTaken
-from smoothlms.catalog.models import Batch, BatchCourse, Course
+from smoothlms.catalog.models import Batch, BatchCourse, Course, LiveClass
 
 
 def unique_name(model: type[Batch] | type[Course], title: str, *, max_length: int = 140) -> str:
@@ -115,3 +116,43 @@ def update_batch(*, batch: Batch, actor, courses: list[Course] | None = None, **
         record_event(EventType.SEATS_CHANGED, actor=actor, batch=batch,
                      before={"seat_count": seats_before}, after={"seat_count": batch.seat_count})
     return batch
+
+
+# Live classes ---------------------------------------------------------------------------------
+
+# A change to any of these moves the class in learners' calendars: the feed's SEQUENCE goes up.
+LIVE_CLASS_SCHEDULE_FIELDS = ("date", "time", "duration", "timezone")
+
+
+@transaction.atomic
+def schedule_live_class(*, batch: Batch, title: str, date: Any, time: Any, actor, duration: int = 60,
+                        timezone: str = "", description: str = "", join_url: str = "") -> LiveClass:
+    """Add a live class to a cohort. Rules: the model's validation (a real IANA time zone, which
+    defaults to the cohort's; a positive duration in minutes; a valid join URL).
+    Side effects: none (the class shows in members' timetables and calendar feeds)."""
+    live_class = LiveClass(batch=batch, title=title, date=date, time=time, duration=duration,
+                           timezone=timezone or batch.timezone, description=description, join_url=join_url)
+    _validated(live_class)
+    live_class.save()
+    return live_class
+
+
+@transaction.atomic
+def update_live_class(*, live_class: LiveClass, actor, **changes: Any) -> LiveClass:
+    """Change a live class. Rules: the model's validation. Side effects: when the date, time,
+    duration or time zone changes, `sequence` goes up by one, so calendar apps replace the event
+    they hold instead of keeping the old time (RFC 5545 SEQUENCE)."""
+    before = {field: getattr(live_class, field) for field in LIVE_CLASS_SCHEDULE_FIELDS}
+    for field, value in changes.items():
+        if field in ("pk", "id", "batch_id", "sequence"):
+            raise InvalidBatch(detail=f"{field}: cannot be changed.", fields=[field])
+        setattr(live_class, field, value)
+    _validated(live_class)  # converts strings to dates and times, so the comparison below is exact
+    moved = any(getattr(live_class, field) != before[field] for field in LIVE_CLASS_SCHEDULE_FIELDS)
+    live_class.save(update_fields=[f.attname for f in LiveClass._meta.concrete_fields
+                                   if not f.primary_key and f.attname not in ("sequence", "created_at")])
+    if moved:
+        # F(): two concurrent moves each count, whatever the instance in memory says.
+        LiveClass.objects.filter(pk=live_class.pk).update(sequence=F("sequence") + 1)
+        live_class.refresh_from_db(fields=["sequence"])
+    return live_class

@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout", sign_out, name="logout"),
     path("", include("smoothlms.desk.urls")),
     path("app/", admin.site.urls),
+    path("lms/", include("smoothlms.portal.urls")),
 ]
