@@ -1,80 +1,382 @@
-"""Rendering and sending confirmation emails; the enrollment row records the outcome."""
+"""Sending confirmations and reminders. The enrollment row is the outbox; this module is the only
+writer of its email fields after the enrollment engine sets them to `pending`.
+
+Never twice, nothing lost: before a message goes out, its row is *claimed* with one conditional
+UPDATE in its own short transaction (pending, due, and the attempt count we read) that moves
+`confirmation_email_next_attempt` to a lease a few minutes ahead and counts the attempt. No row
+lock is held while we talk to the SMTP server. A second worker's claim on the same row matches
+no row and it moves on. When the server accepts, a second conditional UPDATE, fenced by the lease
+and the attempt count, marks the row sent; a failure schedules the next attempt with backoff, or
+`failed` after MAX_ATTEMPTS. A worker that dies holding a claim leaves the row pending with the
+lease as its next attempt: once the lease expires the sweep hands it to another worker.
+
+The one window left: a worker killed after the server accepted a message but before it recorded
+that. The row is sent again after the lease expires; it carries the same Message-ID, which lets
+mail systems and clients drop the duplicate.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import smtplib
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template import Context, Template
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from smoothlms.catalog.models import LMSSettings
-from smoothlms.core.db import select_for_update
-from smoothlms.enrollment.models import BatchEnrollment, EmailStatus
+from smoothlms.catalog.models import Batch, LMSSettings
+from smoothlms.core.audit import record_event
+from smoothlms.core.models import EventType
+from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
+from smoothlms.notifications.ics import build_batch_invitation, calendar_host
+from smoothlms.notifications.models import REMINDER_TEMPLATE_NAME, EmailTemplate, ReminderDelivery
+from smoothlms.notifications.rendering import RenderedEmail, batch_context, member_context, render_email
 
 log = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 8
+BACKOFF_MINUTES = (1, 5, 30)  # after the 1st, 2nd, 3rd failed attempt; hourly after that
+CLAIM_SECONDS = 300  # well above one message's worst case (EMAIL_TIMEOUT is 20 s per SMTP step)
+ERROR_LENGTH = 1000
 
-def confirmation_context(enrollment: BatchEnrollment) -> dict:
-    batch = enrollment.batch
-    fmt = "%A %d %B %Y, %H:%M"
-    return {
-        "member_name": enrollment.member.display_name,
-        "member_email": enrollment.member.email,
-        "batch_title": batch.title,
-        "batch_name": batch.name,
-        "starts_at": batch.starts_at.strftime(fmt),
-        "ends_at": batch.ends_at.strftime(fmt),
-        "timezone": batch.timezone,
-        "courses": [bc.course.title for bc in batch.batch_courses.all()],
-        "live_classes": [
-            {"title": lc.title, "starts_at": lc.starts_at.strftime(fmt), "timezone": lc.timezone}
-            for lc in batch.live_classes.all()
-        ],
-        "batch_url": f"{settings.SITE_URL}/lms/batches/{batch.name}",
-        "courses_url": f"{settings.SITE_URL}/lms/courses",
-        "timetable_url": f"{settings.SITE_URL}/lms/timetable",
-    }
+HELD_NOTE = "Held until the learner sets a password (LMS Settings: hold emails until password set)."
 
 
-def deliver_confirmations(*, enrollment_ids: list[int]) -> None:
-    """Send each pending confirmation once. Safe to run twice: a row is claimed (pending ->
-    sending is not a state; we re-check `pending` under a row lock) before its message goes out."""
-    lms = LMSSettings.load()
-    for enrollment_id in enrollment_ids:
-        _deliver_one(enrollment_id, lms)
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Wait after the `attempts`-th failed attempt: 1, 5, 30 minutes, then hourly."""
+    return dt.timedelta(minutes=BACKOFF_MINUTES[attempts - 1] if attempts <= len(BACKOFF_MINUTES) else 60)
 
 
-def _deliver_one(enrollment_id: int, lms: LMSSettings) -> None:
+def due(now: dt.datetime) -> Q:
+    """Pending rows nobody holds: never tried, or their lease or backoff has passed."""
+    return Q(confirmation_email_next_attempt__isnull=True) | Q(confirmation_email_next_attempt__lte=now)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    skipped: int = 0
+    held: int = 0
+    claimed_elsewhere: int = 0
+
+
+# SMTP -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SendError:
+    text: str
+    permanent: bool  # the server refused this message for good (5xx): retrying cannot help
+    server_down: bool  # could not reach the server: the rest of this batch would fail the same way
+
+
+class Mailer:
+    """One SMTP connection for a whole task, opened on the first message, reopened after an error."""
+
+    def __init__(self) -> None:
+        self.connection = None
+        self.down: SendError | None = None
+
+    def send(self, message: EmailMultiAlternatives) -> SendError | None:
+        """None when the server accepted the message."""
+        if self.down is not None:
+            return self.down
+        try:
+            if self.connection is None:
+                connection = get_connection(fail_silently=False)
+                connection.open()
+                self.connection = connection
+        except (smtplib.SMTPException, OSError) as exc:
+            self.down = SendError(_describe(exc), permanent=False, server_down=True)
+            return self.down
+        message.connection = self.connection
+        try:
+            accepted = self.connection.send_messages([message])
+        except (smtplib.SMTPException, OSError, ValueError) as exc:
+            self.close()  # the session is in an unknown state: the next message opens a new one
+            return SendError(_describe(exc), permanent=_is_permanent(exc), server_down=False)
+        if accepted != 1:
+            return SendError("The mail server did not accept the message.", permanent=False, server_down=False)
+        return None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except (smtplib.SMTPException, OSError):
+                log.debug("closing the SMTP connection failed", exc_info=True)
+            self.connection = None
+
+
+def _is_permanent(exc: Exception) -> bool:
+    if isinstance(exc, ValueError):  # a malformed message (e.g. a bad address): the same every time
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPDataError):
+        return exc.smtp_code >= 500
+    return False
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        detail = "; ".join(f"{address}: {code} {_text(reply)}" for address, (code, reply) in exc.recipients.items())
+        return f"Recipient refused: {detail}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: {exc.smtp_code} {_text(exc.smtp_error)}"
+    return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+def build_message(rendered: RenderedEmail, *, to: str, invitation: bytes, message_id: str) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text,
+                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
+                                     headers={"Message-ID": message_id})
+    if rendered.html:
+        message.attach_alternative(rendered.html, "text/html")
+    message.attach("invitation.ics", invitation.decode(), "text/calendar")
+    return message
+
+
+# What a cohort contributes to its messages, computed once per cohort per task -----------------------
+
+
+@dataclass
+class BatchMaterial:
+    context: dict
+    invitation: bytes
+
+
+@dataclass
+class BatchMaterials:
+    cache: dict[int, BatchMaterial] = field(default_factory=dict)
+
+    def get(self, batch: Batch) -> BatchMaterial:
+        if batch.pk not in self.cache:
+            courses = [title for title in batch.batch_courses.order_by("position", "id")
+                       .values_list("course__title", flat=True)]
+            live_classes = list(batch.live_classes.order_by("date", "time", "id"))
+            self.cache[batch.pk] = BatchMaterial(
+                context=batch_context(batch, courses=courses, live_classes=live_classes),
+                invitation=build_batch_invitation(batch, live_classes),
+            )
+        return self.cache[batch.pk]
+
+
+def _message_id(kind: str, enrollment: BatchEnrollment) -> str:
+    # The same for every attempt of one sending (a resend or a reactivation changes updated_at),
+    # so a duplicate after a crash can be recognised downstream.
+    return f"<{kind}.{enrollment.pk}.{enrollment.updated_at.astimezone(dt.UTC):%Y%m%d%H%M%S%f}@{calendar_host()}>"
+
+
+# Confirmations --------------------------------------------------------------------------------
+
+
+def deliver_confirmations(*, enrollment_ids: list[int]) -> DeliveryReport:
+    """Send the pending, due confirmations among `enrollment_ids`, each at most once.
+
+    Rules: only active enrollments of enabled users are confirmed; no template or emails turned
+    off -> `skipped` with the reason; LMS Settings' hold -> stays pending (held) while the learner
+    has not set a password; a refusal by the server (5xx) -> `failed` at once; other failures retry
+    with backoff up to MAX_ATTEMPTS, then `failed` with the last error. Side effects: the email
+    (with its calendar invitation), the row's status, an EMAIL_SENT or EMAIL_FAILED audit event."""
+    report = DeliveryReport()
+    rows = list(
+        BatchEnrollment.objects.filter(pk__in=enrollment_ids, confirmation_email_status=EmailStatus.PENDING)
+        .filter(due(timezone.now()))
+        .select_related("batch", "batch__confirmation_email_template", "member")
+        .order_by("pk")
+    )
+    if not rows:
+        return report
+    lms = LMSSettings.objects.select_related("batch_confirmation_template").filter(pk=1).first() or LMSSettings.load()
+    materials = BatchMaterials()
+    mailer = Mailer()
+    try:
+        for enrollment in rows:
+            _deliver_confirmation(enrollment, lms=lms, materials=materials, mailer=mailer, report=report)
+    finally:
+        mailer.close()
+    return report
+
+
+def _skip_reason(enrollment: BatchEnrollment, lms: LMSSettings, template: EmailTemplate | None) -> str:
+    if enrollment.status == EnrollmentStatus.CANCELLED:
+        return "Not sent: the enrollment was cancelled before the email went out."
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        return f"Not sent: the enrollment is {enrollment.status}."
+    if not lms.send_confirmation_emails:
+        return "Not sent: confirmation emails are turned off in LMS Settings."
+    if template is None:
+        return "Not sent: no confirmation email template is configured in LMS Settings."
+    if not enrollment.member.enabled:
+        return f"Not sent: the user {enrollment.member.email} is disabled."
+    return ""
+
+
+def _deliver_confirmation(enrollment: BatchEnrollment, *, lms: LMSSettings, materials: BatchMaterials,
+                          mailer: Mailer, report: DeliveryReport) -> None:
+    template = enrollment.batch.confirmation_email_template or lms.batch_confirmation_template
+    now = timezone.now()
+    free = BatchEnrollment.objects.filter(due(now), pk=enrollment.pk, confirmation_email_status=EmailStatus.PENDING)
+    if reason := _skip_reason(enrollment, lms, template):
+        free.update(confirmation_email_status=EmailStatus.SKIPPED, confirmation_email_error=reason,
+                    confirmation_email_next_attempt=None)
+        report.skipped += 1
+        return
+    if lms.hold_emails_until_password_set and not enrollment.member.password_set:
+        # Not an attempt and not a failure: release_held_emails() queues it once a password is set.
+        free.update(confirmation_email_error=HELD_NOTE, confirmation_email_next_attempt=None)
+        report.held += 1
+        return
+    lease = now + dt.timedelta(seconds=CLAIM_SECONDS)
+    attempt = enrollment.confirmation_email_attempts + 1
+    if not free.filter(confirmation_email_attempts=enrollment.confirmation_email_attempts).update(
+            confirmation_email_next_attempt=lease, confirmation_email_attempts=attempt):
+        report.claimed_elsewhere += 1  # another worker holds it, or it changed since we read it
+        return
+    claimed = BatchEnrollment.objects.filter(pk=enrollment.pk, confirmation_email_status=EmailStatus.PENDING,
+                                             confirmation_email_next_attempt=lease,
+                                             confirmation_email_attempts=attempt)
+    material = materials.get(enrollment.batch)
+    try:
+        rendered = render_email(template, {**material.context, **member_context(enrollment.member)})
+    except Exception as exc:  # noqa: BLE001 - a template saved around validation: fail it, visibly
+        error = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True, server_down=False)
+    else:
+        message = build_message(rendered, to=enrollment.member.email, invitation=material.invitation,
+                                message_id=_message_id("confirmation", enrollment))
+        error = mailer.send(message)
+    if error is None:
+        _record_sent(claimed, enrollment, attempt)
+        report.sent += 1
+    elif error.permanent or attempt >= MAX_ATTEMPTS:
+        _record_failed(claimed, enrollment, attempt, error)
+        report.failed += 1
+    else:
+        next_attempt = timezone.now() + retry_delay(attempt)
+        claimed.update(confirmation_email_next_attempt=next_attempt, confirmation_email_error=(
+            f"Attempt {attempt} of {MAX_ATTEMPTS} failed: {error.text} Next attempt after "
+            f"{next_attempt:%Y-%m-%d %H:%M} UTC.")[:ERROR_LENGTH])
+        report.retrying += 1
+
+
+def _record_sent(claimed, enrollment: BatchEnrollment, attempt: int) -> None:
     with transaction.atomic():
-        enrollment = (
-            select_for_update(BatchEnrollment.objects.all(), of=("self",))
-            .select_related("batch", "member", "batch__confirmation_email_template")
-            .filter(pk=enrollment_id, confirmation_email_status=EmailStatus.PENDING)
-            .first()
-        )
-        if enrollment is None:
-            return  # already sent, skipped or failed: never send twice
-        template = enrollment.batch.confirmation_email_template or lms.batch_confirmation_template
-        if not lms.send_confirmation_emails or template is None:
-            reason = "Confirmation emails are turned off in LMS Settings." if template else (
-                "No confirmation email template is configured in LMS Settings.")
-            BatchEnrollment.objects.filter(pk=enrollment.pk).update(
-                confirmation_email_status=EmailStatus.SKIPPED, confirmation_email_error=reason)
-            return
-        context = Context(confirmation_context(enrollment))
-        message = EmailMultiAlternatives(
-            subject=Template(template.subject).render(context).strip(),
-            body=Template(template.body_text).render(context),
-            to=[enrollment.member.email],
-        )
-        if template.body_html:
-            message.attach_alternative(Template(template.body_html).render(context), "text/html")
-        message.send()  # raises when the server refuses: the row stays pending
-        BatchEnrollment.objects.filter(pk=enrollment.pk).update(
-            confirmation_email_status=EmailStatus.SENT, confirmation_email_sent=True,
-            confirmation_email_sent_at=timezone.now(), confirmation_email_error="",
-            confirmation_email_attempts=enrollment.confirmation_email_attempts + 1,
-        )
+        marked = claimed.update(confirmation_email_status=EmailStatus.SENT, confirmation_email_sent=True,
+                                confirmation_email_sent_at=timezone.now(), confirmation_email_error="",
+                                confirmation_email_next_attempt=None)
+        if marked:
+            record_event(EventType.EMAIL_SENT, batch=enrollment.batch, member=enrollment.member, enrollment=enrollment,
+                         after={"email": "confirmation", "attempts": attempt, "to": enrollment.member.email})
+    if not marked:
+        # Our claim was overtaken (a resend reset the row, or the lease ran out): the row's new
+        # owner decides; the server has this message already.
+        log.warning("confirmation of enrollment %s accepted by the server, but its claim was lost", enrollment.pk)
+
+
+def _record_failed(claimed, enrollment: BatchEnrollment, attempt: int, error: SendError) -> None:
+    if error.text.startswith("Template error"):
+        text = error.text
+    elif error.permanent:
+        text = f"Refused by the mail server: {error.text}"
+    else:
+        text = f"Failed after {attempt} attempts: {error.text}"
+    text = text[:ERROR_LENGTH]
+    with transaction.atomic():
+        if claimed.update(confirmation_email_status=EmailStatus.FAILED, confirmation_email_error=text,
+                          confirmation_email_next_attempt=None):
+            record_event(EventType.EMAIL_FAILED, batch=enrollment.batch, member=enrollment.member,
+                         enrollment=enrollment, reason=text, after={"email": "confirmation", "attempts": attempt})
+
+
+# Reminders ------------------------------------------------------------------------------------
+
+
+def deliver_reminders(*, now: dt.datetime | None = None) -> DeliveryReport:
+    """Send the reminders that are due (see selectors.list_due_reminders), each once per
+    enrollment: claimed through its ReminderDelivery row before sending, retried with the same
+    backoff while the cohort has not started. Side effects: the email, reminder_sent_at, an
+    EMAIL_SENT or EMAIL_FAILED audit event."""
+    from smoothlms.notifications.selectors import list_due_reminders
+
+    report = DeliveryReport()
+    template = EmailTemplate.objects.filter(name=REMINDER_TEMPLATE_NAME).first()
+    if template is None:
+        return report
+    rows = list_due_reminders(now=now or timezone.now())
+    materials = BatchMaterials()
+    mailer = Mailer()
+    try:
+        for enrollment in rows:
+            _deliver_reminder(enrollment, template=template, materials=materials, mailer=mailer, report=report)
+    finally:
+        mailer.close()
+    return report
+
+
+def _claim_reminder(enrollment: BatchEnrollment) -> tuple[dt.datetime, int] | None:
+    now = timezone.now()
+    lease = now + dt.timedelta(seconds=CLAIM_SECONDS)
+    try:
+        with transaction.atomic():  # savepoint: losing the insert race must not break an outer transaction
+            ReminderDelivery.objects.create(enrollment=enrollment, claimed_until=lease, attempts=1)
+        return lease, 1
+    except IntegrityError:
+        pass
+    current = ReminderDelivery.objects.filter(enrollment=enrollment).values_list("attempts", flat=True).first()
+    if current is None or current >= MAX_ATTEMPTS:
+        return None
+    claimed = ReminderDelivery.objects.filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), enrollment=enrollment, sent_at__isnull=True,
+        attempts=current,
+    ).update(claimed_until=lease, attempts=F("attempts") + 1)
+    return (lease, current + 1) if claimed else None
+
+
+def _deliver_reminder(enrollment: BatchEnrollment, *, template: EmailTemplate, materials: BatchMaterials,
+                      mailer: Mailer, report: DeliveryReport) -> None:
+    claim = _claim_reminder(enrollment)
+    if claim is None:
+        report.claimed_elsewhere += 1
+        return
+    lease, attempt = claim
+    claimed = ReminderDelivery.objects.filter(enrollment=enrollment, claimed_until=lease, attempts=attempt,
+                                              sent_at__isnull=True)
+    material = materials.get(enrollment.batch)
+    try:
+        rendered = render_email(template, {**material.context, **member_context(enrollment.member)})
+    except Exception as exc:  # noqa: BLE001 - a template saved around validation: give up on it, visibly
+        error = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True, server_down=False)
+    else:
+        error = mailer.send(build_message(rendered, to=enrollment.member.email, invitation=material.invitation,
+                                          message_id=_message_id("reminder", enrollment)))
+    now = timezone.now()
+    if error is None:
+        with transaction.atomic():
+            if claimed.update(sent_at=now, error="", claimed_until=None):
+                BatchEnrollment.objects.filter(pk=enrollment.pk).update(reminder_sent_at=now)
+                record_event(EventType.EMAIL_SENT, batch=enrollment.batch, member=enrollment.member,
+                             enrollment=enrollment, after={"email": "reminder", "attempts": attempt,
+                                                           "to": enrollment.member.email})
+        report.sent += 1
+    elif error.permanent or attempt >= MAX_ATTEMPTS:
+        with transaction.atomic():
+            # attempts at the limit: never claimed again
+            if claimed.update(error=error.text[:ERROR_LENGTH], attempts=MAX_ATTEMPTS):
+                record_event(EventType.EMAIL_FAILED, batch=enrollment.batch, member=enrollment.member,
+                             enrollment=enrollment, reason=error.text[:ERROR_LENGTH],
+                             after={"email": "reminder", "attempts": attempt})
+        report.failed += 1
+    else:
+        claimed.update(claimed_until=now + retry_delay(attempt), error=error.text[:ERROR_LENGTH])
+        report.retrying += 1

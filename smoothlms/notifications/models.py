@@ -1,18 +1,18 @@
-"""Email templates (Django template syntax), validated when saved."""
+"""Email templates (Django template syntax, validated when saved), the reminder log, and the lease
+rows that let several workers share the periodic jobs."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
-from django.template import Context, Template, TemplateSyntaxError
+from django.db.models import Q
 from django.utils import timezone
 
+# Kept here under this name: migration 0001 refers to `smoothlms.notifications.models.validate_template_source`.
+from smoothlms.notifications.rendering import validate_template_source
 
-def validate_template_source(source: str) -> None:
-    try:
-        Template(source).render(Context({}))
-    except TemplateSyntaxError as exc:
-        raise ValidationError(f"Template error: {exc}", code="template_syntax") from exc
+__all__ = ["EmailTemplate", "PeriodicJob", "ReminderDelivery", "validate_template_source"]
+
+REMINDER_TEMPLATE_NAME = "Batch Reminder"
 
 
 class EmailTemplate(models.Model):
@@ -29,3 +29,46 @@ class EmailTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PeriodicJob(models.Model):
+    """One row per periodic job. A worker enqueues the job for a period only if it moves
+    `last_period` forward with a conditional UPDATE, so with any number of workers on any number of
+    machines exactly one enqueues it per period."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_period = models.BigIntegerField(default=0, help_text="Number of the last period enqueued.")
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_worker = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "periodic job"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReminderDelivery(models.Model):
+    """The reminder of one enrollment: claimed (claimed_until) before it is sent so that two workers
+    never both send it; sent_at once the SMTP server accepted it (also copied to the enrollment's
+    reminder_sent_at)."""
+
+    enrollment = models.OneToOneField("enrollment.BatchEnrollment", on_delete=models.CASCADE,
+                                      related_name="reminder_delivery")
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "cohort reminder"
+        constraints = [
+            models.CheckConstraint(condition=Q(sent_at__isnull=True) | Q(error=""),
+                                   name="reminderdelivery_sent_no_error"),
+        ]
+
+    def __str__(self) -> str:
+        return f"reminder of {self.enrollment_id}"
