@@ -222,6 +222,8 @@ def enroll(
         "confirmation_email_error": "" if notify else "Not sent: notify was off for this enrollment.",
         "confirmation_email_attempts": 0,
         "confirmation_email_next_attempt": None,
+        "confirmation_email_sent_at": None,
+        "reminder_sent_at": None,  # a reactivated seat gets its own reminder before the start
     }
     if existing is None:
         try:
@@ -402,7 +404,8 @@ def _bulk_chunk(batch: Batch, emails: list[str], seen: set[str], *, actor: User 
         if ids:
             BatchEnrollment.objects.filter(pk__in=ids).update(
                 member_type=member_type, cancelled_at=None, confirmation_email_sent=False,
-                confirmation_email_attempts=0, confirmation_email_next_attempt=None, updated_at=now, **common)
+                confirmation_email_attempts=0, confirmation_email_next_attempt=None, confirmation_email_sent_at=None,
+                reminder_sent_at=None, updated_at=now, **common)
     member_ids = [u.pk for u in to_create] + [e.member_id for e in to_reactivate]
     grant_course_access(batch=batch, member_ids=member_ids)
     reactivated = [e.member_id for e in to_reactivate]
