@@ -8,5 +8,6 @@ urlpatterns = [
     path("logout", sign_out, name="logout"),
     path("", include("smoothlms.desk.urls")),
     path("app/", admin.site.urls),
+    path("api/v1/", include("smoothlms.api.urls")),
     path("lms/", include("smoothlms.portal.urls")),
 ]

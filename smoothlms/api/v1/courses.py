@@ -1,0 +1,69 @@
+"""Courses: create and change (Course Creator, Moderator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+from ninja.responses import Status
+from pydantic import BaseModel, Field
+
+from smoothlms.api.v1.auth import COURSE_EDITORS, require_roles
+from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, responses
+from smoothlms.api.v1.schemas import Flag, Input, envelope, text
+from smoothlms.catalog.models import Course
+from smoothlms.catalog.selectors import get_course
+from smoothlms.catalog.services import create_course, update_course
+
+router = Router(tags=["courses"])
+
+Name = text(140, description="Lower-case letters, digits and hyphens.")
+Title = text(200, min_length=1)
+Description = text()
+
+
+class CourseIn(Input):
+    name: Name = Field("", description="Default: a unique slug of the title.")
+    title: Title
+    description: Description = ""
+    published: Flag = False
+
+
+class CoursePatch(Input):
+    title: Title = None  # type: ignore[assignment]
+    description: Description = None  # type: ignore[assignment]
+    published: Flag = None  # type: ignore[assignment]
+
+
+class CourseOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    published: bool
+
+
+def course_data(course: Course) -> dict[str, Any]:
+    return {"name": course.name, "title": course.title, "description": course.description,
+            "published": course.published}
+
+
+FORBIDDEN = {403: "`permission_denied`: only Course Creators and Moderators edit courses."}
+
+
+@router.post("/courses", summary="Create a course", **responses(201, envelope(CourseOut), {
+    **AUTH, **FORBIDDEN, 409: "`name_taken`: The name {name} is already used.", **BODY, **VALIDATION}))
+def create_course_endpoint(request: HttpRequest, body: CourseIn):
+    """Create a course; `name` defaults to a unique slug of the title."""
+    require_roles(request.auth, *COURSE_EDITORS)
+    course = create_course(actor=request.auth, **body.model_dump())
+    return Status(201, {"data": course_data(course)})
+
+
+@router.patch("/courses/{name}", summary="Change a course", **responses(200, envelope(CourseOut), {
+    **AUTH, **FORBIDDEN, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION}))
+def change_course_endpoint(request: HttpRequest, name: Name, body: CoursePatch):
+    """Change a course's title, description or `published`."""
+    require_roles(request.auth, *COURSE_EDITORS)
+    course = update_course(course=get_course(name=name), actor=request.auth, **body.model_dump(exclude_unset=True))
+    return {"data": course_data(course)}

@@ -1,0 +1,140 @@
+"""A cohort's roster (Moderator, Batch Evaluator), enrolling one member or many and cancelling
+(Moderator). Every path goes through the enrollment services: the checks of CONTRACT.md section 6
+run in order there; this module only maps input and output."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.responses import Status
+from pydantic import BaseModel, ConfigDict, Field
+
+from smoothlms.api.v1.auth import ROSTER_READERS, is_moderator, require_roles
+from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, responses
+from smoothlms.api.v1.schemas import (
+    EnrollmentOut,
+    Flag,
+    Input,
+    MemberRef,
+    Page,
+    enrollment_data,
+    envelope,
+    list_envelope,
+    paginate,
+    text,
+)
+from smoothlms.catalog.selectors import get_batch
+from smoothlms.enrollment.errors import CannotEnrollOthers
+from smoothlms.enrollment.models import Source
+from smoothlms.enrollment.selectors import list_roster
+from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
+
+router = Router(tags=["enrollments"])
+
+MAX_BULK = 10_000
+BatchName = text(140, description="The cohort's name, e.g. python-101.")
+MemberPath = text(320, description="The member's email (any case).")
+Reason = text(2000)
+
+
+class RosterFilters(Page):
+    status: Literal["active", "cancelled", "waitlisted", "all"] = Field("active", description="Default: active.")
+
+
+class EnrollIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"member": "ada@example.com"}]})
+
+    member: MemberRef = Field(description="The user's email (any case, surrounding spaces ignored).")
+    override_start: Flag = Field(False, description="Enroll after the start (Moderators; needs `reason`).")
+    reason: Reason = ""
+    notify: Flag = Field(True, description="Send the confirmation email.")
+
+
+class BulkIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"members": ["ada@example.com", "grace@example.com"], "notify": True}]})
+
+    members: list[MemberRef] = Field(min_length=1, max_length=MAX_BULK,
+                                     description=f"Emails, processed in order (at most {MAX_BULK:,}).")
+    override_start: Flag = False
+    reason: Reason = ""
+    notify: Flag = True
+
+
+class MemberResultOut(BaseModel):
+    member: str
+    status: Literal["created", "skipped", "failed"]
+    code: str | None = Field(None, description="For skipped and failed members: the contract's code.")
+    message: str | None = Field(None, description="For skipped and failed members: the contract's message.")
+
+
+class BulkOut(BaseModel):
+    results: list[MemberResultOut]
+    created: int
+    skipped: int
+    failed: int
+
+
+NOT_FOUND = {404: "`not_found`: No cohort named {name}."}
+ENROLL_CONFLICTS = {409: "`user_disabled`, `not_a_student`, `cohort_not_published`, `course_not_published`, "
+                         "`cohort_ended`, `already_enrolled`, `cohort_started`, `cohort_full` "
+                         "(CONTRACT.md section 6)."}
+ENROLL_FORBIDDEN = {403: "`permission_denied`: You do not have permission to enroll other users."}
+OVERRIDE_INVALID = {422: "`override_reason_required`: A reason is required to override the start date; "
+                         "`validation_error`: bad, missing or unknown fields, named in `params.fields`."}
+
+
+@router.get("/batches/{name}/enrollments", summary="Roster", **responses(200, list_envelope(EnrollmentOut), {
+    **AUTH, **NOT_FOUND, 403: "`permission_denied`: only Moderators and Batch Evaluators read rosters.",
+    **VALIDATION}))
+def list_enrollments(request: HttpRequest, name: BatchName, filters: Query[RosterFilters]):
+    """The cohort's enrollments (default: active), oldest first."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    require_roles(request.auth, *ROSTER_READERS)
+    return paginate(list_roster(batch=batch, status=filters.status), filters, enrollment_data)
+
+
+@router.post("/batches/{name}/enrollments", summary="Enroll a member", **responses(201, envelope(EnrollmentOut), {
+    **AUTH, **ENROLL_FORBIDDEN, **ENROLL_CONFLICTS,
+    404: "`not_found`: No cohort named {name}. `user_not_found`: No user with email {email}.",
+    **BODY, **OVERRIDE_INVALID}))
+def enroll_member(request: HttpRequest, name: BatchName, body: EnrollIn):
+    """Enroll one user. With `override_start` and a `reason`, a Moderator may enroll after the start
+    (never after the end)."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    if not is_moderator(request.auth):
+        raise CannotEnrollOthers()
+    enrollment = enroll(batch=batch, member=body.member, actor=request.auth, source=Source.API,
+                        override_start=body.override_start, reason=body.reason, notify=body.notify)
+    return Status(201, {"data": enrollment_data(enrollment)})
+
+
+@router.post("/batches/{name}/enrollments/bulk", summary="Enroll many members", **responses(200, envelope(BulkOut), {
+    **AUTH, **NOT_FOUND, **ENROLL_FORBIDDEN, **BODY, **OVERRIDE_INVALID}), exclude_none=True)
+def enroll_members(request: HttpRequest, name: BatchName, body: BulkIn):
+    """Enroll many users, in order. Each member is `created`, `skipped` (already enrolled, or listed
+    twice) or `failed` with the code and message a single enrollment would give."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    if not is_moderator(request.auth):
+        raise CannotEnrollOthers()
+    result = bulk_enroll(batch=batch, members=body.members, actor=request.auth, source=Source.API,
+                         override_start=body.override_start, reason=body.reason, notify=body.notify)
+    return {"data": {
+        "results": [{"member": r.member, "status": r.status, "code": r.code or None, "message": r.message or None}
+                    for r in result.results],
+        "created": result.created, "skipped": result.skipped, "failed": result.failed,
+    }}
+
+
+@router.delete("/batches/{name}/enrollments/{member}", summary="Cancel an enrollment", **responses(204, None, {
+    **AUTH, 403: "`permission_denied`: You do not have permission to cancel enrollments.",
+    404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort.",
+    **VALIDATION}))
+def cancel_member(request: HttpRequest, name: BatchName, member: MemberPath, reason: Reason = ""):
+    """Cancel an active enrollment: the seat is freed, the row and its history stay. Enrolling
+    again reactivates it."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    cancel_enrollment(batch=batch, member=member, actor=request.auth, reason=reason, source=Source.API)
+    return Status(204, None)
