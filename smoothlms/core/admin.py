@@ -10,6 +10,8 @@ class EnrollmentEventAdmin(admin.ModelAdmin):
     search_fields = ["actor_email", "member__email", "batch__name", "reason"]
     list_select_related = ["member", "batch"]
     date_hierarchy = "created_at"
+    change_list_template = "desk/change_list.html"
+    change_form_template = "desk/change_form.html"
 
     def has_add_permission(self, request):
         return False

@@ -14,6 +14,7 @@ class DeskSite(admin.AdminSite):
     site_title = "Smooth LMS"
     index_title = "Desk"
     site_url = "/lms/batches"
+    index_template = "desk/index.html"
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 
 from smoothlms.catalog.models import Batch
+from smoothlms.desk.views import dashboard
 
 
 def _to(name: str, *args):
@@ -25,13 +27,17 @@ def batch_page(request, name: str):
 urlpatterns = [
     path("app/lms-batch", _to("admin:catalog_batch_changelist")),
     path("app/lms-batch/new", _to("admin:catalog_batch_add")),
-    path("app/lms-batch/<slug:name>", batch_page),
+    path("app/lms-batch/<slug:name>", admin.site.admin_view(batch_page)),
     path("app/lms-batch-enrollment", _to("admin:enrollment_batchenrollment_changelist")),
     path("app/lms-batch-enrollment/new", _to("admin:enrollment_batchenrollment_add")),
+    path("app/lms-batch-enrollment/import", _to("admin:enrollment_batchenrollment_import")),
     path("app/lms-enrollment", _to("admin:enrollment_courseenrollment_changelist")),
     path("app/lms-course", _to("admin:catalog_course_changelist")),
     path("app/user", _to("admin:people_user_changelist")),
     path("app/employee", _to("admin:people_employee_changelist")),
     path("app/lms-training-assignment", _to("admin:training_trainingassignment_changelist")),
     path("app/lms-settings", _to("admin:catalog_lmssettings_change", 1)),
+    # Staff roles only: the admin's guard (anonymous users go to /login, students get a 403).
+    path("desk/learning", admin.site.admin_view(dashboard), name="desk-learning"),
 ]
+

@@ -32,3 +32,90 @@ def list_member_courses(*, member: User) -> QuerySet[CourseEnrollment]:
 
 def count_active(*, batch: Batch) -> int:
     return BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).count()
+
+
+# Desk: rosters and the /desk/learning dashboard ------------------------------------------------
+# Each of these is one query whatever the number of cohorts or enrollments (aggregated in SQL).
+
+
+def count_roster(*, batch: Batch) -> dict[str, int]:
+    """{status: enrollments} of one cohort, every status present (0 when none)."""
+    from django.db.models import Count
+
+    counts = dict.fromkeys(EnrollmentStatus.values, 0)
+    for status, number in (BatchEnrollment.objects.filter(batch=batch).order_by()
+                           .values_list("status").annotate(n=Count("id"))):
+        counts[status] = number
+    return counts
+
+
+def list_dashboard_batches(*, today, include_ended: bool = False) -> QuerySet[Batch]:
+    """Cohorts for the dashboard, soonest start first, with `seats_left_value` (None = unlimited).
+    Without `include_ended`, cohorts whose end date is more than a day before `today` are left out
+    (a day of slack for time zones; callers tell ended ones apart with Batch.has_ended)."""
+    import datetime as dt
+
+    from django.db.models import Case, F, IntegerField, When
+
+    queryset = Batch.objects.all()
+    if not include_ended:
+        queryset = queryset.filter(end_date__gte=today - dt.timedelta(days=1))
+    return (queryset.annotate(seats_left_value=Case(When(seat_count__isnull=True, then=None),
+                                                    default=F("seat_count") - F("seats_taken"),
+                                                    output_field=IntegerField()))
+            .only("pk", "name", "title", "start_date", "start_time", "end_date", "end_time", "timezone",
+                  "seat_count", "seats_taken", "allow_self_enrollment", "published")
+            .order_by("start_date", "start_time", "name"))
+
+
+def count_enrollments_per_day(*, days: int, zone, now) -> list[tuple]:
+    """[(day, enrollments)] for the `days` days up to `now`'s day in `zone`, oldest first. Counts
+    enrollments and re-activations from the audit trail. One query: a filtered COUNT per day over
+    instants computed here, which works the same on every database (no time-zone tables needed)."""
+    import datetime as dt
+
+    from django.db.models import Count, Q
+
+    from smoothlms.core.models import EnrollmentEvent, EventType
+
+    first = now.astimezone(zone).date() - dt.timedelta(days=days - 1)
+    bounds = [dt.datetime.combine(first + dt.timedelta(days=i), dt.time(0), tzinfo=zone) for i in range(days + 1)]
+    counts = EnrollmentEvent.objects.filter(
+        kind__in=[EventType.ENROLLED, EventType.REACTIVATED], created_at__gte=bounds[0], created_at__lt=bounds[-1],
+    ).aggregate(**{f"d{i}": Count("id", filter=Q(created_at__gte=bounds[i], created_at__lt=bounds[i + 1]))
+                   for i in range(days)})
+    return [(first + dt.timedelta(days=i), counts[f"d{i}"] or 0) for i in range(days)]
+
+
+def count_confirmation_emails() -> dict[str, int]:
+    """{"pending": n, "failed": n}: confirmation emails still to send and those that failed."""
+    from django.db.models import Count
+
+    from smoothlms.enrollment.models import EmailStatus
+
+    counts = {EmailStatus.PENDING.value: 0, EmailStatus.FAILED.value: 0}
+    for status, number in (BatchEnrollment.objects.filter(confirmation_email_status__in=list(counts)).order_by()
+                           .values_list("confirmation_email_status").annotate(n=Count("id"))):
+        counts[status] = number
+    return counts
+
+
+def count_batch_totals() -> dict[str, int]:
+    """{"cohorts", "published_cohorts", "self_enrollment_open", "active_enrollments"} over every cohort."""
+    from django.db.models import Count, Q, Sum
+
+    totals = Batch.objects.aggregate(
+        cohorts=Count("id"), published_cohorts=Count("id", filter=Q(published=True)),
+        self_enrollment_open=Count("id", filter=Q(published=True, allow_self_enrollment=True)),
+        active_enrollments=Sum("seats_taken"),
+    )
+    return {key: value or 0 for key, value in totals.items()}
+
+
+def list_overdue_assignments(*, today):
+    """Training assignments still open after their due date, most overdue first (the dashboard
+    reads training here beside enrollments so that it stays one module of reads)."""
+    from smoothlms.training.models import AssignmentStatus, TrainingAssignment
+
+    return (TrainingAssignment.objects.filter(status=AssignmentStatus.ASSIGNED, due_date__lt=today)
+            .select_related("user", "course").order_by("due_date", "id"))

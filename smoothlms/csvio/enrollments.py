@@ -1,0 +1,245 @@
+"""Import and export of LMS Batch Enrollments (CONTRACT.md sections 3 and 7).
+
+One importer serves the desk (preview, then apply) and `smoothlms import_enrollments`. It checks
+each row's syntax here, then hands the members of each cohort to the engine's bulk path
+(`bulk_enroll`), a chunk at a time: every rule lives in the engine. A dry run goes through the
+same calls with `dry_run=True`, so the preview says what the real run will do and writes nothing.
+
+Rows: `member` (email, required), `batch` (a cohort's name or title; or one chosen for the whole
+file), optional `reason` (the late-join reason of that row when the start is overridden).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
+
+from smoothlms.catalog.models import Batch
+from smoothlms.catalog.selectors import list_batches_visible_to
+from smoothlms.core.db import chunked
+from smoothlms.csvio.errors import MissingColumn
+from smoothlms.csvio.reader import Column, Row, Table, read_table
+from smoothlms.enrollment.errors import AlreadyEnrolled, BatchNotFound, CohortFull, OverrideReasonRequired
+from smoothlms.enrollment.models import BatchEnrollment, Source
+from smoothlms.enrollment.services import bulk_enroll
+from smoothlms.people.models import User, normalize_email
+
+ENROLLMENT_COLUMNS = (
+    Column("member", "Member", required=True),
+    Column("batch", "Batch"),
+    Column("reason", "Reason"),
+)
+IMPORT_CHUNK = 1000  # rows per engine call: one transaction, one lock of the cohort
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int
+    member: str
+    batch: str
+    status: str  # created | skipped | failed
+    code: str = ""
+    message: str = ""
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult]
+    ignored_columns: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def created(self) -> int:
+        return self.count("created")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    def summary(self) -> str:
+        return f"created={self.created} skipped={self.skipped} failed={self.failed}"
+
+    def as_json(self) -> dict:
+        """The `--format json` document of CONTRACT.md section 3."""
+        return {"created": self.created, "skipped": self.skipped, "failed": self.failed,
+                "rows": [asdict(row) for row in self.rows]}
+
+
+def read_enrollment_file(data: bytes, *, filename: str) -> Table:
+    """The rows of an enrollment file; FileUnusable (nothing to import) when it cannot be used."""
+    return read_table(data, filename=filename, columns=ENROLLMENT_COLUMNS)
+
+
+def find_batch(value: str, *, actor: User | None) -> Batch:
+    """The cohort named `value`, or else titled `value` (any case). BatchNotFound otherwise, also
+    when several cohorts share that title."""
+    visible = _visible(actor)
+    batch = visible.filter(name=value.strip()).first()
+    if batch is None:
+        titled = list(visible.annotate(lower_title=Lower("title")).filter(lower_title=value.strip().lower())[:2])
+        if len(titled) != 1:
+            raise BatchNotFound(name=value.strip())
+        batch = titled[0]
+    return batch
+
+
+def import_enrollments(
+    table: Table,
+    *,
+    actor: User | None,
+    batch: Batch | None = None,
+    dry_run: bool = False,
+    notify: bool = True,
+    override_start: bool = False,
+    reason: str = "",
+    source: Source | str = Source.IMPORT,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Enroll the members of `table`'s rows into their cohorts (or `batch` where a row names none).
+
+    Rules: those of the engine for every member (bulk_enroll); rows already enrolled are skipped,
+    so importing the same file again creates nothing and sends nothing. Refusals of the whole import
+    (no cohort column and none chosen, an override without any reason, an actor who may not enroll
+    others) raise before anything is written. `progress` is called with the number of rows done.
+    Side effects: those of bulk_enroll (enrollments, course access, audit events, emails unless
+    `notify` is off); none on a dry run."""
+    reason = (reason or "").strip()
+    if batch is None and not table.has("batch"):
+        raise MissingColumn(column="batch", names="batch or Batch", hint=" Or choose one cohort for the whole file.")
+    if override_start and not reason and not table.has("reason"):
+        raise OverrideReasonRequired()
+
+    results: dict[int, RowResult] = {}
+    groups: dict[tuple[int, str], list[Row]] = {}
+    batches: dict[int, Batch] = {}
+    named = _batches_named({row.get("batch") for row in table.rows if row.get("batch")}, actor=actor)
+    for row in table.rows:
+        member = row.get("member")
+        cell = row.get("batch")
+        if row.problem:
+            results[row.number] = RowResult(row.number, member, cell, "failed", row.problem.code, row.problem.message)
+            continue
+        target = named.get(cell) if cell else batch
+        if target is None:
+            error = BatchNotFound(name=cell) if cell else None
+            results[row.number] = RowResult(
+                row.number, member, cell, "failed", error.code if error else "batch_required",
+                error.user_message() if error else "The row names no cohort: fill its batch cell or choose a cohort.")
+            continue
+        row_reason = (row.get("reason") or reason) if override_start else ""
+        if override_start and not row_reason:
+            error = OverrideReasonRequired()
+            results[row.number] = RowResult(row.number, member, target.name, "failed", error.code,
+                                            error.user_message())
+            continue
+        batches[target.pk] = target
+        groups.setdefault((target.pk, row_reason), []).append(row)
+
+    done = len(results)
+    if progress and done:
+        progress(done)
+    order: list[int] = []  # row numbers in the order the engine saw them, for the dry-run replay
+    for (batch_pk, row_reason), rows in groups.items():
+        target = batches[batch_pk]
+        for chunk in chunked(rows, IMPORT_CHUNK):
+            outcome = bulk_enroll(batch=target, members=[row.get("member") for row in chunk], actor=actor,
+                                  source=source, override_start=override_start, reason=row_reason, notify=notify,
+                                  dry_run=dry_run)
+            for row, result in zip(chunk, outcome.results, strict=True):
+                results[row.number] = RowResult(row.number, result.member, target.name, result.status, result.code,
+                                                result.message)
+                order.append(row.number)
+            if progress:
+                progress(len(chunk))
+    if dry_run:
+        _replay_seats(results, order, batches)
+    return ImportReport(rows=[results[number] for number in sorted(results)], ignored_columns=table.ignored,
+                        dry_run=dry_run)
+
+
+def _visible(actor: User | None) -> QuerySet[Batch]:
+    # The command line acts as the system (actor None) and sees every cohort; people see what
+    # their roles let them see.
+    return Batch.objects.all() if actor is None else list_batches_visible_to(actor)
+
+
+def _batches_named(values: set[str], *, actor: User | None) -> dict[str, Batch]:
+    """{cell text: cohort} for cells naming a cohort by name, or else by a title only one cohort has."""
+    found: dict[str, Batch] = {}
+    visible = _visible(actor).only("pk", "name", "title", "seat_count", "seats_taken")
+    for chunk in chunked(sorted(values), 500):
+        for batch in visible.filter(name__in=chunk):
+            found[batch.name] = batch
+        rest = {value.lower(): value for value in chunk if value not in found}
+        titled: dict[str, list[Batch]] = {}
+        for batch in visible.annotate(lower_title=Lower("title")).filter(lower_title__in=list(rest)):
+            titled.setdefault(batch.lower_title, []).append(batch)
+        for lower, candidates in titled.items():
+            if len(candidates) == 1 and lower in rest:
+                found[rest[lower]] = candidates[0]
+    return found
+
+
+def _replay_seats(results: dict[int, RowResult], order: list[int], batches: dict[int, Batch]) -> None:
+    """Carry seats and duplicates across the engine's calls of a dry run.
+
+    Each dry-run call is rolled back, so a later chunk does not see the seats or the members an
+    earlier one would have taken. Replaying the answers in the order the real run makes them
+    gives what it will answer: a member enrolled earlier in the file is skipped, and once the
+    cohort's free seats are used up the remaining members fail with `cohort_full`."""
+    fresh = {b.pk: b for b in Batch.objects.filter(pk__in=list(batches)).only("pk", "seat_count", "seats_taken")}
+    free = {pk: (None if b.seat_count is None else b.seat_count - b.seats_taken) for pk, b in fresh.items()}
+    pk_of = {b.name: pk for pk, b in batches.items()}
+    taken: set[tuple[int, str]] = set()
+    for number in order:
+        result = results[number]
+        if result.status != "created":
+            continue
+        pk = pk_of[result.batch]
+        key = (pk, normalize_email(result.member))
+        if key in taken:
+            error = AlreadyEnrolled.for_member(email=result.member, is_self=False)
+            results[number] = RowResult(number, result.member, result.batch, "skipped", error.code,
+                                        error.user_message())
+        elif free[pk] is not None and free[pk] <= 0:
+            error = CohortFull()
+            results[number] = RowResult(number, result.member, result.batch, "failed", error.code,
+                                        error.user_message())
+        else:
+            taken.add(key)
+            if free[pk] is not None:
+                free[pk] -= 1
+
+
+# Export ---------------------------------------------------------------------------------------
+
+EXPORT_HEADER = ("name", "batch", "batch_title", "member", "member_name", "member_type", "status", "source",
+                 "confirmation_email_status", "confirmation_email_sent", "override_reason", "created_at",
+                 "cancelled_at")
+_EXPORT_FIELDS = ("pk", "batch__name", "batch__title", "member__email", "member__full_name", "member_type", "status",
+                  "source", "confirmation_email_status", "confirmation_email_sent", "override_reason", "created_at",
+                  "cancelled_at")
+
+
+def enrollment_export_rows(queryset: QuerySet[BatchEnrollment]) -> Iterator[tuple]:
+    """Rows for EXPORT_HEADER, read in chunks straight from the database (no model instances)."""
+    for values in queryset.values_list(*_EXPORT_FIELDS).iterator(chunk_size=2000):
+        pk, *rest = values
+        yield (f"BE-{pk:06d}", *rest)
+
+
+def result_rows(report: ImportReport) -> Iterable[tuple]:
+    return ((r.row, r.member, r.batch, r.status, r.code, r.message) for r in report.rows)
+
+
+REPORT_HEADER = ("row", "member", "batch", "status", "code", "message")
