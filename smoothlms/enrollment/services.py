@@ -315,16 +315,18 @@ def bulk_enroll(
     _check_request(batch=batch, actor=actor, enrolls_others=True, override_start=override_start, reason=reason)
     results: list[MemberResult] = []
     seen: set[str] = set()
-    for chunk in chunked(members, chunk_size):
-        if dry_run:
-            with transaction.atomic():
-                results.extend(_bulk_chunk(batch, chunk, seen, actor=actor, source=source,
-                                           override_start=override_start, reason=reason, notify=notify))
-                transaction.set_rollback(True)
-        else:
+    options = {"actor": actor, "source": source, "override_start": override_start, "reason": reason, "notify": notify}
+    if dry_run:
+        # One transaction for every chunk, rolled back at the end: later chunks see the seats
+        # that earlier ones would take, so the answer is exactly what a real run would give.
+        with transaction.atomic():
+            for chunk in chunked(members, chunk_size):
+                results.extend(_bulk_chunk(batch, chunk, seen, **options))
+            transaction.set_rollback(True)
+    else:
+        for chunk in chunked(members, chunk_size):
             with transaction.atomic(durable=True):
-                results.extend(_bulk_chunk(batch, chunk, seen, actor=actor, source=source,
-                                           override_start=override_start, reason=reason, notify=notify))
+                results.extend(_bulk_chunk(batch, chunk, seen, **options))
     return BulkResult(results)
 
 

@@ -332,3 +332,11 @@ def test_start_is_compared_in_the_cohorts_time_zone_not_the_servers(monkeypatch,
     except errors.CohortStarted as err:
         result = err.code
     assert result == outcome
+
+
+def test_bulk_dry_run_over_several_chunks_counts_seats_like_a_real_run(mod):
+    batch = BatchFactory(seat_count=3)
+    emails = [UserFactory().email for _ in range(5)]
+    dry = bulk_enroll(batch=batch, members=emails, actor=mod, source=Source.IMPORT, dry_run=True, chunk_size=2)
+    real = bulk_enroll(batch=batch, members=emails, actor=mod, source=Source.IMPORT, chunk_size=2)
+    assert [r.status for r in dry.results] == [r.status for r in real.results] == ["created"] * 3 + ["failed"] * 2
