@@ -27,6 +27,7 @@ class EventType(models.TextChoices):
     TRAINING_ASSIGNED = "training_assigned"
     PAYMENT_RECORDED = "payment_recorded"
     USER_PURGED = "user_purged"
+    EMAIL_RESEND_REQUESTED = "email_resend_requested"
 
 
 class EnrollmentEvent(models.Model):

@@ -15,11 +15,11 @@ from smoothlms.desk import charts
 from smoothlms.desk.pages import render_desk
 from smoothlms.enrollment.selectors import (
     count_batch_totals,
-    count_confirmation_emails,
     count_enrollments_per_day,
     list_dashboard_batches,
     list_overdue_assignments,
 )
+from smoothlms.notifications.selectors import get_email_queue_health
 
 COHORTS_PER_PAGE = 20
 OVERDUE_SHOWN = 8
@@ -59,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render_desk(request, "desk/dashboard.html", {
         "rows": rows, "page": page, "show_all": show_all,
         "seat_chart": charts.seat_chart(rows), "day_chart": charts.day_chart(per_day),
-        "emails": count_confirmation_emails(), "totals": count_batch_totals(),
+        "emails": get_email_queue_health(), "totals": count_batch_totals(),
         "overdue_count": overdue.count(), "overdue": list(overdue[:OVERDUE_SHOWN]),
         "today": today, "zone": str(zone), "now": now.astimezone(zone), "desk_section": "dashboard",
     }, title="Learning dashboard")

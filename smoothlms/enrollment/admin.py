@@ -50,7 +50,7 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
     search_fields = ["member__email", "member__full_name", "batch__name", "batch__title"]
     list_select_related = ["member", "batch"]
     list_per_page = 50
-    actions = ["cancel_enrollments", "export_csv", "export_xlsx"]
+    actions = ["cancel_enrollments", "resend_confirmations", "export_csv", "export_xlsx"]
     change_list_template = "desk/enrollment/change_list.html"
     change_form_template = "desk/change_form.html"
     fields = ["batch", "member", "member_type", "status", "source", "override_reason", "created_by", "created_at",
@@ -136,6 +136,22 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
             "enrollments": enrollments, "active_count": len(active), "form": form, "single": False,
             "action": "cancel_enrollments", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         })
+
+    @admin.action(description="Resend confirmation email", permissions=["cancel"])
+    def resend_confirmations(self, request, queryset):
+        from smoothlms.core.errors import DomainError
+        from smoothlms.notifications.services import resend_confirmation
+
+        queued = 0
+        for enrollment in queryset.select_related("batch", "member"):
+            try:
+                resend_confirmation(enrollment=enrollment, actor=request.user)
+                queued += 1
+            except DomainError as err:
+                self.message_user(request, f"{enrollment.member.email}: {err.user_message()}", messages.ERROR)
+        if queued:
+            self.message_user(request, f"Queued {queued} confirmation email{'s' if queued != 1 else ''}.",
+                              messages.SUCCESS)
 
     @admin.action(description="Export selected (CSV)")
     def export_csv(self, request, queryset):

@@ -87,19 +87,6 @@ def count_enrollments_per_day(*, days: int, zone, now) -> list[tuple]:
     return [(first + dt.timedelta(days=i), counts[f"d{i}"] or 0) for i in range(days)]
 
 
-def count_confirmation_emails() -> dict[str, int]:
-    """{"pending": n, "failed": n}: confirmation emails still to send and those that failed."""
-    from django.db.models import Count
-
-    from smoothlms.enrollment.models import EmailStatus
-
-    counts = {EmailStatus.PENDING.value: 0, EmailStatus.FAILED.value: 0}
-    for status, number in (BatchEnrollment.objects.filter(confirmation_email_status__in=list(counts)).order_by()
-                           .values_list("confirmation_email_status").annotate(n=Count("id"))):
-        counts[status] = number
-    return counts
-
-
 def count_batch_totals() -> dict[str, int]:
     """{"cohorts", "published_cohorts", "self_enrollment_open", "active_enrollments"} over every cohort."""
     from django.db.models import Count, Q, Sum

@@ -11,7 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from smoothlms.catalog.models import LMSSettings
+from smoothlms.core.audit import record_event
 from smoothlms.core.db import chunked
+from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
 from smoothlms.notifications.errors import EmailsTurnedOff, EnrollmentNotActive, NoConfirmationTemplate
 from smoothlms.notifications.models import PeriodicJob
@@ -73,6 +75,8 @@ def resend_confirmation(*, enrollment: BatchEnrollment, actor: User | None) -> B
             confirmation_email_sent_at=None, confirmation_email_attempts=0, confirmation_email_next_attempt=None,
             confirmation_email_error="", updated_at=timezone.now()):
         raise EnrollmentNotActive(member=current.member.email, status=EnrollmentStatus.CANCELLED)
+    record_event(EventType.EMAIL_RESEND_REQUESTED, actor=actor, batch=current.batch, member=current.member,
+                 enrollment=current, before={"confirmation_email_status": current.confirmation_email_status})
     queue_confirmation_emails(enrollment_ids=[current.pk])
     current.refresh_from_db()
     return current

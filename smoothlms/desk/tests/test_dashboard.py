@@ -13,13 +13,13 @@ from smoothlms.core.models import EnrollmentEvent
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus
 from smoothlms.enrollment.selectors import (
     count_batch_totals,
-    count_confirmation_emails,
     count_enrollments_per_day,
     count_roster,
     list_dashboard_batches,
     list_overdue_assignments,
 )
 from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
+from smoothlms.notifications.selectors import get_email_queue_health
 from smoothlms.people.tests.factories import UserFactory
 from smoothlms.training.models import AssignmentStatus, TrainingAssignment
 
@@ -38,7 +38,7 @@ def test_dashboard_shows_cohorts_seats_days_to_start_emails_and_overdue(mod_clie
     html = response.content.decode()
     assert "<svg" in html and "New Hires" in html and "2 / 3" in html and "0 / unlimited" in html
     assert "in 30 days" in html and "Europe/Berlin" in html
-    assert response.context["emails"] == {"pending": 1, "failed": 1}
+    assert (response.context["emails"].pending, response.context["emails"].failed) == (1, 1)
     assert response.context["overdue_count"] == 1 and learners[0].email in html
     assert response.context["totals"]["active_enrollments"] == 2
     assert response.context["day_chart"].total == 2
@@ -85,7 +85,8 @@ def test_email_and_total_counts(cohort, learners):
     bulk_enroll(batch=cohort, members=[u.email for u in learners[:3]], actor=None, source="desk", notify=False)
     BatchEnrollment.objects.filter(member=learners[0]).update(confirmation_email_status=EmailStatus.PENDING)
     BatchEnrollment.objects.filter(member=learners[1]).update(confirmation_email_status=EmailStatus.FAILED)
-    assert count_confirmation_emails() == {"pending": 1, "failed": 1}
+    health = get_email_queue_health()
+    assert (health.pending, health.failed) == (1, 1) and health.oldest_pending_at is not None
     BatchFactory(published=False)
     assert count_batch_totals() == {"cohorts": 2, "published_cohorts": 1, "self_enrollment_open": 1,
                                     "active_enrollments": 3}
