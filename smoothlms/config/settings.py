@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
-    "import_export",
     "smoothlms.core",
     "smoothlms.people",
     "smoothlms.catalog",
@@ -67,6 +66,8 @@ INSTALLED_APPS = [
     "smoothlms.desk",
     "smoothlms.portal",
     "smoothlms.api",
+    # Last: its `export` command must not shadow ours (`smoothlms export`).
+    "import_export",
 ]
 
 MIDDLEWARE = [

@@ -106,3 +106,17 @@ def list_overdue_assignments(*, today):
 
     return (TrainingAssignment.objects.filter(status=AssignmentStatus.ASSIGNED, due_date__lt=today)
             .select_related("user", "course").order_by("due_date", "id"))
+
+
+def list_member_live_classes(*, member: User) -> QuerySet:
+    """Live classes of the cohorts `member` is actively enrolled in (staff see those of unpublished
+    cohorts too), with their cohort, in local date order. One query; callers needing the order of
+    instants across zones sort by `starts_at`."""
+    from smoothlms.catalog.models import LiveClass
+
+    queryset = LiveClass.objects.filter(batch__enrollments__member=member,
+                                        batch__enrollments__status=EnrollmentStatus.ACTIVE)
+    if not member.is_staff:
+        queryset = queryset.filter(batch__published=True)
+    # One enrollment per (batch, member): the join cannot repeat a class.
+    return queryset.select_related("batch").order_by("date", "time", "id")

@@ -28,27 +28,48 @@ def batch_uid(batch: Batch) -> str:
     return f"batch-{batch.pk}@{calendar_host()}"
 
 
+def live_class_event(live_class: LiveClass, *, batch_title: str, links: Sequence[str] = ()) -> Event:
+    """The VEVENT of one live class, the same in the invitation and in the timetable feed: the
+    class's own zone as TZID, a stable UID and SEQUENCE raised when it moves; DTSTAMP is when the
+    class last changed, so a feed fetched twice without changes is byte-for-byte the same."""
+    zone = ZoneInfo(live_class.timezone)
+    description = "\n\n".join(part for part in (live_class.description.strip(), live_class.join_url, *links) if part)
+    event = _event(uid=live_class_uid(live_class), summary=f"{live_class.title} ({batch_title})",
+                   start=live_class.starts_at.astimezone(zone), end=live_class.ends_at.astimezone(zone),
+                   sequence=live_class.sequence, stamp=live_class.updated_at, description=description,
+                   url=live_class.join_url or (links[0] if links else ""))
+    event.add("last-modified", live_class.updated_at.astimezone(dt.UTC))
+    if live_class.join_url:
+        event.add("location", live_class.join_url)
+    return event
+
+
+def add_time_zones(calendar: Calendar, days: Sequence[dt.date]) -> None:
+    """A VTIMEZONE for each zone the events use, covering a year either side of them (not a
+    zone's whole history), in a stable order: identical data gives an identical file."""
+    if days:
+        calendar.add_missing_timezones(first_date=min(days) - dt.timedelta(days=366),
+                                       last_date=max(days) + dt.timedelta(days=366))
+
+
+def new_calendar(product: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", f"-//Smooth LMS//{product}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    return calendar
+
+
 def build_batch_invitation(batch: Batch, live_classes: Sequence[LiveClass]) -> bytes:
     """One event per live class, or, when the cohort has none, one event from its start to its
     end. DTSTART/DTEND carry the TZID of their zone, with a VTIMEZONE for each zone used, so every
     client computes the same instant on both sides of a DST change. UIDs are stable."""
-    calendar = Calendar()
-    calendar.add("prodid", "-//Smooth LMS//Cohort invitation//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar = new_calendar("Cohort invitation")
     batch_url = f"{settings.SITE_URL}/lms/batches/{batch.name}"
     if live_classes:
         for live_class in live_classes:
-            zone = ZoneInfo(live_class.timezone)
-            description = "\n\n".join(part for part in (live_class.description.strip(), live_class.join_url,
-                                                         batch_url) if part)
-            calendar.add_component(_event(
-                uid=live_class_uid(live_class), summary=f"{live_class.title} ({batch.title})",
-                start=live_class.starts_at.astimezone(zone), end=live_class.ends_at.astimezone(zone),
-                sequence=live_class.sequence, stamp=live_class.updated_at, description=description,
-                url=live_class.join_url or batch_url,
-            ))
+            calendar.add_component(live_class_event(live_class, batch_title=batch.title, links=[batch_url]))
     else:
         zone = ZoneInfo(batch.timezone)
         calendar.add_component(_event(
@@ -56,10 +77,7 @@ def build_batch_invitation(batch: Batch, live_classes: Sequence[LiveClass]) -> b
             end=batch.ends_at.astimezone(zone), sequence=0, stamp=batch.updated_at,
             description=f"{batch.description.strip()}\n\n{batch_url}".strip(), url=batch_url,
         ))
-    # Transitions for the year around the events only: an attachment, not a whole zone history.
-    days = [live_class.date for live_class in live_classes] or [batch.start_date, batch.end_date]
-    calendar.add_missing_timezones(first_date=min(days) - dt.timedelta(days=366),
-                                   last_date=max(days) + dt.timedelta(days=366))
+    add_time_zones(calendar, [live_class.date for live_class in live_classes] or [batch.start_date, batch.end_date])
     return calendar.to_ical()
 
 
@@ -74,5 +92,6 @@ def _event(*, uid: str, summary: str, start: dt.datetime, end: dt.datetime, sequ
     event.add("dtstamp", stamp.astimezone(dt.UTC))
     if description:
         event.add("description", description)
-    event.add("url", url)
+    if url:
+        event.add("url", url)
     return event

@@ -19,3 +19,8 @@ class InvalidEmail(Invalid):
 class UnknownRole(Invalid):
     code = "unknown_role"
     message = "Unknown role {role}. Roles: {roles}."
+
+
+class InvalidTimeZone(Invalid):
+    code = "validation_error"
+    message = "{value} is not a valid IANA time zone (for example Europe/Berlin)."

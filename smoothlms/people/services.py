@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 
 from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
-from smoothlms.people.errors import InvalidEmail, UnknownRole, UserExists
+from smoothlms.core.timeutil import is_valid_time_zone
+from smoothlms.people.errors import InvalidEmail, InvalidTimeZone, UnknownRole, UserExists
 from smoothlms.people.models import User, normalize_email
 from smoothlms.people.roles import DEFAULT_ROLES, Role
 
@@ -119,3 +120,16 @@ def ensure_calendar_token(*, user: User) -> str:
         User.objects.filter(pk=user.pk, calendar_token__isnull=True).update(calendar_token=token)
         user.refresh_from_db(fields=["calendar_token"])
     return user.calendar_token or ""
+
+
+@transaction.atomic
+def set_time_zone(*, user: User, time_zone: str, actor: User | None) -> User:
+    """Set the zone in which `user` reads times beside each cohort's own. Rules: blank (use the
+    browser's zone) or a real IANA name. Side effects: none; no rule depends on it (cohort times
+    are always kept in the cohort's own zone), so no audit event."""
+    time_zone = (time_zone or "").strip()
+    if time_zone and not is_valid_time_zone(time_zone):
+        raise InvalidTimeZone(value=time_zone[:64], fields=["time_zone"])
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone", "updated_at"])
+    return user

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, LateJoinPolicy, LiveClass
 from smoothlms.catalog.selectors import list_batches_visible_to
 from smoothlms.core.errors import DomainError
 from smoothlms.enrollment.errors import CohortEnded, CohortFull, CohortStarted, SelfEnrollmentClosed
-from smoothlms.enrollment.models import EnrollmentStatus
+from smoothlms.enrollment.selectors import list_member_live_classes
 from smoothlms.people.models import User
 
 # Every IANA zone is within UTC-12..UTC+14 of UTC: one day either side of today's UTC date is a safe
@@ -56,22 +55,12 @@ def predict_refusal(*, batch: Batch, now: dt.datetime | None = None) -> DomainEr
     return None
 
 
-def _member_live_classes(user: User) -> QuerySet[LiveClass]:
-    queryset = LiveClass.objects.filter(
-        batch__enrollments__member=user, batch__enrollments__status=EnrollmentStatus.ACTIVE,
-    )
-    if not user.is_staff:
-        queryset = queryset.filter(batch__published=True)
-    # One enrollment per (batch, member), so the join cannot repeat a class.
-    return queryset.select_related("batch").order_by("date", "time", "id")
-
-
 def list_upcoming_live_classes(*, user: User, now: dt.datetime | None = None) -> list[LiveClass]:
     """Live classes of the cohorts `user` is actively enrolled in that have not ended yet, in the
     order they happen (classes in different zones are compared as instants). One query."""
     now = now or timezone.now()
-    classes = [live_class for live_class in _member_live_classes(user).filter(date__gte=(now - ZONE_SLACK).date())
-               if live_class.ends_at > now]
+    recent = list_member_live_classes(member=user).filter(date__gte=(now - ZONE_SLACK).date())
+    classes = [live_class for live_class in recent if live_class.ends_at > now]
     classes.sort(key=lambda live_class: (live_class.starts_at, live_class.pk))
     return classes
 
@@ -79,7 +68,7 @@ def list_upcoming_live_classes(*, user: User, now: dt.datetime | None = None) ->
 def list_calendar_live_classes(*, user: User) -> list[LiveClass]:
     """Every live class of the cohorts `user` is actively enrolled in, past ones included: calendar
     apps drop events that disappear from a feed they subscribe to. One query."""
-    return list(_member_live_classes(user))
+    return list(list_member_live_classes(member=user))
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,9 @@ from smoothlms.enrollment.errors import CannotEnrollOthers
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import enroll
 from smoothlms.people.models import User, normalize_email
-from smoothlms.people.services import ensure_calendar_token
+from smoothlms.people.services import ensure_calendar_token, set_time_zone
 from smoothlms.portal import selectors
 from smoothlms.portal.calendar import build_timetable_calendar
-from smoothlms.portal.services import set_time_zone
 
 BATCHES_PER_PAGE = 30
 # Form fields that would name someone else: the portal only ever enrolls the signed-in user.

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from smoothlms.api.v1.errors import AUTH, VALIDATION, responses
 from smoothlms.api.v1.schemas import EnrollmentOut, Page, TimeOut, enrollment_data, instant, list_envelope, paginate
 from smoothlms.catalog.models import BatchCourse, LiveClass
-from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
-from smoothlms.enrollment.selectors import list_member_enrollments
+from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment
+from smoothlms.enrollment.selectors import list_member_enrollments, list_member_live_classes
 from smoothlms.people.models import User
 
 router = Router(tags=["me"])
@@ -58,9 +58,7 @@ class LiveClassOut(BaseModel):
 def _live_classes(member: User) -> list[LiveClass]:
     """Live classes of the cohorts `member` is actively enrolled in, in time order (zones differ,
     so the order is of instants, not of local dates)."""
-    classes = LiveClass.objects.filter(batch__enrollments__member=member,
-                                       batch__enrollments__status=EnrollmentStatus.ACTIVE).select_related("batch")
-    return sorted(classes, key=lambda live: (live.starts_at, live.pk))
+    return sorted(list_member_live_classes(member=member), key=lambda live: (live.starts_at, live.pk))
 
 
 def _live_class_data(live: LiveClass) -> dict[str, Any]:
