@@ -1,15 +1,83 @@
-from django.contrib import admin
+"""Desk pages of the HR integration: sync runs, onboarding rules, set-password emails."""
 
-from smoothlms.hr.models import HRSyncRun
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
+
+from smoothlms.hr.models import HRSyncRun, OnboardingApplication, OnboardingRule, UserInvitation
+from smoothlms.hr.onboarding import apply_onboarding_rules
 
 
-@admin.register(HRSyncRun)
-class HRSyncRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "status", "fetched", "changed", "finished_at", "error"]
-    list_filter = ["status"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    change_list_template = "desk/change_list.html"
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HRSyncRun)
+class HRSyncRunAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "status", "fetched", "changed", "finished_at", "modified_until", "first_error"]
+    list_filter = ["status"]
+
+    @admin.display(description="Error")
+    def first_error(self, obj: HRSyncRun) -> str:
+        return (obj.error or "").splitlines()[0] if obj.error else ""
+
+
+@admin.register(OnboardingRule)
+class OnboardingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "enabled", "department", "designation", "employment_type", "programme", "due_in_days",
+                    "joined_on_or_after"]
+    list_filter = ["enabled"]
+    search_fields = ["name", "department", "designation"]
+    list_select_related = ["programme"]
+    filter_horizontal = ["mandatory_courses"]
+    fields = ["name", "enabled", ("department", "designation", "employment_type"), "joined_on_or_after", "programme",
+              "mandatory_courses", "due_in_days", "applications", "created_at", "updated_at"]
+    readonly_fields = ["applications", "created_at", "updated_at"]
+    actions = ["apply_now"]
+    change_list_template = "desk/change_list.html"
+    change_form_template = "desk/change_form.html"
+
+    @admin.display(description="What it did")
+    def applications(self, obj: OnboardingRule) -> str:
+        if obj.pk is None:
+            return "-"
+        done = obj.applications.filter(status=OnboardingApplication.Status.DONE).count()
+        pending = list(obj.applications.filter(status=OnboardingApplication.Status.PENDING)
+                       .select_related("employee").order_by("-updated_at")[:20])
+        lines = [(f"{done} joiner(s) onboarded; {len(pending)} waiting"
+                  + (" (latest 20):" if len(pending) == 20 else ":" if pending else "."),)]
+        lines += [(f"{a.employee.employee} ({a.joined_on}): {a.detail or 'in progress'}",) for a in pending]
+        return format_html_join("", "<div>{}</div>", lines)
+
+    @admin.action(description="Apply the enabled rules now", permissions=["change"])
+    def apply_now(self, request, queryset):
+        result = apply_onboarding_rules()
+        self.message_user(request, f"Onboarding: {result.applied} applied, {result.pending} still pending.",
+                          messages.SUCCESS)
+
+
+@admin.register(OnboardingApplication)
+class OnboardingApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["employee", "rule", "joined_on", "status", "batch", "enrolled", "trained", "attempts", "detail",
+                    "updated_at"]
+    list_filter = ["status", "rule"]
+    search_fields = ["employee__employee", "employee__employee_name"]
+    list_select_related = ["employee", "rule", "batch"]
+
+
+@admin.register(UserInvitation)
+class UserInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "status", "attempts", "created_at", "sent_at", "error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]

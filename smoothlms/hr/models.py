@@ -1,7 +1,8 @@
-"""HR integration state: sync runs against the HRMS."""
+"""HR integration state: sync runs against the HRMS, onboarding rules and what they did, set-password emails."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -29,3 +30,104 @@ class HRSyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class OnboardingRule(models.Model):
+    """What a new hire gets without anyone typing a row: a seat in the next cohort of a programme and
+    mandatory courses due N days after joining.
+
+    A programme is a course: its cohorts are the published batches that teach it (a weekly "New Hire"
+    cohort of the course "new-hire-onboarding", say). The rule picks the first one that starts on or
+    after the joiner's date of joining and has not started yet, skipping full ones."""
+
+    name = models.CharField(max_length=140, unique=True)
+    enabled = models.BooleanField(default=True)
+    department = models.CharField(max_length=140, blank=True, help_text="Blank: any department.")
+    designation = models.CharField(max_length=140, blank=True, help_text="Blank: any designation.")
+    employment_type = models.CharField(max_length=64, blank=True,
+                                       help_text="Blank: any employment type (contractors and interns too).")
+    joined_on_or_after = models.DateField(
+        default=timezone.localdate,
+        help_text="New hires are employees who joined on or after this date; earlier staff are left alone.")
+    programme = models.ForeignKey(
+        "catalog.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="New hires join the next published cohort teaching this course that starts on or after "
+                  "their date of joining.")
+    mandatory_courses = models.ManyToManyField("catalog.Course", blank=True, related_name="+")
+    due_in_days = models.PositiveIntegerField(default=30, help_text="Mandatory courses are due this many days "
+                                                                    "after the date of joining.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "onboarding rule"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OnboardingApplication(models.Model):
+    """What one rule did for one joiner (per date of joining, so a rehire is onboarded again). The row
+    makes applying the rule again a no-op: done parts are never redone, even if a moderator later
+    cancels the enrollment."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # something is left to do (no cohort yet, cohort full): retried by the sync
+        DONE = "done"
+
+    rule = models.ForeignKey(OnboardingRule, on_delete=models.CASCADE, related_name="applications")
+    employee = models.ForeignKey("people.Employee", on_delete=models.CASCADE, related_name="onboarding")
+    joined_on = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    batch = models.ForeignKey("catalog.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    enrolled = models.BooleanField(default=False, help_text="The cohort part is done (or the rule has none).")
+    trained = models.BooleanField(default=False, help_text="The mandatory courses are assigned.")
+    detail = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "onboarding application"
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "employee", "joined_on"], name="onboardingapplication_once"),
+            models.CheckConstraint(condition=models.Q(status__in=["pending", "done"]),
+                                   name="onboardingapplication_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id}/{self.employee_id} {self.status}"
+
+
+class UserInvitation(models.Model):
+    """The outbox of "set your password" emails: written with the user, sent after commit by a task
+    that claims the row first, so a message goes out once; a sweep re-enqueues what stayed pending."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(max_length=16, default="invitation")  # invitation | reset
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "set-password email"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=["pending", "sent", "failed", "skipped"]),
+                                   name="userinvitation_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.status}"

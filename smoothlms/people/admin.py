@@ -1,16 +1,30 @@
-from django.contrib import admin
+"""Desk pages of people: users (/app/user) and HR employees (/app/employee). An employee saved here
+goes through the HR provisioning service like every other HR path."""
 
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
+from smoothlms.hr.invitations import send_invitation
+from smoothlms.hr.onboarding import apply_onboarding_rules
+from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
+from smoothlms.hr.selectors import get_hr_sync_status
+from smoothlms.hr.services import provision_employee
 from smoothlms.people.models import Employee, User
 
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
-    list_display = ["email", "full_name", "enabled", "roles", "last_login", "created_at"]
-    list_filter = ["enabled", "groups"]
+    list_display = ["email", "full_name", "enabled", "roles", "password_set", "last_login", "created_at"]
+    list_filter = ["enabled", "groups", "password_set"]
     search_fields = ["email", "full_name"]
     readonly_fields = ["last_login", "created_at", "password_set"]
     fields = ["email", "full_name", "enabled", "time_zone", "groups", "password_set", "last_login", "created_at"]
     filter_horizontal = ["groups"]
+    actions = ["send_set_password_email"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -19,13 +33,79 @@ class UserAdmin(admin.ModelAdmin):
     def roles(self, obj: User) -> str:
         return ", ".join(sorted(g.name for g in obj.groups.all()))
 
+    @admin.action(description="Send a set-password email", permissions=["change"])
+    def send_set_password_email(self, request, queryset):
+        sent = 0
+        for user in queryset.filter(enabled=True):
+            send_invitation(user=user, actor=request.user)
+            sent += 1
+        self.message_user(request, f"Set-password email queued for {sent} user(s) (disabled users skipped).",
+                          messages.SUCCESS)
+
+
+class EmployeeForm(forms.ModelForm):
+    user_id = forms.EmailField(label="User ID", required=False,
+                               help_text="The user's email, when it is neither the company nor the personal email. "
+                                         "Blank: the linked user, else Company Email, else Personal Email.")
+
+    class Meta:
+        model = Employee
+        fields = ["employee", *EMPLOYEE_FIELDS]
+
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
-    list_display = ["employee", "employee_name", "status", "user", "department", "designation",
-                    "employment_type", "date_of_joining", "synced_at"]
-    list_filter = ["status", "department", "employment_type"]
+class EmployeeAdmin(ServiceSavedAdmin):
+    form = EmployeeForm
+    list_display = ["employee", "employee_name", "status", "user_link", "user_enabled", "department", "designation",
+                    "employment_type", "date_of_joining", "relieving_date", "synced_at"]
+    list_filter = ["status", "employment_type", "department"]
     search_fields = ["employee", "employee_name", "company_email", "personal_email", "user__email"]
     list_select_related = ["user"]
-    raw_id_fields = ["user"]
-    readonly_fields = ["active_user", "created_at", "updated_at", "synced_at"]
+    list_per_page = 50
+    readonly_fields = ["user", "modified_in_hr", "synced_at", "created_at", "updated_at"]
+    actions = ["apply_onboarding"]
+    change_list_template = "hr/admin/employee_change_list.html"
+    change_form_template = "desk/change_form.html"
+
+    def get_fields(self, request, obj=None):
+        return ["employee", "employee_name", "user_id", "company_email", "personal_email", "status",
+                "date_of_joining", "relieving_date", "employment_type", "department", "designation",
+                *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The HR id is the key: it is typed once, when the record is made.
+        return [*self.readonly_fields, "employee"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # HR records are never deleted: a leaver has status Left
+
+    def save_related(self, request, form, formsets, change):
+        data = form.cleaned_data
+        record = EmployeeRecord(employee=form.instance.employee if change else data["employee"].strip(),
+                                user_id=data.get("user_id") or "",
+                                **{name: data.get(name) for name in EMPLOYEE_FIELDS})  # emails normalised by the record
+        employee, action = self.call_service(provision_employee, record=record, actor=request.user, source="desk")
+        adopt(form.instance, employee)
+        if action not in ("unchanged", "update", "create"):
+            self.message_user(request, f"{employee.employee}: {action} ({employee.user or 'no user'}).",
+                              messages.INFO)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "hr_sync_status": get_hr_sync_status()}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="User", ordering="user__email")
+    def user_link(self, obj: Employee) -> str:
+        if obj.user_id is None:
+            return "-"
+        return format_html('<a href="../user/{}/change/">{}</a>', obj.user_id, obj.user.email)
+
+    @admin.display(description="User enabled", boolean=True)
+    def user_enabled(self, obj: Employee) -> bool | None:
+        return None if obj.user_id is None else obj.user.enabled
+
+    @admin.action(description="Apply onboarding rules now", permissions=["change"])
+    def apply_onboarding(self, request, queryset):
+        result = apply_onboarding_rules(employee_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Onboarding: {result.applied} applied, {result.pending} still pending.",
+                          messages.SUCCESS)

@@ -1,0 +1,148 @@
+"""Fast bulk writes for HR imports: rows go to the database with `executemany` without becoming model
+instances (at 50,000 rows, building and preparing instances costs several times the inserts
+themselves). For tables whose rows carry no rules of their own (STYLE.md section 4), written by
+services that have checked everything first."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+from smoothlms.core.db import chunked
+
+
+def _adapter(field) -> Callable[[Any], Any] | None:
+    internal = field.get_internal_type()
+    ops = connection.ops
+    if internal == "DateTimeField":
+        return ops.adapt_datetimefield_value
+    if internal == "DateField":
+        return ops.adapt_datefield_value
+    if internal in ("JSONField", "DecimalField"):
+        return lambda value: field.get_db_prep_save(value, connection)
+    return None
+
+
+def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool = False,
+                batch_size: int = 1000) -> None:
+    """INSERT `rows` (dicts keyed by attname, all with the same keys; other fields take their
+    default, computed once) into `model`'s table. `ignore_conflicts` skips rows that break a unique
+    constraint, as bulk_create(ignore_conflicts=True) does."""
+    if not rows:
+        return
+    given = set(rows[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+    columns, getters = [], []
+    for field in fields:
+        adapt = _adapter(field)
+        if field.attname in given:
+            name = field.attname
+            getters.append((lambda row, name=name: row[name]) if adapt is None
+                           else (lambda row, name=name, adapt=adapt: None if row[name] is None else adapt(row[name])))
+        else:
+            default = field.get_default()
+            constant = default if adapt is None or default is None else adapt(default)
+            getters.append(lambda row, constant=constant: constant)
+        columns.append(connection.ops.quote_name(field.column))
+    table = connection.ops.quote_name(model._meta.db_table)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    verb = "INSERT IGNORE INTO" if ignore_conflicts and connection.vendor == "mysql" else "INSERT INTO"
+    head = f"{verb} {table} ({', '.join(columns)}) VALUES "
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts and connection.vendor != "mysql" else ""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _copy_insert(cursor, table, columns, [tuple(get(row) for get in getters) for row in rows],
+                         ignore_conflicts=ignore_conflicts)
+            return
+        # SQLite runs executemany in C; MySQLdb rewrites it into multi-row INSERTs.
+        for chunk in chunked(rows, batch_size):
+            cursor.executemany(head + one + tail, [tuple(get(row) for get in getters) for row in chunk])
+
+
+def _copy(cursor, table: str, columns: list[str], values: list[tuple]) -> None:
+    """PostgreSQL's COPY: the fastest way in (psycopg parses every %s of a multi-row INSERT in Python,
+    and sends a message per row for executemany)."""
+    # The driver's own cursor: Django's wrapper has no COPY. Its errors become Django's (IntegrityError).
+    with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _staging(cursor, table: str, columns: list[str]) -> str:
+    staging = connection.ops.quote_name(f"_bulk_{secrets.token_hex(6)}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {staging} AS SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
+    return staging
+
+
+def _copy_insert(cursor, table: str, columns: list[str], values: list[tuple], *, ignore_conflicts: bool) -> None:
+    if not ignore_conflicts:
+        _copy(cursor, table, columns, values)
+        return
+    # COPY cannot skip conflicting rows: stage them, then INSERT ... SELECT ... ON CONFLICT DO NOTHING.
+    staging = _staging(cursor, table, columns)
+    try:
+        _copy(cursor, staging, columns, values)
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staging} "
+                       "ON CONFLICT DO NOTHING")
+    finally:
+        cursor.execute(f"DROP TABLE {staging}")
+
+
+def update_rows(model: type[Model], rows: Sequence[dict[str, Any]], fields: Sequence[str],
+                *, batch_size: int = 1000) -> None:
+    """UPDATE each row (a dict with `pk` and the attnames in `fields`) by primary key."""
+    if not rows:
+        return
+    meta = model._meta
+    targets = [meta.get_field(name) for name in fields]  # names or attnames (user_id)
+    adapters = [_adapter(field) for field in targets]
+    assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in targets)
+    sql = (f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} "
+           f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s")
+
+    def params(row: dict[str, Any]) -> tuple:
+        out = []
+        for name, adapt in zip(fields, adapters, strict=True):
+            value = row[name]
+            out.append(value if adapt is None or value is None else adapt(value))
+        out.append(row["pk"])
+        return tuple(out)
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY into a staging table, then one UPDATE ... FROM it.
+            names = [connection.ops.quote_name(field.column) for field in targets]
+            table = connection.ops.quote_name(meta.db_table)
+            pk = connection.ops.quote_name(meta.pk.column)
+            staging = _staging(cursor, table, [pk, *names])
+            try:
+                _copy(cursor, staging, [pk, *names], [(row["pk"], *params(row)[:-1]) for row in rows])
+                sets = ", ".join(f"{name} = s.{name}" for name in names)
+                cursor.execute(f"UPDATE {table} SET {sets} FROM {staging} s WHERE {table}.{pk} = s.{pk}")
+            finally:
+                cursor.execute(f"DROP TABLE {staging}")
+        else:
+            for chunk in chunked(rows, batch_size):
+                cursor.executemany(sql, [params(row) for row in chunk])
+
+
+def ids_by(model: type[Model], key: str, values: Sequence[Any], *, chunk_size: int = 2000) -> dict[Any, int]:
+    """{value of `key`: primary key} of the rows whose `key` is in `values` (rows just inserted)."""
+    found: dict[Any, int] = {}
+    if connection.vendor == "postgresql":
+        # One array parameter instead of thousands of placeholders for the driver to parse.
+        column = connection.ops.quote_name(model._meta.get_field(key).column)
+        sql = (f"SELECT {column}, {connection.ops.quote_name(model._meta.pk.column)} "
+               f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {column} = ANY(%s)")
+        with connection.cursor() as cursor:
+            for chunk in chunked(values, 10 * chunk_size):
+                cursor.execute(sql, [list(chunk)])
+                found.update(cursor.fetchall())
+        return found
+    for chunk in chunked(values, chunk_size):
+        found.update(model.objects.filter(**{f"{key}__in": chunk}).values_list(key, "pk"))
+    return found

@@ -1,0 +1,37 @@
+"""Reads on training."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from smoothlms.people.models import Employee, EmployeeStatus
+from smoothlms.training.models import AssignmentStatus, TrainingAssignment
+
+
+def list_active_employee_user_ids(*, department: str | None = None) -> list[int]:
+    """The users of active employees (status Active with an enabled linked user: CONTRACT.md section
+    7), optionally of one department (any case), in id order, without repeats."""
+    employees = Employee.objects.filter(status=EmployeeStatus.ACTIVE, user__isnull=False, user__enabled=True)
+    if department:
+        employees = employees.filter(department__iexact=department.strip())
+    return list(employees.order_by("user_id").values_list("user_id", flat=True).distinct())
+
+
+def overdue_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status": AssignmentStatus.ASSIGNED, f"{prefix}due_date__lt": timezone.localdate()})
+
+
+def list_training_assignments(*, overdue: bool | None = None) -> QuerySet[TrainingAssignment]:
+    """Assignments with their user and course; `overdue` True keeps open ones past their due date,
+    False the others."""
+    queryset = TrainingAssignment.objects.select_related("user", "course")
+    if overdue is True:
+        queryset = queryset.filter(overdue_q())
+    elif overdue is False:
+        queryset = queryset.exclude(overdue_q())
+    return queryset
+
+
+def count_overdue_assignments() -> int:
+    return TrainingAssignment.objects.filter(overdue_q()).count()
