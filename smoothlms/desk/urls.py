@@ -41,3 +41,12 @@ urlpatterns = [
     path("desk/learning", admin.site.admin_view(dashboard), name="desk-learning"),
 ]
 
+# Roster reconciliation and the audit pages (staff roles; each view checks its own permission).
+from smoothlms.desk import audit, reconcile  # noqa: E402 - kept beside the lines that use it
+
+urlpatterns += [
+    path("desk/reconcile", admin.site.admin_view(reconcile.reconcile_view), name="desk-reconcile"),
+    path("desk/audit", admin.site.admin_view(audit.audit_log_view), name="desk-audit"),
+    path("desk/audit/roles", admin.site.admin_view(audit.role_audit_view), name="desk-role-audit"),
+    path("desk/audit/export", admin.site.admin_view(audit.export_view), name="desk-export"),
+]

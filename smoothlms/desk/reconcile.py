@@ -1,0 +1,205 @@
+"""/desk/reconcile: roster reconciliation in the desk (CONTRACT.md section 8).
+
+Upload the HR export and pick the cohort; the page shows the counts and every finding with its
+fix (hr.reconciliation, the same comparison as `smoothlms reconcile_roster`). Two findings can be
+fixed from here: `not_enrolled` people are enrolled through the engine (bulk_enroll, source desk),
+and `missing_user` people get a user, linked to their Employee record (create_missing_user).
+The uploaded file stays in the session, so the report is computed again after each action: an
+action applies only to findings that still stand."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import zlib
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from smoothlms.catalog.models import Batch
+from smoothlms.core.errors import DomainError
+from smoothlms.csvio.errors import FileUnusable
+from smoothlms.desk.pages import render_desk
+from smoothlms.enrollment.models import Source
+from smoothlms.enrollment.services import bulk_enroll
+from smoothlms.hr.reconciliation import (
+    FIX_ENROLL,
+    KINDS,
+    MISSING_USER,
+    NOT_ENROLLED,
+    Reconciliation,
+    create_missing_user,
+    read_hr_export,
+    reconcile_file,
+)
+from smoothlms.people.roles import Role
+
+SESSION_KEY = "desk_reconciliation"
+SHOWN = 1000  # findings shown on the page (the command's JSON or CSV has them all)
+KIND_LABELS = {
+    "missing_user": "Missing user", "user_disabled": "User disabled", "not_enrolled": "Not enrolled",
+    "enrolled_not_in_hr": "Enrolled, not in HR", "left_but_enrolled": "Left, still enrolled",
+    "duplicate_alias": "Duplicate alias", "rehire_duplicate": "Rehire duplicate",
+}
+KIND_TONES = {"missing_user": "full", "user_disabled": "warn", "not_enrolled": "warn", "enrolled_not_in_hr": "warn",
+              "left_but_enrolled": "full", "duplicate_alias": "warn", "rehire_duplicate": "warn"}
+
+
+def can_reconcile(user) -> bool:
+    return user.has_role(Role.HR_MANAGER, Role.MODERATOR, Role.SYSTEM_MANAGER)
+
+
+def can_enroll(user) -> bool:
+    return user.has_perm("enrollment.add_batchenrollment")
+
+
+def can_create_users(user) -> bool:
+    # Users for HR records: HR's job (and the System Manager's), as provisioning is.
+    return user.has_role(Role.HR_MANAGER, Role.SYSTEM_MANAGER)
+
+
+class BatchField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Batch) -> str:
+        return f"{obj.title} ({obj.name}) · starts {obj.start_date:%d %b %Y}"
+
+
+class ReconcileForm(forms.Form):
+    batch = BatchField(queryset=Batch.objects.none(), to_field_name="name", label="Cohort",
+                       empty_label="Choose a cohort")
+    file = forms.FileField(label="HR export (CSV or Excel)",
+                           help_text="The Frappe HRMS Employee report: ID, Full Name, Company Email, Personal Email, "
+                                     "User ID, Status. UTF-8 CSV or .xlsx.",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["batch"].queryset = Batch.objects.only("pk", "name", "title", "start_date").order_by(
+            "-start_date", "title")
+
+
+def page_url(token: str | None = None) -> str:
+    url = reverse("desk-reconcile")
+    return f"{url}?{urlencode({'report': token})}" if token else url
+
+
+def reconcile_view(request: HttpRequest) -> HttpResponse:
+    if not can_reconcile(request.user):
+        raise PermissionDenied
+    if request.method == "POST" and request.POST.get("action"):
+        return _act(request)
+    token = request.GET.get("report")
+    if request.method == "GET" and token:
+        return _report(request, token)
+    form = ReconcileForm(request.POST or None, request.FILES or None, initial={"batch": request.GET.get("batch")})
+    if request.method == "POST" and form.is_valid():
+        batch, upload = form.cleaned_data["batch"], form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            read_hr_export(content, filename=upload.name)  # refuse an unusable file here, on the form
+        except FileUnusable as err:
+            form.add_error("file", err.user_message())
+        else:
+            token = secrets.token_urlsafe(12)
+            # The session carries the file to the report and its actions (web nodes share no disk).
+            request.session[SESSION_KEY] = {"token": token, "batch": batch.name, "filename": upload.name,
+                                            "data": base64.b64encode(zlib.compress(content)).decode()}
+            return redirect(page_url(token))
+    return render_desk(request, "desk/reconcile/upload.html", {"form": form, "desk_section": "reconcile"},
+                       title="Reconcile a roster with HR")
+
+
+def _stored(request: HttpRequest, token: str) -> tuple[Batch, str, Reconciliation] | None:
+    stored = request.session.get(SESSION_KEY)
+    if not stored or not secrets.compare_digest(stored["token"], token or ""):
+        return None
+    batch = Batch.objects.filter(name=stored["batch"]).first()
+    if batch is None:
+        return None
+    data = zlib.decompress(base64.b64decode(stored["data"]))
+    return batch, stored["filename"], reconcile_file(batch=batch, data=data, filename=stored["filename"])
+
+
+def _report(request: HttpRequest, token: str) -> HttpResponse:
+    found = _stored(request, token)
+    if found is None:
+        messages.error(request, "That report is no longer available: upload the HR export again.")
+        return redirect(page_url())
+    batch, filename, report = found
+    counts = report.counts()
+    rows = [{"key": f.key, "kind": f.kind, "label": KIND_LABELS[f.kind], "tone": KIND_TONES[f.kind],
+             "employee": f.employee, "email": f.email, "detail": f.detail, "fix": f.fix,
+             "enrollable": f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL,
+             "creatable": f.kind == MISSING_USER and bool(f.email)} for f in report.findings[:SHOWN]]
+    user = request.user
+    return render_desk(request, "desk/reconcile/report.html", {
+        "report": report, "batch": batch, "filename": filename, "token": token, "rows": rows,
+        "shown": len(rows), "total": len(report.findings), "desk_section": "reconcile",
+        "kinds": [{"kind": kind, "label": KIND_LABELS[kind], "count": counts[kind], "tone": KIND_TONES[kind]}
+                  for kind in KINDS if counts[kind]],
+        "enrollable": sum(1 for f in report.findings if f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL),
+        "creatable": sum(1 for f in report.findings if f.kind == MISSING_USER and f.email),
+        "can_enroll": can_enroll(user), "can_create_users": can_create_users(user),
+        "batch_url": reverse("admin:catalog_batch_change", args=[batch.pk]),
+    }, title=f"Reconciliation of {batch.title}")
+
+
+def _act(request: HttpRequest) -> HttpResponse:
+    token = request.POST.get("token", "")
+    found = _stored(request, token)
+    if found is None:
+        messages.error(request, "That report is no longer available: upload the HR export again.")
+        return redirect(page_url())
+    batch, _, report = found
+    action = request.POST["action"]
+    chosen = set(request.POST.getlist("finding"))
+    every = request.POST.get("all") == "1"
+    if action == "enroll":
+        if not can_enroll(request.user):
+            raise PermissionDenied
+        findings = [f for f in report.of_kind(NOT_ENROLLED) if f.fix == FIX_ENROLL and (every or f.key in chosen)]
+        if findings:
+            _enroll(request, batch, [f.email for f in findings])
+    elif action == "create_users":
+        if not can_create_users(request.user):
+            raise PermissionDenied
+        findings = [f for f in report.of_kind(MISSING_USER) if f.email and (every or f.key in chosen)]
+        if findings:
+            _create_users(request, report, findings)
+    else:
+        findings = []
+    if not findings:
+        messages.warning(request, "Nothing to do: choose findings that still stand.")
+    return redirect(page_url(token))
+
+
+def _enroll(request: HttpRequest, batch: Batch, emails: list[str]) -> None:
+    try:
+        result = bulk_enroll(batch=batch, members=emails, actor=request.user, source=Source.DESK)
+    except DomainError as err:  # refusals of the whole request
+        messages.error(request, err.user_message())
+        return
+    level = messages.WARNING if result.failed else messages.SUCCESS
+    text = f"Enrolled {result.created} in {batch.title}; {result.skipped} skipped, {result.failed} failed."
+    failures = [f"{r.member}: {r.message}" for r in result.results if r.status == "failed"][:5]
+    messages.add_message(request, level, " ".join([text, *failures]))
+
+
+def _create_users(request: HttpRequest, report: Reconciliation, findings) -> None:
+    created, refusals = 0, []
+    for finding in findings:
+        try:
+            create_missing_user(email=finding.email, full_name=report.employee_names.get(finding.employee or "", ""),
+                                employee=finding.employee, actor=request.user)
+        except DomainError as err:
+            refusals.append(err.user_message())
+        else:
+            created += 1
+    level = messages.WARNING if refusals else messages.SUCCESS
+    messages.add_message(request, level, " ".join([
+        f"Created {created} user{'' if created == 1 else 's'} and linked their Employee records.",
+        *refusals[:5]]))

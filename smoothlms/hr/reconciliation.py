@@ -1,0 +1,398 @@
+"""Roster reconciliation (CONTRACT.md section 8): an HR headcount export against a cohort's active
+enrollments, every mismatch named with its fix.
+
+Who is who. Each row of the export is one person. Their LMS users are found by the HR id first
+(the Employee record with that id and its linked user), then by the match key (people.matching)
+of each of the row's emails: User ID, Company Email, Personal Email. A user that the HR id of one
+Active row claims is never counted as another Active row's alias, and a user that any Active row
+claims is never a leaver's: one person rehired under a new HR id is not also "left".
+
+What is counted. `hr_headcount`: the export's Active rows (one per HR id: a repeated id counts
+once). `enrolled`: the cohort's active enrollments. `matched`: Active rows whose person is actively
+enrolled, through any of their users.
+
+What is found, per Active row: `missing_user` (no user at all), `rehire_duplicate` (a disabled
+user and an enabled one), `duplicate_alias` (several enabled users), `user_disabled` (only
+disabled users), `not_enrolled` (an enabled user, not in the cohort); per Left row:
+`left_but_enrolled`; per enrolled member whom no row claims: `enrolled_not_in_hr`. Inactive and
+Suspended rows are people HR still employs: their enrollment is not a mismatch, and they are not
+headcount. Each finding's `detail` ends with the fix in the words of the enrollment guide's
+troubleshooting table; `fix` carries the fix alone.
+
+Everything is read in bulk, a handful of queries whatever the size: the roster in one query, the
+Employee records in chunks of HR ids, and users in one keyset-paginated pass (match keys are not
+stored, so they are computed here for every user, keeping only those the export or the cohort
+names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from smoothlms.catalog.models import Batch
+from smoothlms.core.audit import record_event
+from smoothlms.core.db import chunked
+from smoothlms.core.exports import iterate_values
+from smoothlms.core.models import EventType
+from smoothlms.csvio.errors import MissingColumn
+from smoothlms.csvio.reader import Column, Row, Table, read_table
+from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
+from smoothlms.hr.records import LABELS
+from smoothlms.people.matching import email_matcher
+from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.services import create_user
+
+MISSING_USER = "missing_user"
+USER_DISABLED = "user_disabled"
+NOT_ENROLLED = "not_enrolled"
+ENROLLED_NOT_IN_HR = "enrolled_not_in_hr"
+LEFT_BUT_ENROLLED = "left_but_enrolled"
+DUPLICATE_ALIAS = "duplicate_alias"
+REHIRE_DUPLICATE = "rehire_duplicate"
+KINDS = (MISSING_USER, USER_DISABLED, NOT_ENROLLED, ENROLLED_NOT_IN_HR, LEFT_BUT_ENROLLED, DUPLICATE_ALIAS,
+         REHIRE_DUPLICATE)
+
+# The fixes, in the words of the enrollment guide (troubleshooting table and roster reconciliation).
+FIX_CREATE_USER = "Create User; link Employee.user_id"
+FIX_ADD_EMAIL = "Add an email to the Employee record in HR, then Create User; link Employee.user_id"
+FIX_ENROLL = "Enroll in the cohort"
+FIX_SEATS = "Increase seats or create second batch"
+FIX_STARTED = "Adjust dates or enroll via desk override policy"
+FIX_ENDED = "The cohort has ended: enroll in another batch"
+FIX_REENABLE = "Re-enable the User (rehires: the old account), then enroll if needed"
+FIX_REHIRE = ("Confirm old User re-enabled rather than creating duplicate accounts: link the old user to "
+              "Employee.user_id and disable the new one")
+FIX_ALIAS = "Keep one User per person: link it to Employee.user_id and disable the duplicate aliases"
+FIX_NOT_IN_HR = ("Check with HR: contractors need an HR employee record (or stay External); "
+                 "otherwise cancel the enrollment")
+FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
+
+HR_EXPORT_COLUMNS = tuple(Column(name, label) for name, label in LABELS.items())
+EMAIL_COLUMNS = ("user_id", "company_email", "personal_email")
+READ_CHUNK = 2000
+USER_CHUNK = 5000
+
+
+@dataclass
+class Finding:
+    kind: str
+    employee: str | None
+    email: str
+    detail: str
+    fix: str
+    users: list[str] = field(default_factory=list)  # the LMS users concerned, when there are several
+
+    @property
+    def key(self) -> str:
+        """Names this finding among those of one report (the desk acts on findings by key)."""
+        return f"{self.kind}:{self.employee or ''}:{self.email}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "employee": self.employee, "email": self.email, "detail": self.detail,
+                "fix": self.fix, "users": list(self.users)}
+
+
+@dataclass
+class Reconciliation:
+    batch: str
+    hr_headcount: int
+    enrolled: int
+    matched: int
+    findings: list[Finding]
+    employee_names: dict[str, str] = field(default_factory=dict, repr=False)  # HR id -> name (to create users)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"batch": self.batch, "hr_headcount": self.hr_headcount, "enrolled": self.enrolled,
+                "matched": self.matched, "findings": [finding.as_dict() for finding in self.findings]}
+
+    def of_kind(self, kind: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(KINDS, 0)
+        for finding in self.findings:
+            counts[finding.kind] += 1
+        return counts
+
+
+@dataclass(slots=True)
+class _Person:
+    order: int
+    employee: str  # "" when the row has none
+    name: str
+    emails: list[str]  # trimmed, lower-cased, in Frappe's preferred order, without repeats
+    status: str  # an EmployeeStatus value, or "" for text that is none of them
+    users: set[int] = field(default_factory=set)
+    linked: int | None = None  # the user of the Employee record with this HR id
+
+    @property
+    def email(self) -> str:
+        return self.emails[0] if self.emails else ""
+
+
+@dataclass(slots=True)
+class _User:
+    pk: int
+    email: str
+    enabled: bool
+
+
+# Reading the export ----------------------------------------------------------------------------
+
+
+def read_hr_export(data: bytes, *, filename: str) -> Table:
+    """The rows of an HR employee export (CONTRACT.md section 7; CSV or XLSX). Raises FileUnusable
+    when the file cannot be read, or names neither an HR id nor an email column."""
+    table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS)
+    if not table.has("employee") and not any(table.has(name) for name in EMAIL_COLUMNS):
+        raise MissingColumn(column=LABELS["employee"], names="ID or employee",
+                            hint=" An export with no HR id needs a User ID, Company Email or Personal Email column.")
+    return table
+
+
+_STATUSES = {status.lower(): status for status in EmployeeStatus.values}
+
+
+def _people(rows: Iterable[Row], *, has_status: bool) -> list[_Person]:
+    people: list[_Person] = []
+    seen: set[str] = set()
+    active = EmployeeStatus.ACTIVE
+    for order, row in enumerate(rows):
+        values = row.values
+        employee = (values.get("employee") or "").strip()
+        if employee:
+            if employee in seen:
+                continue  # one person per HR id: a repeated row is the same person
+            seen.add(employee)
+        emails: list[str] = []
+        for name in EMAIL_COLUMNS:  # normalize_email, inlined: this loop runs once per row of a large file
+            email = (values.get(name) or "").strip().lower()
+            if email and email not in emails:
+                emails.append(email)
+        # An export without a Status column is a headcount list: everyone on it is Active.
+        status = _STATUSES.get((values.get("status") or "").strip().lower(), "") if has_status else active
+        people.append(_Person(order, employee, (values.get("employee_name") or "").strip(), emails, status))
+    return people
+
+
+# Reading the LMS side --------------------------------------------------------------------------
+
+
+def _read_roster(batch: Batch) -> dict[int, _User]:
+    return {pk: _User(pk, email, enabled) for pk, email, enabled in BatchEnrollment.objects.filter(
+        batch=batch, status=EnrollmentStatus.ACTIVE).values_list("member_id", "member__email", "member__enabled")}
+
+
+def _read_linked_users(hr_ids: Sequence[str]) -> dict[str, int | None]:
+    """{HR id: its Employee record's user id} for the ids that have a record."""
+    linked: dict[str, int | None] = {}
+    for chunk in chunked(hr_ids, READ_CHUNK):
+        linked.update(Employee.objects.filter(employee__in=chunk).values_list("employee", "user_id"))
+    return linked
+
+
+def _read_member_employees(batch: Batch) -> dict[int, str]:
+    """{member id: HR id} of enrolled members with an Employee record (the Active one first)."""
+    found: dict[int, str] = {}
+    rows = Employee.objects.filter(
+        user__batch_enrollments__batch=batch, user__batch_enrollments__status=EnrollmentStatus.ACTIVE,
+    ).values_list("user_id", "employee", "status")
+    for user_id, employee, status in rows:
+        if user_id not in found or status == EmployeeStatus.ACTIVE:
+            found[user_id] = employee
+    return found
+
+
+def _read_users(keys: set[str], ids: set[int], key_of) -> tuple[dict[int, _User], dict[str, list[int]]]:
+    """Users whose match key is in `keys` or whose id is in `ids`, and {match key: user ids}."""
+    users: dict[int, _User] = {}
+    by_key: dict[str, list[int]] = {}
+    for pk, email, enabled in iterate_values(User.objects.all(), ("id", "email", "enabled"), chunk_size=USER_CHUNK):
+        key = key_of(email)
+        if key in keys:
+            by_key.setdefault(key, []).append(pk)
+        elif pk not in ids:
+            continue
+        users[pk] = _User(pk, email, enabled)
+    return users, by_key
+
+
+# The comparison --------------------------------------------------------------------------------
+
+
+def get_roster_reconciliation(*, batch: Batch, rows: Iterable[Row], has_status: bool = True) -> Reconciliation:
+    """Compare HR export rows with `batch`'s active enrollments (read only; see the module's doc).
+    `has_status`: whether the export has a Status column (without one, every row is Active)."""
+    return _reconcile(batch, _people(rows, has_status=has_status))
+
+
+def _reconcile(batch: Batch, people: list[_Person]) -> Reconciliation:
+    key_of = email_matcher()
+    roster = _read_roster(batch)
+    linked = _read_linked_users([p.employee for p in people if p.employee])
+    for person in people:
+        person.linked = linked.get(person.employee) if person.employee else None
+    keys = {key_of(email) for person in people for email in person.emails}
+    wanted_ids = {p.linked for p in people if p.linked} | set(roster)
+    users, by_key = _read_users(keys, wanted_ids, key_of)
+
+    active = [p for p in people if p.status == EmployeeStatus.ACTIVE]
+    others = [p for p in people if p.status != EmployeeStatus.ACTIVE]
+    # A user linked through the HR id of an Active row belongs to that row only.
+    owner = {p.linked: p.employee for p in active if p.linked}
+    for person in active:
+        _resolve(person, by_key, key_of, lambda pk, p=person: owner.get(pk, p.employee) == p.employee)
+    claimed = {pk for person in active for pk in person.users}
+    for person in others:
+        _resolve(person, by_key, key_of, lambda pk: pk not in claimed)
+
+    findings: list[Finding] = []
+    matched = 0
+    not_enrolled: list[Finding] = []
+    for person in active:
+        matched += _check_active(person, users, roster, findings, not_enrolled)
+    # Seats left as the roster read above counts them (active enrollments are the seats taken).
+    free = None if batch.seat_count is None else max(batch.seat_count - len(roster), 0)
+    _assign_enroll_fixes(batch, not_enrolled, free=free)
+    for person in others:
+        if person.status == EmployeeStatus.LEFT:
+            enrolled = sorted(pk for pk in person.users if pk in roster)
+            if enrolled:
+                emails = [users[pk].email for pk in enrolled]
+                findings.append(_finding(LEFT_BUT_ENROLLED, person, emails[0], FIX_LEFT,
+                                         "Left in HR but actively enrolled in this cohort",
+                                         users=emails if len(emails) > 1 else []))
+    attributed = {pk for person in people for pk in person.users}
+    member_employees = _read_member_employees(batch) if len(attributed & set(roster)) < len(roster) else {}
+    for pk in sorted(set(roster) - attributed, key=lambda pk: roster[pk].email):
+        hr_id = member_employees.get(pk)
+        detail = ("Enrolled, but not in the HR export" + (f" (Employee record {hr_id})" if hr_id else
+                                                          " and no HR employee record"))
+        findings.append(Finding(ENROLLED_NOT_IN_HR, hr_id, roster[pk].email, f"{detail}. Fix: {FIX_NOT_IN_HR}.",
+                                FIX_NOT_IN_HR))
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    findings.sort(key=lambda f: order[f.kind])  # stable: export order within a kind
+    return Reconciliation(batch=batch.name, hr_headcount=len(active), enrolled=len(roster), matched=matched,
+                          findings=findings, employee_names={p.employee: p.name for p in active if p.employee})
+
+
+def _resolve(person: _Person, by_key: dict[str, list[int]], key_of, may_take) -> None:
+    """The person's users: the HR id's user, then every user whose match key is one of theirs."""
+    if person.linked and may_take(person.linked):
+        person.users.add(person.linked)
+    for email in person.emails:
+        for pk in by_key.get(key_of(email), ()):
+            if may_take(pk):
+                person.users.add(pk)
+
+
+def _finding(kind: str, person: _Person, email: str, fix: str, what: str, *, users: list[str] | None = None
+             ) -> Finding:
+    return Finding(kind, person.employee or None, email, f"{what}. Fix: {fix}.", fix, users or [])
+
+
+def _preferred_user(person: _Person, candidates: list[_User]) -> _User:
+    """Of several users of one person: the HR id's user, else the one with the preferred email."""
+    for user in candidates:
+        if user.pk == person.linked:
+            return user
+    for email in person.emails:
+        for user in candidates:
+            if user.email == email:
+                return user
+    return min(candidates, key=lambda user: user.pk)
+
+
+def _check_active(person: _Person, users: dict[int, _User], roster: dict[int, _User], findings: list[Finding],
+                  not_enrolled: list[Finding]) -> int:
+    """Findings of one Active row; returns 1 when the person is actively enrolled (matched)."""
+    if not person.users:
+        if person.emails:
+            what = f"No LMS user has {' or '.join(person.emails)}" + (
+                "" if person.employee else " (the row has no HR id)")
+            findings.append(_finding(MISSING_USER, person, person.email, FIX_CREATE_USER, what))
+        else:
+            findings.append(_finding(MISSING_USER, person, "", FIX_ADD_EMAIL, "The HR record has no email"))
+        return 0
+    mine = sorted((users[pk] for pk in person.users), key=lambda user: user.pk)
+    enabled = [user for user in mine if user.enabled]
+    disabled = [user for user in mine if not user.enabled]
+    emails = [user.email for user in mine]
+    if enabled and disabled:
+        findings.append(_finding(
+            REHIRE_DUPLICATE, person, person.email or enabled[0].email, FIX_REHIRE,
+            f"One person, a disabled old user ({', '.join(u.email for u in disabled)}) and a new one "
+            f"({', '.join(u.email for u in enabled)})", users=emails))
+    if len(enabled) > 1:
+        findings.append(_finding(
+            DUPLICATE_ALIAS, person, person.email or enabled[0].email, FIX_ALIAS,
+            f"One person, {len(enabled)} enabled users: {', '.join(u.email for u in enabled)}", users=emails))
+    if not enabled:
+        user = _preferred_user(person, disabled)
+        findings.append(_finding(USER_DISABLED, person, user.email, FIX_REENABLE,
+                                 "Active in HR but the LMS user is disabled"))
+    if any(pk in roster for pk in person.users):
+        return 1
+    if enabled:
+        user = _preferred_user(person, enabled)
+        finding = _finding(NOT_ENROLLED, person, user.email, FIX_ENROLL, "Active in HR, not enrolled in this cohort")
+        findings.append(finding)
+        not_enrolled.append(finding)
+    return 0
+
+
+def _assign_enroll_fixes(batch: Batch, findings: list[Finding], *, free: int | None) -> None:
+    """The fix of each not_enrolled finding: enroll, unless the cohort cannot take them (ended,
+    started, or too few seats left: seats go to the rows in export order, as bulk enrollment does)."""
+    now = timezone.now()
+    if batch.has_ended(at=now):
+        fix = FIX_ENDED
+    elif batch.has_started(at=now):
+        fix = FIX_STARTED
+    else:
+        fix = ""
+    for index, finding in enumerate(findings):
+        chosen = fix or (FIX_SEATS if free is not None and index >= free else FIX_ENROLL)
+        if chosen == FIX_SEATS:
+            what = f"Active in HR, not enrolled in this cohort; {free} seat{'' if free == 1 else 's'} left for " \
+                   f"{len(findings)} people"
+        else:
+            what = "Active in HR, not enrolled in this cohort"
+        finding.fix = chosen
+        finding.detail = f"{what}. Fix: {chosen}."
+
+
+def reconcile_file(*, batch: Batch, data: bytes, filename: str) -> Reconciliation:
+    """Read an HR export and reconcile it with `batch` (FileUnusable when the file cannot be used)."""
+    table = read_hr_export(data, filename=filename)
+    people = _people(table.rows, has_status=table.has("status"))
+    del table  # the parsed file is the largest thing held: let it go before the database is read
+    return _reconcile(batch, people)
+
+
+# Acting on findings ----------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def create_missing_user(*, email: str, full_name: str = "", employee: str | None = None,
+                        actor: User | None) -> User:
+    """The fix of a missing_user finding: "Create User; link Employee.user_id".
+
+    Rules: the email is valid and unused in any case (people.services.create_user: InvalidEmail,
+    UserExists). When an Employee record with HR id `employee` exists and has no user, it is linked
+    to the new user (a record already linked to someone is left alone). Side effects: the user
+    (LMS Student, no password yet), audit events for the user and for the link."""
+    user = create_user(email=email, full_name=full_name, actor=actor)
+    if employee:
+        now = timezone.now()
+        # The condition is the guard: a record that got a user meanwhile is not relinked.
+        if Employee.objects.filter(employee=employee, user__isnull=True).update(user=user, updated_at=now):
+            record_event(EventType.EMPLOYEE_CHANGED, actor=actor, member=user, reason="roster reconciliation",
+                         before={"employee": employee, "user_id": None},
+                         after={"employee": employee, "user_id": user.email})
+    return user

@@ -1,0 +1,68 @@
+"""Email addresses as keys for matching one person's records (HR export, Employee, User).
+
+Stored addresses are only trimmed and lower-cased (people.models.normalize_email): that is the
+login, and it is never rewritten. To decide whether two addresses reach the same mailbox, roster
+reconciliation compares *match keys*, which also fold the spellings a mail system treats as one:
+- surrounding spaces and case;
+- a `+tag` in the local part (`asha+lms@corp.com` is `asha@corp.com`);
+- dots in Gmail local parts, and googlemail.com as gmail.com;
+- the domains that settings.EMAIL_ALIAS_DOMAINS groups together (`corp.com=corp.co.uk`), each
+  group mapped to one canonical domain (the first in alphabetical order, so the key is stable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def alias_domain_map(groups: Iterable[Iterable[str]] | None = None) -> dict[str, str]:
+    """{domain: canonical domain} for every domain of every alias group (settings by default)."""
+    if groups is None:
+        groups = getattr(settings, "EMAIL_ALIAS_DOMAINS", None) or []
+    mapping: dict[str, str] = {}
+    for group in groups:
+        domains = sorted({domain.strip().lower() for domain in group if domain and domain.strip()})
+        if len(domains) < 2:
+            continue
+        for domain in domains:
+            mapping[domain] = domains[0]
+    return mapping
+
+
+def _key(email: str, domains: dict[str, str]) -> str:
+    address = (email or "").strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return address  # not an address: compared as written (trimmed, lower-cased)
+    local = local.split("+", 1)[0] or local  # "+tag" goes; a local part that *is* "+x" stays as it is
+    domain = domains.get(domain, domain)
+    if domain in GMAIL_DOMAINS:
+        local = local.replace(".", "")
+        domain = "gmail.com"
+    return f"{local}@{domain}"
+
+
+def email_matcher(groups: Iterable[Iterable[str]] | None = None) -> Callable[[str], str]:
+    """A function email -> match key, with the alias groups read once (for loops over many rows)."""
+    domains = alias_domain_map(groups)
+
+    def key(email: str) -> str:
+        return _key(email, domains)
+
+    return key
+
+
+def match_key(email: str, *, groups: Iterable[Iterable[str]] | None = None) -> str:
+    """The match key of one address: `" Asha.Rao+LMS@GoogleMail.com "` -> `"asharao@gmail.com"`."""
+    return _key(email, alias_domain_map(groups))
+
+
+def same_person_email(first: str, second: str, *, groups: Iterable[Iterable[str]] | None = None) -> bool:
+    """Whether two addresses reach the same mailbox under the rules above (blank never matches)."""
+    domains = alias_domain_map(groups)
+    a, b = _key(first, domains), _key(second, domains)
+    return bool(a) and a == b
