@@ -19,6 +19,7 @@ from smoothlms.enrollment.selectors import (
     list_dashboard_batches,
     list_overdue_assignments,
 )
+from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.notifications.selectors import get_email_queue_health
 
 COHORTS_PER_PAGE = 20
@@ -59,7 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render_desk(request, "desk/dashboard.html", {
         "rows": rows, "page": page, "show_all": show_all,
         "seat_chart": charts.seat_chart(rows), "day_chart": charts.day_chart(per_day),
-        "emails": get_email_queue_health(), "totals": count_batch_totals(),
+        "emails": get_email_queue_health(), "hr_sync": get_hr_sync_status(), "totals": count_batch_totals(),
         "overdue_count": overdue.count(), "overdue": list(overdue[:OVERDUE_SHOWN]),
         "today": today, "zone": str(zone), "now": now.astimezone(zone), "desk_section": "dashboard",
     }, title="Learning dashboard")

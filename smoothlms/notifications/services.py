@@ -98,7 +98,7 @@ def sweep_email_queue(*, now: dt.datetime | None = None) -> int:
 
 # Periodic jobs, shared by every worker ------------------------------------------------------------
 
-PERIODS = {"sweep_email_queue": 60, "send_reminders": 60, "prune_task_results": 86400}  # seconds
+PERIODS = {"sweep_email_queue": 60, "send_reminders": 60, "hr_sync": 300, "prune_task_results": 86400}  # seconds
 
 
 def claim_period(*, name: str, period: int, worker: str) -> bool:
@@ -123,10 +123,12 @@ def claim_period(*, name: str, period: int, worker: str) -> bool:
 def enqueue_periodic_jobs(*, worker: str, now: dt.datetime | None = None, force: bool = False) -> list[str]:
     """Enqueue the periodic jobs whose period this worker won (all of them with `force`, for
     `smoothlms worker --burst`). Returns the names enqueued."""
+    from smoothlms.hr.tasks import periodic_hr_sync
     from smoothlms.notifications import tasks
 
     jobs = {"sweep_email_queue": tasks.sweep_email_queue, "send_reminders": tasks.send_reminders,
-            "prune_task_results": tasks.prune_task_results}
+            # The HRMS pull (when HRMS_URL is set), onboarding rules and pending invitations.
+            "hr_sync": periodic_hr_sync, "prune_task_results": tasks.prune_task_results}
     seconds = (now or timezone.now()).timestamp()
     enqueued = []
     for name, task in jobs.items():

@@ -59,6 +59,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "people.employee": ("view", "add", "change"),
         "people.user": VIEW,
         "hr.onboardingrule": ALL,
+        "hr.onboardingapplication": VIEW,
+        "hr.userinvitation": VIEW,
         "hr.hrsyncrun": VIEW,
         "training.trainingassignment": ("view", "add", "change"),
         "catalog.batch": VIEW,

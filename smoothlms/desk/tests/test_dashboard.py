@@ -132,3 +132,14 @@ def test_charts_use_round_grid_steps_and_scale_bars():
                        {"title": "C" * 50, "href": "#", "used": 4, "total": None}]).bars
     assert [b.tone for b in bars] == ["full", "ok", "open"] and bars[2].text == "4 / unlimited"
     assert bars[0].fill_width > bars[1].fill_width and bars[2].label.endswith("…")
+
+
+def test_dashboard_says_when_the_hr_sync_is_failing(mod_client, settings):
+    from smoothlms.hr.models import HRSyncRun
+
+    settings.HRMS_URL = "http://127.0.0.1:9"
+    HRSyncRun.objects.create(status=HRSyncRun.Status.FAILED, error="HRMS answered 502 Bad Gateway",
+                             finished_at=timezone.now())
+    html = mod_client.get("/desk/learning").content.decode()
+    assert "HR sync failing (1 run(s) in a row): HRMS answered 502 Bad Gateway" in html
+    assert "the LMS keeps serving" in html

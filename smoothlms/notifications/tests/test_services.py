@@ -144,13 +144,15 @@ def test_workers_racing_for_a_period_enqueue_once(email_defaults):
 
 
 def test_enqueue_periodic_jobs_once_per_minute_unless_forced(batch):
-    now = timezone.now()
-    assert enqueue_periodic_jobs(worker="a", now=now) == ["sweep_email_queue", "send_reminders",
+    now = dt.datetime(2031, 1, 1, 0, 0, 30, tzinfo=dt.UTC)  # a minute, not a five-minute boundary, ahead
+    assert enqueue_periodic_jobs(worker="a", now=now) == ["sweep_email_queue", "send_reminders", "hr_sync",
                                                           "prune_task_results"]
     assert enqueue_periodic_jobs(worker="b", now=now) == []
     assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=1)) == ["sweep_email_queue",
                                                                                     "send_reminders"]
-    assert len(enqueue_periodic_jobs(worker="c", now=now, force=True)) == 3
+    assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=5)) == ["sweep_email_queue",
+                                                                                    "send_reminders", "hr_sync"]
+    assert len(enqueue_periodic_jobs(worker="c", now=now, force=True)) == 4
 
 
 # Reminders ------------------------------------------------------------------------------------
