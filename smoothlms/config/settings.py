@@ -170,6 +170,12 @@ HRMS_URL = os.environ.get("HRMS_URL", "").rstrip("/")
 HRMS_API_KEY = os.environ.get("HRMS_API_KEY", "")
 HRMS_API_SECRET = os.environ.get("HRMS_API_SECRET", "")
 HR_WEBHOOK_SECRET = os.environ.get("HR_WEBHOOK_SECRET", "")
+HRMS_TIMEOUT = float(env_int("HRMS_TIMEOUT", 10))
+HRMS_TIME_ZONE = env_time_zone("HRMS_TIME_ZONE", TIME_ZONE)  # the zone of the HRMS's `modified` stamps
+HR_SYNC_PAGE_SIZE = env_int("HR_SYNC_PAGE_SIZE", 500)
+HR_SYNC_ATTEMPTS = env_int("HR_SYNC_ATTEMPTS", 4)
+# An employee import that would disable more than this share of employee users stops (unless --force).
+HR_DISABLE_THRESHOLD = env_int("HR_DISABLE_THRESHOLD_PERCENT", 20) / 100
 
 # API ------------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
