@@ -6,8 +6,15 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smoothlms.config.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings: a bad variable stops here, in one line
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"error: improperly_configured: {exc}\n")
+        sys.exit(2)
     execute_from_command_line(sys.argv)
 
 

@@ -40,8 +40,9 @@ from smoothlms.core.db import chunked
 from smoothlms.core.exports import iterate_values
 from smoothlms.core.models import EventType
 from smoothlms.csvio.errors import MissingColumn
-from smoothlms.csvio.reader import Column, Row, Table, read_table
+from smoothlms.csvio.reader import Row, Table, read_table
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
+from smoothlms.hr.reader import HR_EXPORT_COLUMNS
 from smoothlms.hr.records import LABELS
 from smoothlms.people.matching import email_matcher
 from smoothlms.people.models import Employee, EmployeeStatus, User
@@ -72,7 +73,6 @@ FIX_NOT_IN_HR = ("Check with HR: contractors need an HR employee record (or stay
                  "otherwise cancel the enrollment")
 FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
 
-HR_EXPORT_COLUMNS = tuple(Column(name, label) for name, label in LABELS.items())
 EMAIL_COLUMNS = ("user_id", "company_email", "personal_email")
 READ_CHUNK = 2000
 USER_CHUNK = 5000

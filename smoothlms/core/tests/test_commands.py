@@ -54,3 +54,18 @@ def test_api_key_prints_key_and_secret_only(capsys):
     line = capsys.readouterr().out.strip().splitlines()[-1]
     key, secret = line.split(":")
     assert User.objects.get(email="keys@example.com").check_api_secret(secret)
+
+
+@pytest.mark.parametrize("variable,value,message", [
+    ("DATABASE_URL", "foo://x", "error: improperly_configured: DATABASE_URL: unsupported or malformed database URL"),
+    ("TIME_ZONE", "Mars/Olympus", "error: improperly_configured: TIME_ZONE: unknown time zone 'Mars/Olympus'"),
+    ("EMAIL_URL", "smtp://", "error: improperly_configured: EMAIL_URL: malformed email URL"),
+])
+def test_a_bad_setting_stops_start_up_with_one_line_naming_it(variable, value, message):
+    import os
+
+    env = {**os.environ, variable: value}
+    result = subprocess.run([sys.executable, "-m", "smoothlms.manage", "check"], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1

@@ -168,9 +168,9 @@ def test_xlsx_export(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"name,email\nx,y\n", "error: file_unusable: The file has no ID (employee) column."),
-    (b"", "error: file_unusable: hr.csv is empty."),
-    (b"ID,Status\n\xff\xfe\n", "error: file_unusable: hr.csv is not UTF-8 text"),
+    (b"name,email\nx,y\n", "error: missing_column: The file has no ID column: add a header named ID or employee."),
+    (b"", "error: empty_file: The file is empty: it has no header row."),
+    (b"ID,Status\n\xff\xfe\n", "error: file_not_utf8: The file is not UTF-8 text: byte 0xFF on line 2"),
 ])
 def test_unusable_file_exits_2_and_applies_nothing(tmp_path, capsys, content, message):
     (tmp_path / "hr.csv").write_bytes(content)

@@ -6,6 +6,7 @@ import json
 
 from smoothlms.core.errors import DomainError
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
+from smoothlms.csvio.errors import FileUnusable
 from smoothlms.hr.errors import HRFileUnusable, TooManyDisables
 from smoothlms.hr.management.cli import progress_bar
 from smoothlms.hr.reader import read_employee_file
@@ -31,13 +32,17 @@ class Command(SmoothCommand):
         errors: list[RowOutcome] = []
         try:
             for source in read_employee_file(file):
+                if source.problem is not None:
+                    errors.append(RowOutcome(row=source.row, employee=str(source.data.get("employee") or "").strip(),
+                                             action=ERROR, code=source.problem.code, message=source.problem.message))
+                    continue
                 try:
                     records.append(parse_record(source.data, row=source.row))
                 except DomainError as error:
                     employee = str(source.data.get("employee") or "").strip()
                     errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=error.code,
                                              message=error.user_message()))
-        except HRFileUnusable as error:
+        except (HRFileUnusable, FileUnusable) as error:
             raise CommandFailed(error.code, error.user_message(), exit_code=2) from None
         threshold = None if force else disable_threshold_setting()
         try:
