@@ -18,6 +18,10 @@ CASES = ["bench.cases.bulk_enroll"]
 
 
 def case_modules() -> list[str]:
+    """Every module in bench/cases (bulk_enroll first), or those named in BENCH_CASES (comma-separated)."""
+    only = [name.strip() for name in os.environ.get("BENCH_CASES", "").split(",") if name.strip()]
+    if only:
+        return [f"bench.cases.{name}" for name in only]
     modules = list(CASES)
     for path in sorted((ROOT / "bench" / "cases").glob("*.py")):
         name = f"bench.cases.{path.stem}"
@@ -97,7 +101,7 @@ def main() -> int:
         "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
     ]
     lines += ["| " + " | ".join(map(str, row)) + " |" for row in table]
-    notes = sorted({f"- {r['case']}: {note}" for r in rows for note in r["notes"]})
+    notes = sorted({f"- {r['case']} ({r['database']}): {note}" for r in rows for note in r["notes"]})
     if notes:
         lines += ["", "Notes:", *notes]
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
