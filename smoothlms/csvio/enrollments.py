@@ -24,7 +24,7 @@ from smoothlms.csvio.errors import MissingColumn
 from smoothlms.csvio.reader import Column, Row, Table, read_table
 from smoothlms.enrollment.errors import AlreadyEnrolled, BatchNotFound, CohortFull, OverrideReasonRequired
 from smoothlms.enrollment.models import BatchEnrollment, Source
-from smoothlms.enrollment.services import bulk_enroll
+from smoothlms.enrollment.services import OutcomeCounts, bulk_enroll
 from smoothlms.people.models import User, normalize_email
 
 ENROLLMENT_COLUMNS = (
@@ -46,25 +46,13 @@ class RowResult:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(OutcomeCounts):
     rows: list[RowResult]
     ignored_columns: list[str] = field(default_factory=list)
     dry_run: bool = False
 
-    def count(self, status: str) -> int:
-        return sum(1 for row in self.rows if row.status == status)
-
-    @property
-    def created(self) -> int:
-        return self.count("created")
-
-    @property
-    def skipped(self) -> int:
-        return self.count("skipped")
-
-    @property
-    def failed(self) -> int:
-        return self.count("failed")
+    def outcomes(self) -> list[RowResult]:
+        return self.rows
 
     def summary(self) -> str:
         return f"created={self.created} skipped={self.skipped} failed={self.failed}"

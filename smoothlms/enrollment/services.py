@@ -267,12 +267,14 @@ class MemberResult:
     message: str = ""
 
 
-@dataclass
-class BulkResult:
-    results: list[MemberResult]
+class OutcomeCounts:
+    """created / skipped / failed over `outcomes()`: shared by bulk results and import reports."""
+
+    def outcomes(self) -> Sequence[MemberResult]:
+        raise NotImplementedError
 
     def count(self, status: str) -> int:
-        return sum(1 for result in self.results if result.status == status)
+        return sum(1 for outcome in self.outcomes() if outcome.status == status)
 
     @property
     def created(self) -> int:
@@ -285,6 +287,14 @@ class BulkResult:
     @property
     def failed(self) -> int:
         return self.count("failed")
+
+
+@dataclass
+class BulkResult(OutcomeCounts):
+    results: list[MemberResult]
+
+    def outcomes(self) -> Sequence[MemberResult]:
+        return self.results
 
 
 def _failure(member: str, error: DomainError) -> MemberResult:
