@@ -50,7 +50,7 @@ def _floor_people(prefix: str) -> int:
 def _insert_people(prefix: str, now) -> None:
     from django.contrib.auth.models import Group
 
-    from smoothlms.hr.bulk import insert_rows
+    from smoothlms.core.bulk import insert_rows
     from smoothlms.people.models import Employee, User
 
     insert_rows(User, [{"email": f"{prefix}.{i}@hr.example.com", "full_name": f"Person {i}", "password": "!",
@@ -70,7 +70,7 @@ def run(database: str):
     from django.db import transaction
 
     from smoothlms.catalog.services import create_course
-    from smoothlms.hr.bulk import insert_rows
+    from smoothlms.core.bulk import insert_rows
     from smoothlms.people.models import Employee
     from smoothlms.training.models import TrainingAssignment
     from smoothlms.training.selectors import list_active_employee_user_ids

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from smoothlms.core.bulk import insert_rows
 from smoothlms.core.db import chunked, select_for_update
-from smoothlms.hr.bulk import insert_rows
 from smoothlms.hr.models import UserInvitation
 from smoothlms.people.models import User, normalize_email
 

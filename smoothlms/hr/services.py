@@ -31,10 +31,10 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from smoothlms.core.bulk import ids_by, insert_rows, update_rows
 from smoothlms.core.db import chunked
 from smoothlms.core.errors import DomainError
 from smoothlms.core.models import EnrollmentEvent, EventType
-from smoothlms.hr.bulk import ids_by, insert_rows, update_rows
 from smoothlms.hr.errors import ConcurrentChange, DuplicateEmployee, TooManyDisables, UserLinkedToOtherEmployee
 from smoothlms.hr.invitations import queue_invitations
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from smoothlms.catalog.models import Course
 from smoothlms.core.audit import record_event
+from smoothlms.core.bulk import insert_rows
 from smoothlms.core.db import chunked
 from smoothlms.core.models import EventType
-from smoothlms.hr.bulk import insert_rows
 from smoothlms.people.models import User
 from smoothlms.training.errors import DueDateInPast, NoCourses
 from smoothlms.training.models import AssignmentStatus, TrainingAssignment

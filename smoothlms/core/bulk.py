@@ -1,6 +1,6 @@
-"""Fast bulk writes for HR imports: rows go to the database with `executemany` without becoming model
-instances (at 50,000 rows, building and preparing instances costs several times the inserts
-themselves). For tables whose rows carry no rules of their own (STYLE.md section 4), written by
+"""Fast bulk writes for imports: rows go to the database with `executemany` (COPY on PostgreSQL)
+without becoming model instances (at 50,000 rows, building and preparing instances costs several
+times the inserts themselves). For tables whose rows carry no rules of their own (STYLE.md section 4), written by
 services that have checked everything first."""
 
 from __future__ import annotations
