@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from smoothlms.core.errors import DomainError
 from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
 from smoothlms.hr.invitations import send_invitation
 from smoothlms.hr.onboarding import apply_onboarding_rules
@@ -14,10 +15,29 @@ from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
 from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.hr.services import provision_employee
 from smoothlms.people.models import Employee, User
+from smoothlms.people.services import clean_email, create_user, set_user_enabled, set_user_roles
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name", "enabled", "time_zone", "groups"]
+
+    def clean_email(self) -> str:
+        # Stored as the service stores it (trimmed, lower case), so the form's own checks (unique,
+        # the lower-case constraint) see what will be saved.
+        try:
+            return clean_email(self.cleaned_data.get("email", ""))
+        except DomainError as err:
+            raise forms.ValidationError(err.user_message(), code=err.code) from None
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ServiceSavedAdmin):
+    """Users are created, enabled or disabled and given roles through the people services, so every
+    role change and every disabling is audited (the quarterly role audit reads those events).
+    Users are never deleted here: disable them (history stays); `smoothlms purge_user` erases."""
+
     list_display = ["email", "full_name", "enabled", "roles", "password_set", "last_login", "created_at"]
     list_filter = ["enabled", "groups", "password_set"]
     search_fields = ["email", "full_name"]
@@ -25,9 +45,33 @@ class UserAdmin(admin.ModelAdmin):
     fields = ["email", "full_name", "enabled", "time_zone", "groups", "password_set", "last_login", "created_at"]
     filter_horizontal = ["groups"]
     actions = ["send_set_password_email"]
+    form = UserForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # The login email of an existing user changes only through HR provisioning.
+        return [*self.readonly_fields, "email"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def save_related(self, request, form, formsets, change):
+        data = form.cleaned_data
+        roles = [group.name for group in data.get("groups", [])]
+        if not change:
+            created = self.call_service(create_user, email=data["email"], full_name=data.get("full_name", ""),
+                                        roles=roles or None, enabled=data.get("enabled", True),
+                                        time_zone=data.get("time_zone", ""), actor=request.user)
+            adopt(form.instance, created)
+            return
+        user = User.objects.get(pk=form.instance.pk)
+        if user.full_name != data["full_name"] or user.time_zone != data.get("time_zone", ""):
+            User.objects.filter(pk=user.pk).update(full_name=data["full_name"], time_zone=data.get("time_zone", ""))
+        self.call_service(set_user_roles, user=user, roles=roles, actor=request.user)
+        self.call_service(set_user_enabled, user=user, enabled=data["enabled"], actor=request.user,
+                          reason="Changed in the desk.")
 
     @admin.display(description="Roles")
     def roles(self, obj: User) -> str:
