@@ -17,10 +17,10 @@ from smoothlms.enrollment.selectors import (
     count_batch_totals,
     count_enrollments_per_day,
     list_dashboard_batches,
-    list_overdue_assignments,
 )
 from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.notifications.selectors import get_email_queue_health
+from smoothlms.training.selectors import list_overdue_assignments
 
 COHORTS_PER_PAGE = 20
 OVERDUE_SHOWN = 8

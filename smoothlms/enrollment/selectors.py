@@ -99,15 +99,6 @@ def count_batch_totals() -> dict[str, int]:
     return {key: value or 0 for key, value in totals.items()}
 
 
-def list_overdue_assignments(*, today):
-    """Training assignments still open after their due date, most overdue first (the dashboard
-    reads training here beside enrollments so that it stays one module of reads)."""
-    from smoothlms.training.models import AssignmentStatus, TrainingAssignment
-
-    return (TrainingAssignment.objects.filter(status=AssignmentStatus.ASSIGNED, due_date__lt=today)
-            .select_related("user", "course").order_by("due_date", "id"))
-
-
 def list_member_live_classes(*, member: User) -> QuerySet:
     """Live classes of the cohorts `member` is actively enrolled in (staff see those of unpublished
     cohorts too), with their cohort, in local date order. One query; callers needing the order of

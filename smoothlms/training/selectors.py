@@ -18,8 +18,10 @@ def list_active_employee_user_ids(*, department: str | None = None) -> list[int]
     return list(employees.order_by("user_id").values_list("user_id", flat=True).distinct())
 
 
-def overdue_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status": AssignmentStatus.ASSIGNED, f"{prefix}due_date__lt": timezone.localdate()})
+def overdue_q(prefix: str = "", *, today=None) -> Q:
+    """Open assignments past their due date (due dates are dates: `today` in the desk's zone)."""
+    today = today or timezone.localdate()
+    return Q(**{f"{prefix}status": AssignmentStatus.ASSIGNED, f"{prefix}due_date__lt": today})
 
 
 def list_training_assignments(*, overdue: bool | None = None) -> QuerySet[TrainingAssignment]:
@@ -35,3 +37,9 @@ def list_training_assignments(*, overdue: bool | None = None) -> QuerySet[Traini
 
 def count_overdue_assignments() -> int:
     return TrainingAssignment.objects.filter(overdue_q()).count()
+
+
+def list_overdue_assignments(*, today=None) -> QuerySet[TrainingAssignment]:
+    """Open assignments past their due date, most overdue first, with their user and course."""
+    return (TrainingAssignment.objects.filter(overdue_q(today=today)).select_related("user", "course")
+            .order_by("due_date", "id"))

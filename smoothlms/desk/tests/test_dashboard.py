@@ -16,12 +16,12 @@ from smoothlms.enrollment.selectors import (
     count_enrollments_per_day,
     count_roster,
     list_dashboard_batches,
-    list_overdue_assignments,
 )
 from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
 from smoothlms.notifications.selectors import get_email_queue_health
 from smoothlms.people.tests.factories import UserFactory
 from smoothlms.training.models import AssignmentStatus, TrainingAssignment
+from smoothlms.training.selectors import list_overdue_assignments
 
 pytestmark = pytest.mark.django_db
 
