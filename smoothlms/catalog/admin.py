@@ -63,12 +63,15 @@ class BatchCourseInline(admin.TabularInline):
 class LiveClassForm(forms.ModelForm):
     """A blank time zone means the cohort's."""
 
+    # A join link typed without a scheme is an https one (video meetings are).
+    join_url = forms.URLField(required=False, assume_scheme="https",
+                              widget=forms.URLInput(attrs={"size": 20, "placeholder": "https://"}))
+
     class Meta:
         model = LiveClass
         fields = ["title", "date", "time", "duration", "timezone", "join_url"]
         widgets = {"title": forms.TextInput(attrs={"size": 22}),
-                   "duration": forms.NumberInput(attrs={"style": "width:5em", "min": 1}),
-                   "join_url": forms.URLInput(attrs={"size": 20, "placeholder": "https://"})}
+                   "duration": forms.NumberInput(attrs={"style": "width:5em", "min": 1})}
 
     def __init__(self, *args, parent_timezone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
