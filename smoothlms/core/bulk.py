@@ -125,6 +125,19 @@ def update_rows(model: type[Model], rows: Sequence[dict[str, Any]], fields: Sequ
                 cursor.execute(f"UPDATE {table} SET {sets} FROM {staging} s WHERE {table}.{pk} = s.{pk}")
             finally:
                 cursor.execute(f"DROP TABLE {staging}")
+        elif connection.vendor == "mysql":
+            # One multi-table UPDATE per chunk, joined to the new values as a derived table: MariaDB
+            # runs executemany of an UPDATE as one statement per row.
+            table = connection.ops.quote_name(meta.db_table)
+            pk = connection.ops.quote_name(meta.pk.column)
+            names = [connection.ops.quote_name(field.column) for field in targets]
+            first = "SELECT " + ", ".join(f"%s AS {name}" for name in ["_pk", *[f"_v{i}" for i in range(len(names))]])
+            other = "SELECT " + ", ".join(["%s"] * (len(names) + 1))
+            sets = ", ".join(f"t.{name} = s._v{i}" for i, name in enumerate(names))
+            for chunk in chunked(rows, batch_size):
+                derived = " UNION ALL ".join([first] + [other] * (len(chunk) - 1))
+                values = [value for row in chunk for value in (row["pk"], *params(row)[:-1])]
+                cursor.execute(f"UPDATE {table} t JOIN ({derived}) s ON t.{pk} = s._pk SET {sets}", values)
         else:
             for chunk in chunked(rows, batch_size):
                 cursor.executemany(sql, [params(row) for row in chunk])
