@@ -15,3 +15,19 @@ def db_vendor(db):
     from django.db import connection
 
     return connection.vendor
+
+
+@pytest.fixture
+def courses(db):
+    """Two published courses."""
+    from smoothlms.catalog.tests.factories import CourseFactory
+
+    return [CourseFactory(), CourseFactory()]
+
+
+@pytest.fixture
+def batch(courses):
+    """A published cohort with those two courses and 3 seats, starting in 30 days."""
+    from smoothlms.catalog.tests.factories import BatchFactory
+
+    return BatchFactory(courses=courses, seat_count=3)

@@ -1,6 +1,7 @@
 """HR refusals: stable codes and one message each."""
 
 from smoothlms.core.errors import Conflict, DomainError, Invalid, NotFound
+from smoothlms.csvio.errors import FileUnusable
 
 
 class EmployeeNotFound(NotFound):
@@ -43,7 +44,9 @@ class TooManyDisables(Conflict):
                "Check the file, or run it again with --force.")
 
 
-class HRFileUnusable(Invalid):
+class HRFileUnusable(FileUnusable):
+    """A file-level refusal of an HR import (the shared reader's FileUnusable family)."""
+
     code = "file_unusable"
     message = "{detail}"
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.people.models import User
 from smoothlms.people.roles import Role
 from smoothlms.people.services import issue_api_key, set_user_enabled
@@ -68,16 +67,6 @@ def api(db):
         return Api(user, **kwargs)
 
     return make
-
-
-@pytest.fixture
-def courses(db):
-    return [CourseFactory(), CourseFactory()]
-
-
-@pytest.fixture
-def batch(courses):
-    return BatchFactory(courses=courses, seat_count=3)
 
 
 @pytest.fixture

@@ -1,17 +1,6 @@
 import pytest
 
-from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.people.tests.factories import UserFactory, moderator
-
-
-@pytest.fixture
-def courses(db):
-    return [CourseFactory(), CourseFactory()]
-
-
-@pytest.fixture
-def batch(courses):
-    return BatchFactory(courses=courses, seat_count=3)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 from smoothlms.core.errors import DomainError
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
 from smoothlms.csvio.errors import FileUnusable
-from smoothlms.hr.errors import HRFileUnusable, TooManyDisables
+from smoothlms.hr.errors import TooManyDisables
 from smoothlms.hr.management.cli import progress_bar
 from smoothlms.hr.reader import read_employee_file
 from smoothlms.hr.records import EmployeeRecord, parse_record
@@ -42,7 +42,7 @@ class Command(SmoothCommand):
                     employee = str(source.data.get("employee") or "").strip()
                     errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=error.code,
                                              message=error.user_message()))
-        except (HRFileUnusable, FileUnusable) as error:
+        except FileUnusable as error:  # HRFileUnusable and the shared reader's refusals
             raise CommandFailed(error.code, error.user_message(), exit_code=2) from None
         threshold = None if force else disable_threshold_setting()
         try:
