@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test bench lint check-python clean
+.PHONY: run test bench lint check-python clean mariadb-driver
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -25,10 +25,15 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 run: check-python $(VENV)/.installed
 	@$(BIN)/python scripts/run_embedded.py --port $(PORT)
 
-test: check-python $(VENV)/.dev-installed
+# The MariaDB driver is an extra: installed when the client headers are there, else MariaDB is skipped.
+mariadb-driver: $(VENV)/.dev-installed
+	@if ! $(BIN)/python -c 'import MySQLdb' 2>/dev/null && { pkg-config --exists libmariadb || pkg-config --exists mariadb; } 2>/dev/null; then \
+	  $(BIN)/python -m pip install --quiet -e '.[dev,mariadb]'; fi
+
+test: check-python $(VENV)/.dev-installed mariadb-driver
 	@$(BIN)/python scripts/run_tests.py $(ARGS)
 
-bench: check-python $(VENV)/.dev-installed
+bench: check-python $(VENV)/.dev-installed mariadb-driver
 	@$(BIN)/python bench/run.py
 
 lint: $(VENV)/.dev-installed

@@ -14,11 +14,44 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def take_terminal() -> int | None:
+    """Make this process the terminal's foreground group, so that Ctrl-C reaches it (and the
+    server and worker it starts) but not `make`, which would print an error line for it.
+    Returns the group to give the terminal back to."""
+    if not sys.stdin.isatty():
+        return None
+    original = os.getpgrp()
+    try:
+        os.setpgid(0, 0)
+        give_terminal(os.getpgrp())
+    except OSError:
+        return None  # no job control here: make sees the signal as it would anyway
+    return original
+
+
+def give_terminal(group: int) -> None:
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # a background group may not take it otherwise
+    try:
+        os.tcsetpgrp(sys.stdin.fileno(), group)
+    finally:
+        signal.signal(signal.SIGTTOU, previous)
+
+
 def main() -> int:
+    original_group = take_terminal()
+    try:
+        return serve()
+    finally:
+        if original_group is not None:
+            give_terminal(original_group)
+
+
+def serve() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     args = parser.parse_args()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smoothlms.config.settings"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smoothlms.config.settings", "PORT": str(args.port)}
+    env.setdefault("SITE_URL", f"http://127.0.0.1:{args.port}")
     smoothlms = str(BIN / "smoothlms")
     for step in (["migrate", "--noinput", "-v0"], ["demo", "--if-empty"]):
         if subprocess.call([smoothlms, *step], cwd=ROOT, env=env) != 0:
@@ -45,6 +78,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 pass
     except KeyboardInterrupt:
+        print("\nstopping the server and the worker", flush=True)
         return 0
     finally:
         for process in (server, worker):

@@ -6,6 +6,7 @@ Prints which databases ran; exits non-zero when any run failed."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+NO_DRIVER = "no client headers: apt-get install libmariadb-dev pkg-config"
 DEFAULTS = {
     "postgresql": ("TEST_POSTGRES_URL", "postgres://smoothlms:smoothlms@127.0.0.1:5432/smoothlms"),
     "mariadb": ("TEST_MARIADB_URL", "mysql://smoothlms:smoothlms@127.0.0.1:3306/smoothlms"),
@@ -46,6 +48,13 @@ def main() -> int:
     skipped: list[str] = []
     for kind, (variable, default) in DEFAULTS.items():
         url = os.environ.get(variable) or default
+        if kind == "mariadb" and importlib.util.find_spec("MySQLdb") is None:
+            if os.environ.get(variable):
+                print(f"error: {variable} is set but the MariaDB driver is missing: {NO_DRIVER}", file=sys.stderr)
+                return 2
+            print(f"MariaDB: skipped ({NO_DRIVER})")
+            skipped.append(f"mariadb ({NO_DRIVER})")
+            continue
         why = reachable(kind, url)
         if why is None:
             runs.append((kind, url))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,8 +49,12 @@ def env_time_zone(name: str, default: str) -> str:
     return value
 
 
-def parse_database_url(name: str, url: str, *, sqlite_options: dict) -> dict:
-    """DATABASE_URL to a Django DATABASES entry, with the options each backend needs here."""
+def parse_database_url(name: str, url: str, *, sqlite_options: dict, base_dir: Path | None = None) -> dict:
+    """DATABASE_URL to a Django DATABASES entry, with the options each backend needs here.
+
+    A relative SQLite path (`sqlite:///var/lms.sqlite3`) resolves against `base_dir`, the project
+    root, so the same URL names the same file whichever directory a command runs from. A `mysql://`
+    URL needs the optional MariaDB driver; without it start-up stops with one line naming the fix."""
     import dj_database_url
 
     scheme = urlsplit(url).scheme
@@ -65,9 +71,19 @@ def parse_database_url(name: str, url: str, *, sqlite_options: dict) -> dict:
     if engine.endswith("sqlite3"):
         if not config.get("NAME") or config["NAME"] == ":memory:":
             raise ImproperlyConfigured(f"{name}: a SQLite URL needs a file path (sqlite:///path/db.sqlite3)")
+        path = Path(config["NAME"])
+        if not path.is_absolute():
+            if base_dir is None:
+                raise ImproperlyConfigured(f"{name}: the SQLite path {config['NAME']!r} must be absolute")
+            config["NAME"] = str(base_dir / path)
         config["OPTIONS"] = dict(sqlite_options)
         config["CONN_MAX_AGE"] = 0
     elif engine.endswith("mysql"):
+        if importlib.util.find_spec("MySQLdb") is None:
+            raise ImproperlyConfigured(
+                f"{name}: a mysql:// URL needs the MariaDB driver: apt-get install libmariadb-dev pkg-config, "
+                "then .venv/bin/pip install -e '.[mariadb]'"
+            )
         if not config.get("NAME"):
             raise ImproperlyConfigured(f"{name}: the database URL names no database")
         config["OPTIONS"] = {

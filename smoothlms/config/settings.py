@@ -40,7 +40,8 @@ if len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY: must be at least 32 characters long")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" + (",testserver" if TESTING else ""))
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails point where `make run` serves: PORT's port unless SITE_URL says otherwise.
+SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL: must start with http:// or https://, got {SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
@@ -108,7 +109,9 @@ SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'smoothlms.sqlite3'}"
-DATABASES = {"default": parse_database_url("DATABASE_URL", DATABASE_URL, sqlite_options=SQLITE_OPTIONS)}
+DATABASES = {
+    "default": parse_database_url("DATABASE_URL", DATABASE_URL, sqlite_options=SQLITE_OPTIONS, base_dir=PROJECT_DIR)
+}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 if TESTING:
