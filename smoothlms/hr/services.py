@@ -39,7 +39,7 @@ from smoothlms.hr.errors import ConcurrentChange, DuplicateEmployee, TooManyDisa
 from smoothlms.hr.invitations import queue_invitations
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
 from smoothlms.people.models import Employee, EmployeeStatus, User
-from smoothlms.people.roles import Role
+from smoothlms.people.roles import Role, student_memberships
 from smoothlms.people.services import set_user_enabled
 
 CREATE, UPDATE, REHIRE, DISABLE, UNCHANGED, ERROR = "create", "update", "rehire", "disable", "unchanged", "error"
@@ -310,7 +310,7 @@ def _read_users(emails: set[str], linked_ids: set[int]) -> tuple[dict[str, _User
 
 
 def _read_students(user_ids: list[int]) -> set[int]:
-    queryset = User.groups.through.objects.filter(group__name=Role.LMS_STUDENT).values_list("user_id", flat=True)
+    queryset = student_memberships().values_list("user_id", flat=True)
     return set(_matching(queryset, "user_id", user_ids))
 
 

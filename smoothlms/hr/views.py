@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from smoothlms.hr.invitations import request_password_reset, set_user_password
 from smoothlms.people.models import User
+from smoothlms.people.roles import is_staff_role
 
 
 class SetPasswordView(PasswordResetConfirmView):
@@ -31,7 +32,7 @@ class SetPasswordView(PasswordResetConfirmView):
         user = set_user_password(user=self.user, password=form.cleaned_data["new_password1"])
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
         login(self.request, user, backend="smoothlms.people.auth.RoleBackend")
-        return HttpResponseRedirect("/app/" if user.is_staff else "/lms/courses")
+        return HttpResponseRedirect("/app/" if is_staff_role(user) else "/lms/courses")
 
 
 class ForgotPasswordForm(forms.Form):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from smoothlms.core.timeutil import validate_time_zone
-from smoothlms.people.roles import STAFF_ROLES, Role
+from smoothlms.people.roles import Role, is_staff_role
 
 
 def normalize_email(email: str) -> str:
@@ -91,11 +91,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_staff(self) -> bool:  # what Django admin reads: staff roles reach the desk, students never
-        return self.enabled and (self.is_superuser or bool(self.role_names & STAFF_ROLES))
-
-    @property
-    def is_moderator(self) -> bool:
-        return self.has_role(Role.MODERATOR, Role.SYSTEM_MANAGER)
+        return is_staff_role(self)
 
     @property
     def display_name(self) -> str:

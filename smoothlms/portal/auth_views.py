@@ -7,13 +7,15 @@ from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
+from smoothlms.people.roles import is_staff_role
+
 
 class SignInView(LoginView):
     template_name = "login.html"
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        if self.request.user.is_staff:
+        if self.request.user.is_authenticated and is_staff_role(self.request.user):
             return "/app/"
         return "/lms/batches"
 
