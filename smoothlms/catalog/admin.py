@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from smoothlms.catalog.models import Batch, BatchCourse, Course, LiveClass, LMSSettings
-from smoothlms.catalog.services import create_batch, create_course, unique_name, update_batch, update_course
+from smoothlms.catalog.services import create_batch, create_course, unique_name, update_course
 from smoothlms.core.timeutil import time_zone_choices
 from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import can_enroll, enroll_members_view
 from smoothlms.desk.forms import EnrollMembersForm
 from smoothlms.enrollment.models import EnrollmentStatus
 from smoothlms.enrollment.selectors import count_roster, list_roster
+from smoothlms.enrollment.services import update_batch
 
 ROSTER_SHOWN = 200
 

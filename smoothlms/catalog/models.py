@@ -129,10 +129,6 @@ class Batch(models.Model):
                 errors.setdefault("currency", []).append("Amount and currency are required for paid batches.")
         if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
             errors.setdefault("currency", []).append("Use a three-letter ISO 4217 code, e.g. EUR.")
-        if self.seat_count is not None and self.seat_count < self.seats_taken:
-            errors.setdefault("seat_count", []).append(
-                f"There are {self.seats_taken} active enrollments; seat count cannot be lower."
-            )
         if errors:
             raise ValidationError(errors)
 

@@ -15,6 +15,7 @@ from smoothlms.core.audit import record_event
 from smoothlms.core.db import chunked
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
+from smoothlms.enrollment.outbox import fresh_email_state
 from smoothlms.notifications.errors import EmailsTurnedOff, EnrollmentNotActive, NoConfirmationTemplate
 from smoothlms.notifications.models import PeriodicJob
 from smoothlms.notifications.selectors import list_due_confirmation_ids
@@ -71,9 +72,7 @@ def resend_confirmation(*, enrollment: BatchEnrollment, actor: User | None) -> B
         raise NoConfirmationTemplate()
     # Conditional on still being active: a cancellation that committed since we read wins.
     if not BatchEnrollment.objects.filter(pk=current.pk, status=EnrollmentStatus.ACTIVE).update(
-            confirmation_email_status=EmailStatus.PENDING, confirmation_email_sent=False,
-            confirmation_email_sent_at=None, confirmation_email_attempts=0, confirmation_email_next_attempt=None,
-            confirmation_email_error="", updated_at=timezone.now()):
+            **fresh_email_state(), updated_at=timezone.now()):
         raise EnrollmentNotActive(member=current.member.email, status=EnrollmentStatus.CANCELLED)
     record_event(EventType.EMAIL_RESEND_REQUESTED, actor=actor, batch=current.batch, member=current.member,
                  enrollment=current, before={"confirmation_email_status": current.confirmation_email_status})

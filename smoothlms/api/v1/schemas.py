@@ -178,7 +178,7 @@ class BatchOut(BaseModel):
 
 
 def batch_data(batch: Batch) -> dict[str, Any]:
-    """A batch from `list_batches_visible_to` (annotated, courses prefetched) as the contract lists it."""
+    """A batch from enrollment.selectors.list_batches_for (annotated, courses prefetched) as the contract lists it."""
     seats_left = getattr(batch, "seats_left_value", batch.seats_left)
     return {
         "name": batch.name,
