@@ -61,16 +61,18 @@ class MemberFacts:
 
 @dataclass(frozen=True)
 class CohortFacts:
-    """What is known of the cohort besides its own row (checks 8 and 14) and when it is asked."""
+    """What is known of the cohort at the moment it is asked (checks 8, 9, 11 and 14)."""
 
     unpublished_course: str | None  # the name of its first course that is not published
     free_seats: int | None  # None: unlimited
-    now: dt.datetime
+    started: bool  # in the cohort's own time zone
+    ended: bool
 
     @classmethod
     def of(cls, batch: Batch, *, unpublished_course: str | None, now: dt.datetime) -> CohortFacts:
         free = None if batch.seat_count is None else batch.seat_count - batch.seats_taken
-        return cls(unpublished_course=unpublished_course, free_seats=free, now=now)
+        return cls(unpublished_course=unpublished_course, free_seats=free, started=batch.has_started(at=now),
+                   ended=batch.has_ended(at=now))
 
 
 def acts_as_moderator(actor: User | None) -> bool:
@@ -123,7 +125,7 @@ def _courses_published(request: EnrollRequest, member: MemberFacts, cohort: Coho
 
 
 def _cohort_not_ended(request: EnrollRequest, member: MemberFacts, cohort: CohortFacts) -> Refusal:  # 9
-    return CohortEnded() if request.batch.has_ended(at=cohort.now) else None
+    return CohortEnded() if cohort.ended else None
 
 
 def _not_enrolled(request: EnrollRequest, member: MemberFacts, cohort: CohortFacts) -> Refusal:  # 10
@@ -134,9 +136,8 @@ def _not_enrolled(request: EnrollRequest, member: MemberFacts, cohort: CohortFac
 
 
 def _cohort_not_started(request: EnrollRequest, member: MemberFacts, cohort: CohortFacts) -> Refusal:  # 11
-    batch = request.batch
-    if batch.has_started(at=cohort.now) and not request.override_start \
-            and batch.late_join_policy != LateJoinPolicy.OPEN_UNTIL_END:
+    if cohort.started and not request.override_start \
+            and request.batch.late_join_policy != LateJoinPolicy.OPEN_UNTIL_END:
         return CohortStarted()
     return None
 
