@@ -163,6 +163,17 @@ elif REDIS_URL or os.environ.get("SMOOTHLMS_TASKS") == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+# What every worker's scheduler enqueues, once per period among all workers (core.scheduling):
+# (name of its lease row, dotted path of the task, period in seconds). By path, so that core
+# names no app and notifications no app above it.
+SMOOTHLMS_PERIODIC_JOBS = [
+    # Confirmations and set-password emails that stayed pending.
+    ("sweep_email_queue", "smoothlms.notifications.jobs.sweep_email_queue", 60),
+    ("send_reminders", "smoothlms.notifications.jobs.send_reminders", 60),
+    # The HRMS pull (when HRMS_URL is set) and the onboarding rules.
+    ("hr_sync", "smoothlms.hr.tasks.periodic_hr_sync", 300),
+    ("prune_task_results", "smoothlms.core.tasks.prune_task_results", 86400),
+]
 
 # Email ------------------------------------------------------------------------------------------
 globals().update(parse_email_url("EMAIL_URL", os.environ.get("EMAIL_URL")))

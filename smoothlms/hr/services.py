@@ -36,8 +36,8 @@ from smoothlms.core.db import chunked
 from smoothlms.core.errors import DomainError
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.hr.errors import ConcurrentChange, DuplicateEmployee, TooManyDisables, UserLinkedToOtherEmployee
-from smoothlms.hr.invitations import queue_invitations
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
+from smoothlms.people.accounts import queue_invitations
 from smoothlms.people.models import Employee, EmployeeStatus, User
 from smoothlms.people.roles import Role
 from smoothlms.people.services import set_user_enabled
