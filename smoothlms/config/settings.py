@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "smoothlms.desk",
     "smoothlms.portal",
     "smoothlms.api",
+    "smoothlms.csvio",
     "smoothlms.demo",
     # Last: its `export` command must not shadow ours (`smoothlms export`).
     "import_export",
