@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import get_random_string
 
 from smoothlms.config.env import (
     env_bool,
@@ -30,8 +31,6 @@ if not _secret:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        from django.utils.crypto import get_random_string
-
         key_file.write_text(get_random_string(64))
         key_file.chmod(0o600)
     _secret = key_file.read_text().strip()
