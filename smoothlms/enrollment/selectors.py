@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, When
 
-from smoothlms.catalog.models import Batch
+from smoothlms.catalog.models import Batch, LiveClass
 from smoothlms.core.db import filter_days, iterate_values
+from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
 from smoothlms.people.models import User
@@ -45,8 +46,6 @@ def count_active(*, batch: Batch) -> int:
 
 def count_roster(*, batch: Batch) -> dict[str, int]:
     """{status: enrollments} of one cohort, every status present (0 when none)."""
-    from django.db.models import Count
-
     counts = dict.fromkeys(EnrollmentStatus.values, 0)
     for status, number in (BatchEnrollment.objects.filter(batch=batch).order_by()
                            .values_list("status").annotate(n=Count("id"))):
@@ -58,10 +57,6 @@ def list_dashboard_batches(*, today, include_ended: bool = False) -> QuerySet[Ba
     """Cohorts for the dashboard, soonest start first, with `seats_left_value` (None = unlimited).
     Without `include_ended`, cohorts whose end date is more than a day before `today` are left out
     (a day of slack for time zones; callers tell ended ones apart with Batch.has_ended)."""
-    import datetime as dt
-
-    from django.db.models import Case, F, IntegerField, When
-
     queryset = Batch.objects.all()
     if not include_ended:
         queryset = queryset.filter(end_date__gte=today - dt.timedelta(days=1))
@@ -77,11 +72,7 @@ def count_enrollments_per_day(*, days: int, zone, now) -> list[tuple]:
     """[(day, enrollments)] for the `days` days up to `now`'s day in `zone`, oldest first. Counts
     enrollments and re-activations from the audit trail. One query: a filtered COUNT per day over
     instants computed here, which works the same on every database (no time-zone tables needed)."""
-    import datetime as dt
 
-    from django.db.models import Count, Q
-
-    from smoothlms.core.models import EnrollmentEvent, EventType
 
     first = now.astimezone(zone).date() - dt.timedelta(days=days - 1)
     bounds = [dt.datetime.combine(first + dt.timedelta(days=i), dt.time(0), tzinfo=zone) for i in range(days + 1)]
@@ -94,8 +85,6 @@ def count_enrollments_per_day(*, days: int, zone, now) -> list[tuple]:
 
 def count_batch_totals() -> dict[str, int]:
     """{"cohorts", "published_cohorts", "self_enrollment_open", "active_enrollments"} over every cohort."""
-    from django.db.models import Count, Q, Sum
-
     totals = Batch.objects.aggregate(
         cohorts=Count("id"), published_cohorts=Count("id", filter=Q(published=True)),
         self_enrollment_open=Count("id", filter=Q(published=True, allow_self_enrollment=True)),
@@ -108,8 +97,6 @@ def list_member_live_classes(*, member: User) -> QuerySet:
     """Live classes of the cohorts `member` is actively enrolled in (staff see those of unpublished
     cohorts too), with their cohort, in local date order. One query; callers needing the order of
     instants across zones sort by `starts_at`."""
-    from smoothlms.catalog.models import LiveClass
-
     queryset = LiveClass.objects.filter(batch__enrollments__member=member,
                                         batch__enrollments__status=EnrollmentStatus.ACTIVE)
     if not member.is_staff:
