@@ -6,6 +6,8 @@ import sys
 import pytest
 from django.core.management import call_command
 
+from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.people.errors import InvalidEmail
 from smoothlms.people.models import User
 from smoothlms.people.roles import Role
 
@@ -52,3 +54,18 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(variable, value, m
                             timeout=60, env=env)
     assert result.returncode == 2
     assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_createsuperuser_makes_a_system_manager_through_the_one_constructor(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a sturdy passphrase 42")
+    call_command("createsuperuser", "--noinput", "--email", "Root@Example.com", "--full_name", "Root")
+    root = User.objects.get(email="root@example.com")
+    assert root.is_superuser and root.role_names == {Role.SYSTEM_MANAGER} and root.check_password(
+        "a sturdy passphrase 42")
+    assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED, member=root).exists()
+
+
+def test_the_user_constructor_refuses_a_bad_email_and_makes_nothing():
+    with pytest.raises(InvalidEmail):
+        User.objects.create_user("not-an-email", "a sturdy passphrase 42")
+    assert not User.objects.exists()
