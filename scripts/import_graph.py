@@ -5,10 +5,12 @@ Prints the import cycles between apps (the app graph's strongly connected compon
 apps (module cycles whose modules all belong to one app), and how many imports sit inside
 functions. Exits 1 when there is a cycle.
 
-    python scripts/import_graph.py [--edges] [--local]
+    python scripts/import_graph.py [--edges] [--local] [--layers "desk|portal,hr,enrollment,core"]
 
 --edges lists every cross-app edge (app -> app: the modules that make it); --local lists every
-function-level import with its place."""
+function-level import with its place; --layers checks a declared order, top first, `|` between
+apps of one layer that must not import each other, and lists the imports that go upwards or
+sideways (they count as failures too)."""
 
 from __future__ import annotations
 
@@ -169,10 +171,22 @@ def one_cycle(component: list[str], graph: dict[str, set[str]]) -> list[str]:
     return component
 
 
+def layer_violations(spec: str, reasons: dict[tuple[str, str], list[str]]) -> list[str]:
+    """The cross-app imports that go up the declared layers, or across one (between siblings).
+    Apps the spec does not name (config, say) are not checked."""
+    rank = {app: index for index, layer in enumerate(spec.split(",")) for app in layer.split("|") if app}
+    found = []
+    for (source, target), why in sorted(reasons.items()):
+        if source in rank and target in rank and rank[source] >= rank[target]:
+            found.extend(f"{source} -> {target}: {edge}" for edge in sorted(why))
+    return found
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", action="store_true", help="list every cross-app edge")
     parser.add_argument("--local", action="store_true", help="list every function-level import")
+    parser.add_argument("--layers", help='apps top first, comma between layers, "|" within one: "desk|portal,hr,core"')
     args = parser.parse_args()
     modules = collect_modules()
     graph, local = build_graph(modules)
@@ -201,6 +215,11 @@ def main() -> int:
             print(f"{modules[module].relative_to(ROOT)}:{line}: {target}")
         print()
 
+    violations = layer_violations(args.layers, reasons) if args.layers else []
+    if args.layers:
+        print(f"imports against the layers: {len(violations)}")
+        for line in violations:
+            print("  " + line)
     print(f"modules: {len(modules)}  function-level imports: {len(local)}")
     print(f"cycles between apps: {len(app_cycles)}")
     for component in app_cycles:
@@ -211,7 +230,7 @@ def main() -> int:
     print(f"module cycles within an app: {len(within)}")
     for component in within:
         print(f"  ({len(component)} modules) " + " -> ".join(one_cycle(component, graph)))
-    return 1 if app_cycles or module_cycles else 0
+    return 1 if app_cycles or module_cycles or violations else 0
 
 
 if __name__ == "__main__":
