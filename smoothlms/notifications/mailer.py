@@ -80,5 +80,3 @@ def _describe(exc: BaseException) -> str:
 
 def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
-
-

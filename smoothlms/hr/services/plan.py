@@ -73,33 +73,44 @@ def plan_records(records: Sequence[EmployeeRecord], *, today: dt.date) -> list[P
             first_row[record.employee] = record.row
         plans.append(plan)
     live = [p for p in plans if p.outcome.action != ERROR]
-
-    existing = _read_employees([p.record.employee for p in live])
-    emails = {email for p in live for email in p.record.emails}
-    users_by_email, users_by_pk = _read_users(emails, {row["user_id"] for row in existing.values() if row["user_id"]})
-    students = _read_students(list(users_by_pk))
-    active_owner = _read_active_owners(list(users_by_pk))
-
-    for plan in live:
-        plan.existing = existing.get(plan.record.employee)
-        old = plan.existing
-        if old and old["status"] == EmployeeStatus.ACTIVE and old["user_id"] and not plan.record.is_active(
-                today=today):
-            # This record leaves active status in this run: its user is free for another active one.
-            if active_owner.get(old["user_id"]) == plan.record.employee:
-                del active_owner[old["user_id"]]
-
-    new_user_owner: dict[str, str] = {}  # emails of users this run creates -> the HR id creating them
+    run = _read_run(live, today=today)
     # Active records first, so a leaver's row sees whether an active record of this run takes its user.
     ordered = [p for p in live if p.record.is_active(today=today)] + [
         p for p in live if not p.record.is_active(today=today)]
     for plan in ordered:
         try:
-            _decide(plan, users_by_pk=users_by_pk, users_by_email=users_by_email, students=students,
-                    active_owner=active_owner, new_user_owner=new_user_owner, today=today)
+            _decide(plan, run, today=today)
         except DomainError as error:
             fail(plan, error)
     return plans
+
+
+@dataclass
+class _Run:
+    """What the run has read, and what its records plan so far: later records see it."""
+
+    users_by_pk: dict[int, PlannedUser]
+    users_by_email: dict[str, PlannedUser]
+    students: set[int]  # users with the LMS Student role
+    active_owner: dict[int, str]  # user id -> the HR id of the active employee holding it
+    new_user_owner: dict[str, str] = field(default_factory=dict)  # emails of users this run creates -> HR id
+
+
+def _read_run(live: list[Plan], *, today: dt.date) -> _Run:
+    """The bulk reads of a run; sets each plan's existing record."""
+    existing = _read_employees([p.record.employee for p in live])
+    emails = {email for p in live for email in p.record.emails}
+    users_by_email, users_by_pk = _read_users(emails, {row["user_id"] for row in existing.values() if row["user_id"]})
+    run = _Run(users_by_pk=users_by_pk, users_by_email=users_by_email, students=_read_students(list(users_by_pk)),
+               active_owner=_read_active_owners(list(users_by_pk)))
+    for plan in live:
+        plan.existing = old = existing.get(plan.record.employee)
+        if old and old["status"] == EmployeeStatus.ACTIVE and old["user_id"] and not plan.record.is_active(
+                today=today):
+            # This record leaves active status in this run: its user is free for another active one.
+            if run.active_owner.get(old["user_id"]) == plan.record.employee:
+                del run.active_owner[old["user_id"]]
+    return run
 
 
 def fail(plan: Plan, error: DomainError) -> None:
@@ -154,44 +165,62 @@ def _read_active_owners(user_ids: list[int]) -> dict[int, str]:
     return dict(_matching(queryset, "user_id", user_ids))
 
 
-def _decide(plan: Plan, *, users_by_pk: dict[int, PlannedUser], users_by_email: dict[str, PlannedUser],
-            students: set[int], active_owner: dict[int, str], new_user_owner: dict[str, str], today: dt.date) -> None:
-    record, old = plan.record, plan.existing
-    hr_id = record.employee
+def _decide(plan: Plan, run: _Run, *, today: dt.date) -> None:
+    record = plan.record
     active = record.is_active(today=today)
-    user = users_by_pk.get(old["user_id"]) if old and old["user_id"] else None
-    if user is None:
-        for email in record.emails:
-            if email in users_by_email:
-                user = users_by_email[email]
-                break
-            if active and email in new_user_owner:
-                # Another active record of this run creates the user with this email.
-                raise UserLinkedToOtherEmployee(email=email, other=new_user_owner[email])
+    user = _find_user(plan, run, active=active)
     notes: list[str] = []
     if active:
-        if user is not None:
-            owner = active_owner.get(user.pk)
-            if owner is not None and owner != hr_id:
-                raise UserLinkedToOtherEmployee(email=user.email, other=owner)
-            active_owner[user.pk] = hr_id
-            if not user.enabled:
-                plan.enable = True
-                user.enabled = True  # later rows of this run see the planned state
-                plan.invite = not user.password_set
-            plan.add_role = user.pk not in students
-            if plan.add_role:
-                students.add(user.pk)
-                notes.append("LMS Student role added")
-        elif record.preferred_email:
-            plan.new_user_email = record.preferred_email
-            new_user_owner[record.preferred_email] = hr_id
-            plan.invite = True
-    elif user is not None and record.is_leaver(today=today) and user.enabled and user.pk not in active_owner:
+        _plan_active(plan, user, run, notes)
+    elif user is not None and record.is_leaver(today=today) and user.enabled and user.pk not in run.active_owner:
         plan.disable = True
         user.enabled = False
-
     plan.user = user
+    _plan_values(plan)
+    plan.outcome.email = user.email if user else plan.new_user_email
+    _set_outcome(plan, active=active, today=today, notes=notes)
+
+
+def _find_user(plan: Plan, run: _Run, *, active: bool) -> PlannedUser | None:
+    """The record's user: the one its employee record links, else the first with one of its emails."""
+    old = plan.existing
+    user = run.users_by_pk.get(old["user_id"]) if old and old["user_id"] else None
+    if user is not None:
+        return user
+    for email in plan.record.emails:
+        if email in run.users_by_email:
+            return run.users_by_email[email]
+        if active and email in run.new_user_owner:
+            # Another active record of this run creates the user with this email.
+            raise UserLinkedToOtherEmployee(email=email, other=run.new_user_owner[email])
+    return None
+
+
+def _plan_active(plan: Plan, user: PlannedUser | None, run: _Run, notes: list[str]) -> None:
+    """An active record: its user (or a new one) enabled, a student, held by this employee only."""
+    hr_id = plan.record.employee
+    if user is None:
+        if plan.record.preferred_email:
+            plan.new_user_email = plan.record.preferred_email
+            run.new_user_owner[plan.record.preferred_email] = hr_id
+            plan.invite = True
+        return
+    owner = run.active_owner.get(user.pk)
+    if owner is not None and owner != hr_id:
+        raise UserLinkedToOtherEmployee(email=user.email, other=owner)
+    run.active_owner[user.pk] = hr_id
+    if not user.enabled:
+        plan.enable = True
+        user.enabled = True  # later rows of this run see the planned state
+        plan.invite = not user.password_set
+    plan.add_role = user.pk not in run.students
+    if plan.add_role:
+        run.students.add(user.pk)
+        notes.append("LMS Student role added")
+
+
+def _plan_values(plan: Plan) -> None:
+    record, old, user = plan.record, plan.existing, plan.user
     values = record.employee_values()
     values["user_id"] = user.pk if user else None
     if record.modified_in_hr is not None:
@@ -201,8 +230,9 @@ def _decide(plan: Plan, *, users_by_pk: dict[int, PlannedUser], users_by_email: 
     if old is not None:
         values["pk"] = old["pk"]
 
-    email = user.email if user else plan.new_user_email
-    plan.outcome.email = email
+
+def _set_outcome(plan: Plan, *, active: bool, today: dt.date, notes: list[str]) -> None:
+    old, email = plan.existing, plan.outcome.email
     if plan.enable:
         plan.outcome.action = REHIRE
         notes.insert(0, f"user {email} enabled again")
@@ -213,14 +243,23 @@ def _decide(plan: Plan, *, users_by_pk: dict[int, PlannedUser], users_by_email: 
         plan.outcome.action = CREATE
     elif plan.changed or plan.add_role or plan.new_user_email:
         plan.outcome.action = UPDATE
-    if plan.new_user_email:
-        notes.append(f"new user {email}" + (", set-password email to follow" if plan.invite else ""))
-    elif user is not None and (old is None or old["user_id"] != user.pk):
-        notes.append(f"linked to the existing user {email}")
-    elif user is None and plan.outcome.action == CREATE:
-        notes.append("no user (leaver)" if record.is_leaver(today=today) else
-                     "no user (not active)" if not active else "no user (no email)")
+    if note := _user_note(plan, active=active, today=today):
+        notes.append(note)
     changed = [name for name in plan.changed if name not in ("user_id", "modified_in_hr")]
     if old is not None and changed:
         notes.append("changed: " + ", ".join(changed))
     plan.outcome.message = "; ".join(notes)
+
+
+def _user_note(plan: Plan, *, active: bool, today: dt.date) -> str:
+    """What happened to the record's user, for the report ("" when nothing did)."""
+    old, user, email = plan.existing, plan.user, plan.outcome.email
+    if plan.new_user_email:
+        return f"new user {email}" + (", set-password email to follow" if plan.invite else "")
+    if user is not None and (old is None or old["user_id"] != user.pk):
+        return f"linked to the existing user {email}"
+    if user is None and plan.outcome.action == CREATE:
+        if plan.record.is_leaver(today=today):
+            return "no user (leaver)"
+        return "no user (not active)" if not active else "no user (no email)"
+    return ""

@@ -51,23 +51,51 @@ def write_chunk(plans: list[Plan], *, actor: User | None, source: str, now: dt.d
 
 
 def _write(plans: list[Plan], *, actor: User | None, source: str, now: dt.datetime, invite: bool) -> None:
-    events: list[dict[str, Any]] = []
     actor_fields = {"actor_id": actor.pk if actor else None, "actor_email": getattr(actor, "email", "") or "",
                     "source": source}
+    events = _create_users(plans, now=now, actor_fields=actor_fields)
+    _write_employees(plans, now=now)
+    for plan in plans:
+        events.extend(_employee_events(plan, actor_fields=actor_fields))
+        if plan.enable or plan.disable:
+            reason = (f"HR {source}: employee {plan.record.employee} is active again" if plan.enable
+                      else f"HR {source}: employee {plan.record.employee} left")
+            set_user_enabled(user=User.objects.get(pk=plan.values["user_id"]), enabled=plan.enable, actor=actor,
+                             reason=reason)
+    roles = [p.values["user_id"] for p in plans if p.add_role or p.new_user_email]
+    if roles:
+        group_id = Group.objects.get_or_create(name=Role.LMS_STUDENT)[0].pk  # a role: made by a migration
+        insert_rows(User.groups.through, [{"user_id": user_id, "group_id": group_id} for user_id in roles],
+                    ignore_conflicts=True)
+    for event in events:
+        event.setdefault("before", None)
+        event.update(created_at=now, reason="")
+    insert_rows(EnrollmentEvent, events)
+    invited = [p.values["user_id"] for p in plans if p.invite] if invite else []
+    if invited:
+        queue_invitations(user_ids=invited)
 
+
+def _create_users(plans: list[Plan], *, now: dt.datetime, actor_fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The users this chunk creates (no password yet); their USER_CREATED events."""
     creating = [p for p in plans if p.new_user_email]
-    if creating:
-        # ignore_conflicts: a user made meanwhile by another path (same email) is linked instead.
-        insert_rows(User, [{"email": p.new_user_email, "full_name": p.record.employee_name[:200], "enabled": True,
-                            "password": _unusable_password(), "created_at": now, "updated_at": now}
-                           for p in creating], ignore_conflicts=True)
-        made = ids_by(User, "email", [p.new_user_email for p in creating])
-        for plan in creating:
-            plan.values["user_id"] = made[plan.new_user_email]
-            events.append({**actor_fields, "kind": EventType.USER_CREATED, "member_id": plan.values["user_id"],
-                           "after": {"email": plan.new_user_email, "roles": [Role.LMS_STUDENT], "enabled": True,
-                                     "employee": plan.record.employee}})
+    if not creating:
+        return []
+    # ignore_conflicts: a user made meanwhile by another path (same email) is linked instead.
+    insert_rows(User, [{"email": p.new_user_email, "full_name": p.record.employee_name[:200], "enabled": True,
+                        "password": _unusable_password(), "created_at": now, "updated_at": now}
+                       for p in creating], ignore_conflicts=True)
+    made = ids_by(User, "email", [p.new_user_email for p in creating])
+    events = []
+    for plan in creating:
+        plan.values["user_id"] = made[plan.new_user_email]
+        events.append({**actor_fields, "kind": EventType.USER_CREATED, "member_id": plan.values["user_id"],
+                       "after": {"email": plan.new_user_email, "roles": [Role.LMS_STUDENT], "enabled": True,
+                                 "employee": plan.record.employee}})
+    return events
 
+
+def _write_employees(plans: list[Plan], *, now: dt.datetime) -> None:
     fields = [*EMPLOYEE_FIELDS, "user_id", "modified_in_hr", "synced_at", "updated_at"]
     updates = []
     for plan in plans:
@@ -87,33 +115,16 @@ def _write(plans: list[Plan], *, actor: User | None, source: str, now: dt.dateti
         for plan in inserts:
             plan.values["pk"] = made[plan.record.employee]
 
-    for plan in plans:
-        user_id = plan.values["user_id"]
-        if plan.existing is not None and plan.changed:
-            changed = plan.changed
-            events.append({**actor_fields, "kind": EventType.EMPLOYEE_CHANGED, "member_id": user_id,
-                           "before": {name: _json(plan.existing[name]) for name in changed},
-                           "after": {"employee": plan.record.employee,
-                                     **{name: _json(plan.values[name]) for name in changed}}})
-        elif plan.existing is None and plan.user is not None:
-            events.append({**actor_fields, "kind": EventType.EMPLOYEE_CHANGED, "member_id": user_id,
-                           "after": {"employee": plan.record.employee, "user_id": user_id}})
-        if plan.enable or plan.disable:
-            user = User.objects.get(pk=user_id)
-            reason = (f"HR {source}: employee {plan.record.employee} is active again" if plan.enable
-                      else f"HR {source}: employee {plan.record.employee} left")
-            set_user_enabled(user=user, enabled=plan.enable, actor=actor, reason=reason)
 
-    roles = [p.values["user_id"] for p in plans if p.add_role or p.new_user_email]
-    if roles:
-        group_id = Group.objects.get_or_create(name=Role.LMS_STUDENT)[0].pk  # a role: made by a migration
-        insert_rows(User.groups.through, [{"user_id": user_id, "group_id": group_id} for user_id in roles],
-                    ignore_conflicts=True)
-    for event in events:
-        event.setdefault("before", None)
-        event.update(created_at=now, reason="")
-    insert_rows(EnrollmentEvent, events)
-    if invite:
-        invited = [p.values["user_id"] for p in plans if p.invite]
-        if invited:
-            queue_invitations(user_ids=invited)
+def _employee_events(plan: Plan, *, actor_fields: dict[str, Any]) -> list[dict[str, Any]]:
+    """The EMPLOYEE_CHANGED event of one record: what changed, or the link of a new record's user."""
+    user_id = plan.values["user_id"]
+    if plan.existing is not None and plan.changed:
+        changed = plan.changed
+        return [{**actor_fields, "kind": EventType.EMPLOYEE_CHANGED, "member_id": user_id,
+                 "before": {name: _json(plan.existing[name]) for name in changed},
+                 "after": {"employee": plan.record.employee, **{name: _json(plan.values[name]) for name in changed}}}]
+    if plan.existing is None and plan.user is not None:
+        return [{**actor_fields, "kind": EventType.EMPLOYEE_CHANGED, "member_id": user_id,
+                 "after": {"employee": plan.record.employee, "user_id": user_id}}]
+    return []
