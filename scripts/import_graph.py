@@ -223,7 +223,8 @@ def main() -> int:
     print(f"modules: {len(modules)}  function-level imports: {len(local)}")
     print(f"cycles between apps: {len(app_cycles)}")
     for component in app_cycles:
-        print("  " + " -> ".join(one_cycle(component, apps)))
+        example = " -> ".join(one_cycle(component, apps))
+        print(f"  apps tied in one knot: {', '.join(component)}; for example {example}")
     print(f"module cycles across apps: {len(across)}")
     for component in across:
         print(f"  ({len(component)} modules) " + " -> ".join(one_cycle(component, graph)))
