@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.db.models import (
     BooleanField,
@@ -22,7 +23,9 @@ from django.db.models import (
 from smoothlms.catalog.errors import BatchNotFound
 from smoothlms.catalog.models import Batch, LiveClass
 from smoothlms.catalog.selectors import list_batches_visible_to
+from smoothlms.core.db import filter_days, iterate_values
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
 from smoothlms.people.models import User
 from smoothlms.people.roles import is_staff_role
@@ -136,3 +139,41 @@ def list_member_live_classes(*, member: User) -> QuerySet:
         queryset = queryset.filter(batch__published=True)
     # One enrollment per (batch, member): the join cannot repeat a class.
     return queryset.select_related("batch").order_by("date", "time", "id")
+
+
+# Exports (csvio.exports streams them as CSV) ----------------------------------------------------
+# In id order, a chunk at a time (core.db.iterate_values): constant memory however many rows.
+
+BATCH_ENROLLMENT_EXPORT_FIELDS = ("pk", "batch__name", "batch__title", "member__email", "member__full_name",
+                                  "member_type", "status", "source", "confirmation_email_status",
+                                  "confirmation_email_sent", "override_reason", "created_at", "cancelled_at")
+
+
+def list_batch_enrollment_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
+                                      until: dt.date | None = None) -> Iterator[tuple]:
+    """Every enrollment (any status: history counts), narrowed to a cohort, a member (email) and
+    the days it was made on: name (BE-000001), then BATCH_ENROLLMENT_EXPORT_FIELDS' values."""
+    queryset = BatchEnrollment.objects.all()
+    if batch is not None:
+        queryset = queryset.filter(batch=batch)
+    if member:
+        queryset = queryset.filter(member__email=member)
+    queryset = filter_days(queryset, "created_at", since=since, until=until, is_date=False)
+    for pk, *rest in iterate_values(queryset, BATCH_ENROLLMENT_EXPORT_FIELDS):
+        yield (f"BE-{pk:06d}", *(iso_seconds(value) for value in rest))
+
+
+def list_course_enrollment_export_rows(*, batch: Batch | None = None, member: str = "",
+                                       since: dt.date | None = None, until: dt.date | None = None) -> Iterator[tuple]:
+    """Every course enrollment, narrowed to those a cohort gave, a member (email) and the days it
+    was made on: member, member name, course, course title, batch, progress, created_at, updated_at."""
+    queryset = CourseEnrollment.objects.all()
+    if batch is not None:
+        queryset = queryset.filter(enrollment_from_batch=batch)
+    if member:
+        queryset = queryset.filter(member__email=member)
+    queryset = filter_days(queryset, "created_at", since=since, until=until, is_date=False)
+    fields = ("member__email", "member__full_name", "course__name", "course__title", "enrollment_from_batch__name",
+              "progress", "created_at", "updated_at")
+    for row in iterate_values(queryset, fields):
+        yield tuple(iso_seconds(value) for value in row)

@@ -27,7 +27,7 @@ from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, 
 from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.facts import MembersRead, is_active, read_cohort_facts
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
-from smoothlms.notifications.services import queue_confirmation_emails
+from smoothlms.enrollment.signals import queue_confirmation_emails
 from smoothlms.people.models import User, normalize_email
 
 BULK_CHUNK = 1000

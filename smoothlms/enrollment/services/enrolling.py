@@ -17,7 +17,7 @@ from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.facts import is_active, read_cohort_facts
 from smoothlms.enrollment.services.payments import pays_for, received_payment
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
-from smoothlms.notifications.services import queue_confirmation_emails
+from smoothlms.enrollment.signals import queue_confirmation_emails
 from smoothlms.people.models import Employee, User, normalize_email
 from smoothlms.people.roles import is_student
 

@@ -6,10 +6,10 @@ import json
 
 from smoothlms.core.errors import DomainError
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
+from smoothlms.core.management.progress import progress_bar
+from smoothlms.csvio.employees import read_employee_file
 from smoothlms.csvio.errors import FileUnusable
 from smoothlms.hr.errors import TooManyDisables
-from smoothlms.hr.management.cli import progress_bar
-from smoothlms.hr.reader import read_employee_file
 from smoothlms.hr.records import EmployeeRecord, parse_record
 from smoothlms.hr.services import ERROR, UNCHANGED, RowOutcome, disable_threshold_setting, provision_employees
 

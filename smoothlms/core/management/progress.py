@@ -6,6 +6,9 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
 
 @contextmanager
 def progress_bar(description: str, *, total: int | None = None, stream=None) -> Iterator[Callable[[int, int], None]]:
@@ -15,9 +18,6 @@ def progress_bar(description: str, *, total: int | None = None, stream=None) -> 
     if not getattr(stream, "isatty", lambda: False)():
         yield lambda done, total: None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=Console(file=stream), transient=True) as progress:
         task = progress.add_task(description, total=total)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from smoothlms.hr.views import SetPasswordView, forgot_password
+from smoothlms.people.views import SetPasswordView, forgot_password
 
 urlpatterns = [
     path("set-password/<uidb64>/<token>", SetPasswordView.as_view(), name="set_password"),

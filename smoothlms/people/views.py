@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from smoothlms.hr.invitations import request_password_reset, set_user_password
+from smoothlms.people.accounts import request_password_reset, set_user_password
 from smoothlms.people.models import User
 from smoothlms.people.roles import is_staff_role
 
@@ -20,7 +20,7 @@ class SetPasswordView(PasswordResetConfirmView):
     the session, so it never leaks in a Referer), then our service sets the password, releases held
     cohort emails, and signs the person in."""
 
-    template_name = "hr/set_password.html"
+    template_name = "people/set_password.html"
     form_class = SetPasswordForm
     title = "Choose your password"
 
@@ -45,5 +45,5 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         request_password_reset(email=form.cleaned_data["email"])
-        return render(request, "hr/forgot_password.html", {"form": None, "sent": True})
-    return render(request, "hr/forgot_password.html", {"form": form, "sent": False})
+        return render(request, "people/forgot_password.html", {"form": None, "sent": True})
+    return render(request, "people/forgot_password.html", {"form": form, "sent": False})

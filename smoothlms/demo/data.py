@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, LiveClass
 from smoothlms.catalog.services import create_batch, create_course
-from smoothlms.core.demo_accounts import DOMAIN, LOGINS
+from smoothlms.demo.accounts import DOMAIN, LOGINS
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import bulk_enroll, enroll, record_payment
 from smoothlms.people.models import Employee, EmployeeStatus, User

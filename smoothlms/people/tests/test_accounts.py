@@ -1,29 +1,18 @@
-"""Set-password emails and pages: the invitation of a provisioned user, "Forgot password?"."""
+"""Set-password pages and emails: the invitation of a provisioned user, "Forgot password?"."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from smtplib import SMTPException
 
 import pytest
-from django.core.mail.backends.base import BaseEmailBackend
-from django.utils import timezone
 
 from smoothlms.catalog.models import LMSSettings
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import enroll
-from smoothlms.hr.invitations import (
-    MAX_ATTEMPTS,
-    deliver_invitations,
-    queue_invitations,
-    request_password_reset,
-    requeue_pending_invitations,
-)
-from smoothlms.hr.models import UserInvitation
 from smoothlms.hr.services import provision_employee
 from smoothlms.hr.tests.factories import record
+from smoothlms.people.accounts import request_password_reset
 from smoothlms.people.models import User
 from smoothlms.people.services import set_user_enabled
 from smoothlms.people.tests.factories import UserFactory
@@ -31,11 +20,6 @@ from smoothlms.people.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"http://testserver(/login/set-password/[^/\s]+/[^/\s]+)")
 PASSWORD = "a sturdy passphrase 42"
-
-
-class BrokenBackend(BaseEmailBackend):
-    def send_messages(self, messages):
-        raise SMTPException("451 try again later")
 
 
 def provisioned(django_capture_on_commit_callbacks, email="ana@example.com") -> User:
@@ -130,42 +114,3 @@ def test_forgot_password_sends_at_most_one_link_a_minute(django_capture_on_commi
         assert request_password_reset(email="bo@example.com") is True
         assert request_password_reset(email="bo@example.com") is False
     assert len(mailoutbox) == 1
-
-
-def test_delivery_is_safe_to_run_twice(django_capture_on_commit_callbacks, mailoutbox):
-    user = UserFactory(email="bo@example.com", password=None)
-    queue_invitations(user_ids=[user.pk])
-    deliver_invitations(user_ids=[user.pk])
-    deliver_invitations(user_ids=[user.pk])
-    assert len(mailoutbox) == 1
-    assert UserInvitation.objects.get().status == UserInvitation.Status.SENT
-
-
-def test_an_invitation_for_a_user_who_set_a_password_meanwhile_is_skipped(mailoutbox):
-    user = UserFactory(email="bo@example.com")  # has a password
-    queue_invitations(user_ids=[user.pk])
-    deliver_invitations(user_ids=[user.pk])
-    assert mailoutbox == []
-    invitation = UserInvitation.objects.get()
-    assert (invitation.status, invitation.error) == ("skipped", "The user has already set a password.")
-
-
-def test_smtp_failures_keep_the_invitation_pending_then_fail_it(settings, mailoutbox):
-    settings.EMAIL_BACKEND = f"{__name__}.BrokenBackend"
-    user = UserFactory(email="bo@example.com", password=None)
-    queue_invitations(user_ids=[user.pk])
-    deliver_invitations(user_ids=[user.pk])
-    invitation = UserInvitation.objects.get()
-    assert (invitation.status, invitation.attempts, invitation.error) == ("pending", 1, "451 try again later")
-    for _ in range(MAX_ATTEMPTS - 1):
-        deliver_invitations(user_ids=[user.pk])
-    assert UserInvitation.objects.get().status == "failed"
-
-
-def test_the_sweep_sends_what_stayed_pending(django_capture_on_commit_callbacks, mailoutbox):
-    user = UserFactory(email="bo@example.com", password=None)
-    queue_invitations(user_ids=[user.pk])  # its enqueue is lost: the on-commit callback never runs
-    UserInvitation.objects.update(created_at=timezone.now() - dt.timedelta(hours=1))
-    with django_capture_on_commit_callbacks(execute=True):
-        assert requeue_pending_invitations() == 1
-    assert [m.to for m in mailoutbox] == [["bo@example.com"]]

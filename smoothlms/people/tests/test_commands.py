@@ -1,4 +1,4 @@
-"""The set-up commands of CONTRACT.md section 3: add_user, api_key, demo."""
+"""The set-up commands of CONTRACT.md section 3: add_user, api_key."""
 
 import subprocess
 import sys
@@ -6,27 +6,12 @@ import sys
 import pytest
 from django.core.management import call_command
 
-from smoothlms.catalog.models import Batch
-from smoothlms.enrollment.models import BatchEnrollment
-from smoothlms.people.models import Employee, User
+from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.people.errors import InvalidEmail
+from smoothlms.people.models import User
 from smoothlms.people.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-
-def test_demo_loads_every_cohort_state_once(capsys):
-    call_command("demo")
-    counts = (User.objects.count(), Batch.objects.count(), BatchEnrollment.objects.count())
-    assert Employee.objects.filter(status="Left").exists() and Employee.objects.filter(employment_type="Contract")
-    full = Batch.objects.get(name="leading-teams-spring")
-    assert full.seats_taken == full.seat_count
-    assert Batch.objects.filter(published=False).exists() and Batch.objects.filter(paid_batch=True).exists()
-    assert {lc.timezone for b in Batch.objects.all() for lc in b.live_classes.all()} >= {"Europe/Berlin",
-                                                                                          "Asia/Kolkata"}
-    call_command("demo")
-    call_command("demo", "--if-empty")
-    assert (User.objects.count(), Batch.objects.count(), BatchEnrollment.objects.count()) == counts
-    assert "already loaded" in capsys.readouterr().out
 
 
 def test_add_user_defaults_to_lms_student_and_takes_roles(capsys):
@@ -69,3 +54,18 @@ def test_a_bad_setting_stops_start_up_with_one_line_naming_it(variable, value, m
                             timeout=60, env=env)
     assert result.returncode == 2
     assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_createsuperuser_makes_a_system_manager_through_the_one_constructor(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a sturdy passphrase 42")
+    call_command("createsuperuser", "--noinput", "--email", "Root@Example.com", "--full_name", "Root")
+    root = User.objects.get(email="root@example.com")
+    assert root.is_superuser and root.role_names == {Role.SYSTEM_MANAGER} and root.check_password(
+        "a sturdy passphrase 42")
+    assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED, member=root).exists()
+
+
+def test_the_user_constructor_refuses_a_bad_email_and_makes_nothing():
+    with pytest.raises(InvalidEmail):
+        User.objects.create_user("not-an-email", "a sturdy passphrase 42")
+    assert not User.objects.exists()

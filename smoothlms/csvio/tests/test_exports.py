@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.audit import record_event
-from smoothlms.core.exports import (
+from smoothlms.core.db import iterate_values
+from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.csvio.exports import (
     EXPORTS,
     ExportFilters,
     InvalidDateRange,
@@ -21,13 +23,11 @@ from smoothlms.core.exports import (
     check_range,
     export_lines,
     get_export,
-    iterate_values,
-    role_audit_rows,
     write_export,
 )
-from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import enroll
+from smoothlms.people.selectors import role_audit_rows
 from smoothlms.people.services import set_user_roles
 from smoothlms.people.tests.factories import UserFactory
 from smoothlms.training.models import Certificate, QuizSubmission, TrainingAssignment

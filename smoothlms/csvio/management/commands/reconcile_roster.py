@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
+from smoothlms.csvio.employees import reconcile_file
 from smoothlms.csvio.enrollments import find_batch
 from smoothlms.csvio.writer import csv_lines
-from smoothlms.hr.reconciliation import KINDS, Reconciliation, reconcile_file
+from smoothlms.hr.reconciliation import KINDS, Reconciliation
 
 CSV_HEADER = ("kind", "employee", "email", "detail", "fix")
 

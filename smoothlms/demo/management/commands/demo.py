@@ -1,6 +1,8 @@
-from smoothlms.core.demo import is_loaded, load_demo
-from smoothlms.core.demo_accounts import LOGINS
+from smoothlms.catalog.models import Batch
 from smoothlms.core.management.base import SmoothCommand
+from smoothlms.demo.accounts import LOGINS
+from smoothlms.demo.data import is_loaded, load_demo
+from smoothlms.people.models import User
 
 
 class Command(SmoothCommand):
@@ -11,9 +13,6 @@ class Command(SmoothCommand):
                             help="load only into a database with no cohorts and no users")
 
     def run(self, *, if_empty, **options):
-        from smoothlms.catalog.models import Batch
-        from smoothlms.people.models import User
-
         if is_loaded():
             self.stdout.write("demo data already loaded")
             return
