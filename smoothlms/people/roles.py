@@ -8,14 +8,11 @@ do something is written here once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import QuerySet
-
-if TYPE_CHECKING:
-    from smoothlms.people.models import User
 
 
 class Role(models.TextChoices):
@@ -32,6 +29,19 @@ STAFF_ROLES = frozenset(
 )
 DEFAULT_ROLES = (Role.LMS_STUDENT,)
 
+
+class UserLike(Protocol):
+    """What the checks read of a user (people.models.User, which imports this module)."""
+
+    enabled: bool
+    is_superuser: bool
+
+    @property
+    def role_names(self) -> frozenset[str]: ...
+
+    def has_role(self, *roles: str) -> bool: ...
+
+
 # Who may do what (CONTRACT.md sections 2 and 5). System Manager may do everything.
 MODERATORS = (Role.MODERATOR, Role.SYSTEM_MANAGER)
 COURSE_EDITORS = (Role.COURSE_CREATOR, Role.MODERATOR, Role.SYSTEM_MANAGER)
@@ -41,39 +51,39 @@ HR_MANAGERS = (Role.HR_MANAGER, Role.SYSTEM_MANAGER)
 RECONCILERS = (Role.HR_MANAGER, Role.MODERATOR, Role.SYSTEM_MANAGER)
 
 
-def is_staff_role(user: User) -> bool:
+def is_staff_role(user: UserLike) -> bool:
     """Reaches the desk: an enabled user with a staff role (or a superuser). Students never do."""
     return user.enabled and (user.is_superuser or bool(user.role_names & STAFF_ROLES))
 
 
-def is_moderator(user: User) -> bool:
+def is_moderator(user: UserLike) -> bool:
     """Runs cohorts: enrolls others, overrides the start, cancels, creates and changes cohorts."""
     return user.has_role(*MODERATORS)
 
 
-def can_edit_courses(user: User) -> bool:
+def can_edit_courses(user: UserLike) -> bool:
     return user.has_role(*COURSE_EDITORS)
 
 
-def can_read_rosters(user: User) -> bool:
+def can_read_rosters(user: UserLike) -> bool:
     return user.has_role(*ROSTER_READERS)
 
 
-def can_manage_users(user: User) -> bool:
+def can_manage_users(user: UserLike) -> bool:
     return user.has_role(*USER_ADMINS)
 
 
-def can_manage_hr(user: User) -> bool:
+def can_manage_hr(user: UserLike) -> bool:
     """Employees, HR sync, and the users made for HR records."""
     return user.has_role(*HR_MANAGERS)
 
 
-def can_reconcile(user: User) -> bool:
+def can_reconcile(user: UserLike) -> bool:
     """Compares an HR headcount with a cohort's roster."""
     return user.has_role(*RECONCILERS)
 
 
-def is_student(user: User) -> bool:
+def is_student(user: UserLike) -> bool:
     """Holds the LMS Student role, which enrolling needs (System Manager does not imply it)."""
     return Role.LMS_STUDENT in user.role_names
 
