@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, BatchCourse, Chapter, Course, Lesson
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
-from smoothlms.learning.errors import ChapterNotFound, LessonNotFound
+from smoothlms.learning.errors import ChapterNotFound, CourseNotFound, LessonNotFound
 from smoothlms.learning.models import LessonProgress, LessonStatus
 from smoothlms.people.models import User
 from smoothlms.training.models import AssignmentStatus, TrainingAssignment
@@ -38,6 +38,16 @@ def get_course_enrollment(*, member: User, course: Course) -> CourseEnrollment |
     if not member.is_authenticated:
         return None
     return CourseEnrollment.objects.filter(member=member, course=course).first()
+
+
+def get_course_visible_to(*, name: str, user: User) -> Course:
+    """The course named `name` if `user` may see it: published courses for everyone signed in;
+    unpublished ones for staff and for members with a course enrollment. Else CourseNotFound."""
+    course = Course.objects.filter(name=name).first()
+    if course is None or not (course.published or user.is_staff
+                              or CourseEnrollment.objects.filter(member=user, course=course).exists()):
+        raise CourseNotFound(name=name)
+    return course
 
 
 # Outline --------------------------------------------------------------------------------------

@@ -19,7 +19,12 @@ from smoothlms.learning import services
 from smoothlms.learning.errors import CompletesByItself, NotAScormLesson, NotEnrolledInCourse, ScormDataInvalid
 from smoothlms.learning.models import LessonProgress, LessonStatus
 from smoothlms.learning.selectors import get_outline, has_course_access
-from smoothlms.learning.tests.factories import ChapterFactory, CourseEnrollmentFactory, LessonFactory, course_with_lessons
+from smoothlms.learning.tests.factories import (
+    ChapterFactory,
+    CourseEnrollmentFactory,
+    LessonFactory,
+    course_with_lessons,
+)
 from smoothlms.people.tests.factories import UserFactory, moderator
 from smoothlms.training.models import AssignmentStatus, TrainingAssignment
 
