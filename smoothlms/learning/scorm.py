@@ -321,6 +321,8 @@ def clean_runtime_data(cmi: Any) -> dict[str, str]:
     for key, value in cmi.items():
         if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or not KEY.match(key):
             raise ScormDataInvalid(detail=f"{str(key)[:80]!r} is not a CMI element name.", fields=["cmi"])
+        if isinstance(value, dict | list) and not value:
+            continue  # an empty collection (no interactions yet), as some runtimes send it
         if isinstance(value, dict | list):
             raise ScormDataInvalid(detail=f"{key} must be a text, number or boolean.", fields=["cmi"])
         text = "" if value is None else ("true" if value is True else "false" if value is False else str(value))

@@ -264,8 +264,8 @@ def _locked_enrollment(member: User, lesson: Lesson) -> CourseEnrollment:
 @transaction.atomic(durable=True)
 def start_lesson(*, member: User, lesson: Lesson, actor: User | None) -> LessonProgress:
     """Record that `member` opened `lesson` (in_progress), once. Rules: an active course enrollment."""
-    enrollment = _locked_enrollment(member, lesson)
     existing = get_lesson_progress(member=member, lesson=lesson)
+    enrollment = _locked_enrollment(member, lesson)  # checked even when the row exists: access may be gone
     if existing is not None:
         return existing
     return LessonProgress.objects.create(member=member, lesson=lesson, course_id=enrollment.course_id,
