@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, BatchCourse, Chapter, Course, Lesson
@@ -144,6 +144,7 @@ class MyCourse:
     completed_at: dt.datetime | None
     due_date: dt.date | None  # of the open training assignment for the course, if any
     enrolled: bool  # False: assigned as training but no course access yet
+    assignment_closed_at: dt.datetime | None = None  # the latest training assignment it completed
 
     @property
     def is_overdue(self) -> bool:
@@ -152,14 +153,17 @@ class MyCourse:
 
 def list_my_courses(*, member: User, today: dt.date | None = None) -> list[MyCourse]:
     """The member's active course enrollments with the cohort each came from and the due date of an
-    open training assignment, plus assigned courses without access yet; overdue ones first, then by
-    due date, then by title. Two queries."""
+    open training assignment (and when the last one was completed), plus assigned courses without
+    access yet; overdue ones first, then by due date, then by title. Three queries."""
     enrollments = list(CourseEnrollment.objects.filter(member=member, status=EnrollmentStatus.ACTIVE)
                        .select_related("course", "enrollment_from_batch"))
     due = dict(TrainingAssignment.objects.filter(user=member, status=AssignmentStatus.ASSIGNED)
                .values("course_id").annotate(due=Min("due_date")).values_list("course_id", "due"))
+    closed = dict(TrainingAssignment.objects.filter(user=member, status=AssignmentStatus.COMPLETED)
+                  .values("course_id").annotate(at=Max("completed_at")).values_list("course_id", "at"))
     rows = [MyCourse(course=e.course, batch=e.enrollment_from_batch, progress=int(e.progress),
-                     completed_at=e.completed_at, due_date=due.pop(e.course_id, None), enrolled=True)
+                     completed_at=e.completed_at, due_date=due.pop(e.course_id, None), enrolled=True,
+                     assignment_closed_at=closed.get(e.course_id))
             for e in enrollments]
     if due:
         for course in Course.objects.filter(pk__in=due):
