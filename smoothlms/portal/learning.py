@@ -25,6 +25,8 @@ from smoothlms.learning.errors import CourseNotFound, LessonNotFound, NotEnrolle
 from smoothlms.learning.rendering import render_markdown, video_embed
 from smoothlms.portal.views import learner_required, not_found
 
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "video/mp4",
+                "video/webm", "audio/mpeg"}
 SCORM_RUNTIME = {"1.2": "vendor/scorm-again/scorm12.min.js", "2004": "vendor/scorm-again/scorm2004.min.js"}
 
 
@@ -181,4 +183,6 @@ def lesson_file(request: HttpRequest, lesson_id: int) -> HttpResponse:
     if lesson.kind != LessonKind.FILE or not lesson.file:
         raise Http404("This lesson has no document.")
     name = lesson.file.name.rsplit("/", 1)[-1]
-    return FileResponse(lesson.file.open("rb"), as_attachment=request.GET.get("download") == "1", filename=name)
+    # Shown in the browser only when it cannot run script on our origin; anything else downloads.
+    inline = mimetypes.guess_type(name)[0] in INLINE_TYPES and request.GET.get("download") != "1"
+    return FileResponse(lesson.file.open("rb"), as_attachment=not inline, filename=name)

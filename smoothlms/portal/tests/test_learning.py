@@ -19,7 +19,7 @@ from smoothlms.learning.models import LessonProgress, LessonStatus
 from smoothlms.learning.samples import scorm_package_upload
 from smoothlms.learning.selectors import get_outline
 from smoothlms.learning.tests.factories import CourseEnrollmentFactory, LessonFactory, course_with_lessons
-from smoothlms.people.tests.factories import moderator
+from smoothlms.people.tests.factories import UserFactory, moderator
 from smoothlms.training.models import TrainingAssignment
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +166,23 @@ def test_a_video_lesson_embeds_its_video(signed_in, learner, course, enrolled):
     page = signed_in.get("/lms/courses/safety/learn/1-3").content.decode()
     assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in page
     assert "<strong>Watch</strong>" in page and "<script>alert(1)</script>" not in page
+
+
+def test_a_file_lessons_document_opens_for_learners_only(signed_in, client, learner, course, enrolled):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    chapter = course.chapters.get(position=1)
+    pdf = LessonFactory(chapter=chapter, position=3, kind=LessonKind.FILE)
+    services.attach_lesson_file(lesson=pdf, upload=SimpleUploadedFile("policy.pdf", b"%PDF-1.4"), actor=None)
+    page = LessonFactory(chapter=chapter, position=4, kind=LessonKind.FILE)
+    services.attach_lesson_file(lesson=page, upload=SimpleUploadedFile("page.html", b"<script>x()</script>"),
+                                actor=None)
+    shown = signed_in.get(f"/lms/lesson-files/{pdf.pk}")
+    assert shown.status_code == 200 and shown["Content-Disposition"].startswith("inline")
+    assert b"".join(shown.streaming_content) == b"%PDF-1.4"
+    html = signed_in.get(f"/lms/lesson-files/{page.pk}")
+    assert html["Content-Disposition"].startswith("attachment")  # never rendered on our origin
+    stranger = Client()
+    stranger.force_login(UserFactory())
+    assert stranger.get(f"/lms/lesson-files/{pdf.pk}").status_code == 404
