@@ -202,7 +202,8 @@ SAMPLE_OUTLINES: dict[str, list[tuple[str, list[LessonSpec]]]] = {
 
 def build_sample_content(*, course: Course, outline: str, actor: User | None) -> list[Lesson]:
     """Give `course` the chapters and lessons of SAMPLE_OUTLINES[outline] (`welcome` has a SCORM 1.2
-    lesson with a package made here). Returns the lessons in order. For an empty course."""
+    lesson with a package made here). Returns the lessons in order. For an empty course; call it
+    outside a transaction (each step is a service with its own)."""
     lessons = []
     for chapter_title, specs in SAMPLE_OUTLINES[outline]:
         chapter = services.create_chapter(course=course, title=chapter_title, actor=actor)
