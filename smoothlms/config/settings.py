@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "smoothlms.catalog",
     "smoothlms.enrollment",
     "smoothlms.training",
+    "smoothlms.learning",
     "smoothlms.hr",
     "smoothlms.notifications",
     "smoothlms.desk",
@@ -196,6 +197,13 @@ HR_DISABLE_THRESHOLD = env_int("HR_DISABLE_THRESHOLD_PERCENT", 20) / 100
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Course content -------------------------------------------------------------------------------
+# SCORM packages: the largest upload accepted, and zip-bomb limits on what it may expand to.
+SCORM_MAX_MB = env_int("SCORM_MAX_MB", 200)
+SCORM_MAX_UNCOMPRESSED_MB = env_int("SCORM_MAX_UNCOMPRESSED_MB", 5 * SCORM_MAX_MB)
+SCORM_MAX_RATIO = env_int("SCORM_MAX_RATIO", 100)
+SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 20000)
 
 # Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -80,27 +80,29 @@ def _written_table(sql: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _row_read(sql: str, table: str) -> int | None:
-    """The pk of the `table` row that a `SELECT ... FROM table WHERE table.id = N` reads, else None."""
+def _row_read(sql: str, table: str, key: str = "id") -> int | None:
+    """The key of the `table` row that a `SELECT ... FROM table WHERE table.<key> = N` reads, else
+    None. `key` is the pk, or the leading column of a unique key the lock reads the row by."""
     if sql.lstrip()[:6].upper() != "SELECT":
         return None
     if not re.search(rf"\bFROM\s+[`\"]?{table}[`\"]?(\s|$)", sql, re.IGNORECASE):
         return None
-    match = re.search(rf"[`\"]?{table}[`\"]?\.[`\"]?id[`\"]?\s*=\s*(\d+)", sql)
+    match = re.search(rf"[`\"]?{table}[`\"]?\.[`\"]?{key}[`\"]?\s*=\s*(\d+)", sql)
     return int(match.group(1)) if match else None
 
 
-def _row_lock(sql: str, *, vendor: str, table: str) -> int | None:
+def _row_lock(sql: str, *, vendor: str, table: str, key: str = "id") -> int | None:
     """The pk of the `table` row that `sql` locks. On SQLite, which has no row locks, a read of one
     row by pk stands in for it (lock_batches' reload)."""
-    pk = _row_read(sql, table)
+    pk = _row_read(sql, table, key)
     marker = ROW_LOCK.get(vendor)
     if pk is None or (marker is not None and not re.search(rf"\b{marker}\b", sql, re.IGNORECASE)):
         return None
     return pk
 
 
-def _check_transaction(txn: _Transaction, *, vendor: str, lock_table: str, pks: Sequence[int] | None) -> None:
+def _check_transaction(txn: _Transaction, *, vendor: str, lock_table: str, pks: Sequence[int] | None,
+                       key: str = "id") -> None:
     statements = [sql for sql in txn.statements if not _SAVEPOINT.match(sql)]
     listing = f"{txn.begin or '(a transaction opened before the block)'}\n" + _listing(statements)
     # On SQLite a write to lock_table (the conditional seat UPDATE) takes the database's write lock
@@ -110,7 +112,7 @@ def _check_transaction(txn: _Transaction, *, vendor: str, lock_table: str, pks: 
                        len(statements))
     locked: list[int] = []
     for index, sql in enumerate(statements):
-        pk = _row_lock(sql, vendor=vendor, table=lock_table)
+        pk = _row_lock(sql, vendor=vendor, table=lock_table, key=key)
         if pk is None or pk in locked:
             continue  # a row locked again is fine
         assert index < first_write, f"{lock_table} row {pk} was first locked after a write\n" + listing
@@ -142,7 +144,7 @@ def _check_sqlite_write_lock(txn: _Transaction, statements: list[str], *, lock_t
 
 
 def check_lock_order(statements: Sequence[str], *, vendor: str, lock_table: str, write_table: str,
-                     pks: Sequence[int] | None = None, in_transaction: bool = False) -> None:
+                     pks: Sequence[int] | None = None, in_transaction: bool = False, key: str = "id") -> None:
     """Raise AssertionError unless every transaction among `statements` (SQL as captured, in
     order, on `vendor`) that writes `write_table` first locks rows of `lock_table`, in ascending pk
     order (exactly the rows `pks`, when given), and at least one transaction writes `write_table`.
@@ -158,7 +160,7 @@ def check_lock_order(statements: Sequence[str], *, vendor: str, lock_table: str,
                if any(_written_table(sql) == write_table for sql in txn.statements)]
     assert writing, f"nothing was written to {write_table}\n" + _listing(statements)
     for txn in writing:
-        _check_transaction(txn, vendor=vendor, lock_table=lock_table, pks=pks)
+        _check_transaction(txn, vendor=vendor, lock_table=lock_table, pks=pks, key=key)
 
 
 def _listing(statements: Sequence[str]) -> str:
@@ -166,7 +168,8 @@ def _listing(statements: Sequence[str]) -> str:
 
 
 @contextmanager
-def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequence[int] | None = None):
+def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequence[int] | None = None,
+                              key: str = "id"):
     """Assert that each transaction of the block that writes `write_table` locks the rows of
     `lock_table` before it writes anything, in pk order (exactly `pks`, if given): check_lock_order
     on the SQL the block runs. On SQLite the test must run with django_db(transaction=True), so
@@ -175,4 +178,4 @@ def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequenc
     with CaptureQueriesContext(connection) as ctx:
         yield ctx
     check_lock_order([q["sql"] for q in ctx.captured_queries], vendor=connection.vendor, lock_table=lock_table,
-                     write_table=write_table, pks=pks, in_transaction=in_transaction)
+                     write_table=write_table, pks=pks, in_transaction=in_transaction, key=key)

@@ -4,16 +4,15 @@ queries, whatever the number of cohorts, courses or classes."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, LiveClass
 from smoothlms.core.errors import DomainError
 from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, refusal_for
-from smoothlms.enrollment.selectors import list_batches_for, list_member_courses, list_member_live_classes
+from smoothlms.enrollment.selectors import list_batches_for, list_member_live_classes
 from smoothlms.people.models import User
-from smoothlms.people.roles import is_staff_role, is_student
+from smoothlms.people.roles import is_student
 
 # Every IANA zone is within UTC-12..UTC+14 of UTC: one day either side of today's UTC date is a safe
 # database-side pre-filter before the exact comparison in each cohort's own zone.
@@ -68,32 +67,3 @@ def list_calendar_live_classes(*, user: User) -> list[LiveClass]:
     """Every live class of the cohorts `user` is actively enrolled in, past ones included: calendar
     apps drop events that disappear from a feed they subscribe to. One query."""
     return list(list_member_live_classes(member=user))
-
-
-@dataclass(frozen=True)
-class CourseRow:
-    course_name: str
-    course_title: str
-    course_published: bool
-    progress: float
-    batch_name: str | None
-    batch_title: str | None
-    batch_visible: bool
-
-
-def list_learner_courses(*, user: User) -> list[CourseRow]:
-    """The learner's course enrollments (from cohorts and direct), with the cohort each came from.
-    One query."""
-    rows = []
-    for enrollment in list_member_courses(member=user):
-        batch = enrollment.enrollment_from_batch
-        rows.append(CourseRow(
-            course_name=enrollment.course.name,
-            course_title=enrollment.course.title,
-            course_published=enrollment.course.published,
-            progress=float(enrollment.progress),
-            batch_name=batch.name if batch else None,
-            batch_title=batch.title if batch else None,
-            batch_visible=bool(batch and (batch.published or is_staff_role(user))),
-        ))
-    return rows

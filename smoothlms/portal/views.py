@@ -101,12 +101,6 @@ def batch_enroll(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_safe
 @learner_required
-def courses(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/courses.html", {"rows": selectors.list_learner_courses(user=request.user)})
-
-
-@require_safe
-@learner_required
 def timetable(request: HttpRequest) -> HttpResponse:
     token = ensure_calendar_token(user=request.user)
     feed_path = reverse("portal:timetable_feed", args=[token])
