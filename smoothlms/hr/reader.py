@@ -31,7 +31,7 @@ def read_employee_file(path: str | Path) -> Iterator[SourceRow]:
     path = Path(path)
     if not path.is_file():
         raise HRFileUnusable(detail=f"No file at {path}.")
-    table = read_table(path.read_bytes(), filename=path.name, columns=HR_EXPORT_COLUMNS)
+    table = read_table(path, filename=path.name, columns=HR_EXPORT_COLUMNS)  # streamed from the file
     if not table.has("employee"):
         # Provisioning is keyed on the HR id; reconciliation (hr.reconciliation) can do without it.
         raise MissingColumn(column=LABELS["employee"], names="ID or employee",

@@ -50,12 +50,13 @@ def test_database_refuses_the_same_email_in_another_case():
             User.objects.bulk_create([User(email=spelling, password="!")])
 
 
-def test_sign_in_by_email_in_any_case_and_never_when_disabled():
+def test_sign_in_by_email_in_any_case_and_never_when_disabled(rf):
     UserFactory(email="sign@example.com", password="s3cret-pass!")
-    assert authenticate(username="SIGN@example.com ", password="s3cret-pass!") is not None
-    assert authenticate(username="sign@example.com", password="wrong") is None
+    request = rf.post("/login")  # sign-in throttling (django-axes) needs the request
+    assert authenticate(request, username="SIGN@example.com ", password="s3cret-pass!") is not None
+    assert authenticate(request, username="sign@example.com", password="wrong") is None
     User.objects.filter(email="sign@example.com").update(enabled=False)
-    assert authenticate(username="sign@example.com", password="s3cret-pass!") is None
+    assert authenticate(request, username="sign@example.com", password="s3cret-pass!") is None
 
 
 def test_api_key_reissue_invalidates_the_old_secret():
