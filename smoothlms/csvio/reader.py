@@ -45,7 +45,7 @@ DELIMITERS = (",", ";", "\t")
 CHUNK = 64 * 1024
 
 # What a file may be: bytes, a path, or an open binary file (an upload spooled to a temporary file).
-Source = bytes | str | os.PathLike | IO[bytes]
+FileSource = bytes | str | os.PathLike | IO[bytes]
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def header_key(text: str) -> str:
     return " ".join(str(text).replace("\ufeff", "").replace("_", " ").split()).casefold()
 
 
-def read_table(source: Source, *, filename: str, columns: Sequence[Column], limits: Limits | None = None) -> Table:
+def read_table(source: FileSource, *, filename: str, columns: Sequence[Column], limits: Limits | None = None) -> Table:
     """Rows of `source` (CSV or XLSX, told apart by content, then by name) keyed by column name.
 
     `source` is bytes, a path or an open binary file: a file is read as a stream (never whole into
@@ -142,7 +142,7 @@ def read_table(source: Source, *, filename: str, columns: Sequence[Column], limi
 
 
 @contextmanager
-def _binary(source: Source) -> Iterator[IO[bytes]]:
+def _binary(source: FileSource) -> Iterator[IO[bytes]]:
     if isinstance(source, bytes | bytearray | memoryview):
         yield io.BytesIO(source)
     elif isinstance(source, str | os.PathLike):
@@ -259,7 +259,8 @@ def _delimiter(text: IO[str]) -> tuple[str, Iterator[str]]:
 def _chain_line(first: str, rest: IO[str]) -> Iterator[str]:
     if first:
         yield first
-    yield from rest
+    for line in rest:  # noqa: UP028 - not `yield from`: closing this generator must not close the caller's file
+        yield line
 
 
 def _checked_lines(lines: Iterable[str]) -> Iterator[str]:

@@ -40,7 +40,7 @@ from smoothlms.core.db import chunked
 from smoothlms.core.exports import iterate_values
 from smoothlms.core.models import EventType
 from smoothlms.csvio.errors import MissingColumn
-from smoothlms.csvio.reader import Row, Source, Table, read_table
+from smoothlms.csvio.reader import FileSource, Row, Table, read_table
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.hr.reader import HR_EXPORT_COLUMNS
 from smoothlms.hr.records import LABELS
@@ -145,7 +145,7 @@ class _User:
 # Reading the export ----------------------------------------------------------------------------
 
 
-def read_hr_export(data: Source, *, filename: str) -> Table:
+def read_hr_export(data: FileSource, *, filename: str) -> Table:
     """The rows of an HR employee export (CONTRACT.md section 7; CSV or XLSX). Raises FileUnusable
     when the file cannot be read, or names neither an HR id nor an email column."""
     table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS)
@@ -367,7 +367,7 @@ def _assign_enroll_fixes(batch: Batch, findings: list[Finding], *, free: int | N
         finding.detail = f"{what}. Fix: {chosen}."
 
 
-def reconcile_file(*, batch: Batch, data: Source, filename: str) -> Reconciliation:
+def reconcile_file(*, batch: Batch, data: FileSource, filename: str) -> Reconciliation:
     """Read an HR export and reconcile it with `batch` (FileUnusable when the file cannot be used)."""
     table = read_hr_export(data, filename=filename)
     people = _people(table.rows, has_status=table.has("status"))
