@@ -45,7 +45,7 @@ from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.hr.reader import HR_EXPORT_COLUMNS
 from smoothlms.hr.records import LABELS
 from smoothlms.people.matching import email_matcher
-from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.models import Employee, EmployeeStatus, User, normalize_email
 from smoothlms.people.services import create_user
 
 MISSING_USER = "missing_user"
@@ -170,8 +170,8 @@ def _people(rows: Iterable[Row], *, has_status: bool) -> list[_Person]:
                 continue  # one person per HR id: a repeated row is the same person
             seen.add(employee)
         emails: list[str] = []
-        for name in EMAIL_COLUMNS:  # normalize_email, inlined: this loop runs once per row of a large file
-            email = (values.get(name) or "").strip().lower()
+        for name in EMAIL_COLUMNS:
+            email = normalize_email(values.get(name) or "")
             if email and email not in emails:
                 emails.append(email)
         # An export without a Status column is a headcount list: everyone on it is Active.

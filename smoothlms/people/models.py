@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
@@ -18,8 +19,10 @@ from smoothlms.people.roles import STAFF_ROLES, Role
 
 
 def normalize_email(email: str) -> str:
-    """Trimmed and lower-cased: the one spelling under which an address is stored and looked up."""
-    return (email or "").strip().lower()
+    """NFKC-normalised, trimmed and lower-cased: the one spelling under which an address is stored,
+    looked up and compared (`ＡＳＨＡ@example.com ` is `asha@example.com`). Whether it is a valid
+    address is people.services.clean_email's question."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
 class UserManager(BaseUserManager["User"]):

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJs
 
 from smoothlms.api.v1.auth import HR, require_roles
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, BadRequest, InvalidFields, NotAuthenticated, responses
-from smoothlms.api.v1.schemas import Date, Input, envelope, text
+from smoothlms.api.v1.schemas import Date, Input, checked_email, envelope, text
 from smoothlms.core.errors import DomainError
 from smoothlms.hr.errors import InvalidStatus, RelievingBeforeJoining
 from smoothlms.hr.records import LABELS, parse_record
@@ -26,7 +26,6 @@ from smoothlms.hr.selectors import get_employee
 from smoothlms.hr.services import provision_employee
 from smoothlms.people.errors import InvalidEmail
 from smoothlms.people.models import Employee, EmployeeStatus
-from smoothlms.people.services import clean_email
 
 router = Router(tags=["employees"])
 SIGNATURE_HEADER = "X-Frappe-Webhook-Signature"
@@ -37,10 +36,7 @@ def _email_or_blank(value: str) -> str:
         return ""
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
-    try:
-        return clean_email(value)
-    except InvalidEmail:
-        raise ValueError("not a valid email address") from None
+    return checked_email(value)
 
 
 # Blank or null: no such address. Odd case and spaces are normalised.
@@ -99,6 +95,14 @@ def employee_data(employee: Employee) -> dict[str, Any]:
 _BY_LABEL = {label: name for name, label in LABELS.items()}
 
 
+def _is_refused_email(value: Any) -> bool:
+    try:
+        checked_email(str(value or "").strip())
+    except ValueError:
+        return bool(value)
+    return False
+
+
 def _parse(document: dict[str, Any]):
     """The record, or 422 `validation_error` naming the field at fault."""
     try:
@@ -107,9 +111,8 @@ def _parse(document: dict[str, Any]):
         if isinstance(error, RelievingBeforeJoining):
             field = "relieving_date"
         elif isinstance(error, InvalidEmail):
-            given = error.params.get("email", "")
             field = next((name for name in ("user_id", "company_email", "personal_email")
-                          if str(document.get(name) or "").strip() == given), "email")
+                          if _is_refused_email(document.get(name))), "email")
         elif isinstance(error, InvalidStatus):
             field = "status"
         else:
