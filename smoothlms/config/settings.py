@@ -209,6 +209,8 @@ HRMS_TIMEOUT = float(env_int("HRMS_TIMEOUT", 10))
 HRMS_TIME_ZONE = env_time_zone("HRMS_TIME_ZONE", TIME_ZONE)  # the zone of the HRMS's `modified` stamps
 HR_SYNC_PAGE_SIZE = env_int("HR_SYNC_PAGE_SIZE", 500)
 HR_SYNC_ATTEMPTS = env_int("HR_SYNC_ATTEMPTS", 4)
+HR_SYNC_MAX_PAGES = env_int("HR_SYNC_MAX_PAGES", 1000)  # a run stops (failed) past this many pages
+HRMS_MAX_RESPONSE_BYTES = env_int("HRMS_MAX_RESPONSE_BYTES", 20 * 1024 * 1024)  # one page's answer
 # An employee import that would disable more than this share of employee users stops (unless --force).
 HR_DISABLE_THRESHOLD = env_int("HR_DISABLE_THRESHOLD_PERCENT", 20) / 100
 
