@@ -46,6 +46,7 @@ SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT',
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL: must start with http:// or https://, got {SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+CSRF_FAILURE_VIEW = "smoothlms.api.v1.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 INSTALLED_APPS = [
     "smoothlms.desk.adminconfig.DeskAdminConfig",
@@ -255,5 +256,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"},
+                "axes": {"level": "WARNING"}},  # not a line per sign-in
 }

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -20,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from smoothlms.core.bulk import insert_rows
 from smoothlms.core.db import chunked, select_for_update
+from smoothlms.core.tasks import enqueue_after_commit
 from smoothlms.hr.models import UserInvitation
 from smoothlms.people.models import User, normalize_email
 
@@ -50,8 +50,7 @@ def _enqueue_after_commit(user_ids: list[int]) -> None:
     from smoothlms.hr.tasks import send_invitations
 
     for chunk in chunked(user_ids, TASK_CHUNK):
-        # partial, not a lambda: a lambda in a loop would capture `chunk` late.
-        transaction.on_commit(partial(send_invitations.enqueue, chunk))
+        enqueue_after_commit(send_invitations, chunk)  # a queue outage is logged; the sweep resends
 
 
 @transaction.atomic(durable=True)

@@ -35,6 +35,7 @@ from smoothlms.core.bulk import ids_by, insert_rows, update_rows
 from smoothlms.core.db import chunked
 from smoothlms.core.errors import DomainError
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.core.tasks import after_commit
 from smoothlms.hr.errors import ConcurrentChange, DuplicateEmployee, TooManyDisables, UserLinkedToOtherEmployee
 from smoothlms.hr.invitations import queue_invitations
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
@@ -188,7 +189,8 @@ def provision_employees(
                 report.onboarded = apply_onboarding_rules(employee_ids=written).applied
 
             # After the caller's transaction, if there is one: enrolling opens its own durable transactions.
-            transaction.on_commit(run)
+            # A failure is logged: the periodic HR job applies the rules to every joiner again.
+            after_commit(run, what="apply the onboarding rules")
     return report
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +13,7 @@ from smoothlms.catalog.models import LMSSettings
 from smoothlms.core.audit import record_event
 from smoothlms.core.db import chunked
 from smoothlms.core.models import EventType
+from smoothlms.core.tasks import enqueue_after_commit
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
 from smoothlms.notifications.errors import EmailsTurnedOff, EnrollmentNotActive, NoConfirmationTemplate
 from smoothlms.notifications.models import PeriodicJob
@@ -36,8 +36,7 @@ def queue_confirmation_emails(*, enrollment_ids: list[int]) -> None:
     from smoothlms.notifications.tasks import send_confirmation_emails
 
     for ids in chunked(enrollment_ids, TASK_CHUNK):
-        # partial, not a lambda: a lambda in a loop would capture `ids` late.
-        transaction.on_commit(partial(send_confirmation_emails.enqueue, ids), robust=True)
+        enqueue_after_commit(send_confirmation_emails, ids)
 
 
 def release_held_emails(*, user: User, actor: User | None = None) -> int:

@@ -1,0 +1,36 @@
+"""Work that runs once the current transaction commits, and never answers 500 for it.
+
+When a request's data has committed, a failure in what follows (the task queue unreachable: Redis
+down with the RQ backend) must not turn the answer into an error: the change stands. Each caller
+keeps an outbox row (an enrollment's pending confirmation, a pending invitation, a joiner not yet
+onboarded) that a periodic sweep picks up, so a failure here is logged and only delays the work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def enqueue_after_commit(task: Any, *args: Any) -> None:
+    """`task.enqueue(*args)` once the current transaction commits (at once outside one); a failed
+    enqueue is logged and left to the sweep. Pass ids, not model instances."""
+    name = getattr(task, "module_path", None) or getattr(task, "name", None) or repr(task)
+    after_commit(partial(task.enqueue, *args), what=f"enqueue {name}{args!r}")
+
+
+def after_commit(func: Callable[[], Any], *, what: str) -> None:
+    """`func()` once the current transaction commits; an error is logged (naming `what`), not raised."""
+    transaction.on_commit(partial(_run_logged, func, what))
+
+
+def _run_logged(func: Callable[[], Any], what: str) -> None:
+    try:
+        func()
+    except Exception:  # noqa: BLE001 - the data committed: log, and the sweep does it later
+        log.exception("after commit: could not %s; left for the periodic sweep", what)
