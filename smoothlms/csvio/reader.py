@@ -9,6 +9,11 @@ is ever evaluated.
 
 Anything that makes the whole file unusable raises a `FileUnusable` error before a caller writes
 anything; problems of one row travel with that row (`Row.problem`).
+
+Reading is bounded (CONTRACT.md section 10): a file (bytes, a path, or an open file such as an upload
+spooled to disk) is read as a stream, never whole into memory; a spreadsheet only as wide as its
+header row; and past the caps of `Limits` (rows, cells, header width, the unpacked size of a
+workbook) it is refused with `file_unusable` as soon as that is known.
 """
 
 from __future__ import annotations
@@ -352,6 +357,7 @@ def _xlsx_records(sheet, saved: _SavedResults, missing: dict[tuple[int, int], st
             width = budget.header_width(texts)
             texts = texts[:width]
             # From here on, rows are materialised only as wide as the header.
+            _close(rows)
             rows = sheet.iter_rows(min_row=number + 1, max_col=max(width, 1))
             saved.narrow(after=number, width=max(width, 1))
         yield number, texts
@@ -370,6 +376,13 @@ def _xlsx_texts(number: int, cells, saved: _SavedResults, missing: dict[tuple[in
     return texts
 
 
+def _close(rows: Any) -> None:
+    """Let go of a sheet reading left unfinished (it holds the zip part open)."""
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+
+
 class _SavedResults:
     """The results a spreadsheet saved with its formulas: a second reading of the same sheet, opened
     at the first formula and moved forward in step with the first (rows only ever advance)."""
@@ -378,7 +391,7 @@ class _SavedResults:
         self.stream = stream
         self.book = None
         self.sheet = None
-        self.rows: Iterator[tuple[Any, ...]] | None = None
+        self.rows: Any = None  # a generator of the second reading's rows
         self.width: int | None = None
         self.number = 0
         self.current: tuple[Any, ...] = ()
@@ -387,6 +400,7 @@ class _SavedResults:
         """Rows past `after` are read only `width` cells wide, as in the first reading."""
         self.width = width
         if self.sheet is not None:
+            _close(self.rows)
             self.rows = self.sheet.iter_rows(min_row=after + 1, max_col=width, values_only=True)
             self.number = after
 

@@ -111,12 +111,7 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             if not page:
                 break
             pages += 1
-            keys = {(str(document.get("name") or document.get("employee") or ""), str(document.get("modified")))
-                    for document in page}
-            if keys <= seen:
-                raise SyncStopped(f"Page {pages} from the HRMS brought no new record (the same records again: "
-                                  "does it ignore limit_start?); stopped.")
-            seen |= keys
+            _check_progress(page, seen=seen, number=pages)
             records, errors = _parse_page(page, offset=fetched)
             report = provision_employees(records=records, actor=None, source=SOURCE, errors=errors,
                                          chunk_size=max(len(records), 1))
@@ -134,20 +129,30 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             HRSyncRun.objects.filter(pk=run.pk).update(fetched=fetched, changed=changed)
             if len(page) < page_size or last_modified is None:
                 break
-    except HRMSError as error:
-        detail = str(error)
-        log.warning("HR sync %s failed: %s", run.pk, detail)
+    except Exception as error:  # noqa: BLE001 - whatever stops it, the run ends recorded, never "running"
+        if isinstance(error, HRMSError):
+            detail = str(error)
+            log.warning("HR sync %s failed: %s", run.pk, detail)
+        else:
+            detail = f"{type(error).__name__}: {error}"
+            log.exception("HR sync %s stopped by an unexpected error", run.pk)
         _finish(run, HRSyncRun.Status.FAILED, fetched=fetched, changed=changed,
                 error="\n".join([f"Failed: {detail}", *retries, *_refused_lines(refused)]))
-        return run
-    except Exception as error:  # noqa: BLE001 - whatever stops it, the run ends recorded, never "running"
-        log.exception("HR sync %s stopped by an unexpected error", run.pk)
-        _finish(run, HRSyncRun.Status.FAILED, fetched=fetched, changed=changed,
-                error="\n".join([f"Failed: {type(error).__name__}: {error}", *retries, *_refused_lines(refused)]))
         return run
     _finish(run, HRSyncRun.Status.SUCCEEDED, fetched=fetched, changed=changed, modified_until=cursor,
             error="\n".join([*retries, *_refused_lines(refused)]))
     return run
+
+
+def _check_progress(page: list[dict[str, Any]], *, seen: set[tuple[str, str]], number: int) -> None:
+    """A page must bring a record this run has not fetched yet: a server that ignores limit_start
+    answers the same records for ever. `seen` collects (HR id, modified) of every record fetched."""
+    keys = {(str(document.get("name") or document.get("employee") or ""), str(document.get("modified")))
+            for document in page}
+    if keys <= seen:
+        raise SyncStopped(f"Page {number} from the HRMS brought no new record (the same records again: "
+                          "does it ignore limit_start?); stopped.")
+    seen |= keys
 
 
 def _refused_lines(refused: list[str]) -> list[str]:
