@@ -29,6 +29,7 @@ class EventType(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded"
     USER_PURGED = "user_purged"
     EMAIL_RESEND_REQUESTED = "email_resend_requested"
+    API_KEY_ISSUED = "api_key_issued"
 
 
 class EnrollmentEvent(models.Model):
