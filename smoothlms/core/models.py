@@ -30,6 +30,7 @@ class EventType(models.TextChoices):
     USER_PURGED = "user_purged"
     EMAIL_RESEND_REQUESTED = "email_resend_requested"
     COURSE_COMPLETED = "course_completed"
+    API_KEY_ISSUED = "api_key_issued"
 
 
 class EnrollmentEvent(models.Model):

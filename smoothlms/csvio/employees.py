@@ -12,7 +12,7 @@ from typing import Any
 
 from smoothlms.catalog.models import Batch
 from smoothlms.csvio.errors import FileUnusable, MissingColumn
-from smoothlms.csvio.reader import Column, RowProblem, Table, read_table
+from smoothlms.csvio.reader import Column, FileSource, RowProblem, Table, read_table
 from smoothlms.hr.reconciliation import EMAIL_COLUMNS, Reconciliation, people_from_rows, reconcile_people
 from smoothlms.hr.records import LABELS
 
@@ -40,7 +40,7 @@ def read_employee_file(path: str | Path) -> Iterator[SourceRow]:
     path = Path(path)
     if not path.is_file():
         raise HRFileUnusable(detail=f"No file at {path}.")
-    table = read_table(path.read_bytes(), filename=path.name, columns=HR_EXPORT_COLUMNS)
+    table = read_table(path, filename=path.name, columns=HR_EXPORT_COLUMNS)  # streamed from the file
     if not table.has("employee"):
         # Provisioning is keyed on the HR id; reconciliation can do without it.
         raise MissingColumn(column=LABELS["employee"], names="ID or employee",
@@ -49,7 +49,7 @@ def read_employee_file(path: str | Path) -> Iterator[SourceRow]:
     return iter([SourceRow(row.number, dict(row.values), row.problem) for row in table.rows])
 
 
-def read_hr_export(data: bytes, *, filename: str) -> Table:
+def read_hr_export(data: FileSource, *, filename: str) -> Table:
     """The rows of an HR employee export, for reconciliation (CSV or XLSX). Raises FileUnusable
     when the file cannot be read, or names neither an HR id nor an email column."""
     table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS)
@@ -59,7 +59,7 @@ def read_hr_export(data: bytes, *, filename: str) -> Table:
     return table
 
 
-def reconcile_file(*, batch: Batch, data: bytes, filename: str) -> Reconciliation:
+def reconcile_file(*, batch: Batch, data: FileSource, filename: str) -> Reconciliation:
     """Read an HR export and reconcile it with `batch` (FileUnusable when the file cannot be used)."""
     table = read_hr_export(data, filename=filename)
     people = people_from_rows(table.rows, has_status=table.has("status"))

@@ -22,7 +22,7 @@ from smoothlms.catalog.models import Batch
 from smoothlms.catalog.selectors import list_batches_visible_to
 from smoothlms.core.db import chunked
 from smoothlms.csvio.errors import MissingColumn
-from smoothlms.csvio.reader import Column, Row, Table, read_table
+from smoothlms.csvio.reader import Column, FileSource, Row, Table, read_table
 from smoothlms.enrollment.errors import BatchNotFound, OverrideReasonRequired
 from smoothlms.enrollment.models import BatchEnrollment, Source
 from smoothlms.enrollment.services import BulkGroup, OutcomeCounts, bulk_enroll_groups
@@ -64,8 +64,9 @@ class ImportReport(OutcomeCounts):
                 "rows": [asdict(row) for row in self.rows]}
 
 
-def read_enrollment_file(data: bytes, *, filename: str) -> Table:
-    """The rows of an enrollment file; FileUnusable (nothing to import) when it cannot be used."""
+def read_enrollment_file(data: FileSource, *, filename: str) -> Table:
+    """The rows of an enrollment file (bytes, a path or an open binary file); FileUnusable (nothing to
+    import) when it cannot be used."""
     return read_table(data, filename=filename, columns=ENROLLMENT_COLUMNS)
 
 

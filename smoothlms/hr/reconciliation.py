@@ -41,7 +41,7 @@ from smoothlms.core.db import chunked, iterate_values
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.people.matching import email_matcher
-from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.models import Employee, EmployeeStatus, User, normalize_email
 from smoothlms.people.services import create_user
 
 MISSING_USER = "missing_user"
@@ -153,7 +153,7 @@ _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
 
 def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> list[Person]:
     """The people of an export: one per HR id (a repeated row is the same person), their emails
-    trimmed and lower-cased, their status (without a Status column, everyone is Active)."""
+    normalised (people.models.normalize_email), their status (without a Status column, everyone is Active)."""
     people: list[Person] = []
     seen: set[str] = set()
     active = EmployeeStatus.ACTIVE
@@ -165,8 +165,8 @@ def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> l
                 continue  # one person per HR id: a repeated row is the same person
             seen.add(employee)
         emails: list[str] = []
-        for name in EMAIL_COLUMNS:  # normalize_email, inlined: this loop runs once per row of a large file
-            email = (values.get(name) or "").strip().lower()
+        for name in EMAIL_COLUMNS:
+            email = normalize_email(values.get(name) or "")
             if email and email not in emails:
                 emails.append(email)
         # An export without a Status column is a headcount list: everyone on it is Active.

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +18,7 @@ from smoothlms.catalog.models import LMSSettings
 from smoothlms.core.audit import record_event
 from smoothlms.core.db import chunked
 from smoothlms.core.models import EventType
+from smoothlms.core.tasks import enqueue_after_commit
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
 from smoothlms.enrollment.outbox import fresh_email_state
 from smoothlms.notifications.errors import EmailsTurnedOff, EnrollmentNotActive, NoConfirmationTemplate
@@ -36,10 +36,9 @@ def _enqueue_after_commit(task, ids: Iterable[int]) -> None:
     """Enqueue `task` for `ids`, TASK_CHUNK at a time, once the current transaction commits. The
     rows are the outbox: a rolled-back change queues nothing, and an enqueue that fails after the
     commit (queue unreachable) is logged, not raised, since the change stands; the sweep picks the
-    rows up."""
+    rows up (core.tasks.enqueue_after_commit)."""
     for chunk in chunked(list(ids), TASK_CHUNK):
-        # partial, not a lambda: a lambda in a loop would capture `chunk` late.
-        transaction.on_commit(partial(task.enqueue, chunk), robust=True)
+        enqueue_after_commit(task, chunk)
 
 
 def enqueue_confirmation_emails(*, enrollment_ids: Iterable[int]) -> None:

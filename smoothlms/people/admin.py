@@ -96,6 +96,16 @@ class EmployeeForm(forms.ModelForm):
         model = Employee
         fields = ["employee", *EMPLOYEE_FIELDS]
 
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("user_id", "company_email", "personal_email"):  # the one check of every address
+            if cleaned.get(name):
+                try:
+                    cleaned[name] = clean_email(cleaned[name])
+                except DomainError as err:
+                    self.add_error(name, err.user_message())
+        return cleaned
+
 
 @admin.register(Employee)
 class EmployeeAdmin(ServiceSavedAdmin):

@@ -4,7 +4,9 @@ outbox of set-password emails (UserInvitation)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -21,23 +23,77 @@ from django.utils.functional import cached_property
 from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
 from smoothlms.core.timeutil import validate_time_zone
-from smoothlms.people.errors import InvalidEmail, UnknownRole, UserExists
+from smoothlms.people.errors import InvalidEmail, InvisibleCharacterInEmail, MixedScriptEmail, UnknownRole, UserExists
 from smoothlms.people.roles import DEFAULT_ROLES, Role, is_staff_role
+
+# A strict subset of what Django's EmailValidator accepts (dot-atom local part, LDH domain labels,
+# alphabetic TLD, no punycode): most addresses match it and skip the slower checks (50,000-row files).
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+# Control, format (zero-width, bidi controls), private-use, surrogate and unassigned characters, and
+# line or paragraph separators: nothing a person types on purpose, and invisible on screen.
+_INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
+_LABEL_DOTS = re.compile("[.\u3002]")  # IDNA also reads the ideographic full stop as a dot
+# Scripts that one label may mix (Unicode TS #39, "highly restrictive"): Latin with Japanese,
+# Chinese or Korean writing. Any other mix (Latin with Cyrillic, Greek with Latin...) is a look-alike.
+_SCRIPT_MIXES = (frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}), frozenset({"LATIN", "CJK", "BOPOMOFO"}),
+                 frozenset({"LATIN", "CJK", "HANGUL"}))
 
 
 def normalize_email(email: str) -> str:
-    """Trimmed and lower-cased: the one spelling under which an address is stored and looked up."""
-    return (email or "").strip().lower()
+    """NFKC-normalised, trimmed and lower-cased: the one spelling under which an address is stored,
+    looked up and compared (`ＡＳＨＡ@example.com ` is `asha@example.com`). Whether it is a valid
+    address is clean_email's question (below)."""
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
 
 
 def clean_email(email: str) -> str:
-    """The normalised address, or InvalidEmail naming what was given."""
+    """The normalised address (NFKC, trimmed, lower case: `normalize_email`), or InvalidEmail naming
+    what was given. The one check of an address, on every path that stores one (API, desk, imports,
+    HR records): refused are invalid addresses, invisible or control characters (`asha@example.com`
+    followed by a zero-width space), and domain labels that mix scripts (a Cyrillic `а` in
+    `exаmple.com`), punycode labels included."""
     normalized = normalize_email(email)
+    if len(normalized) <= 254 and _PLAIN_EMAIL.fullmatch(normalized) and "xn--" not in normalized:
+        return normalized
+    shown = _shown(email)
+    invisible = next((char for char in normalized if unicodedata.category(char) in _INVISIBLE), None)
+    if invisible is not None:
+        raise InvisibleCharacterInEmail(email=shown, character=f"U+{ord(invisible):04X}")
     try:
         validate_email(normalized)
     except ValidationError:
-        raise InvalidEmail(email=(email or "").strip() or "(blank)") from None
+        raise InvalidEmail(email=shown) from None
+    for label in _LABEL_DOTS.split(normalized.rpartition("@")[2]):
+        scripts = _scripts(_unicode_label(label, shown))
+        if len(scripts) > 1 and not any(scripts <= allowed for allowed in _SCRIPT_MIXES):
+            names = " and ".join(script.title() for script in sorted(scripts))
+            raise MixedScriptEmail(email=shown, label=label, scripts=names)
     return normalized
+
+
+def _shown(email: str) -> str:
+    """The address as typed, for messages: invisible characters written out as \\uXXXX."""
+    text = (email or "").strip() or "(blank)"
+    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in _INVISIBLE else char
+                   for char in text)[:254]
+
+
+def _unicode_label(label: str, shown: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label.encode("ascii").decode("idna")
+    except UnicodeError:
+        raise InvalidEmail(email=shown) from None
+
+
+def _scripts(label: str) -> set[str]:
+    """The scripts of a label's letters (digits and hyphens belong to none), from their Unicode names:
+    `LATIN SMALL LETTER A`, `CYRILLIC SMALL LETTER A`, `CJK UNIFIED IDEOGRAPH-4E00`..."""
+    return {unicodedata.name(char, "UNKNOWN").split(" ")[0] for char in label
+            if not (char.isascii() and not char.isalpha()) and unicodedata.category(char)[0] in "LM"}
 
 
 def role_groups(roles: Iterable[str]) -> list[Group]:

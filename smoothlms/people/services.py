@@ -61,12 +61,17 @@ def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: s
     return user
 
 
-def issue_api_key(*, user: User) -> str:
-    """A new `KEY:SECRET` for `user`; the previous pair stops working. Only the secret's hash is kept."""
+@transaction.atomic
+def issue_api_key(*, user: User, actor: User | None = None) -> str:
+    """A new `KEY:SECRET` for `user`; the previous pair stops working. Only the secret's hash is kept.
+    Side effects: audit event naming the key (never the secret) and whether it replaced one."""
     key = secrets.token_hex(8)
     secret = secrets.token_urlsafe(24)
+    previous = user.api_key
     User.objects.filter(pk=user.pk).update(api_key=key, api_secret_hash=User.hash_api_secret(secret))
     user.api_key, user.api_secret_hash = key, User.hash_api_secret(secret)
+    record_event(EventType.API_KEY_ISSUED, actor=actor, member=user,
+                 before={"api_key": previous} if previous else None, after={"api_key": key})
     return f"{key}:{secret}"
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from smoothlms.core.db import chunked
+from smoothlms.core.tasks import after_commit
 from smoothlms.hr.errors import ConcurrentChange, TooManyDisables
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EmployeeRecord
@@ -77,7 +77,8 @@ def provision_employees(
                 report.onboarded = apply_onboarding_rules(employee_ids=written).applied
 
             # After the caller's transaction, if there is one: enrolling opens its own durable transactions.
-            transaction.on_commit(run)
+            # A failure is logged: the periodic HR job applies the rules to every joiner again.
+            after_commit(run, what="apply the onboarding rules")
     return report
 
 

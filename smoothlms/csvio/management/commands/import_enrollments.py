@@ -36,11 +36,12 @@ class Command(SmoothCommand):
     def run(self, *args, **options):
         path = Path(options["file"])
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")
         except OSError as exc:
             raise CommandFailed("file_not_found", f"Cannot read {path}: {exc.strerror or exc}.", 2) from None
         try:
-            table = read_enrollment_file(data, filename=path.name)
+            with handle:  # read as a stream, never whole into memory
+                table = read_enrollment_file(handle, filename=path.name)
             batch = find_batch(options["batch"], actor=None) if options["batch"] else None
         except (FileUnusable, DomainError) as err:
             raise CommandFailed(err.code, err.user_message(), 2) from None

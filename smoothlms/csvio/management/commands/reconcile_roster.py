@@ -28,10 +28,11 @@ class Command(SmoothCommand):
         batch = find_batch(options["batch"], actor=None)  # by name, or else by title; not_found
         path = Path(options["file"])
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")
         except OSError as exc:
             raise CommandFailed("file_not_found", f"Cannot read {path}: {exc.strerror or exc}.") from None
-        report = reconcile_file(batch=batch, data=data, filename=path.name)  # FileUnusable: error line, exit 1
+        with handle:  # read as a stream, never whole into memory
+            report = reconcile_file(batch=batch, data=handle, filename=path.name)  # FileUnusable: error line, exit 1
         if options["format"] == "json":
             self.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
         elif options["format"] == "csv":
