@@ -6,8 +6,10 @@ each row's syntax here, then hands the members of each cohort to the engine's bu
 run is the same call with `dry_run=True`: the engine runs the real path in one transaction that it
 rolls back, so the preview says what the real run will do and writes nothing.
 
-Rows: `member` (email, required), `batch` (a cohort's name or title; or one chosen for the whole
-file), optional `reason` (the late-join reason of that row when the start is overridden).
+Rows: `member` (email), `batch` (a cohort's name or title; or one chosen for the whole file),
+optional `reason` (the late-join reason of that row when the start is overridden). An HR employee
+export is a roster as it is (CONTRACT.md section 7): without a `member` column the member is the
+row's `User ID`, else its `Company Email`, else its `Personal Email`.
 """
 
 from __future__ import annotations
@@ -26,13 +28,19 @@ from smoothlms.csvio.reader import Column, FileSource, Row, Table, read_table
 from smoothlms.enrollment.errors import BatchNotFound, OverrideReasonRequired
 from smoothlms.enrollment.models import BatchEnrollment, Source
 from smoothlms.enrollment.services import BulkGroup, OutcomeCounts, bulk_enroll_groups
-from smoothlms.people.models import User
+from smoothlms.people.models import User, normalize_email
 
 ENROLLMENT_COLUMNS = (
-    Column("member", "Member", required=True),
+    Column("member", "Member"),
     Column("batch", "Batch"),
     Column("reason", "Reason"),
+    # An HR employee export's email columns, in Frappe's preferred-email order.
+    Column("user_id", "User ID"),
+    Column("company_email", "Company Email"),
+    Column("personal_email", "Personal Email"),
 )
+MEMBER_COLUMNS = ("member", "user_id", "company_email", "personal_email")
+DUPLICATE_ROW = "duplicate_row"
 IMPORT_CHUNK = 1000  # rows per chunk of the engine: one transaction, one lock of the cohort
 
 
@@ -66,8 +74,16 @@ class ImportReport(OutcomeCounts):
 
 def read_enrollment_file(data: FileSource, *, filename: str) -> Table:
     """The rows of an enrollment file (bytes, a path or an open binary file); FileUnusable (nothing to
-    import) when it cannot be used."""
-    return read_table(data, filename=filename, columns=ENROLLMENT_COLUMNS)
+    import) when it cannot be used. Each row's `member` is set from the HR email columns where the
+    file has no member column (or the cell is empty)."""
+    table = read_table(data, filename=filename, columns=ENROLLMENT_COLUMNS)
+    if not any(table.has(name) for name in MEMBER_COLUMNS):
+        raise MissingColumn(column="member", names="member or Member", hint="")
+    for row in table.rows:
+        row.values["member"] = next((row.get(name).strip() for name in MEMBER_COLUMNS if row.get(name).strip()), "")
+    if "member" not in table.columns:
+        table.columns.append("member")
+    return table
 
 
 def find_batch(value: str, *, actor: User | None) -> Batch:
@@ -113,11 +129,16 @@ def import_enrollments(
     groups: dict[tuple[int, str], list[Row]] = {}
     batches: dict[int, Batch] = {}
     named = _batches_named({row.get("batch") for row in table.rows if row.get("batch")}, actor=actor)
+    seen: set[tuple[int, str]] = set()
     for row in table.rows:
         member = row.get("member")
         cell = row.get("batch")
         if row.problem:
             results[row.number] = RowResult(row.number, member, cell, "failed", row.problem.code, row.problem.message)
+            continue
+        if not member:
+            results[row.number] = RowResult(row.number, member, cell, "failed", "member_required",
+                                            "The row names no member: fill its member (or User ID or email) cell.")
             continue
         target = named.get(cell) if cell else batch
         if target is None:
@@ -132,6 +153,12 @@ def import_enrollments(
             results[row.number] = RowResult(row.number, member, target.name, "failed", error.code,
                                             error.user_message())
             continue
+        key = (target.pk, normalize_email(member))
+        if key in seen:
+            results[row.number] = RowResult(row.number, member, target.name, "skipped", DUPLICATE_ROW,
+                                            "This row repeats an earlier row of the file.")
+            continue
+        seen.add(key)
         batches[target.pk] = target
         groups.setdefault((target.pk, row_reason), []).append(row)
 

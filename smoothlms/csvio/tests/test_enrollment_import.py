@@ -6,6 +6,7 @@ import time
 import pytest
 from django.utils import timezone
 
+from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.models import EnrollmentEvent
 from smoothlms.csvio import enrollments as importer
@@ -127,7 +128,7 @@ def test_dry_run_counts_seats_and_duplicates_across_chunks(monkeypatch, people):
     dry = import_enrollments(data, actor=None, dry_run=True)
     real = import_enrollments(data, actor=None)
     assert [(r.status, r.code) for r in dry.rows] == [(r.status, r.code) for r in real.rows] == [
-        ("created", ""), ("created", ""), ("skipped", "already_enrolled"), ("created", ""), ("failed", "cohort_full")]
+        ("created", ""), ("created", ""), ("skipped", "duplicate_row"), ("created", ""), ("failed", "cohort_full")]
     small.refresh_from_db()
     assert small.seats_taken == 3
 
@@ -192,3 +193,29 @@ def test_members_are_compared_after_normalisation_and_a_look_alike_is_no_user(co
                                 actor=moderator(), batch=cohort)
     assert [(r.row, r.status, r.code) for r in report.rows] == [(2, "created", ""), (3, "failed", "user_not_found")]
     assert [e.member.email for e in BatchEnrollment.objects.all()] == ["p0@example.com"]
+
+
+def test_an_hr_employee_export_is_a_roster_as_it_is(people):
+    """CONTRACT.md section 7: the member is `User ID`, else `Company Email`, else `Personal Email`."""
+    BatchFactory(name="new-hires", seat_count=10)
+    data = table(
+        "ID,Full Name,Company Email,Personal Email,User ID,Status,Date of Joining\n"
+        "HR-1,P Zero,other@example.com,,p0@example.com,Active,2026-12-07\n"
+        "HR-2,P One,p1@example.com,home1@example.net,,Active,2026-12-07\n"
+        "HR-3,P Two,,p2@example.com,,Active,2026-12-07\n"
+        "HR-4,Nobody,,,,Active,2026-12-07\n")
+    report = import_enrollments(data, actor=None, batch=Batch.objects.get(name="new-hires"))
+    assert [(r.member, r.status, r.code) for r in report.rows] == [
+        ("p0@example.com", "created", ""), ("p1@example.com", "created", ""), ("p2@example.com", "created", ""),
+        ("", "failed", "member_required")]
+    assert set(BatchEnrollment.objects.values_list("member__email", flat=True)) == {
+        "p0@example.com", "p1@example.com", "p2@example.com"}
+
+
+def test_a_row_repeated_in_one_file_is_a_duplicate_row_not_already_enrolled(people):
+    BatchFactory(name="small", seat_count=5)
+    data = table("member,batch\np0@example.com,small\nP0@Example.com ,small\n")
+    report = import_enrollments(data, actor=None)
+    assert [(r.status, r.code) for r in report.rows] == [("created", ""), ("skipped", "duplicate_row")]
+    again = import_enrollments(data, actor=None)
+    assert [(r.status, r.code) for r in again.rows] == [("skipped", "already_enrolled"), ("skipped", "duplicate_row")]
