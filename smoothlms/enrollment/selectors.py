@@ -111,3 +111,21 @@ def list_member_live_classes(*, member: User) -> QuerySet:
         queryset = queryset.filter(batch__published=True)
     # One enrollment per (batch, member): the join cannot repeat a class.
     return queryset.select_related("batch").order_by("date", "time", "id")
+
+
+# Desk: the cohort page and the course page ------------------------------------------------------
+
+
+def list_roster_active_first(*, batch: Batch) -> QuerySet[BatchEnrollment]:
+    """Every enrollment of a cohort (any status), active ones first, then oldest first: the roster
+    on the cohort's desk page (callers slice it)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return list_roster(batch=batch, status="all").order_by(
+        Case(When(status=EnrollmentStatus.ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "created_at", "id")
+
+
+def count_course_enrollments(*, course) -> int:
+    """Course enrollments of `course`, any origin (history counts: a course with any is evidence)."""
+    return CourseEnrollment.objects.filter(course=course).count()

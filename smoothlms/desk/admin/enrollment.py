@@ -5,6 +5,7 @@ status, seats and email state are read-only; adding goes through `enroll`, cance
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -12,13 +13,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from smoothlms.catalog.models import Batch
-from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
+from smoothlms.core.errors import DomainError
+from smoothlms.desk.admin.base import DeskAdmin, ReadOnlyAdmin, ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import add_enrollment_view, can_enroll, cancel_many, cancel_one_view
 from smoothlms.desk.exporting import enrollments_response
 from smoothlms.desk.forms import CancelForm
 from smoothlms.desk.importing import import_view
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus, Payment
 from smoothlms.enrollment.services import record_payment
+from smoothlms.notifications.services import resend_confirmation
 
 COHORT_CHOICES = 40
 
@@ -43,7 +46,7 @@ class CohortFilter(admin.SimpleListFilter):
 
 
 @admin.register(BatchEnrollment)
-class BatchEnrollmentAdmin(admin.ModelAdmin):
+class BatchEnrollmentAdmin(DeskAdmin):
     list_display = ["enrollment_name", "member_link", "batch", "member_type", "status_badge", "email_badge", "created"]
     list_display_links = ["enrollment_name"]
     list_filter = ["status", CohortFilter, "member_type", "source", "confirmation_email_status"]
@@ -52,7 +55,6 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
     list_per_page = 50
     actions = ["cancel_enrollments", "resend_confirmations", "export_csv", "export_xlsx"]
     change_list_template = "desk/enrollment/change_list.html"
-    change_form_template = "desk/change_form.html"
     fields = ["batch", "member", "member_type", "status", "source", "override_reason", "created_by", "created_at",
               "cancelled_at", "confirmation_email_status", "confirmation_email_sent", "confirmation_email_sent_at",
               "confirmation_email_error", "payment"]
@@ -139,9 +141,6 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend confirmation email", permissions=["cancel"])
     def resend_confirmations(self, request, queryset):
-        from smoothlms.core.errors import DomainError
-        from smoothlms.notifications.services import resend_confirmation
-
         queued = 0
         for enrollment in queryset.select_related("batch", "member"):
             try:
@@ -164,8 +163,6 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
     def export_view(self, request, fmt: str):
         """The list as filtered and searched on the page (every page of it), as CSV or XLSX."""
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
@@ -174,22 +171,13 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CourseEnrollment)
-class CourseEnrollmentAdmin(admin.ModelAdmin):
+class CourseEnrollmentAdmin(ReadOnlyAdmin):
+    """Course access follows cohort enrollment (the engine grants and withdraws it): read only."""
+
     list_display = ["member", "course", "enrollment_from_batch", "progress", "created_at"]
     list_select_related = ["member", "course", "enrollment_from_batch"]
     search_fields = ["member__email", "course__name", "course__title"]
     list_filter = ["course"]
-    change_list_template = "desk/change_list.html"
-    change_form_template = "desk/change_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)
@@ -202,8 +190,6 @@ class PaymentAdmin(ServiceSavedAdmin):
     search_fields = ["member__email", "batch__name", "reference"]
     autocomplete_fields = ["member", "batch"]
     fields = ["member", "batch", "amount", "currency", "reference"]
-    change_list_template = "desk/change_list.html"
-    change_form_template = "desk/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
         return ["status", "received_at", "created_by", *self.fields] if obj else []

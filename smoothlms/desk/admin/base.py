@@ -1,4 +1,4 @@
-"""What the desk's admins share: saving through a service."""
+"""What the desk's admins share: the desk's look, read-only pages, and saving through a service."""
 
 from __future__ import annotations
 
@@ -9,12 +9,31 @@ from django.core.exceptions import ValidationError
 from smoothlms.core.errors import DomainError
 
 
-class ServiceSavedAdmin(admin.ModelAdmin):
+class DeskAdmin(admin.ModelAdmin):
+    """Every desk page: the desk's templates (header, navigation, styles)."""
+
+    change_list_template = "desk/change_list.html"
+    change_form_template = "desk/change_form.html"
+    save_as = False
+
+
+class ReadOnlyAdmin(DeskAdmin):
+    """Records kept as they are (evidence, logs, outboxes): listed and opened, never added, edited or deleted."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceSavedAdmin(DeskAdmin):
     """An admin whose saves go through a service. The service owns its transaction, so the admin's
     own one is left out; a DomainError it raises is shown on the form, which is displayed again
     with what was typed, and nothing is saved."""
-
-    save_as = False
 
     class _Refused(Exception):
         def __init__(self, error: DomainError) -> None:
@@ -51,6 +70,10 @@ class ServiceSavedAdmin(admin.ModelAdmin):
             return fn(**kwargs)
         except DomainError as err:
             raise self._Refused(err) from None
+
+    def refuse(self, error: DomainError):
+        """Show `error` on the form as a service refusal would be (nothing is saved)."""
+        raise self._Refused(error)
 
 
 def adopt(obj, saved) -> None:

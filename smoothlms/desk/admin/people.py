@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from smoothlms.core.errors import DomainError
-from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
+from smoothlms.desk.admin.base import ServiceSavedAdmin, adopt
 from smoothlms.hr.invitations import send_invitation
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
@@ -108,8 +108,7 @@ class EmployeeAdmin(ServiceSavedAdmin):
     list_per_page = 50
     readonly_fields = ["user", "modified_in_hr", "synced_at", "created_at", "updated_at"]
     actions = ["apply_onboarding"]
-    change_list_template = "hr/admin/employee_change_list.html"
-    change_form_template = "desk/change_form.html"
+    change_list_template = "desk/employee/change_list.html"
 
     def get_fields(self, request, obj=None):
         return ["employee", "employee_name", "user_id", "company_email", "personal_email", "status",

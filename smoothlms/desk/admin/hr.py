@@ -5,21 +5,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
+from smoothlms.desk.admin.base import DeskAdmin, ReadOnlyAdmin
 from smoothlms.hr.models import HRSyncRun, OnboardingApplication, OnboardingRule, UserInvitation
 from smoothlms.hr.onboarding import apply_onboarding_rules
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    change_list_template = "desk/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HRSyncRun)
@@ -33,7 +21,7 @@ class HRSyncRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OnboardingRule)
-class OnboardingRuleAdmin(admin.ModelAdmin):
+class OnboardingRuleAdmin(DeskAdmin):
     list_display = ["name", "enabled", "department", "designation", "employment_type", "programme", "due_in_days",
                     "joined_on_or_after"]
     list_filter = ["enabled"]
@@ -44,8 +32,6 @@ class OnboardingRuleAdmin(admin.ModelAdmin):
               "mandatory_courses", "due_in_days", "applications", "created_at", "updated_at"]
     readonly_fields = ["applications", "created_at", "updated_at"]
     actions = ["apply_now"]
-    change_list_template = "desk/change_list.html"
-    change_form_template = "desk/change_form.html"
 
     @admin.display(description="What it did")
     def applications(self, obj: OnboardingRule) -> str:
