@@ -43,3 +43,21 @@ def list_overdue_assignments(*, today=None) -> QuerySet[TrainingAssignment]:
     """Open assignments past their due date, most overdue first, with their user and course."""
     return (TrainingAssignment.objects.filter(overdue_q(today=today)).select_related("user", "course")
             .order_by("due_date", "id"))
+
+
+def list_employee_assignment_counts(*, today=None) -> QuerySet[Employee]:
+    """Employees with their user and how many training assignments that user has, by state:
+    `open_count` (assigned, not yet due), `overdue_count` (assigned, past due), `completed_count`,
+    `cancelled_count` and `assignment_count` (all). One query whatever the number of rows."""
+    from django.db.models import Count
+
+    today = today or timezone.localdate()
+    rel = "user__training_assignments"
+    status = f"{rel}__status"
+    return Employee.objects.select_related("user").annotate(
+        assignment_count=Count(rel),
+        open_count=Count(rel, filter=Q(**{status: AssignmentStatus.ASSIGNED, f"{rel}__due_date__gte": today})),
+        overdue_count=Count(rel, filter=overdue_q(f"{rel}__", today=today)),
+        completed_count=Count(rel, filter=Q(**{status: AssignmentStatus.COMPLETED})),
+        cancelled_count=Count(rel, filter=Q(**{status: AssignmentStatus.CANCELLED})),
+    )

@@ -2,19 +2,70 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import update_wrapper
+
 from django.contrib import admin
 from django.contrib.admin.options import csrf_protect_m
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.urls import path, reverse
 
 from smoothlms.core.errors import DomainError
+from smoothlms.desk.addresses import record_key
+
+
+@dataclass(frozen=True)
+class DeskView:
+    """A page of an admin besides its list and forms: `route` under the model's URLs (after the
+    record's key when `keyed`), reversed as `admin:<app>_<model>_<name>`. `permission` is the
+    action it needs ("view", "add", "change", "delete"), named on the access-denied page."""
+
+    route: str
+    view: Callable
+    name: str
+    keyed: bool = False
+    permission: str = "view"
+
+
+class DeskChangeList(ChangeList):
+    def url_for_result(self, result) -> str:
+        # The record's desk address, with its key read from the row (no query per row).
+        pk = quote(getattr(result, self.pk_attname))
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                       args=(record_key(result, pk),), current_app=self.model_admin.admin_site.name)
 
 
 class DeskAdmin(admin.ModelAdmin):
-    """Every desk page: the desk's templates (header, navigation, styles)."""
+    """Every desk page: the desk's templates (header, navigation, styles) and links to the desk's
+    addresses (smoothlms.desk.addresses)."""
 
     change_list_template = "desk/change_list.html"
     change_form_template = "desk/change_form.html"
     save_as = False
+
+    def get_changelist(self, request, **kwargs):
+        return DeskChangeList
+
+    def desk_views(self) -> list[DeskView]:
+        return []
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        custom = []
+        for extra in self.desk_views():
+            inner = self.admin_site.admin_view(extra.view)
+
+            def wrapper(*args, _inner=inner, **kwargs):
+                return _inner(*args, **kwargs)
+
+            wrapper.model_admin = self
+            wrapper.desk_permission = extra.permission
+            route = f"<path:object_id>/{extra.route}/" if extra.keyed else f"{extra.route}/"
+            custom.append(path(route, update_wrapper(wrapper, extra.view), name=f"{info}_{extra.name}"))
+        return custom + super().get_urls()
 
 
 class ReadOnlyAdmin(DeskAdmin):

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -25,7 +25,8 @@ from smoothlms.catalog.services import (
     update_live_class,
 )
 from smoothlms.core.timeutil import time_zone_choices
-from smoothlms.desk.admin.base import DeskAdmin, ServiceSavedAdmin, adopt
+from smoothlms.desk.addresses import record_key
+from smoothlms.desk.admin.base import DeskAdmin, DeskView, ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import can_enroll, enroll_members_view
 from smoothlms.desk.forms import EnrollMembersForm
 from smoothlms.enrollment.selectors import count_course_enrollments, count_roster, list_roster_active_first
@@ -204,7 +205,7 @@ class BatchAdmin(ServiceSavedAdmin):
     @admin.display(description="Cohort", ordering="title")
     def title_link(self, obj: Batch):
         return format_html('<a href="{}"><strong>{}</strong></a><div class="desk-sub">{}</div>',
-                           reverse("admin:catalog_batch_change", args=[obj.pk]), obj.title, obj.name)
+                           reverse("admin:catalog_batch_change", args=[record_key(obj)]), obj.title, obj.name)
 
     @admin.display(description="Self-enrollment", boolean=True, ordering="allow_self_enrollment")
     def self_enrollment(self, obj: Batch) -> bool:
@@ -241,10 +242,8 @@ class BatchAdmin(ServiceSavedAdmin):
             kwargs["form_kwargs"] = {"parent_timezone": getattr(obj, "timezone", "") or ""}
         return kwargs
 
-    def get_urls(self):
-        custom = [path("<path:object_id>/enroll/", self.admin_site.admin_view(enroll_members_view),
-                       name="catalog_batch_enroll")]
-        return custom + super().get_urls()
+    def desk_views(self) -> list[DeskView]:
+        return [DeskView("enroll", enroll_members_view, "enroll", keyed=True, permission="add")]
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         batch = self.get_object(request, object_id)
@@ -317,6 +316,11 @@ def _save_live_classes(*, formset, batch: Batch, actor) -> None:
 
 @admin.register(LMSSettings)
 class LMSSettingsAdmin(DeskAdmin):
+    """One row: its address (/app/lms-settings) is its form."""
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = LMSSettings.load()
+        return self.change_view(request, str(settings_row.pk), extra_context=extra_context)
 
     def has_add_permission(self, request):
         return False

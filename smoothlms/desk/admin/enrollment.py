@@ -8,13 +8,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
-from smoothlms.desk.admin.base import DeskAdmin, ReadOnlyAdmin, ServiceSavedAdmin, adopt
+from smoothlms.desk.admin.base import DeskAdmin, DeskView, ReadOnlyAdmin, ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import add_enrollment_view, can_enroll, cancel_many, cancel_one_view
 from smoothlms.desk.exporting import enrollments_response
 from smoothlms.desk.forms import CancelForm
@@ -76,14 +75,10 @@ class BatchEnrollmentAdmin(DeskAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return add_enrollment_view(request)
 
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        custom = [
-            path("import/", wrap(import_view), name="enrollment_batchenrollment_import"),
-            path("export/<str:fmt>/", wrap(self.export_view), name="enrollment_batchenrollment_export"),
-            path("<path:object_id>/cancel/", wrap(cancel_one_view), name="enrollment_batchenrollment_cancel"),
-        ]
-        return custom + super().get_urls()
+    def desk_views(self) -> list[DeskView]:
+        return [DeskView("import", import_view, "import", permission="add"),
+                DeskView("export/<str:fmt>", self.export_view, "export"),
+                DeskView("cancel", cancel_one_view, "cancel", keyed=True, permission="change")]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "LMS Batch Enrollments", **(extra_context or {}), "can_enroll": can_enroll(request),
