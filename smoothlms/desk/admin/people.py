@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 
 from smoothlms.core.errors import DomainError
-from smoothlms.desk.admin.base import ServiceSavedAdmin, adopt
+from smoothlms.desk.admin.base import DeskView, ServiceSavedAdmin, adopt
+from smoothlms.desk.exporting import employees_response
+from smoothlms.desk.filters import DateRangeFilter
 from smoothlms.hr.invitations import send_invitation
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
@@ -102,7 +105,7 @@ class EmployeeAdmin(ServiceSavedAdmin):
     form = EmployeeForm
     list_display = ["employee", "employee_name", "status", "user_link", "user_enabled", "department", "designation",
                     "employment_type", "date_of_joining", "relieving_date", "synced_at"]
-    list_filter = ["status", "employment_type", "department"]
+    list_filter = [("date_of_joining", DateRangeFilter), "department", "status", "employment_type"]
     search_fields = ["employee", "employee_name", "company_email", "personal_email", "user__email"]
     list_select_related = ["user"]
     list_per_page = 50
@@ -134,8 +137,20 @@ class EmployeeAdmin(ServiceSavedAdmin):
                               messages.INFO)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "hr_sync_status": get_hr_sync_status()}
+        extra_context = {**(extra_context or {}), "hr_sync_status": get_hr_sync_status(),
+                         "export_query": request.GET.urlencode()}
         return super().changelist_view(request, extra_context)
+
+    def desk_views(self) -> list[DeskView]:
+        return [DeskView("export/<str:fmt>", self.export_view, "export")]
+
+    def export_view(self, request, fmt: str):
+        """The list as filtered and searched on the page (every page of it), in the HR employee
+        export's format, as CSV or XLSX."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return employees_response(changelist.get_queryset(request), fmt=fmt)
 
     @admin.display(description="User", ordering="user__email")
     def user_link(self, obj: Employee) -> str:
