@@ -65,6 +65,7 @@ class ExportFilters:
     until: dt.date | None = None
     actor: str = ""  # audit log only: the actor's email
     event_kind: str = ""  # audit log only: an EventType value
+    # "within": a QuerySet of the kind's model (a desk list as filtered on its page): only its rows.
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -96,6 +97,11 @@ def _date_range(queryset: QuerySet, name: str, *, is_date: bool, filters: Export
         else:  # up to the end of that day: before the next day's start
             queryset = queryset.filter(**{f"{name}__lt": _day_start(filters.until + dt.timedelta(days=1))})
     return queryset
+
+
+def _within(queryset: QuerySet, filters: ExportFilters) -> QuerySet:
+    within = filters.extra.get("within")
+    return queryset if within is None else queryset.filter(pk__in=within.order_by().values("pk"))
 
 
 def _in_batch_courses(queryset: QuerySet, batch, *, member: str) -> QuerySet:
@@ -142,7 +148,7 @@ BATCH_ENROLLMENT_FIELDS = ("pk", "batch__name", "batch__title", "member__email",
 def _batch_enrollments(filters: ExportFilters) -> Iterator[Sequence[Any]]:
     from smoothlms.enrollment.models import BatchEnrollment
 
-    queryset = BatchEnrollment.objects.all()
+    queryset = _within(BatchEnrollment.objects.all(), filters)
     if filters.batch is not None:
         queryset = queryset.filter(batch=filters.batch)
     if filters.member:
@@ -155,7 +161,7 @@ def _batch_enrollments(filters: ExportFilters) -> Iterator[Sequence[Any]]:
 def _course_enrollments(filters: ExportFilters) -> Iterator[Sequence[Any]]:
     from smoothlms.enrollment.models import CourseEnrollment
 
-    queryset = CourseEnrollment.objects.all()
+    queryset = _within(CourseEnrollment.objects.all(), filters)
     if filters.batch is not None:
         queryset = queryset.filter(enrollment_from_batch=filters.batch)
     if filters.member:
@@ -170,7 +176,7 @@ def _course_enrollments(filters: ExportFilters) -> Iterator[Sequence[Any]]:
 def _training_assignments(filters: ExportFilters) -> Iterator[Sequence[Any]]:
     from smoothlms.training.models import TrainingAssignment
 
-    queryset = TrainingAssignment.objects.all()
+    queryset = _within(TrainingAssignment.objects.all(), filters)
     if filters.batch is not None:
         queryset = _in_batch_courses(queryset, filters.batch, member="user")
     if filters.member:
@@ -185,7 +191,7 @@ def _training_assignments(filters: ExportFilters) -> Iterator[Sequence[Any]]:
 def _certificates(filters: ExportFilters) -> Iterator[Sequence[Any]]:
     from smoothlms.training.models import Certificate
 
-    queryset = Certificate.objects.all()
+    queryset = _within(Certificate.objects.all(), filters)
     if filters.batch is not None:
         queryset = queryset.filter(batch=filters.batch)
     if filters.member:
@@ -200,7 +206,7 @@ def _certificates(filters: ExportFilters) -> Iterator[Sequence[Any]]:
 def _quiz_submissions(filters: ExportFilters) -> Iterator[Sequence[Any]]:
     from smoothlms.training.models import QuizSubmission
 
-    queryset = QuizSubmission.objects.all()
+    queryset = _within(QuizSubmission.objects.all(), filters)
     if filters.batch is not None:
         queryset = _in_batch_courses(queryset, filters.batch, member="member")
     if filters.member:

@@ -6,18 +6,22 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import PAGE_VAR
+from django.db import models
 
 
 class DateRangeFilter(admin.FieldListFilter):
-    """A from/to range of days on a date field (`<field>__gte`, `<field>__lte`, both inclusive),
+    """A from/to range of days on a date or date-time field (`<field>__gte`, `<field>__lte`, or
+    `<field>__date__gte` ... for instants; both days inclusive),
     typed in two date inputs. A day that is not a date, or a range that ends before it starts, is
     named in a message and not applied."""
 
     template = "desk/filters/date_range.html"
 
     def __init__(self, field, request, params, model, model_admin, field_path):
-        self.lookup_since = f"{field_path}__gte"
-        self.lookup_until = f"{field_path}__lte"
+        # Instants are compared by their day in the server's time zone.
+        day = f"{field_path}__date" if isinstance(field, models.DateTimeField) else field_path
+        self.lookup_since = f"{day}__gte"
+        self.lookup_until = f"{day}__lte"
         super().__init__(field, request, params, model, model_admin, field_path)
         self.errors: list[str] = []
         self.since = self._day(self.lookup_since, "from")

@@ -10,11 +10,14 @@ from django.contrib import admin
 from django.contrib.admin.options import csrf_protect_m
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.urls import path, reverse
 
 from smoothlms.core.errors import DomainError
+from smoothlms.core.exports import get_export
 from smoothlms.desk.addresses import record_key
+from smoothlms.desk.exporting import FORMATS, kind_response
 
 
 @dataclass(frozen=True)
@@ -45,12 +48,37 @@ class DeskAdmin(admin.ModelAdmin):
     change_list_template = "desk/change_list.html"
     change_form_template = "desk/change_form.html"
     save_as = False
+    # The export registry's kind that downloads this list (Export CSV / Excel beside it, with the
+    # list's filters and search applied), or None.
+    export_kind: str | None = None
 
     def get_changelist(self, request, **kwargs):
         return DeskChangeList
 
+    def has_export(self) -> bool:
+        return self.export_kind is not None
+
     def desk_views(self) -> list[DeskView]:
-        return []
+        return [DeskView("export/<str:fmt>", self.export_view, "export")] if self.has_export() else []
+
+    def changelist_view(self, request, extra_context=None):
+        if self.has_export():
+            extra_context = {"export_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_export",
+                             "export_query": request.GET.urlencode(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def export_stem(self, request) -> str:
+        return self.export_kind or self.opts.model_name
+
+    def export_view(self, request, fmt: str):
+        """The list as filtered and searched on the page (every page of it), streamed as CSV or
+        written as XLSX by the export registry."""
+        if fmt not in FORMATS:
+            raise Http404("Unknown export format: use csv or xlsx.")
+        if not (self.has_view_permission(request) and request.user.has_perm(get_export(self.export_kind).permission)):
+            raise PermissionDenied
+        queryset = self.get_changelist_instance(request).get_queryset(request)
+        return kind_response(self.export_kind, queryset, fmt=fmt, stem=self.export_stem(request))
 
     def get_urls(self):
         info = f"{self.opts.app_label}_{self.opts.model_name}"

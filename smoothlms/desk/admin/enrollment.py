@@ -5,7 +5,6 @@ status, seats and email state are read-only; adding goes through `enroll`, cance
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -15,7 +14,7 @@ from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
 from smoothlms.desk.admin.base import DeskAdmin, DeskView, ReadOnlyAdmin, ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import add_enrollment_view, can_enroll, cancel_many, cancel_one_view
-from smoothlms.desk.exporting import enrollments_response
+from smoothlms.desk.exporting import kind_response
 from smoothlms.desk.forms import CancelForm
 from smoothlms.desk.importing import import_view
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus, Payment
@@ -44,6 +43,15 @@ class CohortFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CourseCohortFilter(CohortFilter):
+    """By the cohort that gave the course (`?batch=<name>`)."""
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(enrollment_from_batch__name=self.value())
+        return queryset
+
+
 @admin.register(BatchEnrollment)
 class BatchEnrollmentAdmin(DeskAdmin):
     list_display = ["enrollment_name", "member_link", "batch", "member_type", "status_badge", "email_badge", "created"]
@@ -52,6 +60,7 @@ class BatchEnrollmentAdmin(DeskAdmin):
     search_fields = ["member__email", "member__full_name", "batch__name", "batch__title"]
     list_select_related = ["member", "batch"]
     list_per_page = 50
+    export_kind = "batch-enrollments"
     actions = ["cancel_enrollments", "resend_confirmations", "export_csv", "export_xlsx"]
     change_list_template = "desk/enrollment/change_list.html"
     fields = ["batch", "member", "member_type", "status", "source", "override_reason", "created_by", "created_at",
@@ -76,13 +85,11 @@ class BatchEnrollmentAdmin(DeskAdmin):
         return add_enrollment_view(request)
 
     def desk_views(self) -> list[DeskView]:
-        return [DeskView("import", import_view, "import", permission="add"),
-                DeskView("export/<str:fmt>", self.export_view, "export"),
+        return [DeskView("import", import_view, "import", permission="add"), *super().desk_views(),
                 DeskView("cancel", cancel_one_view, "cancel", keyed=True, permission="change")]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "LMS Batch Enrollments", **(extra_context or {}), "can_enroll": can_enroll(request),
-                         "export_query": request.GET.urlencode()}
+        extra_context = {"title": "LMS Batch Enrollments", **(extra_context or {}), "can_enroll": can_enroll(request)}
         return super().changelist_view(request, extra_context)
 
     # Columns --------------------------------------------------------------------------------
@@ -149,20 +156,15 @@ class BatchEnrollmentAdmin(DeskAdmin):
 
     @admin.action(description="Export selected (CSV)")
     def export_csv(self, request, queryset):
-        return enrollments_response(queryset.order_by("batch__name", "created_at", "id"), fmt="csv")
+        return kind_response(self.export_kind, queryset, fmt="csv", stem="lms-batch-enrollments")
 
     @admin.action(description="Export selected (Excel)")
     def export_xlsx(self, request, queryset):
-        return enrollments_response(queryset.order_by("batch__name", "created_at", "id"), fmt="xlsx")
+        return kind_response(self.export_kind, queryset, fmt="xlsx", stem="lms-batch-enrollments")
 
-    def export_view(self, request, fmt: str):
-        """The list as filtered and searched on the page (every page of it), as CSV or XLSX."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request)
-        stem = f"lms-batch-enrollments-{request.GET['batch']}" if request.GET.get("batch") else "lms-batch-enrollments"
-        return enrollments_response(queryset, fmt=fmt, stem=stem)
+    def export_stem(self, request) -> str:
+        batch = request.GET.get("batch")
+        return f"lms-batch-enrollments-{batch}" if batch else "lms-batch-enrollments"
 
 
 @admin.register(CourseEnrollment)
@@ -172,7 +174,8 @@ class CourseEnrollmentAdmin(ReadOnlyAdmin):
     list_display = ["member", "course", "enrollment_from_batch", "progress", "created_at"]
     list_select_related = ["member", "course", "enrollment_from_batch"]
     search_fields = ["member__email", "course__name", "course__title"]
-    list_filter = ["course"]
+    list_filter = ["course", CourseCohortFilter]
+    export_kind = "course-enrollments"
 
 
 @admin.register(Payment)

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html
 
 from smoothlms.core.errors import DomainError
-from smoothlms.desk.admin.base import DeskView, ServiceSavedAdmin, adopt
+from smoothlms.desk.admin.base import ServiceSavedAdmin, adopt
 from smoothlms.desk.exporting import employees_response
 from smoothlms.desk.filters import DateRangeFilter
 from smoothlms.hr.invitations import send_invitation
@@ -137,12 +137,11 @@ class EmployeeAdmin(ServiceSavedAdmin):
                               messages.INFO)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "hr_sync_status": get_hr_sync_status(),
-                         "export_query": request.GET.urlencode()}
+        extra_context = {**(extra_context or {}), "hr_sync_status": get_hr_sync_status()}
         return super().changelist_view(request, extra_context)
 
-    def desk_views(self) -> list[DeskView]:
-        return [DeskView("export/<str:fmt>", self.export_view, "export")]
+    def has_export(self) -> bool:
+        return True
 
     def export_view(self, request, fmt: str):
         """The list as filtered and searched on the page (every page of it), in the HR employee

@@ -7,6 +7,7 @@ from django.contrib import admin
 
 from smoothlms.core.errors import Conflict
 from smoothlms.desk.admin.base import DeskAdmin, ServiceSavedAdmin, adopt
+from smoothlms.desk.filters import DateRangeFilter
 from smoothlms.training.models import Certificate, QuizSubmission, TrainingAssignment
 from smoothlms.training.selectors import list_training_assignments, overdue_q
 from smoothlms.training.services import assign_training
@@ -43,6 +44,7 @@ class TrainingAssignmentAdmin(ServiceSavedAdmin):
     raw_id_fields = ["user"]
     date_hierarchy = "due_date"
     list_per_page = 50
+    export_kind = "training-assignments"
     add_fields = ["user", "course", "due_date"]
     readonly_fields = ["assigned_by", "assigned_by_rule", "completed_at", "created_at", "updated_at"]
 
@@ -74,12 +76,16 @@ class TrainingAssignmentAdmin(ServiceSavedAdmin):
 @admin.register(Certificate)
 class CertificateAdmin(DeskAdmin):
     list_display = ["name", "member", "course", "issue_date", "expiry_date"]
+    list_filter = ["course", ("issue_date", DateRangeFilter)]
     list_select_related = ["member", "course"]
     search_fields = ["name", "member__email"]
+    export_kind = "certificates"
 
 
 @admin.register(QuizSubmission)
 class QuizSubmissionAdmin(DeskAdmin):
     list_display = ["quiz", "member", "course", "percentage", "passed", "submitted_at"]
+    list_filter = ["passed", "course", ("submitted_at", DateRangeFilter)]
     list_select_related = ["member", "course"]
     search_fields = ["quiz", "member__email"]
+    export_kind = "quiz-submissions"
