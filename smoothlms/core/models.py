@@ -28,6 +28,8 @@ class EventType(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded"
     USER_PURGED = "user_purged"
     EMAIL_RESEND_REQUESTED = "email_resend_requested"
+    TRAINING_REMINDED = "training_reminded"
+    TRAINING_DUE_DATE_CHANGED = "training_due_date_changed"
 
 
 class EnrollmentEvent(models.Model):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.people.models import Employee, EmployeeStatus
 from smoothlms.training.models import AssignmentStatus, TrainingAssignment
 
@@ -49,8 +50,6 @@ def list_employee_assignment_counts(*, today=None) -> QuerySet[Employee]:
     """Employees with their user and how many training assignments that user has, by state:
     `open_count` (assigned, not yet due), `overdue_count` (assigned, past due), `completed_count`,
     `cancelled_count` and `assignment_count` (all). One query whatever the number of rows."""
-    from django.db.models import Count
-
     today = today or timezone.localdate()
     rel = "user__training_assignments"
     status = f"{rel}__status"
@@ -61,3 +60,13 @@ def list_employee_assignment_counts(*, today=None) -> QuerySet[Employee]:
         completed_count=Count(rel, filter=Q(**{status: AssignmentStatus.COMPLETED})),
         cancelled_count=Count(rel, filter=Q(**{status: AssignmentStatus.CANCELLED})),
     )
+
+
+# The desk's actions on an assignment leave audit events naming it (after["assignment"]).
+ASSIGNMENT_EVENT_KINDS = (EventType.TRAINING_REMINDED, EventType.TRAINING_DUE_DATE_CHANGED)
+
+
+def count_assignment_events(*, assignment: TrainingAssignment) -> int:
+    """Audit events about one assignment: reminders sent and due dates moved (its history)."""
+    return EnrollmentEvent.objects.filter(member_id=assignment.user_id, kind__in=ASSIGNMENT_EVENT_KINDS,
+                                          after__assignment=assignment.pk).count()
