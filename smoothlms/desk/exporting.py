@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from smoothlms.core.exports import ExportFilters, export_lines, get_export, iterate_values
-from smoothlms.csvio.enrollments import EXPORT_HEADER, enrollment_export_rows
 from smoothlms.csvio.writer import csv_lines, xlsx_bytes
 from smoothlms.hr.records import LABELS
 
@@ -38,11 +37,6 @@ def table_response(header: Sequence[str], rows: Iterable[Sequence[object]], *, f
         return _attachment(HttpResponse(xlsx_bytes(header, rows, sheet_title=sheet_title), content_type=XLSX_TYPE),
                            stem, fmt)
     raise Http404("Unknown export format: use csv or xlsx.")
-
-
-def enrollments_response(queryset, *, fmt: str, stem: str = "lms-batch-enrollments") -> HttpResponse:
-    return table_response(EXPORT_HEADER, enrollment_export_rows(queryset), fmt=fmt, stem=stem,
-                          sheet_title="LMS Batch Enrollment")
 
 
 def kind_response(kind: str, queryset, *, fmt: str, stem: str | None = None) -> HttpResponse:

@@ -62,9 +62,12 @@ class DeskAdmin(admin.ModelAdmin):
         return [DeskView("export/<str:fmt>", self.export_view, "export")] if self.has_export() else []
 
     def changelist_view(self, request, extra_context=None):
+        # A list is titled by what it lists ("Employees"), not the admin's "Select employee to change".
+        extra_context = {"title": self.opts.verbose_name_plural[:1].upper() + self.opts.verbose_name_plural[1:],
+                         **(extra_context or {})}
         if self.has_export():
             extra_context = {"export_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_export",
-                             "export_query": request.GET.urlencode(), **(extra_context or {})}
+                             "export_query": request.GET.urlencode(), **extra_context}
         return super().changelist_view(request, extra_context)
 
     def export_stem(self, request) -> str:

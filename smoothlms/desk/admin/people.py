@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.html import format_html
 
 from smoothlms.core.errors import DomainError
@@ -155,7 +156,8 @@ class EmployeeAdmin(ServiceSavedAdmin):
     def user_link(self, obj: Employee) -> str:
         if obj.user_id is None:
             return "-"
-        return format_html('<a href="../user/{}/change/">{}</a>', obj.user_id, obj.user.email)
+        return format_html('<a href="{}">{}</a>', reverse("admin:people_user_change", args=[obj.user_id]),
+                           obj.user.email)
 
     @admin.display(description="User enabled", boolean=True)
     def user_enabled(self, obj: Employee) -> bool | None:

@@ -16,6 +16,7 @@ from smoothlms.desk.tests.conftest import messages_of
 from smoothlms.enrollment.models import BatchEnrollment
 from smoothlms.hr.services import provision_employee
 from smoothlms.hr.tests.factories import record
+from smoothlms.people.models import User
 from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import UserFactory
 
@@ -158,3 +159,10 @@ def test_import_employees_reads_the_export_back_unchanged(hr_client, staff, fmt,
     call_command("import_employees", str(path), "--dry-run", "--format", "json", stdout=out)
     result = json.loads(out.getvalue())
     assert (result["failed"], result["unchanged"]) == (0, 2), result["rows"]
+
+
+def test_the_list_links_each_employees_user_to_its_desk_address(hr_client, staff):
+    html = hr_client.get("/app/employee").content.decode()
+    asha = User.objects.get(email="asha@corp.com")
+    assert f'<a href="/app/user/{asha.pk}">asha@corp.com</a>' in html
+    assert "<h1>Employees</h1>" in html

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from smoothlms.catalog.tests.factories import CourseFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.core.testing import assert_locks_before_write, run_in_threads
 from smoothlms.enrollment.errors import UserDisabled
 from smoothlms.people.services import set_user_enabled
 from smoothlms.people.tests.factories import UserFactory
@@ -138,3 +140,36 @@ def test_assignments_made_by_assign_training_have_no_history(actor):
     course, user = CourseFactory(), UserFactory()
     assign_training(user_ids=[user.pk], courses=[course], due_date=TODAY + dt.timedelta(days=3), actor=actor)
     assert count_assignment_events(assignment=TrainingAssignment.objects.get()) == 0
+
+
+# Concurrency ----------------------------------------------------------------------------------
+
+
+def test_extend_due_date_locks_the_assignment_before_writing(overdue, actor):
+    with assert_locks_before_write("training_trainingassignment"):
+        extend_due_date(assignment=overdue, due_date=TODAY + dt.timedelta(days=3), reason="leave", actor=actor)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_extensions_at_once_never_move_a_due_date_back():
+    user, course = UserFactory(), CourseFactory()
+    assignment = TrainingAssignment.objects.create(user=user, course=course, due_date=TODAY - dt.timedelta(days=1))
+    outcomes = []
+
+    def attempt(days: int) -> None:
+        try:
+            extend_due_date(assignment=TrainingAssignment.objects.select_related("user", "course").get(
+                pk=assignment.pk), due_date=TODAY + dt.timedelta(days=days), reason="leave", actor=None)
+            outcomes.append(days)
+        except DueDateNotLater:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    run_in_threads(attempt, [5, 10])
+    assignment.refresh_from_db()
+    # Serialised by the row lock: +5 then +10 both apply, or +10 first and +5 is refused.
+    assert assignment.due_date == TODAY + dt.timedelta(days=10)
+    assert sorted(map(str, outcomes)) in (["10", "5"], ["10", "refused"])
+    assert EnrollmentEvent.objects.filter(kind=EventType.TRAINING_DUE_DATE_CHANGED).count() == (
+        2 if "refused" not in outcomes else 1)
