@@ -28,7 +28,7 @@ def _export(prefix: str) -> Path:
 
 
 def _import(path: Path) -> int:
-    from smoothlms.hr.reader import read_employee_file
+    from smoothlms.csvio.employees import read_employee_file
     from smoothlms.hr.records import parse_record
     from smoothlms.hr.services import provision_employees
 
@@ -72,8 +72,8 @@ def run(database: str):
     from smoothlms.catalog.services import create_course
     from smoothlms.core.bulk import insert_rows
     from smoothlms.people.models import Employee
+    from smoothlms.people.selectors import list_active_employee_user_ids
     from smoothlms.training.models import TrainingAssignment
-    from smoothlms.training.selectors import list_active_employee_user_ids
     from smoothlms.training.services import assign_training
 
     floor = measure(lambda: _floor_people("floor"))

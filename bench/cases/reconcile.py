@@ -61,9 +61,9 @@ def _export() -> bytes:
 
 
 def run(database: str):
+    from smoothlms.csvio.employees import HR_EXPORT_COLUMNS, reconcile_file
     from smoothlms.csvio.reader import read_table
     from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
-    from smoothlms.hr.reconciliation import HR_EXPORT_COLUMNS, reconcile_file
 
     batch = _setup()
     data = _export()

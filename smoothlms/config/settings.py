@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import get_random_string
 
 from smoothlms.config.env import (
     env_bool,
@@ -30,8 +31,6 @@ if not _secret:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        from django.utils.crypto import get_random_string
-
         key_file.write_text(get_random_string(64))
         key_file.chmod(0o600)
     _secret = key_file.read_text().strip()
@@ -67,6 +66,8 @@ INSTALLED_APPS = [
     "smoothlms.desk",
     "smoothlms.portal",
     "smoothlms.api",
+    "smoothlms.csvio",
+    "smoothlms.demo",
     # Last: its `export` command must not shadow ours (`smoothlms export`).
     "import_export",
 ]
@@ -162,6 +163,17 @@ elif REDIS_URL or os.environ.get("SMOOTHLMS_TASKS") == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+# What every worker's scheduler enqueues, once per period among all workers (core.scheduling):
+# (name of its lease row, dotted path of the task, period in seconds). By path, so that core
+# names no app and notifications no app above it.
+SMOOTHLMS_PERIODIC_JOBS = [
+    # Confirmations and set-password emails that stayed pending.
+    ("sweep_email_queue", "smoothlms.notifications.jobs.sweep_email_queue", 60),
+    ("send_reminders", "smoothlms.notifications.jobs.send_reminders", 60),
+    # The HRMS pull (when HRMS_URL is set) and the onboarding rules.
+    ("hr_sync", "smoothlms.hr.tasks.periodic_hr_sync", 300),
+    ("prune_task_results", "smoothlms.core.tasks.prune_task_results", 86400),
+]
 
 # Email ------------------------------------------------------------------------------------------
 globals().update(parse_email_url("EMAIL_URL", os.environ.get("EMAIL_URL")))

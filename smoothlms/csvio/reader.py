@@ -21,6 +21,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
 from smoothlms.csvio.errors import (
     DuplicateColumn,
     EmptyFile,
@@ -150,8 +153,6 @@ def _delimiter(text: str) -> tuple[str, str]:
 def _xlsx_records(data: bytes) -> tuple[list[tuple[int, list[str]]], dict[tuple[int, int], str]]:
     """Rows of the workbook's active sheet as text, and the formula cells without a saved value
     ({(row, column index): formula}). Formula cells with a saved value give that value."""
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises zip, XML and key errors for damaged files
@@ -181,8 +182,6 @@ def _xlsx_records(data: bytes) -> tuple[list[tuple[int, list[str]]], dict[tuple[
 def _fill_saved_results(data: bytes, records: list[tuple[int, list[str]]], formula_at: dict[tuple[int, int], str],
                         missing: dict[tuple[int, int], str]) -> None:
     """Replace formula cells by the result the spreadsheet saved with them (never evaluated here)."""
-    from openpyxl import load_workbook
-
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = book.active or book.worksheets[0]
@@ -214,8 +213,6 @@ def _cell_text(value: object) -> str:
 
 
 def column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index + 1)
 
 

@@ -4,7 +4,7 @@
 The log lists EnrollmentEvent rows (enrollments, cancellations, overrides, role changes, sign-ins
 with the address they came from), filtered by cohort, member, actor, kind and days, a page at a
 time: the same number of queries whatever the size of the log. Downloads stream from
-core.exports, formula-safe, with the same filters."""
+csvio.exports, formula-safe, with the same filters."""
 
 from __future__ import annotations
 
@@ -21,20 +21,19 @@ from django.utils.http import urlencode
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
-from smoothlms.core.exports import (
+from smoothlms.core.models import EventType
+from smoothlms.csvio.exports import (
     EXPORTS,
     ROLE_AUDIT_HEADER,
     ExportFilters,
     audit_log_queryset,
     export_lines,
     get_export,
-    role_audit_queryset,
-    role_audit_rows,
 )
-from smoothlms.core.models import EventType
 from smoothlms.csvio.writer import csv_lines
 from smoothlms.desk.pages import render_desk
 from smoothlms.people.models import normalize_email
+from smoothlms.people.selectors import role_audit_queryset, role_audit_rows
 
 PER_PAGE = 50
 STALE_DAYS = 90  # a staff role unused for a quarter is worth a question in the quarterly audit

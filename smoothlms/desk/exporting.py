@@ -10,7 +10,8 @@ from collections.abc import Iterable, Sequence
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from smoothlms.core.exports import ExportFilters, export_lines, get_export, iterate_values
+from smoothlms.core.db import iterate_values
+from smoothlms.csvio.exports import ExportFilters, export_lines, get_export
 from smoothlms.csvio.writer import csv_lines, xlsx_bytes
 from smoothlms.hr.records import LABELS
 

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
+from smoothlms.csvio.employees import read_hr_export, reconcile_file
 from smoothlms.csvio.errors import FileUnusable
 from smoothlms.desk.addresses import record_key
 from smoothlms.desk.pages import render_desk
@@ -35,8 +36,6 @@ from smoothlms.hr.reconciliation import (
     NOT_ENROLLED,
     Reconciliation,
     create_missing_user,
-    read_hr_export,
-    reconcile_file,
 )
 from smoothlms.people.roles import Role
 

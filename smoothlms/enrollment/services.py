@@ -50,7 +50,7 @@ from smoothlms.enrollment.models import (
     PaymentStatus,
     Source,
 )
-from smoothlms.notifications.services import queue_confirmation_emails
+from smoothlms.enrollment.signals import queue_confirmation_emails
 from smoothlms.people.errors import UserNotFound
 from smoothlms.people.models import Employee, User, normalize_email
 from smoothlms.people.roles import Role

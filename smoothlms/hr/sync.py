@@ -28,6 +28,7 @@ from smoothlms.core.errors import DomainError
 from smoothlms.hr.errors import HRMSNotConfigured, HRSyncRunning
 from smoothlms.hr.frappe import FrappeClient, HRMSError, with_retries
 from smoothlms.hr.models import HRSyncRun
+from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EmployeeRecord, hrms_zone, parse_modified, parse_record
 from smoothlms.hr.services import ERROR, RowOutcome, provision_employees
 
@@ -174,13 +175,10 @@ def _consecutive_failures() -> tuple[int, HRSyncRun | None]:
 
 def run_periodic_hr_sync(*, now: dt.datetime | None = None) -> HRSyncRun | None:
     """The periodic HR job: sync from the HRMS (when HRMS_URL is set), then apply the onboarding
-    rules to every joiner (what an earlier run could not finish: no cohort yet, cohort full), then
-    re-send set-password emails that stayed pending. After consecutive failed syncs it backs off:
-    the sync is skipped until 2, 4, 8... minutes (at most an hour) have passed since the last
-    failure. Returns the sync run, or None when no sync ran."""
-    from smoothlms.hr.invitations import requeue_pending_invitations
-    from smoothlms.hr.onboarding import apply_onboarding_rules
-
+    rules to every joiner (what an earlier run could not finish: no cohort yet, cohort full).
+    (Set-password emails that stayed pending are the email sweep's, in notifications.) After
+    consecutive failed syncs it backs off: the sync is skipped until 2, 4, 8... minutes (at most an
+    hour) have passed since the last failure. Returns the sync run, or None when no sync ran."""
     now = now or timezone.now()
     run = None
     if settings.HRMS_URL:
@@ -192,5 +190,4 @@ def run_periodic_hr_sync(*, now: dt.datetime | None = None) -> HRSyncRun | None:
             except HRSyncRunning:
                 log.info("HR sync skipped: another run is in progress")
     apply_onboarding_rules()
-    requeue_pending_invitations()
     return run

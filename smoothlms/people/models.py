@@ -1,20 +1,28 @@
-"""People: the User (email is the login) and the Employee (the HR record, keyed by the HR id)."""
+"""People: the User (email is the login), the Employee (the HR record, keyed by the HR id) and the
+outbox of set-password emails (UserInvitation)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from smoothlms.core.audit import record_event
+from smoothlms.core.models import EventType
 from smoothlms.core.timeutil import validate_time_zone
-from smoothlms.people.roles import STAFF_ROLES, Role
+from smoothlms.people.errors import InvalidEmail, UnknownRole, UserExists
+from smoothlms.people.roles import DEFAULT_ROLES, STAFF_ROLES, Role
 
 
 def normalize_email(email: str) -> str:
@@ -22,25 +30,71 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def clean_email(email: str) -> str:
+    """The normalised address, or InvalidEmail naming what was given."""
+    normalized = normalize_email(email)
+    try:
+        validate_email(normalized)
+    except ValidationError:
+        raise InvalidEmail(email=(email or "").strip() or "(blank)") from None
+    return normalized
+
+
+def role_groups(roles: Iterable[str]) -> list[Group]:
+    """The groups of `roles` (UnknownRole for a name that is none of Role's)."""
+    wanted = list(dict.fromkeys(roles))
+    unknown = [role for role in wanted if role not in Role.values]
+    if unknown:
+        raise UnknownRole(role=unknown[0], roles=", ".join(Role.values))
+    groups = list(Group.objects.filter(name__in=wanted))
+    if len(groups) < len(wanted):
+        # The roles come with a data migration; a flushed database (transactional tests, a
+        # `flush`) loses them, and they are re-created here rather than failing every sign-up.
+        Group.objects.bulk_create([Group(name=name) for name in wanted], ignore_conflicts=True)
+        groups = list(Group.objects.filter(name__in=wanted))
+    return groups
+
+
 class UserManager(BaseUserManager["User"]):
+    """`create_user` is the one constructor of users: people.services.create_user (every path of
+    ours) and Django's own `createsuperuser` both come through it, so its rules hold for all."""
+
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email=normalize_email(username or ""))
 
-    def create_user(self, email: str, password: str | None = None, **fields) -> User:
-        from smoothlms.people.services import create_user
-
-        roles = fields.pop("roles", None)
-        return create_user(email=email, password=password, roles=roles, actor=None, **fields)
+    @transaction.atomic
+    def create_user(self, email: str, password: str | None = None, *, roles: Iterable[str] | None = None,
+                    full_name: str = "", enabled: bool = True, actor: User | None = None, superuser: bool = False,
+                    **extra) -> User:
+        """Rules: the email is valid and unused (in any case). Roles default to LMS Student;
+        explicit roles replace that default. Side effects: audit event."""
+        address = clean_email(email)
+        groups = role_groups(DEFAULT_ROLES if roles is None else roles)
+        user = self.model(email=address, full_name=(full_name or "").strip(), enabled=enabled,
+                          is_superuser=superuser, **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        try:
+            with transaction.atomic():  # savepoint: a duplicate must not poison the caller's transaction
+                user.save(using=self._db)
+        except IntegrityError:
+            if self.filter(email=address).exists():
+                raise UserExists(email=address) from None
+            raise
+        user.groups.set(groups)
+        record_event(EventType.USER_CREATED, actor=actor, member=user,
+                     after={"email": address, "roles": sorted(g.name for g in groups), "enabled": enabled})
+        return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
-        from smoothlms.people.services import create_user
-
+        """What `createsuperuser` calls: a System Manager."""
         fields.pop("is_superuser", None)
         fields.pop("is_staff", None)
-        return create_user(email=email, password=password, roles=[Role.SYSTEM_MANAGER], actor=None,
-                           superuser=True, **fields)
+        return self.create_user(email, password, roles=[Role.SYSTEM_MANAGER], superuser=True, **fields)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -183,3 +237,43 @@ class Employee(models.Model):
 
 def role_group(role: str) -> Group:
     return Group.objects.get(name=role)
+
+
+INVITATION = "invitation"  # UserInvitation.kind: the first set-password email of a provisioned user
+RESET = "reset"  # UserInvitation.kind: a "Forgot password?" link
+
+
+class UserInvitation(models.Model):
+    """The outbox of set-password emails (people.accounts writes them; notifications.delivery
+    sends them): written with the user, claimed before sending so that a message goes out once,
+    retried with the one backoff of every email; the sweep re-enqueues what stayed pending."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(max_length=16, default=INVITATION)  # invitation | reset
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt = models.DateTimeField(
+        null=True, blank=True, help_text="While pending: a claim's lease, or the retry's time after a failure.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it had in hr: the model moved without copying a row.
+        db_table = "hr_userinvitation"
+        ordering = ["-created_at", "-id"]
+        verbose_name = "set-password email"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=["pending", "sent", "failed", "skipped"]),
+                                   name="userinvitation_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.status}"

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.urls import path, reverse
 
 from smoothlms.core.errors import DomainError
-from smoothlms.core.exports import get_export
+from smoothlms.csvio.exports import get_export
 from smoothlms.desk.addresses import record_key
 from smoothlms.desk.exporting import FORMATS, kind_response
 

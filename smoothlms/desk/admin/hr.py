@@ -1,4 +1,4 @@
-"""Desk pages of the HR integration: sync runs, onboarding rules, set-password emails."""
+"""Desk pages of the HR integration: sync runs and onboarding rules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
 from smoothlms.desk.admin.base import DeskAdmin, ReadOnlyAdmin
-from smoothlms.hr.models import HRSyncRun, OnboardingApplication, OnboardingRule, UserInvitation
+from smoothlms.hr.models import HRSyncRun, OnboardingApplication, OnboardingRule
 from smoothlms.hr.onboarding import apply_onboarding_rules
 
 
@@ -59,11 +59,3 @@ class OnboardingApplicationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "rule"]
     search_fields = ["employee__employee", "employee__employee_name"]
     list_select_related = ["employee", "rule", "batch"]
-
-
-@admin.register(UserInvitation)
-class UserInvitationAdmin(ReadOnlyAdmin):
-    list_display = ["user", "kind", "status", "attempts", "created_at", "sent_at", "error"]
-    list_filter = ["status", "kind"]
-    search_fields = ["user__email"]
-    list_select_related = ["user"]

@@ -1,5 +1,5 @@
-"""Desk pages of people: users (/app/user) and HR employees (/app/employee). An employee saved here
-goes through the HR provisioning service like every other HR path."""
+"""Desk pages of people: users (/app/user), HR employees (/app/employee) and set-password emails.
+An employee saved here goes through the HR provisioning service like every other HR path."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from smoothlms.core.errors import DomainError
-from smoothlms.desk.admin.base import ServiceSavedAdmin, adopt
+from smoothlms.desk.admin.base import ReadOnlyAdmin, ServiceSavedAdmin, adopt
 from smoothlms.desk.exporting import employees_response
 from smoothlms.desk.filters import DateRangeFilter
-from smoothlms.hr.invitations import send_invitation
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
 from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.hr.services import provision_employee
-from smoothlms.people.models import Employee, User
+from smoothlms.people.accounts import send_invitation
+from smoothlms.people.models import Employee, User, UserInvitation
 from smoothlms.people.services import clean_email, create_user, set_user_enabled, set_user_roles
 
 
@@ -168,3 +168,11 @@ class EmployeeAdmin(ServiceSavedAdmin):
         result = apply_onboarding_rules(employee_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Onboarding: {result.applied} applied, {result.pending} still pending.",
                           messages.SUCCESS)
+
+
+@admin.register(UserInvitation)
+class UserInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "status", "attempts", "created_at", "sent_at", "error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]

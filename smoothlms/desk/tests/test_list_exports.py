@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
-from smoothlms.core.exports import EXPORTS
+from smoothlms.csvio.exports import EXPORTS
 from smoothlms.enrollment.services import enroll
 from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import UserFactory
