@@ -79,6 +79,12 @@ def iterate_values(queryset: QuerySet, fields: Sequence[str], *, chunk_size: int
         last = chunk[-1][0]
 
 
+def filter_within(queryset: QuerySet, within: QuerySet | None) -> QuerySet:
+    """Only the rows of `queryset` that are also in `within` (a queryset of the same model, such
+    as a desk list as filtered on its page); all of them when `within` is None."""
+    return queryset if within is None else queryset.filter(pk__in=within.order_by().values("pk"))
+
+
 def filter_days(queryset: QuerySet, name: str, *, since: dt.date | None, until: dt.date | None,
                 is_date: bool) -> QuerySet:
     """Rows whose `name` falls on the days from `since` to `until` (inclusive, either may be None):

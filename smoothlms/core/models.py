@@ -31,6 +31,8 @@ class EventType(models.TextChoices):
     EMAIL_RESEND_REQUESTED = "email_resend_requested"
     COURSE_COMPLETED = "course_completed"
     API_KEY_ISSUED = "api_key_issued"
+    TRAINING_REMINDED = "training_reminded"
+    TRAINING_DUE_DATE_CHANGED = "training_due_date_changed"
 
 
 class EnrollmentEvent(models.Model):

@@ -55,7 +55,12 @@ class ExportFilters:
     until: dt.date | None = None
     actor: str = ""  # audit log only: the actor's email
     event_kind: str = ""  # audit log only: an EventType value
+    # "within": a QuerySet of the kind's model (a desk list as filtered on its page): only its rows.
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def within(self) -> QuerySet | None:
+        return self.extra.get("within")
 
 
 def parse_day(value: str, *, option: str) -> dt.date | None:
@@ -82,7 +87,7 @@ def _narrowed(selector: Callable[..., Iterator[Sequence[Any]]], *names: str
     return rows
 
 
-COHORT_MEMBER_DAYS = ("batch", "member", "since", "until")
+COHORT_MEMBER_DAYS = ("batch", "member", "since", "until", "within")
 AUDIT_LOG_FILTERS = ("batch", "member", "actor", "event_kind", "since", "until")
 
 

@@ -4,7 +4,7 @@
 The log lists EnrollmentEvent rows (enrollments, cancellations, overrides, role changes, sign-ins
 with the address they came from), filtered by cohort, member, actor, kind and days, a page at a
 time: the same number of queries whatever the size of the log. Downloads stream from
-core.exports, formula-safe, with the same filters."""
+csvio.exports, formula-safe, with the same filters."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
+from smoothlms.desk.addresses import record_key
 from smoothlms.desk.forms import CancelForm, EnrollMembersForm, EnrollmentAddForm
 from smoothlms.desk.pages import render_desk
 from smoothlms.enrollment.errors import (
@@ -29,7 +30,7 @@ RESULT_LABELS = {"created": "Enrolled", "skipped": "Skipped", "failed": "Failed"
 
 
 def batch_url(batch: Batch) -> str:
-    return reverse("admin:catalog_batch_change", args=[batch.pk])
+    return reverse("admin:catalog_batch_change", args=[record_key(batch)])
 
 
 def can_enroll(request: HttpRequest) -> bool:

@@ -25,6 +25,7 @@ from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
 from smoothlms.csvio.employees import read_hr_export, reconcile_file
 from smoothlms.csvio.errors import FileUnusable
+from smoothlms.desk.addresses import record_key
 from smoothlms.desk.pages import render_desk
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import bulk_enroll
@@ -134,7 +135,7 @@ def _report(request: HttpRequest, token: str) -> HttpResponse:
         "enrollable": sum(1 for f in report.findings if f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL),
         "creatable": sum(1 for f in report.findings if f.kind == MISSING_USER and f.email),
         "can_enroll": can_enroll(user), "can_create_users": can_manage_hr(user),
-        "batch_url": reverse("admin:catalog_batch_change", args=[batch.pk]),
+        "batch_url": reverse("admin:catalog_batch_change", args=[record_key(batch)]),
     }, title=f"Reconciliation of {batch.title}")
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from smoothlms.desk import charts
+from smoothlms.desk.addresses import record_key
 from smoothlms.desk.pages import render_desk
 from smoothlms.enrollment.selectors import (
     count_batch_totals,
@@ -41,7 +42,7 @@ def _cohort_row(batch, now: dt.datetime) -> dict:
     else:
         state = "upcoming"
     return {
-        "batch": batch, "title": batch.title, "href": reverse("admin:catalog_batch_change", args=[batch.pk]),
+        "batch": batch, "title": batch.title, "href": reverse("admin:catalog_batch_change", args=[record_key(batch)]),
         "used": batch.seats_taken, "total": batch.seat_count, "left": batch.seats_left_value, "state": state,
         "days_to_start": (batch.start_date - local_today).days,
     }

@@ -23,7 +23,7 @@ from django.db.models import (
 from smoothlms.catalog.errors import BatchNotFound
 from smoothlms.catalog.models import Batch, LiveClass
 from smoothlms.catalog.selectors import list_batches_visible_to
-from smoothlms.core.db import filter_days, iterate_values
+from smoothlms.core.db import filter_days, filter_within, iterate_values
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
@@ -150,10 +150,12 @@ BATCH_ENROLLMENT_EXPORT_FIELDS = ("pk", "batch__name", "batch__title", "member__
 
 
 def list_batch_enrollment_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
-                                      until: dt.date | None = None) -> Iterator[tuple]:
-    """Every enrollment (any status: history counts), narrowed to a cohort, a member (email) and
-    the days it was made on: name (BE-000001), then BATCH_ENROLLMENT_EXPORT_FIELDS' values."""
-    queryset = BatchEnrollment.objects.all()
+                                      until: dt.date | None = None, within: QuerySet | None = None
+                                      ) -> Iterator[tuple]:
+    """Every enrollment (any status: history counts), narrowed to a cohort, a member (email), the
+    days it was made on and `within` (a desk list's rows): name (BE-000001), then
+    BATCH_ENROLLMENT_EXPORT_FIELDS' values."""
+    queryset = filter_within(BatchEnrollment.objects.all(), within)
     if batch is not None:
         queryset = queryset.filter(batch=batch)
     if member:
@@ -164,10 +166,12 @@ def list_batch_enrollment_export_rows(*, batch: Batch | None = None, member: str
 
 
 def list_course_enrollment_export_rows(*, batch: Batch | None = None, member: str = "",
-                                       since: dt.date | None = None, until: dt.date | None = None) -> Iterator[tuple]:
-    """Every course enrollment, narrowed to those a cohort gave, a member (email) and the days it
-    was made on: member, member name, course, course title, batch, progress, created_at, updated_at."""
-    queryset = CourseEnrollment.objects.all()
+                                       since: dt.date | None = None, until: dt.date | None = None,
+                                       within: QuerySet | None = None) -> Iterator[tuple]:
+    """Every course enrollment, narrowed to those a cohort gave, a member (email), the days it was
+    made on and `within` (a desk list's rows): member, member name, course, course title, batch,
+    progress, created_at, updated_at."""
+    queryset = filter_within(CourseEnrollment.objects.all(), within)
     if batch is not None:
         queryset = queryset.filter(enrollment_from_batch=batch)
     if member:
@@ -177,3 +181,19 @@ def list_course_enrollment_export_rows(*, batch: Batch | None = None, member: st
               "progress", "created_at", "updated_at")
     for row in iterate_values(queryset, fields):
         yield tuple(iso_seconds(value) for value in row)
+
+
+# Desk: the cohort page and the course page ------------------------------------------------------
+
+
+def list_roster_active_first(*, batch: Batch) -> QuerySet[BatchEnrollment]:
+    """Every enrollment of a cohort (any status), active ones first, then oldest first: the roster
+    on the cohort's desk page (callers slice it)."""
+    return list_roster(batch=batch, status="all").order_by(
+        Case(When(status=EnrollmentStatus.ACTIVE, then=0), default=1, output_field=IntegerField()),
+        "created_at", "id")
+
+
+def count_course_enrollments(*, course) -> int:
+    """Course enrollments of `course`, any origin (history counts: a course with any is evidence)."""
+    return CourseEnrollment.objects.filter(course=course).count()

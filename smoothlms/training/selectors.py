@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, BatchCourse
-from smoothlms.core.db import filter_days, iterate_values
+from smoothlms.core.db import filter_days, filter_within, iterate_values
+from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment
+from smoothlms.people.models import Employee
 from smoothlms.training.models import AssignmentStatus, Certificate, QuizSubmission, TrainingAssignment
 
 
@@ -60,12 +62,12 @@ def _rows(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[tuple]:
 
 
 def list_training_assignment_export_rows(*, batch: Batch | None = None, member: str = "",
-                                         since: dt.date | None = None, until: dt.date | None = None
-                                         ) -> Iterator[tuple]:
-    """Assignments, narrowed to a cohort (its members in its courses), a user (email) and due
-    dates: user, user name, course, course title, due date, status, completed_at, rule, assigned
-    by, created_at."""
-    queryset = TrainingAssignment.objects.all()
+                                         since: dt.date | None = None, until: dt.date | None = None,
+                                         within: QuerySet | None = None) -> Iterator[tuple]:
+    """Assignments, narrowed to a cohort (its members in its courses), a user (email), due dates
+    and `within` (a desk list's rows): user, user name, course, course title, due date, status,
+    completed_at, rule, assigned by, created_at."""
+    queryset = filter_within(TrainingAssignment.objects.all(), within)
     if batch is not None:
         queryset = _in_batch_courses(queryset, batch, member="user")
     if member:
@@ -76,10 +78,11 @@ def list_training_assignment_export_rows(*, batch: Batch | None = None, member: 
 
 
 def list_certificate_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
-                                 until: dt.date | None = None) -> Iterator[tuple]:
-    """Certificates, narrowed to a cohort, a member (email) and issue dates: name, member, member
-    name, course, course title, batch, issue date, expiry date, created_at."""
-    queryset = Certificate.objects.all()
+                                 until: dt.date | None = None, within: QuerySet | None = None) -> Iterator[tuple]:
+    """Certificates, narrowed to a cohort, a member (email), issue dates and `within` (a desk
+    list's rows): name, member, member name, course, course title, batch, issue date, expiry date,
+    created_at."""
+    queryset = filter_within(Certificate.objects.all(), within)
     if batch is not None:
         queryset = queryset.filter(batch=batch)
     if member:
@@ -90,11 +93,12 @@ def list_certificate_export_rows(*, batch: Batch | None = None, member: str = ""
 
 
 def list_quiz_submission_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
-                                     until: dt.date | None = None) -> Iterator[tuple]:
-    """Quiz submissions, narrowed to a cohort (its members in its courses), a member (email) and
-    the days they were submitted on: member, member name, course, quiz, score, out of, percentage,
-    passed, submitted_at."""
-    queryset = QuizSubmission.objects.all()
+                                     until: dt.date | None = None, within: QuerySet | None = None
+                                     ) -> Iterator[tuple]:
+    """Quiz submissions, narrowed to a cohort (its members in its courses), a member (email), the
+    days they were submitted on and `within` (a desk list's rows): member, member name, course,
+    quiz, score, out of, percentage, passed, submitted_at."""
+    queryset = filter_within(QuizSubmission.objects.all(), within)
     if batch is not None:
         queryset = _in_batch_courses(queryset, batch, member="member")
     if member:
@@ -102,3 +106,32 @@ def list_quiz_submission_export_rows(*, batch: Batch | None = None, member: str 
     queryset = filter_days(queryset, "submitted_at", since=since, until=until, is_date=False)
     return _rows(queryset, ("member__email", "member__full_name", "course__name", "quiz", "score", "score_out_of",
                             "percentage", "passed", "submitted_at"))
+
+
+# Desk: employee compliance and an assignment's history ------------------------------------------
+
+
+def list_employee_assignment_counts(*, today=None) -> QuerySet[Employee]:
+    """Employees with their user and how many training assignments that user has, by state:
+    `open_count` (assigned, not yet due), `overdue_count` (assigned, past due), `completed_count`,
+    `cancelled_count` and `assignment_count` (all). One query whatever the number of rows."""
+    today = today or timezone.localdate()
+    rel = "user__training_assignments"
+    status = f"{rel}__status"
+    return Employee.objects.select_related("user").annotate(
+        assignment_count=Count(rel),
+        open_count=Count(rel, filter=Q(**{status: AssignmentStatus.ASSIGNED, f"{rel}__due_date__gte": today})),
+        overdue_count=Count(rel, filter=overdue_q(f"{rel}__", today=today)),
+        completed_count=Count(rel, filter=Q(**{status: AssignmentStatus.COMPLETED})),
+        cancelled_count=Count(rel, filter=Q(**{status: AssignmentStatus.CANCELLED})),
+    )
+
+
+# The desk's actions on an assignment leave audit events naming it (after["assignment"]).
+ASSIGNMENT_EVENT_KINDS = (EventType.TRAINING_REMINDED, EventType.TRAINING_DUE_DATE_CHANGED)
+
+
+def count_assignment_events(*, assignment: TrainingAssignment) -> int:
+    """Audit events about one assignment: reminders sent and due dates moved (its history)."""
+    return EnrollmentEvent.objects.filter(member_id=assignment.user_id, kind__in=ASSIGNMENT_EVENT_KINDS,
+                                          after__assignment=assignment.pk).count()

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from smoothlms.catalog import admin as catalog_admin
 from smoothlms.catalog.models import Batch, LiveClass
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory, LiveClassFactory
+from smoothlms.desk.admin import catalog as catalog_admin
 from smoothlms.desk.tests.conftest import messages_of
 from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
 

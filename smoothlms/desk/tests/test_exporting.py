@@ -67,5 +67,5 @@ def test_export_action_of_selected_rows(mod_client, cohort, learners, hostile):
 
 def test_list_offers_the_exports_with_its_filters(mod_client, cohort, hostile):
     html = mod_client.get("/app/enrollment/batchenrollment/?status__exact=active").content.decode()
-    assert "/app/enrollment/batchenrollment/export/csv/?status__exact=active" in html
+    assert "/app/lms-batch-enrollment/export/csv?status__exact=active" in html
     assert BatchEnrollment.objects.count() == 1

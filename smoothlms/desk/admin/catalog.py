@@ -1,27 +1,35 @@
 """Desk pages of the catalog: courses, cohorts (LMS Batch) with their courses, live classes and
-roster, and LMS Settings. Cohorts are written through catalog.services, enrollments through the
-engine; the admin holds no rule."""
+roster, and LMS Settings. Cohorts, courses and live classes are written through catalog.services,
+enrollments through the engine, the roster is read through the enrollment selectors; the admin
+holds no rule."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
 from django.db import transaction
-from django.db.models import Case, F, When
+from django.db.models import F
 from django.http import HttpRequest
-from django.urls import path
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from smoothlms.catalog.models import Batch, BatchCourse, Course, LiveClass, LMSSettings
-from smoothlms.catalog.services import create_batch, create_course, unique_name, update_course
+from smoothlms.catalog.services import (
+    create_batch,
+    create_course,
+    schedule_live_class,
+    unique_name,
+    update_course,
+    update_live_class,
+)
 from smoothlms.core.timeutil import time_zone_choices
+from smoothlms.desk.addresses import record_key
+from smoothlms.desk.admin.base import DeskAdmin, DeskView, ServiceSavedAdmin, adopt
 from smoothlms.desk.admin.learning import CourseContentAdmin
-from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import can_enroll, enroll_members_view
 from smoothlms.desk.forms import EnrollMembersForm
-from smoothlms.enrollment.models import EnrollmentStatus
-from smoothlms.enrollment.selectors import count_roster, list_roster
+from smoothlms.enrollment.selectors import count_course_enrollments, count_roster, list_roster_active_first
 from smoothlms.enrollment.services import update_batch
 
 ROSTER_SHOWN = 200
@@ -38,6 +46,17 @@ class CourseAdmin(CourseContentAdmin, ServiceSavedAdmin):  # the content section
     prepopulated_fields = {"name": ["title"]}
     fields = ["title", "name", "description", "published"]
     change_list_template = "desk/change_list.html"
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one course at a time, and only while nobody is enrolled
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        # Enrollments in a course are evidence of training: such a course is kept (unpublish it instead).
+        if obj is not None and count_course_enrollments(course=obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
     def save_related(self, request, form, formsets, change):
         values = {name: form.cleaned_data[name] for name in self.fields}
@@ -161,7 +180,6 @@ class BatchAdmin(ServiceSavedAdmin):
     inlines = [BatchCourseInline, LiveClassInline]
     prepopulated_fields = {"name": ["title"]}
     list_per_page = 50
-    change_list_template = "desk/change_list.html"
     change_form_template = "desk/batch/change_form.html"
     fieldsets = [
         (None, {"fields": ["title", "name", "description"]}),
@@ -182,16 +200,14 @@ class BatchAdmin(ServiceSavedAdmin):
         return actions
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and (obj.seats_taken or obj.enrollments.exists()):
+        if obj is not None and (obj.seats_taken or any(count_roster(batch=obj).values())):
             return False
         return super().has_delete_permission(request, obj)
 
     @admin.display(description="Cohort", ordering="title")
     def title_link(self, obj: Batch):
-        from django.urls import reverse
-
         return format_html('<a href="{}"><strong>{}</strong></a><div class="desk-sub">{}</div>',
-                           reverse("admin:catalog_batch_change", args=[obj.pk]), obj.title, obj.name)
+                           reverse("admin:catalog_batch_change", args=[record_key(obj)]), obj.title, obj.name)
 
     @admin.display(description="Self-enrollment", boolean=True, ordering="allow_self_enrollment")
     def self_enrollment(self, obj: Batch) -> bool:
@@ -228,16 +244,13 @@ class BatchAdmin(ServiceSavedAdmin):
             kwargs["form_kwargs"] = {"parent_timezone": getattr(obj, "timezone", "") or ""}
         return kwargs
 
-    def get_urls(self):
-        custom = [path("<path:object_id>/enroll/", self.admin_site.admin_view(enroll_members_view),
-                       name="catalog_batch_enroll")]
-        return custom + super().get_urls()
+    def desk_views(self) -> list[DeskView]:
+        return [DeskView("enroll", enroll_members_view, "enroll", keyed=True, permission="add")]
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         batch = self.get_object(request, object_id)
         if batch is not None:
-            roster = list(list_roster(batch=batch, status="all").order_by(
-                Case(When(status=EnrollmentStatus.ACTIVE, then=0), default=1), "created_at", "id")[:ROSTER_SHOWN])
+            roster = list(list_roster_active_first(batch=batch)[:ROSTER_SHOWN])
             counts = count_roster(batch=batch)
             extra_context = {**(extra_context or {}), "roster": roster, "roster_counts": counts,
                              "roster_total": sum(counts.values()), "roster_shown": len(roster),
@@ -265,7 +278,7 @@ class BatchAdmin(ServiceSavedAdmin):
             course_formset.save(commit=False)  # writes nothing: lists the changes for the admin's history
         for formset in formsets:
             if formset.model is LiveClass:
-                _save_live_classes(formset, batch)
+                self.call_service(_save_live_classes, formset=formset, batch=batch, actor=request.user)
 
 
 _BATCH_FIELDS = {f.name for f in Batch._meta.concrete_fields if f.editable and not f.primary_key}
@@ -280,35 +293,39 @@ def _ordered_courses(formset) -> list[Course]:
     return [course for _position, _index, course in sorted(kept, key=lambda k: (k[0], k[1]))]
 
 
-def _save_live_classes(formset, batch: Batch) -> None:
-    """Live classes have no rule of their own; a class that moves gets a new calendar sequence so
-    calendar apps replace the old entry."""
-    moved_fields = {"date", "time", "duration", "timezone"}
+LIVE_CLASS_FIELDS = ("title", "date", "time", "duration", "timezone", "join_url")
+
+
+def _save_live_classes(*, formset, batch: Batch, actor) -> None:
+    """New classes through schedule_live_class, changed ones through update_live_class (which moves
+    them in learners' calendars when their time changes). Removing a class deletes its row: no
+    service cancels a live class yet."""
     with transaction.atomic():
         formset.instance = batch
-        instances = formset.save(commit=False)
+        formset.save(commit=False)  # sorts the forms into new, changed and deleted objects
         for obj in formset.deleted_objects:
             obj.delete()
-        moved = {obj.pk for obj, changed in formset.changed_objects if moved_fields.intersection(changed)}
-        for obj in instances:
-            obj.batch = batch
-            obj.timezone = obj.timezone or batch.timezone
-            obj.save()
-        if moved:
-            LiveClass.objects.filter(pk__in=moved).update(sequence=F("sequence") + 1)
+        for obj, changed in formset.changed_objects:
+            changes = {name: getattr(obj, name) for name in changed if name in LIVE_CLASS_FIELDS}
+            if changes:
+                update_live_class(live_class=LiveClass.objects.get(pk=obj.pk), actor=actor, **changes)
+        for obj in formset.new_objects:
+            schedule_live_class(batch=batch, actor=actor, **{name: getattr(obj, name) for name in LIVE_CLASS_FIELDS})
 
 
 # Settings -------------------------------------------------------------------------------------
 
 
 @admin.register(LMSSettings)
-class LMSSettingsAdmin(admin.ModelAdmin):
-    change_form_template = "desk/change_form.html"
+class LMSSettingsAdmin(DeskAdmin):
+    """One row: its address (/app/lms-settings) is its form."""
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = LMSSettings.load()
+        return self.change_view(request, str(settings_row.pk), extra_context=extra_context)
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-

@@ -7,18 +7,19 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.template.response import TemplateResponse
-from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from smoothlms.catalog.models import Batch
-from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
+from smoothlms.core.errors import DomainError
+from smoothlms.desk.admin.base import DeskAdmin, DeskView, ReadOnlyAdmin, ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import add_enrollment_view, can_enroll, cancel_many, cancel_one_view
-from smoothlms.desk.exporting import enrollments_response
+from smoothlms.desk.exporting import kind_response
 from smoothlms.desk.forms import CancelForm
 from smoothlms.desk.importing import import_view
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus, Payment
 from smoothlms.enrollment.services import record_payment
+from smoothlms.notifications.services import resend_confirmation
 
 COHORT_CHOICES = 40
 
@@ -42,17 +43,26 @@ class CohortFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CourseCohortFilter(CohortFilter):
+    """By the cohort that gave the course (`?batch=<name>`)."""
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(enrollment_from_batch__name=self.value())
+        return queryset
+
+
 @admin.register(BatchEnrollment)
-class BatchEnrollmentAdmin(admin.ModelAdmin):
+class BatchEnrollmentAdmin(DeskAdmin):
     list_display = ["enrollment_name", "member_link", "batch", "member_type", "status_badge", "email_badge", "created"]
     list_display_links = ["enrollment_name"]
     list_filter = ["status", CohortFilter, "member_type", "source", "confirmation_email_status"]
     search_fields = ["member__email", "member__full_name", "batch__name", "batch__title"]
     list_select_related = ["member", "batch"]
     list_per_page = 50
+    export_kind = "batch-enrollments"
     actions = ["cancel_enrollments", "resend_confirmations", "export_csv", "export_xlsx"]
     change_list_template = "desk/enrollment/change_list.html"
-    change_form_template = "desk/change_form.html"
     fields = ["batch", "member", "member_type", "status", "source", "override_reason", "created_by", "created_at",
               "cancelled_at", "confirmation_email_status", "confirmation_email_sent", "confirmation_email_sent_at",
               "confirmation_email_error", "payment"]
@@ -74,18 +84,12 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return add_enrollment_view(request)
 
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        custom = [
-            path("import/", wrap(import_view), name="enrollment_batchenrollment_import"),
-            path("export/<str:fmt>/", wrap(self.export_view), name="enrollment_batchenrollment_export"),
-            path("<path:object_id>/cancel/", wrap(cancel_one_view), name="enrollment_batchenrollment_cancel"),
-        ]
-        return custom + super().get_urls()
+    def desk_views(self) -> list[DeskView]:
+        return [DeskView("import", import_view, "import", permission="add"), *super().desk_views(),
+                DeskView("cancel", cancel_one_view, "cancel", keyed=True, permission="change")]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {"title": "LMS Batch Enrollments", **(extra_context or {}), "can_enroll": can_enroll(request),
-                         "export_query": request.GET.urlencode()}
+        extra_context = {"title": "LMS Batch Enrollments", **(extra_context or {}), "can_enroll": can_enroll(request)}
         return super().changelist_view(request, extra_context)
 
     # Columns --------------------------------------------------------------------------------
@@ -139,9 +143,6 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend confirmation email", permissions=["cancel"])
     def resend_confirmations(self, request, queryset):
-        from smoothlms.core.errors import DomainError
-        from smoothlms.notifications.services import resend_confirmation
-
         queued = 0
         for enrollment in queryset.select_related("batch", "member"):
             try:
@@ -155,41 +156,26 @@ class BatchEnrollmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected (CSV)")
     def export_csv(self, request, queryset):
-        return enrollments_response(queryset.order_by("batch__name", "created_at", "id"), fmt="csv")
+        return kind_response(self.export_kind, queryset, fmt="csv", stem="lms-batch-enrollments")
 
     @admin.action(description="Export selected (Excel)")
     def export_xlsx(self, request, queryset):
-        return enrollments_response(queryset.order_by("batch__name", "created_at", "id"), fmt="xlsx")
+        return kind_response(self.export_kind, queryset, fmt="xlsx", stem="lms-batch-enrollments")
 
-    def export_view(self, request, fmt: str):
-        """The list as filtered and searched on the page (every page of it), as CSV or XLSX."""
-        if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request)
-        stem = f"lms-batch-enrollments-{request.GET['batch']}" if request.GET.get("batch") else "lms-batch-enrollments"
-        return enrollments_response(queryset, fmt=fmt, stem=stem)
+    def export_stem(self, request) -> str:
+        batch = request.GET.get("batch")
+        return f"lms-batch-enrollments-{batch}" if batch else "lms-batch-enrollments"
 
 
 @admin.register(CourseEnrollment)
-class CourseEnrollmentAdmin(admin.ModelAdmin):
+class CourseEnrollmentAdmin(ReadOnlyAdmin):
+    """Course access follows cohort enrollment (the engine grants and withdraws it): read only."""
+
     list_display = ["member", "course", "enrollment_from_batch", "progress", "created_at"]
     list_select_related = ["member", "course", "enrollment_from_batch"]
     search_fields = ["member__email", "course__name", "course__title"]
-    list_filter = ["course"]
-    change_list_template = "desk/change_list.html"
-    change_form_template = "desk/change_form.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_filter = ["course", CourseCohortFilter]
+    export_kind = "course-enrollments"
 
 
 @admin.register(Payment)
@@ -202,8 +188,6 @@ class PaymentAdmin(ServiceSavedAdmin):
     search_fields = ["member__email", "batch__name", "reference"]
     autocomplete_fields = ["member", "batch"]
     fields = ["member", "batch", "amount", "currency", "reference"]
-    change_list_template = "desk/change_list.html"
-    change_form_template = "desk/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
         return ["status", "received_at", "created_by", *self.fields] if obj else []

@@ -1,26 +1,13 @@
-"""Desk pages of the HR integration: sync runs, onboarding rules, set-password emails."""
+"""Desk pages of the HR integration: sync runs and onboarding rules."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
+from smoothlms.desk.admin.base import DeskAdmin, ReadOnlyAdmin
 from smoothlms.hr.models import HRSyncRun, OnboardingApplication, OnboardingRule
 from smoothlms.hr.onboarding import apply_onboarding_rules
-from smoothlms.people.models import UserInvitation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    change_list_template = "desk/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HRSyncRun)
@@ -34,7 +21,7 @@ class HRSyncRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OnboardingRule)
-class OnboardingRuleAdmin(admin.ModelAdmin):
+class OnboardingRuleAdmin(DeskAdmin):
     list_display = ["name", "enabled", "department", "designation", "employment_type", "programme", "due_in_days",
                     "joined_on_or_after"]
     list_filter = ["enabled"]
@@ -45,8 +32,6 @@ class OnboardingRuleAdmin(admin.ModelAdmin):
               "mandatory_courses", "due_in_days", "applications", "created_at", "updated_at"]
     readonly_fields = ["applications", "created_at", "updated_at"]
     actions = ["apply_now"]
-    change_list_template = "desk/change_list.html"
-    change_form_template = "desk/change_form.html"
 
     @admin.display(description="What it did")
     def applications(self, obj: OnboardingRule) -> str:
@@ -74,11 +59,3 @@ class OnboardingApplicationAdmin(ReadOnlyAdmin):
     list_filter = ["status", "rule"]
     search_fields = ["employee__employee", "employee__employee_name"]
     list_select_related = ["employee", "rule", "batch"]
-
-
-@admin.register(UserInvitation)
-class UserInvitationAdmin(ReadOnlyAdmin):
-    list_display = ["user", "kind", "status", "attempts", "created_at", "sent_at", "error"]
-    list_filter = ["status", "kind"]
-    search_fields = ["user__email"]
-    list_select_related = ["user"]

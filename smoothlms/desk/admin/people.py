@@ -1,20 +1,24 @@
-"""Desk pages of people: users (/app/user) and HR employees (/app/employee). An employee saved here
-goes through the HR provisioning service like every other HR path."""
+"""Desk pages of people: users (/app/user), HR employees (/app/employee) and set-password emails.
+An employee saved here goes through the HR provisioning service like every other HR path."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.html import format_html
 
 from smoothlms.core.errors import DomainError
-from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
+from smoothlms.desk.admin.base import ReadOnlyAdmin, ServiceSavedAdmin, adopt
+from smoothlms.desk.exporting import employees_response
+from smoothlms.desk.filters import DateRangeFilter
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
 from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.hr.services import provision_employee
 from smoothlms.people.accounts import send_invitation
-from smoothlms.people.models import Employee, User
+from smoothlms.people.models import Employee, User, UserInvitation
 from smoothlms.people.services import clean_email, create_user, set_user_enabled, set_user_roles
 
 
@@ -112,14 +116,13 @@ class EmployeeAdmin(ServiceSavedAdmin):
     form = EmployeeForm
     list_display = ["employee", "employee_name", "status", "user_link", "user_enabled", "department", "designation",
                     "employment_type", "date_of_joining", "relieving_date", "synced_at"]
-    list_filter = ["status", "employment_type", "department"]
+    list_filter = [("date_of_joining", DateRangeFilter), "department", "status", "employment_type"]
     search_fields = ["employee", "employee_name", "company_email", "personal_email", "user__email"]
     list_select_related = ["user"]
     list_per_page = 50
     readonly_fields = ["user", "modified_in_hr", "synced_at", "created_at", "updated_at"]
     actions = ["apply_onboarding"]
-    change_list_template = "hr/admin/employee_change_list.html"
-    change_form_template = "desk/change_form.html"
+    change_list_template = "desk/employee/change_list.html"
 
     def get_fields(self, request, obj=None):
         return ["employee", "employee_name", "user_id", "company_email", "personal_email", "status",
@@ -148,11 +151,23 @@ class EmployeeAdmin(ServiceSavedAdmin):
         extra_context = {**(extra_context or {}), "hr_sync_status": get_hr_sync_status()}
         return super().changelist_view(request, extra_context)
 
+    def has_export(self) -> bool:
+        return True
+
+    def export_view(self, request, fmt: str):
+        """The list as filtered and searched on the page (every page of it), in the HR employee
+        export's format, as CSV or XLSX."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        return employees_response(changelist.get_queryset(request), fmt=fmt)
+
     @admin.display(description="User", ordering="user__email")
     def user_link(self, obj: Employee) -> str:
         if obj.user_id is None:
             return "-"
-        return format_html('<a href="../user/{}/change/">{}</a>', obj.user_id, obj.user.email)
+        return format_html('<a href="{}">{}</a>', reverse("admin:people_user_change", args=[obj.user_id]),
+                           obj.user.email)
 
     @admin.display(description="User enabled", boolean=True)
     def user_enabled(self, obj: Employee) -> bool | None:
@@ -163,3 +178,11 @@ class EmployeeAdmin(ServiceSavedAdmin):
         result = apply_onboarding_rules(employee_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Onboarding: {result.applied} applied, {result.pending} still pending.",
                           messages.SUCCESS)
+
+
+@admin.register(UserInvitation)
+class UserInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "status", "attempts", "created_at", "sent_at", "error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]

@@ -1,7 +1,12 @@
+"""Desk pages of notifications: the email templates."""
+
+from __future__ import annotations
+
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from smoothlms.desk.admin.base import DeskAdmin
 from smoothlms.notifications.models import REMINDER_TEMPLATE_NAME, EmailTemplate
 from smoothlms.notifications.rendering import VARIABLES
 
@@ -15,7 +20,6 @@ def variables_help_html() -> str:
         "time zone. Saving renders the template with sample values: unknown variables, tags or filters are refused.",
         items,
     )
-
 
 
 class EmailTemplateForm(forms.ModelForm):
@@ -36,7 +40,7 @@ class EmailTemplateForm(forms.ModelForm):
 
 
 @admin.register(EmailTemplate)
-class EmailTemplateAdmin(admin.ModelAdmin):
+class EmailTemplateAdmin(DeskAdmin):
     form = EmailTemplateForm
     list_display = ["name", "subject", "updated_at"]
     search_fields = ["name", "subject"]
