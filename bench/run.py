@@ -1,40 +1,50 @@
-"""`make bench`: every case on SQLite and on PostgreSQL (when reachable), each database in its own
-process on a fresh benchmark database. Prints a table and writes bench/RESULTS.md."""
+"""`make bench`: every case on SQLite, PostgreSQL and MariaDB (each when reachable; MariaDB also
+needs its driver), each database in its own process on a fresh benchmark database named
+test_smoothlms_bench (BENCH_DB_NAME), apart from the test runs' databases. Prints the tables and
+writes bench/RESULTS.md.
+
+BENCH_CASES=bulk_enroll,reconcile selects cases (modules of bench/cases), BENCH_DATABASES=sqlite,mariadb
+selects databases, BENCH_SCALE=0.1 shrinks every size (development; RESULTS.md is written only at
+scale 1 unless BENCH_WRITE_RESULTS=1)."""
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import platform
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CASES = ["bench.cases.bulk_enroll"]
+
+from bench.report import render  # noqa: E402 - after the path is set
+
+FIRST = ["bulk_enroll"]
+DATABASES = ["sqlite", "postgresql", "mariadb"]
 
 
 def case_modules() -> list[str]:
     """Every module in bench/cases (bulk_enroll first), or those named in BENCH_CASES (comma-separated)."""
     only = [name.strip() for name in os.environ.get("BENCH_CASES", "").split(",") if name.strip()]
-    if only:
-        return [f"bench.cases.{name}" for name in only]
-    modules = list(CASES)
-    for path in sorted((ROOT / "bench" / "cases").glob("*.py")):
-        name = f"bench.cases.{path.stem}"
-        if path.stem != "__init__" and name not in modules:
-            modules.append(name)
-    return modules
+    available = [path.stem for path in sorted((ROOT / "bench" / "cases").glob("*.py")) if path.stem != "__init__"]
+    unknown = [name for name in only if name not in available]
+    if unknown:
+        raise SystemExit(f"BENCH_CASES: no case named {', '.join(unknown)} (cases: {', '.join(available)})")
+    names = only or FIRST + [name for name in available if name not in FIRST]
+    return [f"bench.cases.{name}" for name in names]
 
 
 def run_one(database: str) -> None:
     """Child process: set up Django on a fresh benchmark database, run every case, print JSON."""
     os.environ["SMOOTHLMS_TESTING"] = "1"
     os.environ["SMOOTHLMS_TASKS"] = "database"
-    os.environ["SMOOTHLMS_TEST_DB_NAME"] = "test_smoothlms_bench"
+    os.environ["SMOOTHLMS_TEST_DB_NAME"] = os.environ.get("BENCH_DB_NAME", "test_smoothlms_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smoothlms.config.settings")
     import django
 
@@ -45,67 +55,74 @@ def run_one(database: str) -> None:
     results = []
     try:
         for module in case_modules():
+            started = time.monotonic()
             results.extend(r.as_dict() for r in importlib.import_module(module).run(database))
+            print(f"  {database}: {module.rsplit('.', 1)[-1]} done in {time.monotonic() - started:.0f}s",
+                  file=sys.stderr, flush=True)
     finally:
+        connection.close()
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
     print("BENCH-JSON " + json.dumps(results))
+
+
+def databases() -> list[tuple[str, str]]:
+    """(name, DATABASE_URL) of every database to run on; prints why one is left out."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from run_tests import DEFAULTS, NO_DRIVER, reachable
+
+    wanted = [name.strip() for name in os.environ.get("BENCH_DATABASES", ",".join(DATABASES)).split(",")
+              if name.strip()]
+    unknown = [name for name in wanted if name not in DATABASES]
+    if unknown:
+        raise SystemExit(f"BENCH_DATABASES: unknown {', '.join(unknown)} (use {', '.join(DATABASES)})")
+    found = []
+    for name in wanted:
+        if name == "sqlite":
+            found.append((name, f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"))
+            continue
+        variable, default = DEFAULTS[name]
+        url = os.environ.get(variable) or default
+        if name == "mariadb" and importlib.util.find_spec("MySQLdb") is None:
+            print(f"mariadb: skipped ({NO_DRIVER})")
+            continue
+        why = reachable(name, url)
+        if why is None:
+            found.append((name, url))
+        else:
+            print(f"{name}: skipped (not reachable at {url.split('@')[-1]}: {why})")
+    return found
 
 
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         run_one(sys.argv[2])
         return 0
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from run_tests import DEFAULTS, reachable
+    from bench.harness import scale
 
-    databases = [("sqlite", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")]
-    variable, default = DEFAULTS["postgresql"]
-    pg_url = os.environ.get(variable) or default
-    if reachable("postgresql", pg_url) is None:
-        databases.append(("postgresql", pg_url))
-    else:
-        print("postgresql not reachable: benchmarks run on SQLite only")
+    started = time.monotonic()
     rows = []
-    for name, url in databases:
+    for name, url in databases():
         print(f"running on {name} ...", flush=True)
+        # The child's progress goes straight to the terminal (stderr); its results come on stdout.
         out = subprocess.run([sys.executable, __file__, "--child", name], env={**os.environ, "DATABASE_URL": url},
-                             capture_output=True, text=True, cwd=ROOT)
+                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
         line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH-JSON ")), None)
         if out.returncode != 0 or line is None:
-            print(out.stdout[-3000:], out.stderr[-3000:], file=sys.stderr)
+            print(out.stdout[-3000:], file=sys.stderr)
+            print(f"the benchmark on {name} failed (exit {out.returncode})", file=sys.stderr)
             return 1
         rows.extend(json.loads(line.removeprefix("BENCH-JSON ")))
-    header = ["case", "database", "rows", "seconds", "rows/s", "peak MB", "floor s", "x floor",
-              "per-row rows/s", "x per-row"]
-    table = [[r["case"], r["database"], r["rows"], r["seconds"], r["rows_per_second"], r["peak_mb"],
-              r["floor_seconds"] or "", r["floor_ratio"] or "", r["baseline_rows_per_second"] or "",
-              r["baseline_ratio"] or ""] for r in rows]
-    try:
-        from rich.console import Console
-        from rich.table import Table
-
-        rich_table = Table(*header)
-        for row in table:
-            rich_table.add_row(*map(str, row))
-        Console().print(rich_table)
-    except ImportError:
-        print("\t".join(header))
-        for row in table:
-            print("\t".join(map(str, row)))
-    lines = [
-        "# Benchmark results", "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. `x floor`: time / time of plain bulk INSERTs of the same rows "
-        "(no checks) in the same run; `x per-row`: rows per second / rows per second of the one-at-a-time "
-        "service path in the same run. Peak MB: peak Python allocations (tracemalloc) of an identical second run.", "",
-        "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-    ]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in table]
-    notes = sorted({f"- {r['case']} ({r['database']}): {note}" for r in rows for note in r["notes"]})
-    if notes:
-        lines += ["", "Notes:", *notes]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
-    print("written bench/RESULTS.md")
+    elapsed = time.monotonic() - started
+    header = (f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
+              f"(shared), Python {platform.python_version()}, BENCH_SCALE={scale():g}; the whole run took "
+              f"{elapsed / 60:.1f} min.")
+    text = render(rows, header=header)
+    print(text)
+    if scale() == 1 or os.environ.get("BENCH_WRITE_RESULTS") == "1":
+        (ROOT / "bench" / "RESULTS.md").write_text(text)
+        print("written bench/RESULTS.md")
+    else:
+        print("bench/RESULTS.md not written (BENCH_SCALE is not 1; BENCH_WRITE_RESULTS=1 writes it)")
     return 0
 
 
