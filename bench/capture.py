@@ -83,9 +83,15 @@ class Phases:
     log: list[tuple[str, str, float, float]] | None = None  # (phase, statement, start, end) when kept
 
     def as_dict(self) -> dict:
-        return {phase: {"seconds": round(self.seconds[phase], 4), "db_seconds": round(self.db_seconds[phase], 4),
-                        "statements": self.statements[phase]} for phase in PHASES
-                if self.seconds[phase] or self.statements[phase]} | {"total": round(self.total, 4)}
+        return {
+            phase: {
+                "seconds": round(self.seconds[phase], 4),
+                "db_seconds": round(self.db_seconds[phase], 4),
+                "statements": self.statements[phase],
+            }
+            for phase in PHASES
+            if self.seconds[phase] or self.statements[phase]
+        } | {"total": round(self.total, 4)}
 
 
 class _Clock:

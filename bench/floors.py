@@ -41,8 +41,11 @@ def _fields(rows: Rows) -> list:
     given or asked for; generated columns are the database's."""
     meta = rows.model._meta
     named = set(rows.names) | set(rows.fixed)
-    return [f for f in meta.concrete_fields
-            if not getattr(f, "generated", False) and (not f.primary_key or f.attname in named)]
+    return [
+        f
+        for f in meta.concrete_fields
+        if not getattr(f, "generated", False) and (not f.primary_key or f.attname in named)
+    ]
 
 
 class RawWriter:
@@ -63,15 +66,17 @@ class RawWriter:
         order = {name: i for i, name in enumerate(rows.names)}
         varying.sort(key=lambda f: order[f.attname])
         constant = [f for f in fields if f.attname not in rows.names]
-        fixed = tuple(self._adapt(f, rows.fixed[f.attname] if f.attname in rows.fixed else f.get_default())
-                      for f in constant)
+        fixed = tuple(
+            self._adapt(f, rows.fixed[f.attname] if f.attname in rows.fixed else f.get_default()) for f in constant
+        )
         columns = [f.column for f in varying] + [f.column for f in constant]
         adapters = [self._per_row(f) for f in varying]
         values = rows.values
         if any(adapters):
-            values = [tuple(value if adapt is None else adapt(value) for value, adapt in zip(row, adapters,
-                                                                                           strict=True))
-                      for row in values]
+            values = [
+                tuple(value if adapt is None else adapt(value) for value, adapt in zip(row, adapters, strict=True))
+                for row in values
+            ]
         ids = None
         if rows.ids:
             ids = self.reserve_ids(rows.model, len(values))
@@ -91,8 +96,9 @@ class RawWriter:
                     copy.write_row(row)
             return
         mark = "?" if self.vendor == "sqlite" else "%s"
-        self.cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join([mark] * len(columns))})",
-                                data)
+        self.cursor.executemany(
+            f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join([mark] * len(columns))})", data
+        )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """One statement of the floor written with %s placeholders (e.g. the seat count UPDATE)."""
@@ -103,14 +109,19 @@ class RawWriter:
         table, pk = model._meta.db_table, model._meta.pk.column
         quote = connection.ops.quote_name
         if self.vendor == "postgresql":
-            self.cursor.execute("SELECT setval(pg_get_serial_sequence(%s, %s), "
-                                "nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)", [table, pk, table, pk, count])
+            self.cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, %s), nextval(pg_get_serial_sequence(%s, %s)) + %s - 1)",
+                [table, pk, table, pk, count],
+            )
             last = self.cursor.fetchone()[0]
             return list(range(last - count + 1, last + 1))
         if self.vendor == "sqlite":
             # AUTOINCREMENT: the sequence moves past explicit ids by itself.
-            self.cursor.execute(f"SELECT MAX(m) FROM (SELECT MAX({quote(pk)}) AS m FROM {quote(table)} "
-                                "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = ?)", [table])
+            self.cursor.execute(
+                f"SELECT MAX(m) FROM (SELECT MAX({quote(pk)}) AS m FROM {quote(table)} "
+                "UNION ALL SELECT seq FROM sqlite_sequence WHERE name = ?)",
+                [table],
+            )
         else:
             # InnoDB moves AUTO_INCREMENT past explicit ids by itself.
             self.cursor.execute(f"SELECT MAX({quote(pk)}) FROM {quote(table)}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bench.capture import PHASES
 
 LEGEND = """\
-- `seconds`: the case, every check on. Peak MB: peak Python allocations (tracemalloc, not RSS) of an
-  identical second run.
+- `seconds`: the case, every check on; the fastest of BENCH_REPEAT (2) runs on fresh targets, as are
+  A and B (the machine is shared). Peak MB: peak Python allocations (tracemalloc, not RSS) of one
+  more identical run.
 - References measured in the same run on the same database, writing the same rows (same tables,
   columns and counts; a note says so when they do not): **A** = the raw driver floor, one transaction
   on the driver's own cursor (`executemany` on SQLite/sqlite3 and MariaDB/MySQLdb, `COPY ... FROM
@@ -17,14 +18,16 @@ LEGEND = """\
 - `x per-row`: rows per second / rows per second of `enroll()` one member at a time, same run."""
 
 PHASE_LEGEND = """\
-Phases of the timed run, from the outside: every statement through `connection.execute_wrapper`
-and every COMMIT, classified by kind and table (reads: SELECTs; lock: SELECT ... FOR UPDATE and the
-seat UPDATE of the cohort row; writes: enrollment and course-enrollment statements; audit: the audit
-table; tasks: the task table, written after commit; commit: COMMIT). The Python time before a
-statement counts for that statement's phase (building its rows); the Python time between the last
-read and the next statement is `checks` (the rules running on what was read); `other` is the rest
-(before a COMMIT, after the last statement). Each cell: seconds, share of the run, statements (time
-inside them, Django's cursor wrapper and driver included)."""
+Phases of the fastest timed run, watched from the outside (no application code changed): every
+statement through `connection.execute_wrapper`, PostgreSQL's COPY on the driver's cursor, and every
+COMMIT, classified by kind and table. reads: SELECTs; lock: SELECT ... FOR UPDATE and the seat
+UPDATE of the cohort row; writes: INSERT/UPDATE (and COPY, staging tables) of the rows themselves;
+audit: the audit table; tasks: the task table (written after COMMIT); commit: COMMIT; other:
+savepoints and the rest. Python time is charged to the statement that follows it (building its
+rows; before the first statement: reading and parsing the input, so reads), except the Python time
+between a read and a statement of another phase, or the end, which is `checks` (the rules working on
+what was read), and the time before a COMMIT, which is `other`. Each cell: seconds, share of the
+run, statements (seconds inside them, Django's cursor wrapper and the driver included)."""
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -38,15 +41,31 @@ def _fmt(value, digits: int = 3) -> str:
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
-            *["| " + " | ".join(_fmt(cell) for cell in row) + " |" for row in rows]]
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *["| " + " | ".join(_fmt(cell) for cell in row) + " |" for row in rows],
+    ]
 
 
 def _case_table(cases: list[dict]) -> list[str]:
     header = ["case", "database", "rows", "seconds", "rows/s", "peak MB", "A s", "x A", "B s", "x B", "x per-row"]
-    rows = [[r["case"], r["database"], r["rows"], r["seconds"], round(r["rows"] / r["seconds"]) if r["seconds"] else "",
-             f"{r['peak_mb']:.1f}", r["a_seconds"], _ratio(r["x_a"]), r["b_seconds"], _ratio(r["x_b"]),
-             _ratio(r["per_row_ratio"], 1)] for r in cases]
+    rows = [
+        [
+            r["case"],
+            r["database"],
+            r["rows"],
+            r["seconds"],
+            round(r["rows"] / r["seconds"]) if r["seconds"] else "",
+            f"{r['peak_mb']:.1f}",
+            r["a_seconds"],
+            _ratio(r["x_a"]),
+            r["b_seconds"],
+            _ratio(r["x_b"]),
+            _ratio(r["per_row_ratio"], 1),
+        ]
+        for r in cases
+    ]
     return _table(header, rows)
 
 
@@ -69,7 +88,8 @@ def _phase_tables(cases: list[dict]) -> list[str]:
                     continue
                 share = data["seconds"] / r["phases"]["total"] * 100 if r["phases"]["total"] else 0
                 inside = f" ({data['db_seconds']:.3f} s in them)" if data["statements"] else ""
-                cells.append(f"{data['seconds']:.3f} s, {share:.0f}%, {data['statements']} stmts{inside}")
+                count = data["statements"]
+                cells.append(f"{data['seconds']:.3f} s, {share:.0f}%, {count} stmt{'' if count == 1 else 's'}{inside}")
             if any(cells):
                 rows.append([phase, *cells])
         rows.append(["total", *[f"{r['phases']['total']:.3f} s" for r in runs]])
@@ -86,8 +106,18 @@ def _http_tables(http: list[dict]) -> list[str]:
     for r in http:
         lines += ["", f"## {r['case']} ({r['database']})", "", r["setup"], ""]
         header = ["request", "requests", "req/s", "p50 ms", "p99 ms", "x trivial GET", "outcomes"]
-        rows = [[k["label"], k["requests"], f"{k['rps']:.0f}", _ms(k["p50_ms"]), _ms(k["p99_ms"]), _ratio(k["x_get"]),
-                 ", ".join(f"{code}: {count}" for code, count in k["outcomes"].items())] for k in r["kinds"]]
+        rows = [
+            [
+                k["label"],
+                k["requests"],
+                f"{k['rps']:.0f}",
+                _ms(k["p50_ms"]),
+                _ms(k["p99_ms"]),
+                _ratio(k["x_get"]),
+                ", ".join(f"{code}: {count}" for code, count in k["outcomes"].items()),
+            ]
+            for k in r["kinds"]
+        ]
         lines += _table(header, rows)
     return lines
 

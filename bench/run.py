@@ -57,8 +57,11 @@ def run_one(database: str) -> None:
         for module in case_modules():
             started = time.monotonic()
             results.extend(r.as_dict() for r in importlib.import_module(module).run(database))
-            print(f"  {database}: {module.rsplit('.', 1)[-1]} done in {time.monotonic() - started:.0f}s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {database}: {module.rsplit('.', 1)[-1]} done in {time.monotonic() - started:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
     finally:
         connection.close()
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
@@ -70,8 +73,9 @@ def databases() -> list[tuple[str, str]]:
     sys.path.insert(0, str(ROOT / "scripts"))
     from run_tests import DEFAULTS, NO_DRIVER, reachable
 
-    wanted = [name.strip() for name in os.environ.get("BENCH_DATABASES", ",".join(DATABASES)).split(",")
-              if name.strip()]
+    wanted = [
+        name.strip() for name in os.environ.get("BENCH_DATABASES", ",".join(DATABASES)).split(",") if name.strip()
+    ]
     unknown = [name for name in wanted if name not in DATABASES]
     if unknown:
         raise SystemExit(f"BENCH_DATABASES: unknown {', '.join(unknown)} (use {', '.join(DATABASES)})")
@@ -104,8 +108,13 @@ def main() -> int:
     for name, url in databases():
         print(f"running on {name} ...", flush=True)
         # The child's progress goes straight to the terminal (stderr); its results come on stdout.
-        out = subprocess.run([sys.executable, __file__, "--child", name], env={**os.environ, "DATABASE_URL": url},
-                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", name],
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
         line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH-JSON ")), None)
         if out.returncode != 0 or line is None:
             print(out.stdout[-3000:], file=sys.stderr)
@@ -113,9 +122,11 @@ def main() -> int:
             return 1
         rows.extend(json.loads(line.removeprefix("BENCH-JSON ")))
     elapsed = time.monotonic() - started
-    header = (f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
-              f"(shared), Python {platform.python_version()}, BENCH_SCALE={scale():g}; the whole run took "
-              f"{elapsed / 60:.1f} min.")
+    header = (
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
+        f"(shared), Python {platform.python_version()}, BENCH_SCALE={scale():g}; the whole run took "
+        f"{elapsed / 60:.1f} min."
+    )
     text = render(rows, header=header)
     print(text)
     if scale() == 1 or os.environ.get("BENCH_WRITE_RESULTS") == "1":

@@ -37,8 +37,21 @@ def _database_tasks(settings):
     """The benchmark's task backend: tasks are rows (the suite's default runs them at once)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-KEYS = {"id", "batch_id", "course_id", "enrollment_id", "enrollment_from_batch_id", "member_id", "user_id",
-        "created_at", "updated_at", "enqueued_at", "synced_at", "args_kwargs"}
+
+KEYS = {
+    "id",
+    "batch_id",
+    "course_id",
+    "enrollment_id",
+    "enrollment_from_batch_id",
+    "member_id",
+    "user_id",
+    "created_at",
+    "updated_at",
+    "enqueued_at",
+    "synced_at",
+    "args_kwargs",
+}
 
 
 def _plain(value) -> str:
@@ -48,8 +61,10 @@ def _plain(value) -> str:
 def _values(rows, *, drop=()) -> Counter:
     """The rows (a queryset, or dicts) as a multiset of their values, keys and timestamps left out."""
     rows = rows.values() if hasattr(rows, "values") and not isinstance(rows, list) else rows
-    return Counter(tuple(sorted((name, _plain(value)) for name, value in row.items() if name not in KEYS | set(drop)))
-                   for row in rows)
+    return Counter(
+        tuple(sorted((name, _plain(value)) for name, value in row.items() if name not in KEYS | set(drop)))
+        for row in rows
+    )
 
 
 def _bulk_rows(batch: Batch) -> dict:
@@ -58,8 +73,13 @@ def _bulk_rows(batch: Batch) -> dict:
         "enrollments": _values(enrollments),
         "courses": _values(CourseEnrollment.objects.filter(enrollment_from_batch=batch)),
         "events": _values(EnrollmentEvent.objects.filter(batch=batch)),
-        "tasks": _values([task for task in DBTaskResult.objects.values()
-                          if set(task["args_kwargs"]["args"][0]) <= set(enrollments.values_list("pk", flat=True))]),
+        "tasks": _values(
+            [
+                task
+                for task in DBTaskResult.objects.values()
+                if set(task["args_kwargs"]["args"][0]) <= set(enrollments.values_list("pk", flat=True))
+            ]
+        ),
         "seats": Batch.objects.get(pk=batch.pk).seats_taken,
     }
 
@@ -74,8 +94,9 @@ def test_references_write_what_bulk_enroll_writes():
     shape = bulk_case._task_shape()
     for name, writer, batch in (("raw", RawWriter, raw), ("orm", OrmWriter, orm)):
         with rows_written(written[name]):
-            write(writer, lambda w, b=batch: bulk_case.floor_rows(w, batch=b, users=users, tasks=tasks,
-                                                                  task_shape=shape))
+            write(
+                writer, lambda w, b=batch: bulk_case.floor_rows(w, batch=b, users=users, tasks=tasks, task_shape=shape)
+            )
 
     assert written["raw"] == written["case"] == written["orm"]
     assert _bulk_rows(raw) == _bulk_rows(case) == _bulk_rows(orm)
@@ -104,10 +125,14 @@ def test_references_write_what_the_import_writes(monkeypatch):
             "users": _values(users, drop={"email", "full_name", "password"}),
             "passwords": {u.password[:1] for u in users},
             "roles": Counter(tuple(sorted(u.role_names)) for u in users),
-            "employees": _values(Employee.objects.filter(user__in=users),
-                                 drop={"employee", "employee_name", "company_email", "department", "active_user"}),
-            "events": Counter((e.kind, e.source, tuple(sorted(e.after)), tuple(e.after["roles"]), e.after["enabled"])
-                              for e in EnrollmentEvent.objects.filter(member__in=users)),
+            "employees": _values(
+                Employee.objects.filter(user__in=users),
+                drop={"employee", "employee_name", "company_email", "department", "active_user"},
+            ),
+            "events": Counter(
+                (e.kind, e.source, tuple(sorted(e.after)), tuple(e.after["roles"]), e.after["enabled"])
+                for e in EnrollmentEvent.objects.filter(member__in=users)
+            ),
         }
 
     assert rows("floor-raw") == rows("hr") == rows("floor-orm")
@@ -117,47 +142,64 @@ def test_references_write_what_assign_training_writes():
     users = bulk_case._make_users("assign", 5)
     ids = [u.pk for u in users]
     due = timezone.localdate() + dt.timedelta(days=30)
-    courses = {name: [create_course(title=f"{name} {i}", published=True, actor=None) for i in range(2)]
-               for name in ("case", "raw", "orm")}
+    courses = {
+        name: [create_course(title=f"{name} {i}", published=True, actor=None) for i in range(2)]
+        for name in ("case", "raw", "orm")
+    }
     written: dict[str, dict] = {"case": {}, "raw": {}, "orm": {}}
     with rows_written(written["case"]):
         assign_training(user_ids=ids, courses=courses["case"], due_date=due, actor=None, assigned_by_rule=hr_case.RULE)
     events = written["case"][EnrollmentEvent._meta.db_table]
     for name, writer in (("raw", RawWriter), ("orm", OrmWriter)):
         with rows_written(written[name]):
-            write(writer, lambda w, c=courses[name]: hr_case.assignment_rows(w, user_ids=ids, courses=c, due=due,
-                                                                             events=events))
+            write(
+                writer,
+                lambda w, c=courses[name]: hr_case.assignment_rows(w, user_ids=ids, courses=c, due=due, events=events),
+            )
 
     assert written["raw"] == written["case"] == written["orm"]
 
     def rows(name: str) -> dict:
         names = [c.name for c in courses[name]]
-        return {"assignments": _values(TrainingAssignment.objects.filter(course__in=courses[name])),
-                "events": Counter((e.kind, e.source, tuple(sorted(e.after)), e.after["assigned"], e.after["due_date"])
-                                  for e in EnrollmentEvent.objects.filter(kind="training_assigned")
-                                  if e.after["course"] in names)}
+        return {
+            "assignments": _values(TrainingAssignment.objects.filter(course__in=courses[name])),
+            "events": Counter(
+                (e.kind, e.source, tuple(sorted(e.after)), e.after["assigned"], e.after["due_date"])
+                for e in EnrollmentEvent.objects.filter(kind="training_assigned")
+                if e.after["course"] in names
+            ),
+        }
 
     assert rows("raw") == rows("case") == rows("orm")
 
 
-@pytest.mark.parametrize(("sql", "phase"), [
-    ('SELECT "people_user"."id" FROM "people_user" WHERE "people_user"."email" IN (%s)', "reads"),
-    ('SELECT "catalog_batch"."id" FROM "catalog_batch" WHERE "catalog_batch"."id" = %s FOR NO KEY UPDATE', "lock"),
-    ("SELECT `catalog_batch`.`id` FROM `catalog_batch` WHERE `catalog_batch`.`id` = %s FOR UPDATE", "lock"),
-    ('UPDATE "catalog_batch" SET "seats_taken" = ("catalog_batch"."seats_taken" + %s)', "lock"),
-    ('INSERT INTO "enrollment_batchenrollment" ("batch_id") VALUES (%s)', "writes"),
-    ('INSERT INTO "core_enrollmentevent" ("kind") SELECT %s FROM "enrollment_batchenrollment" e', "audit"),
-    ('COPY "core_enrollmentevent" ("kind") FROM STDIN', "audit"),
-    ('COPY "_bulk_1a2b" ("user_id") FROM STDIN', "writes"),
-    ('CREATE TEMPORARY TABLE "_bulk_1a2b" AS SELECT "user_id" FROM "training_trainingassignment" WITH NO DATA',
-     "writes"),
-    ('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)', "tasks"),
-    ('SAVEPOINT "s1_x1"', "other"),
-])
+@pytest.mark.parametrize(
+    ("sql", "phase"),
+    [
+        ('SELECT "people_user"."id" FROM "people_user" WHERE "people_user"."email" IN (%s)', "reads"),
+        ('SELECT "catalog_batch"."id" FROM "catalog_batch" WHERE "catalog_batch"."id" = %s FOR NO KEY UPDATE', "lock"),
+        ("SELECT `catalog_batch`.`id` FROM `catalog_batch` WHERE `catalog_batch`.`id` = %s FOR UPDATE", "lock"),
+        ('UPDATE "catalog_batch" SET "seats_taken" = ("catalog_batch"."seats_taken" + %s)', "lock"),
+        ('INSERT INTO "enrollment_batchenrollment" ("batch_id") VALUES (%s)', "writes"),
+        ('INSERT INTO "core_enrollmentevent" ("kind") SELECT %s FROM "enrollment_batchenrollment" e', "audit"),
+        ('COPY "core_enrollmentevent" ("kind") FROM STDIN', "audit"),
+        ('COPY "_bulk_1a2b" ("user_id") FROM STDIN', "writes"),
+        (
+            'CREATE TEMPORARY TABLE "_bulk_1a2b" AS SELECT "user_id" FROM "training_trainingassignment" WITH NO DATA',
+            "writes",
+        ),
+        ('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)', "tasks"),
+        ('SAVEPOINT "s1_x1"', "other"),
+    ],
+)
 def test_statements_are_classified_by_kind_and_table(sql, phase):
-    tables = {"enrollment_batchenrollment": "writes", "core_enrollmentevent": "audit",
-              "django_tasks_database_dbtaskresult": "tasks", "catalog_batch": "lock",
-              "training_trainingassignment": "writes"}
+    tables = {
+        "enrollment_batchenrollment": "writes",
+        "core_enrollmentevent": "audit",
+        "django_tasks_database_dbtaskresult": "tasks",
+        "catalog_batch": "lock",
+        "training_trainingassignment": "writes",
+    }
     assert classify(sql, tables) == phase
 
 

@@ -67,13 +67,33 @@ class Server:
     def __init__(self) -> None:
         self.port = _free_port()
         self.log = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
-        env = {name: os.environ[name] for name in ("PATH", "HOME", "SECRET_KEY", "SMOOTHLMS_VAR_DIR")
-               if name in os.environ}
-        env.update(DATABASE_URL=_database_url(), DEBUG="false", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING",
-                   DJANGO_SETTINGS_MODULE="bench.server.settings", PYTHONPATH=str(ROOT))
-        command = [sys.executable, "-m", "gunicorn", "smoothlms.config.wsgi:application", "--bind",
-                   f"127.0.0.1:{self.port}", "--workers", str(WORKERS), "--worker-class", "gthread", "--threads",
-                   str(THREADS), "--timeout", str(REQUEST_TIMEOUT)]
+        env = {
+            name: os.environ[name] for name in ("PATH", "HOME", "SECRET_KEY", "SMOOTHLMS_VAR_DIR") if name in os.environ
+        }
+        env.update(
+            DATABASE_URL=_database_url(),
+            DEBUG="false",
+            ALLOWED_HOSTS="127.0.0.1",
+            LOG_LEVEL="WARNING",
+            DJANGO_SETTINGS_MODULE="bench.server.settings",
+            PYTHONPATH=str(ROOT),
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "smoothlms.config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--timeout",
+            str(REQUEST_TIMEOUT),
+        ]
         with self.log.open("w") as output:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
@@ -97,8 +117,9 @@ class Server:
         """The log lines at WARNING or above written after `offset`."""
         with self.log.open() as log:
             log.seek(offset)
-            return [line.strip() for line in log
-                    if any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))]
+            return [
+                line.strip() for line in log if any(f" {level} " in line for level in ("WARNING", "ERROR", "CRITICAL"))
+            ]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -160,8 +181,9 @@ def _burst(port: int, method: str, paths: list[str], tokens: list[str], body: by
 
 def _learners() -> list[str]:
     now = timezone.now()
-    User.objects.bulk_create([User(email=f"learner{i}@http.example.com", password="!", created_at=now)
-                              for i in range(LEARNERS)])
+    User.objects.bulk_create(
+        [User(email=f"learner{i}@http.example.com", password="!", created_at=now) for i in range(LEARNERS)]
+    )
     users = list(User.objects.filter(email__endswith="@http.example.com").order_by("pk"))
     student = Group.objects.get(name="LMS Student")
     User.groups.through.objects.bulk_create([User.groups.through(user_id=u.pk, group_id=student.pk) for u in users])
@@ -170,20 +192,32 @@ def _learners() -> list[str]:
 
 def _cohort(title: str, course) -> Batch:
     start = timezone.localdate() + dt.timedelta(days=30)
-    return create_batch(title=title, start_date=start, start_time=dt.time(9), end_date=start + dt.timedelta(days=5),
-                        end_time=dt.time(17), timezone="Europe/Berlin", seat_count=SEATS, published=True,
-                        allow_self_enrollment=True, courses=[course], actor=None)
+    return create_batch(
+        title=title,
+        start_date=start,
+        start_time=dt.time(9),
+        end_date=start + dt.timedelta(days=5),
+        end_time=dt.time(17),
+        timezone="Europe/Berlin",
+        seat_count=SEATS,
+        published=True,
+        allow_self_enrollment=True,
+        courses=[course],
+        actor=None,
+    )
 
 
 def _kinds(reference: Batch) -> dict:
     """label: (method, paths for this round, body)."""
     return {
         "GET /bench/ping (trivial, authenticated)": lambda _: ("GET", ["/bench/ping"], None),
-        "POST /bench/ping (trivial, authenticated, JSON body)":
-            lambda _: ("POST", ["/bench/ping"], b'{"value": "x"}'),
+        "POST /bench/ping (trivial, authenticated, JSON body)": lambda _: ("POST", ["/bench/ping"], b'{"value": "x"}'),
         "GET /api/v1/batches/{name} (a real read)": lambda _: ("GET", [f"/api/v1/batches/{reference.name}"], None),
-        "POST /api/v1/batches/{name}/enroll (self-enrollment, 50 seats)":
-            lambda batch: ("POST", [f"/api/v1/batches/{batch.name}/enroll"], None),
+        "POST /api/v1/batches/{name}/enroll (self-enrollment, 50 seats)": lambda batch: (
+            "POST",
+            [f"/api/v1/batches/{batch.name}/enroll"],
+            None,
+        ),
     }
 
 
@@ -216,8 +250,10 @@ def _measure(server: Server, tokens: list[str]) -> tuple[dict, list[str]]:
             entry["warnings"] += server.warnings_since(offset)
             if batch is not None:
                 taken, active = _check_cohort(batch)
-                checks.append(f"round {number}: seats taken {taken}, active enrollments {active}, "
-                              f"oversold {max(0, active - SEATS)}")
+                checks.append(
+                    f"round {number}: seats taken {taken}, active enrollments {active}, "
+                    f"oversold {max(0, active - SEATS)}"
+                )
     return stats, checks
 
 
@@ -227,15 +263,21 @@ def _summary(stats: dict) -> list[dict]:
     for label, entry in stats.items():
         latencies = sorted(entry["latencies"])
         rps = statistics.median(entry["rps"])
-        failures = sum(count for outcome, count in entry["outcomes"].items()
-                       if outcome.startswith(("5", "failed")))
+        failures = sum(count for outcome, count in entry["outcomes"].items() if outcome.startswith(("5", "failed")))
         outcomes = dict(sorted(entry["outcomes"].items()))
         outcomes["5xx or no answer"] = failures
         outcomes["WARNING+ log lines"] = len(entry["warnings"])
-        rows.append({"label": label, "requests": len(latencies), "rps": round(rps, 1),
-                     "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
-                     "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
-                     "x_get": round(rps / get_rps, 2), "outcomes": outcomes})
+        rows.append(
+            {
+                "label": label,
+                "requests": len(latencies),
+                "rps": round(rps, 1),
+                "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
+                "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
+                "x_get": round(rps / get_rps, 2),
+                "outcomes": outcomes,
+            }
+        )
     return rows
 
 
@@ -247,9 +289,11 @@ def _lock_hold(log: list) -> str:
         return "no COMMIT: refused, rolled back"
     if first is None or commit < first:
         return "no statement locked the cohort row before COMMIT"
-    held = [entry[1] for entry in log[first + 1:commit]]
-    return (f"cohort row locked by `{log[first][1]}` for {(log[commit][3] - log[first][2]) * 1000:.1f} ms until "
-            f"COMMIT, {len(held)} statements in between ({', '.join(held) or 'none'})")
+    held = [entry[1] for entry in log[first + 1 : commit]]
+    return (
+        f"cohort row locked by `{log[first][1]}` for {(log[commit][3] - log[first][2]) * 1000:.1f} ms until "
+        f"COMMIT, {len(held)} statements in between ({', '.join(held) or 'none'})"
+    )
 
 
 def _statements_per_request(tokens: list[str], course) -> list[str]:
@@ -259,10 +303,12 @@ def _statements_per_request(tokens: list[str], course) -> list[str]:
     full = _cohort("HTTP statements full", course)
     Batch.objects.filter(pk=full.pk).update(seat_count=0)
     client = Client()
-    requests = [("GET /bench/ping", "GET", "/bench/ping", tokens[0]),
-                ("GET /api/v1/batches/{name}", "GET", f"/api/v1/batches/{batch.name}", tokens[0]),
-                ("self-enrollment 201", "POST", f"/api/v1/batches/{batch.name}/enroll", tokens[0]),
-                ("self-enrollment 409 cohort_full", "POST", f"/api/v1/batches/{full.name}/enroll", tokens[1])]
+    requests = [
+        ("GET /bench/ping", "GET", "/bench/ping", tokens[0]),
+        ("GET /api/v1/batches/{name}", "GET", f"/api/v1/batches/{batch.name}", tokens[0]),
+        ("self-enrollment 201", "POST", f"/api/v1/batches/{batch.name}/enroll", tokens[0]),
+        ("self-enrollment 409 cohort_full", "POST", f"/api/v1/batches/{full.name}/enroll", tokens[1]),
+    ]
     counts, details = [], []
     with override_settings(ROOT_URLCONF="bench.server.urls"):
         for label, method, path, token in requests:
@@ -274,8 +320,11 @@ def _statements_per_request(tokens: list[str], course) -> list[str]:
             if method == "POST":
                 details.append(f"{label}: {' > '.join(entry[1] for entry in watched.log)}")
                 details.append(f"{label}: {_lock_hold(watched.log)}")
-    return ["statements per request (in-process, django.test.Client, one request alone, the task enqueued "
-            "after commit included): " + "; ".join(counts), *details]
+    return [
+        "statements per request (in-process, django.test.Client, one request alone, the task enqueued "
+        "after commit included): " + "; ".join(counts),
+        *details,
+    ]
 
 
 def run(database: str):
@@ -288,17 +337,25 @@ def run(database: str):
         stats, checks = _measure(server, tokens)
     finally:
         server.stop()
-    checks += _statements_per_request(tokens, create_course(title="HTTP statements course", published=True,
-                                                            actor=None))
+    checks += _statements_per_request(tokens, create_course(title="HTTP statements course", published=True, actor=None))
     for label, entry in stats.items():
         if entry["warnings"]:
-            checks.append(f"{label}: {len(entry['warnings'])} log lines at WARNING or above, e.g. "
-                          f"`{entry['warnings'][0][:160]}`")
-    return [HttpResult(case="HTTP self-enrollment: 200 learners, 50 seats", database=database,
-                       setup=(f"gunicorn {WORKERS} workers x {THREADS} threads (gthread), PostgreSQL, 127.0.0.1; "
-                              f"{ROUNDS} rounds of {LEARNERS} concurrent requests per kind, interleaved, after a "
-                              "warm-up round; the client (Python threads, http.client) shares the 2 cores."),
-                       kinds=_summary(stats), notes=checks)]
+            checks.append(
+                f"{label}: {len(entry['warnings'])} log lines at WARNING or above, e.g. `{entry['warnings'][0][:160]}`"
+            )
+    return [
+        HttpResult(
+            case="HTTP self-enrollment: 200 learners, 50 seats",
+            database=database,
+            setup=(
+                f"gunicorn {WORKERS} workers x {THREADS} threads (gthread), PostgreSQL, 127.0.0.1; "
+                f"{ROUNDS} rounds of {LEARNERS} concurrent requests per kind, interleaved, after a "
+                "warm-up round; the client (Python threads, http.client) shares the 2 cores."
+            ),
+            kinds=_summary(stats),
+            notes=checks,
+        )
+    ]
 
 
 class HttpResult:
