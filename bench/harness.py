@@ -27,6 +27,9 @@ def scale() -> float:
     return value
 
 
+LONG_RUN = 2.0  # seconds
+
+
 def repeats() -> int:
     """How many timed runs each measurement takes, the fastest counting (BENCH_REPEAT, default 2)."""
     raw = os.environ.get("BENCH_REPEAT", "2")
@@ -95,10 +98,16 @@ def measure(
     (counted outside the timing) and, with `phase_tables`, its phases (bench/capture.py; the
     wrapper costs microseconds per statement). Given several functions (the same work on fresh
     targets), each is timed and the fastest run counts: the machine is shared, and the best of a
-    few runs is the least disturbed one. Memory is measured on a separate identical run,
+    few runs is the least disturbed one; a first run longer than LONG_RUN seconds is not repeated
+    (it spans the disturbances already, and repeating it would cost minutes). Memory is measured on a separate identical run,
     `memory_fn`, under tracemalloc (which would distort the timing): its peak of Python
     allocations. Without `memory_fn` the peak is not measured (reported as 0)."""
-    runs = [_timed(one, phase_tables) for one in ([fn] if callable(fn) else fn)]
+    candidates = [fn] if callable(fn) else list(fn)
+    runs = [_timed(candidates[0], phase_tables)]
+    for one in candidates[1:]:
+        if runs[0].seconds > LONG_RUN:
+            break
+        runs.append(_timed(one, phase_tables))
     best = min(runs, key=lambda run: run.seconds)
     best.runs = len(runs)
     if any(run.written != runs[0].written or run.rows != runs[0].rows for run in runs):

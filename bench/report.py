@@ -6,8 +6,8 @@ from bench.capture import PHASES
 
 LEGEND = """\
 - `seconds`: the case, every check on; the fastest of BENCH_REPEAT (2) runs on fresh targets, as are
-  A and B (the machine is shared). Peak MB: peak Python allocations (tracemalloc, not RSS) of one
-  more identical run.
+  A and B (the machine is shared; a first run over 2 s is not repeated). Peak MB: peak Python
+  allocations (tracemalloc, not RSS) of one more identical run.
 - References measured in the same run on the same database, writing the same rows (same tables,
   columns and counts; a note says so when they do not): **A** = the raw driver floor, one transaction
   on the driver's own cursor (`executemany` on SQLite/sqlite3 and MariaDB/MySQLdb, `COPY ... FROM

@@ -1,7 +1,8 @@
 """`make bench`: every case on SQLite, PostgreSQL and MariaDB (each when reachable; MariaDB also
 needs its driver), each database in its own process on a fresh benchmark database named
-test_smoothlms_bench (BENCH_DB_NAME), apart from the test runs' databases. Prints the tables and
-writes bench/RESULTS.md.
+test_smoothlms_bench_<worktree directory> (BENCH_DB_NAME), apart from the test runs' databases and
+from the benchmarks of other checkouts on the same servers. Prints the tables and writes
+bench/RESULTS.md. Stopped (Ctrl-C, SIGTERM), it drops its database and stops its server.
 
 BENCH_CASES=bulk_enroll,reconcile selects cases (modules of bench/cases), BENCH_DATABASES=sqlite,mariadb
 selects databases, BENCH_SCALE=0.1 shrinks every size (development; RESULTS.md is written only at
@@ -14,6 +15,8 @@ import importlib.util
 import json
 import os
 import platform
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -40,11 +43,22 @@ def case_modules() -> list[str]:
     return [f"bench.cases.{name}" for name in names]
 
 
+def database_name() -> str:
+    """test_smoothlms_bench_<this checkout's directory>: two checkouts never share a database."""
+    checkout = re.sub(r"[^a-z0-9_]", "_", ROOT.name.lower())[:30]
+    return os.environ.get("BENCH_DB_NAME") or f"test_smoothlms_bench_{checkout}"
+
+
+def _stop(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks: database dropped, server stopped
+
+
 def run_one(database: str) -> None:
     """Child process: set up Django on a fresh benchmark database, run every case, print JSON."""
+    signal.signal(signal.SIGTERM, _stop)
     os.environ["SMOOTHLMS_TESTING"] = "1"
     os.environ["SMOOTHLMS_TASKS"] = "database"
-    os.environ["SMOOTHLMS_TEST_DB_NAME"] = os.environ.get("BENCH_DB_NAME", "test_smoothlms_bench")
+    os.environ["SMOOTHLMS_TEST_DB_NAME"] = database_name()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smoothlms.config.settings")
     import django
 
@@ -97,28 +111,45 @@ def databases() -> list[tuple[str, str]]:
     return found
 
 
+def _child(name: str, url: str) -> tuple[int, str]:
+    """Run the cases on one database in a child process: (exit code, its stdout). The child's
+    progress goes straight to the terminal (stderr). Interrupted, the child is asked to stop and
+    given time to drop its database."""
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", name],
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        stdout, _ = child.communicate()
+    except BaseException:
+        child.terminate()
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
+        raise
+    return child.returncode, stdout
+
+
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         run_one(sys.argv[2])
         return 0
     from bench.harness import scale
 
+    signal.signal(signal.SIGTERM, _stop)
     started = time.monotonic()
     rows = []
     for name, url in databases():
         print(f"running on {name} ...", flush=True)
-        # The child's progress goes straight to the terminal (stderr); its results come on stdout.
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", name],
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH-JSON ")), None)
-        if out.returncode != 0 or line is None:
-            print(out.stdout[-3000:], file=sys.stderr)
-            print(f"the benchmark on {name} failed (exit {out.returncode})", file=sys.stderr)
+        code, stdout = _child(name, url)
+        line = next((ln for ln in stdout.splitlines() if ln.startswith("BENCH-JSON ")), None)
+        if code != 0 or line is None:
+            print(stdout[-3000:], file=sys.stderr)
+            print(f"the benchmark on {name} failed (exit {code})", file=sys.stderr)
             return 1
         rows.extend(json.loads(line.removeprefix("BENCH-JSON ")))
     elapsed = time.monotonic() - started

@@ -157,7 +157,7 @@ def _burst(port: int, method: str, paths: list[str], tokens: list[str], body: by
         headers = {"Authorization": f"token {tokens[i]}"}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        barrier.wait()
+        barrier.wait(timeout=REQUEST_TIMEOUT)
         started = time.perf_counter()
         try:
             status, code = _request(port, method, paths[i % len(paths)], headers, body)
@@ -166,10 +166,11 @@ def _burst(port: int, method: str, paths: list[str], tokens: list[str], body: by
             outcome = f"failed: {type(exc).__name__}"
         results[i] = (outcome, time.perf_counter() - started)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(tokens))]
+    # Daemons: a burst cut short (Ctrl-C) must not keep the process waiting on its threads.
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(len(tokens))]
     for thread in threads:
         thread.start()
-    barrier.wait()
+    barrier.wait(timeout=REQUEST_TIMEOUT)
     started = time.perf_counter()
     for thread in threads:
         thread.join(REQUEST_TIMEOUT + 30)
