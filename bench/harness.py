@@ -99,9 +99,9 @@ def measure(
     wrapper costs microseconds per statement). Given several functions (the same work on fresh
     targets), each is timed and the fastest run counts: the machine is shared, and the best of a
     few runs is the least disturbed one; a first run longer than LONG_RUN seconds is not repeated
-    (it spans the disturbances already, and repeating it would cost minutes). Memory is measured on a separate identical run,
-    `memory_fn`, under tracemalloc (which would distort the timing): its peak of Python
-    allocations. Without `memory_fn` the peak is not measured (reported as 0)."""
+    (it spans the disturbances already, and repeating it would cost minutes). Memory is measured
+    on a separate identical run, `memory_fn`, under tracemalloc (which would distort the timing):
+    its peak of Python allocations. Without `memory_fn` the peak is not measured (reported as 0)."""
     candidates = [fn] if callable(fn) else list(fn)
     runs = [_timed(candidates[0], phase_tables)]
     for one in candidates[1:]:
