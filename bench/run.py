@@ -17,8 +17,10 @@ import os
 import platform
 import re
 import signal
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench.report import render  # noqa: E402 - after the path is set
 
 FIRST = ["bulk_enroll"]
+OUT = ROOT / "bench" / "out"  # the last run's raw figures (results.json), not committed
 DATABASES = ["sqlite", "postgresql", "mariadb"]
 
 
@@ -134,6 +137,26 @@ def _child(name: str, url: str) -> tuple[int, str]:
     return child.returncode, stdout
 
 
+class LoadSampler:
+    """The machine's 1-minute load average, sampled every 10 s while the benchmark runs: the
+    cores are shared, and the table is read differently at load 1 and at load 8."""
+
+    def __init__(self) -> None:
+        self.samples = [os.getloadavg()[0]]
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.done.wait(10):
+            self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> str:
+        self.done.set()
+        low, high = min(self.samples), max(self.samples)
+        return f"load average (1 min) {low:.1f} to {high:.1f}, median {statistics.median(self.samples):.1f}"
+
+
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         run_one(sys.argv[2])
@@ -141,6 +164,7 @@ def main() -> int:
     from bench.harness import scale
 
     signal.signal(signal.SIGTERM, _stop)
+    load = LoadSampler()
     started = time.monotonic()
     rows = []
     for name, url in databases():
@@ -156,8 +180,11 @@ def main() -> int:
     header = (
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
         f"(shared), Python {platform.python_version()}, BENCH_SCALE={scale():g}; the whole run took "
-        f"{elapsed / 60:.1f} min."
+        f"{elapsed / 60:.1f} min, {load.summary()} (other work shares the cores: read the ratios, "
+        "measured side by side, rather than the absolute times)."
     )
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps({"header": header, "rows": rows}, indent=1))
     text = render(rows, header=header)
     print(text)
     if scale() == 1 or os.environ.get("BENCH_WRITE_RESULTS") == "1":

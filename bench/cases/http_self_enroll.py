@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
+import logging
 import os
 import socket
 import statistics
@@ -311,16 +312,23 @@ def _statements_per_request(tokens: list[str], course) -> list[str]:
         ("self-enrollment 409 cohort_full", "POST", f"/api/v1/batches/{full.name}/enroll", tokens[1]),
     ]
     counts, details = [], []
-    with override_settings(ROOT_URLCONF="bench.server.urls"):
-        for label, method, path, token in requests:
-            watched = Phases(log=[])
-            with phases(watched, {Batch._meta.db_table: "lock"}):
-                response = client.generic(method, path, HTTP_AUTHORIZATION=f"token {token}")
-            statements = [entry[1] for entry in watched.log if entry[0] != "commit"]
-            counts.append(f"{label}: {len(statements)} ({response.status_code})")
-            if method == "POST":
-                details.append(f"{label}: {' > '.join(entry[1] for entry in watched.log)}")
-                details.append(f"{label}: {_lock_hold(watched.log)}")
+    # Django logs every 4xx at WARNING (django.request): counted over HTTP already, not printed here.
+    request_log = logging.getLogger("django.request")
+    level = request_log.level
+    request_log.setLevel(logging.ERROR)
+    try:
+        with override_settings(ROOT_URLCONF="bench.server.urls"):
+            for label, method, path, token in requests:
+                watched = Phases(log=[])
+                with phases(watched, {Batch._meta.db_table: "lock"}):
+                    response = client.generic(method, path, HTTP_AUTHORIZATION=f"token {token}")
+                statements = [entry[1] for entry in watched.log if entry[0] != "commit"]
+                counts.append(f"{label}: {len(statements)} ({response.status_code})")
+                if method == "POST":
+                    details.append(f"{label}: {' > '.join(entry[1] for entry in watched.log)}")
+                    details.append(f"{label}: {_lock_hold(watched.log)}")
+    finally:
+        request_log.setLevel(level)
     return [
         "statements per request (in-process, django.test.Client, one request alone, the task enqueued "
         "after commit included): " + "; ".join(counts),
