@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test bench lint check-python clean mariadb-driver
+.PHONY: run test bench lint check-python clean mariadb-driver scorm-runtime
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || { \
@@ -22,7 +22,11 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(VENV)/.installed $@
 
-run: check-python $(VENV)/.installed
+# The SCORM runtime (scorm-again, pinned in package-lock.json): installed with `npm ci` when missing.
+scorm-runtime: | check-python
+	@$(PYTHON) scripts/scorm_runtime.py $(SCORM_RUNTIME_FLAGS)
+
+run: check-python $(VENV)/.installed scorm-runtime
 	@$(BIN)/python scripts/run_embedded.py --port $(PORT)
 
 # The MariaDB driver is an extra: installed when the client headers are there, else MariaDB is skipped.
@@ -30,7 +34,8 @@ mariadb-driver: $(VENV)/.dev-installed
 	@if ! $(BIN)/python -c 'import MySQLdb' 2>/dev/null && { pkg-config --exists libmariadb || pkg-config --exists mariadb; } 2>/dev/null; then \
 	  $(BIN)/python -m pip install --quiet -e '.[dev,mariadb]'; fi
 
-test: check-python $(VENV)/.dev-installed mariadb-driver
+test: SCORM_RUNTIME_FLAGS = --required
+test: check-python $(VENV)/.dev-installed mariadb-driver scorm-runtime
 	@$(BIN)/python scripts/run_tests.py $(ARGS)
 
 bench: check-python $(VENV)/.dev-installed mariadb-driver
@@ -40,4 +45,4 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) var/test_*
+	rm -rf $(VENV) var/test_* node_modules smoothlms/portal/static/vendor

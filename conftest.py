@@ -10,6 +10,16 @@ def _site_url(settings):
     settings.SITE_URL = "http://testserver"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits count in the cache: each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def db_vendor(db):
     from django.db import connection

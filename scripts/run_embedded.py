@@ -56,7 +56,7 @@ def serve() -> int:
     for step in (["migrate", "--noinput", "-v0"], ["demo", "--if-empty"]):
         if subprocess.call([smoothlms, *step], cwd=ROOT, env=env) != 0:
             return 1
-    from smoothlms.core.demo_accounts import LOGINS
+    from smoothlms.demo.accounts import LOGINS  # plain data: importing it starts no Django
 
     url = f"http://127.0.0.1:{args.port}"
     print(f"\nSmooth LMS on {url}\n  portal  {url}/lms/batches\n  desk    {url}/app/\n  sign in {url}/login")

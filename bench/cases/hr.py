@@ -21,12 +21,12 @@ from bench.floors import OrmWriter, RawWriter, Rows, write
 from bench.harness import measure, repeats, result, scaled
 from smoothlms.catalog.services import create_course
 from smoothlms.core.models import EnrollmentEvent
-from smoothlms.hr.reader import read_employee_file
+from smoothlms.csvio.employees import read_employee_file
 from smoothlms.hr.records import parse_record
 from smoothlms.hr.services import provision_employees
 from smoothlms.people.models import Employee, User
+from smoothlms.people.selectors import list_active_employee_user_ids
 from smoothlms.training.models import TrainingAssignment
-from smoothlms.training.selectors import list_active_employee_user_ids
 from smoothlms.training.services import assign_training
 
 EMPLOYEES = scaled(50_000)

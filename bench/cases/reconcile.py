@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from bench.harness import measure, repeats, result, scaled
 from smoothlms.catalog.services import create_batch
+from smoothlms.csvio.employees import reconcile_file
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus, MemberType
-from smoothlms.hr.reconciliation import reconcile_file
 from smoothlms.people.models import Employee, User
 
 PEOPLE = scaled(50_000, minimum=100)

@@ -14,13 +14,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from smoothlms.catalog.models import Batch, BatchCourse, Course, LiveClass, LMSSettings
-from smoothlms.catalog.services import create_batch, create_course, unique_name, update_batch, update_course
+from smoothlms.catalog.services import create_batch, create_course, unique_name, update_course
 from smoothlms.core.timeutil import time_zone_choices
+from smoothlms.desk.admin.learning import CourseContentAdmin
 from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
 from smoothlms.desk.enrolling import can_enroll, enroll_members_view
 from smoothlms.desk.forms import EnrollMembersForm
 from smoothlms.enrollment.models import EnrollmentStatus
 from smoothlms.enrollment.selectors import count_roster, list_roster
+from smoothlms.enrollment.services import update_batch
 
 ROSTER_SHOWN = 200
 
@@ -29,14 +31,13 @@ ROSTER_SHOWN = 200
 
 
 @admin.register(Course)
-class CourseAdmin(ServiceSavedAdmin):
+class CourseAdmin(CourseContentAdmin, ServiceSavedAdmin):  # the content section: desk/admin/learning.py
     list_display = ["title", "name", "published", "created_at"]
     list_filter = ["published"]
     search_fields = ["title", "name"]
     prepopulated_fields = {"name": ["title"]}
     fields = ["title", "name", "description", "published"]
     change_list_template = "desk/change_list.html"
-    change_form_template = "desk/change_form.html"
 
     def save_related(self, request, form, formsets, change):
         values = {name: form.cleaned_data[name] for name in self.fields}

@@ -21,6 +21,10 @@ class Course(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     published = models.BooleanField(default=False)
+    certificate = models.BooleanField(default=False, help_text="Issue a certificate when a member completes it.")
+    validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How long a certificate stays valid. Blank: no expiry.")
+    control_id = models.CharField(max_length=140, blank=True, help_text="Compliance control id, e.g. ISO-27001-A.7.")
     created_at = models.DateTimeField(default=django_tz.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -129,10 +133,6 @@ class Batch(models.Model):
                 errors.setdefault("currency", []).append("Amount and currency are required for paid batches.")
         if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
             errors.setdefault("currency", []).append("Use a three-letter ISO 4217 code, e.g. EUR.")
-        if self.seat_count is not None and self.seat_count < self.seats_taken:
-            errors.setdefault("seat_count", []).append(
-                f"There are {self.seats_taken} active enrollments; seat count cannot be lower."
-            )
         if errors:
             raise ValidationError(errors)
 
@@ -218,3 +218,78 @@ class LMSSettings(models.Model):
     def load(cls) -> LMSSettings:
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+
+# Course content: chapters and lessons -----------------------------------------------------------
+# Positions are 1-based and contiguous within their parent (the portal's /learn/<chapter>-<lesson>
+# paths use them); the learning services keep them so under a lock on the course.
+
+
+class Chapter(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="chapters")
+    title = models.CharField(max_length=200)
+    position = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=django_tz.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["course", "position"]
+        verbose_name = "chapter"
+        constraints = [
+            models.UniqueConstraint(fields=["course", "position"], name="chapter_position_unique_per_course"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="chapter_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class LessonKind(models.TextChoices):
+    TEXT = "text", "Text (Markdown)"
+    VIDEO = "video", "Video (a URL)"
+    FILE = "file", "File (a document)"
+    SCORM = "scorm", "SCORM package"
+    QUIZ = "quiz", "Quiz"
+
+
+class ScormVersion(models.TextChoices):
+    SCORM_12 = "1.2", "SCORM 1.2"
+    SCORM_2004 = "2004", "SCORM 2004"
+
+
+def lesson_file_path(lesson: Lesson, filename: str) -> str:
+    return f"lessons/{lesson.chapter.course.name}/{filename}"
+
+
+class Lesson(models.Model):
+    """One step of a course. `body` is Markdown (text lessons, and an introduction for the others);
+    a SCORM lesson's package is extracted under MEDIA_ROOT/scorm/<course>/<lesson id>/."""
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.PROTECT, related_name="lessons")
+    title = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=LessonKind.choices, default=LessonKind.TEXT)
+    position = models.PositiveIntegerField()
+    body = models.TextField(blank=True, help_text="Markdown.")
+    url = models.URLField(max_length=500, blank=True, help_text="Video lessons: the video's address.")
+    file = models.FileField(upload_to=lesson_file_path, max_length=300, blank=True)
+    scorm_version = models.CharField(max_length=4, choices=ScormVersion.choices, blank=True)
+    scorm_launch = models.CharField(max_length=500, blank=True,
+                                    help_text="The launch file inside the package (from its manifest).")
+    scorm_package_name = models.CharField(max_length=255, blank=True)
+    scorm_uploaded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=django_tz.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["chapter", "position"]
+        verbose_name = "lesson"
+        constraints = [
+            models.UniqueConstraint(fields=["chapter", "position"], name="lesson_position_unique_per_chapter"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="lesson_position_positive"),
+            models.CheckConstraint(condition=Q(kind__in=LessonKind.values), name="lesson_kind_valid"),
+            models.CheckConstraint(condition=Q(scorm_version="") | Q(scorm_version__in=ScormVersion.values),
+                                   name="lesson_scorm_version_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Case, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, When
 
 from smoothlms.catalog.errors import BatchNotFound, CourseNotFound
 from smoothlms.catalog.models import Batch, BatchCourse, Course
 from smoothlms.people.models import User
-
-
-def _enrolled(user: User | None):
-    from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
-
-    if user is None or not user.is_authenticated:
-        return Value(False, output_field=BooleanField())
-    return Exists(BatchEnrollment.objects.filter(batch=OuterRef("pk"), member=user, status=EnrollmentStatus.ACTIVE))
+from smoothlms.people.roles import is_staff_role
 
 
 def list_batches_visible_to(user: User | None) -> QuerySet[Batch]:
     """Cohorts `user` may see: staff see all, everyone else the published ones. Annotated with
-    `seats_left` (None = unlimited) and `is_enrolled`; courses prefetched in order."""
+    `seats_left_value` (None = unlimited); courses prefetched in order. Whether `user` is enrolled
+    is enrollment's to say: enrollment.selectors.list_batches_for."""
     queryset = Batch.objects.all()
-    if user is None or not user.is_authenticated or not user.is_staff:
+    if user is None or not user.is_authenticated or not is_staff_role(user):
         queryset = queryset.filter(published=True)
     return queryset.annotate(
         seats_left_value=Case(When(seat_count__isnull=True, then=None),
                               default=F("seat_count") - F("seats_taken"), output_field=IntegerField()),
-        is_enrolled=_enrolled(user),
     ).prefetch_related(
         Prefetch("batch_courses", queryset=BatchCourse.objects.select_related("course").order_by("position", "id"))
     )

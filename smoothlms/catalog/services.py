@@ -92,29 +92,21 @@ def set_batch_courses(*, batch: Batch, courses: list[Course]) -> None:
             BatchCourse.objects.filter(pk=link.pk).update(position=position)
 
 
-@transaction.atomic(durable=True)
-def update_batch(*, batch: Batch, actor, courses: list[Course] | None = None, **changes: Any) -> Batch:
-    """Change a cohort. Rules: the model's validation; the seat count never drops below the active
-    enrollments (checked under the cohort's row lock, so no enrollment slips in between).
-    Side effects: an audit event for a seat-count change."""
-    from smoothlms.catalog.locks import lock_batches
-    from smoothlms.core.audit import record_event
-    from smoothlms.core.models import EventType
-    from smoothlms.enrollment.errors import SeatCountBelowEnrolled
-
-    lock_batches(batch)
-    seats_before = batch.seat_count
+@transaction.atomic
+def apply_batch_changes(*, batch: Batch, courses: list[Course] | None = None, **changes: Any) -> Batch:
+    """Set `changes` on `batch` and save it, then its ordered course list. Rules: the model's
+    validation; a free name. The service that changes a cohort is enrollment's update_batch, which
+    calls this under the cohort's row lock after the seat-count rule (catalog knows nothing of
+    enrollments). `seats_taken` is never written here: only the enrollment engine's F() updates
+    change it."""
+    if "seats_taken" in changes:
+        raise InvalidBatch(detail="seats_taken: changes only by enrolling and cancelling.", fields=["seats_taken"])
     for field, value in changes.items():
         setattr(batch, field, value)
-    if "seat_count" in changes and batch.seat_count is not None and batch.seat_count < batch.seats_taken:
-        raise SeatCountBelowEnrolled(enrolled=batch.seats_taken)
     _validated(batch)
     _save_unique(batch)
     if courses is not None:
         set_batch_courses(batch=batch, courses=courses)
-    if batch.seat_count != seats_before:
-        record_event(EventType.SEATS_CHANGED, actor=actor, batch=batch,
-                     before={"seat_count": seats_before}, after={"seat_count": batch.seat_count})
     return batch
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE = {"1", "true", "yes", "on"}
@@ -55,8 +56,6 @@ def parse_database_url(name: str, url: str, *, sqlite_options: dict, base_dir: P
     A relative SQLite path (`sqlite:///var/lms.sqlite3`) resolves against `base_dir`, the project
     root, so the same URL names the same file whichever directory a command runs from. A `mysql://`
     URL needs the optional MariaDB driver; without it start-up stops with one line naming the fix."""
-    import dj_database_url
-
     scheme = urlsplit(url).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql", "mysql", "mariadb"}:
         raise ImproperlyConfigured(

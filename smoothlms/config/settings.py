@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import get_random_string
 
 from smoothlms.config.env import (
     env_bool,
@@ -30,8 +32,6 @@ if not _secret:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        from django.utils.crypto import get_random_string
-
         key_file.write_text(get_random_string(64))
         key_file.chmod(0o600)
     _secret = key_file.read_text().strip()
@@ -45,6 +45,7 @@ SITE_URL = os.environ.get("SITE_URL", f"http://127.0.0.1:{os.environ.get('PORT',
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL: must start with http:// or https://, got {SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+CSRF_FAILURE_VIEW = "smoothlms.api.v1.errors.csrf_failure"  # JSON under /api/, Django's page elsewhere
 
 INSTALLED_APPS = [
     "smoothlms.desk.adminconfig.DeskAdminConfig",
@@ -62,11 +63,15 @@ INSTALLED_APPS = [
     "smoothlms.catalog",
     "smoothlms.enrollment",
     "smoothlms.training",
+    "smoothlms.learning",
     "smoothlms.hr",
     "smoothlms.notifications",
     "smoothlms.desk",
     "smoothlms.portal",
     "smoothlms.api",
+    "smoothlms.csvio",
+    "smoothlms.demo",
+    "axes",  # sign-in throttling (see Auth below)
     # Last: its `export` command must not shadow ours (`smoothlms export`).
     "import_export",
 ]
@@ -78,8 +83,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "smoothlms.core.middleware.StaffSessionIdleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smoothlms.config.urls"
@@ -125,14 +133,41 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Auth -----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
-AUTHENTICATION_BACKENDS = ["smoothlms.people.auth.RoleBackend"]
+# AxesStandaloneBackend first: it refuses a locked-out account before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "smoothlms.people.auth.RoleBackend"]
 LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/lms/batches"
 LOGOUT_REDIRECT_URL = "/login"
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("email", "full_name")}},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes, CONTRACT.md section 10): 10 failed sign-ins for one email lock
+# that email for 15 minutes, whatever the address they come from. Locked per account, never per
+# client address: many employees sign in from one office address. API tokens never pass through
+# authenticate(), so they are not affected. Axes keeps its own records (attempts, failures, sign-ins);
+# each refused sign-in is also a `login_failed` event in our audit log.
+AXES_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "smoothlms.people.auth.sign_in_email"
+AXES_CLIENT_IP_CALLABLE = "smoothlms.people.signins.remote_addr"  # REMOTE_ADDR only: X-Forwarded-For is any client's
+AXES_LOCKOUT_CALLABLE = "smoothlms.portal.auth_views.locked_out"
+AXES_RESET_ON_SUCCESS = True  # a person who finally types the right password starts again from zero
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock lasts 15 minutes, not for ever under attack
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # the desk shows our own audit log
+AXES_VERBOSE = False  # no start-up banner on every command's stderr
+# "Forgot password?": at most this many requests per client address per window (each address also
+# gets at most one email a minute, people.accounts.RESET_INTERVAL).
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int("PASSWORD_RESET_LIMIT_PER_CLIENT", 10)
+PASSWORD_RESET_LIMIT_WINDOW = env_int("PASSWORD_RESET_LIMIT_WINDOW_SECONDS", 15 * 60)
+# Staff sessions end after this many idle seconds (learners keep SESSION_COOKIE_AGE, two weeks).
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 8 * 60 * 60)
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -162,6 +197,17 @@ elif REDIS_URL or os.environ.get("SMOOTHLMS_TASKS") == "rq":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+# What every worker's scheduler enqueues, once per period among all workers (core.scheduling):
+# (name of its lease row, dotted path of the task, period in seconds). By path, so that core
+# names no app and notifications no app above it.
+SMOOTHLMS_PERIODIC_JOBS = [
+    # Confirmations and set-password emails that stayed pending.
+    ("sweep_email_queue", "smoothlms.notifications.jobs.sweep_email_queue", 60),
+    ("send_reminders", "smoothlms.notifications.jobs.send_reminders", 60),
+    # The HRMS pull (when HRMS_URL is set) and the onboarding rules.
+    ("hr_sync", "smoothlms.hr.tasks.periodic_hr_sync", 300),
+    ("prune_task_results", "smoothlms.core.tasks.prune_task_results", 86400),
+]
 
 # Email ------------------------------------------------------------------------------------------
 globals().update(parse_email_url("EMAIL_URL", os.environ.get("EMAIL_URL")))
@@ -177,13 +223,32 @@ HRMS_TIMEOUT = float(env_int("HRMS_TIMEOUT", 10))
 HRMS_TIME_ZONE = env_time_zone("HRMS_TIME_ZONE", TIME_ZONE)  # the zone of the HRMS's `modified` stamps
 HR_SYNC_PAGE_SIZE = env_int("HR_SYNC_PAGE_SIZE", 500)
 HR_SYNC_ATTEMPTS = env_int("HR_SYNC_ATTEMPTS", 4)
+HR_SYNC_MAX_PAGES = env_int("HR_SYNC_MAX_PAGES", 1000)  # a run stops (failed) past this many pages
+HRMS_MAX_RESPONSE_BYTES = env_int("HRMS_MAX_RESPONSE_BYTES", 20 * 1024 * 1024)  # one page's answer
 # An employee import that would disable more than this share of employee users stops (unless --force).
 HR_DISABLE_THRESHOLD = env_int("HR_DISABLE_THRESHOLD_PERCENT", 20) / 100
 
 # API ------------------------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Uploaded files are spooled to a temporary file, never held whole in memory; the readers stream them.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+# Caps of an imported file (smoothlms.csvio.reader.Limits): past one, the file is refused with
+# `file_unusable` before it can use much memory or time.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 5_000_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 1024)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 256 * 1024 * 1024)
+IMPORT_MAX_LOADED_BYTES = env_int("IMPORT_MAX_LOADED_BYTES", 32 * 1024 * 1024)
 NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Course content -------------------------------------------------------------------------------
+# SCORM packages: the largest upload accepted, and zip-bomb limits on what it may expand to.
+SCORM_MAX_MB = env_int("SCORM_MAX_MB", 200)
+SCORM_MAX_UNCOMPRESSED_MB = env_int("SCORM_MAX_UNCOMPRESSED_MB", 5 * SCORM_MAX_MB)
+SCORM_MAX_RATIO = env_int("SCORM_MAX_RATIO", 100)
+SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 20000)
 
 # Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -201,6 +266,9 @@ if not DEBUG and SITE_URL.startswith("https://"):
 else:
     # Plain-HTTP deployments (the embedded install on 127.0.0.1) cannot use secure cookies.
     SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008", "security.W012", "security.W016"]
+# axes.W006 asks for the client address in the lockout key: locking per account is deliberate
+# (rotating user agents or cookies cannot get around a lock on the email itself).
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
 
 LOGGING = {
     "version": 1,
@@ -208,5 +276,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"},
+                "axes": {"level": "WARNING"}},  # not a line per sign-in
 }

@@ -6,7 +6,7 @@ from smoothlms.portal.auth_views import SignInView, sign_out
 urlpatterns = [
     path("login", SignInView.as_view(), name="login"),
     path("logout", sign_out, name="logout"),
-    path("login/", include("smoothlms.hr.urls")),
+    path("login/", include("smoothlms.people.urls")),
     path("", include("smoothlms.desk.urls")),
     path("app/", admin.site.urls),
     path("api/v1/", include("smoothlms.api.urls")),

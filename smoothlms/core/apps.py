@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.core import checks
+
+from smoothlms.core.checks import check_periodic_jobs
 
 
 class CoreConfig(AppConfig):
@@ -6,4 +9,4 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from smoothlms.core import signals  # noqa: F401 - connects the sign-in audit receivers
+        checks.register(check_periodic_jobs)

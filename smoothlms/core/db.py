@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TypeVar
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connections
+from django.db.models import QuerySet
+
+from smoothlms.core.timeutil import day_start
 
 T = TypeVar("T")
+STREAM_CHUNK = 2000
 
 
 def violated_constraint(exc: IntegrityError, names: Iterable[str]) -> str | None:
@@ -45,18 +50,45 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 
 
 def vendor(using: str = "default") -> str:
-    from django.db import connections
-
     return connections[using].vendor
 
 
 def select_for_update(queryset, *, of: tuple[str, ...] = ()):
     """`select_for_update` with what this backend supports: NO KEY UPDATE (PostgreSQL) since we never
     change keys, and `of` only where the backend knows it (MariaDB does not)."""
-    from django.db import connections
-
     features = connections[queryset.db].features
     return queryset.select_for_update(
         no_key=features.has_select_for_no_key_update,
         of=of if features.has_select_for_update_of else (),
     )
+
+
+def iterate_values(queryset: QuerySet, fields: Sequence[str], *, chunk_size: int = STREAM_CHUNK) -> Iterator[tuple]:
+    """`queryset.values_list(*fields)` in primary-key order, `chunk_size` rows per query (keyset
+    pagination: `WHERE id > last ORDER BY id LIMIT n`): constant memory on SQLite, PostgreSQL and
+    MariaDB alike, where MariaDB's client would otherwise load a whole result set at once. The
+    primary key is read too but not yielded."""
+    base = queryset.order_by("pk").values_list("pk", *fields)
+    last = None
+    while True:
+        chunk = list((base if last is None else base.filter(pk__gt=last))[:chunk_size])
+        for row in chunk:
+            yield row[1:]
+        if len(chunk) < chunk_size:
+            return
+        last = chunk[-1][0]
+
+
+def filter_days(queryset: QuerySet, name: str, *, since: dt.date | None, until: dt.date | None,
+                is_date: bool) -> QuerySet:
+    """Rows whose `name` falls on the days from `since` to `until` (inclusive, either may be None):
+    a date field compared as it is, an instant from the start of `since` to the end of `until` in
+    the server's time zone."""
+    if since:
+        queryset = queryset.filter(**{f"{name}__gte": since if is_date else day_start(since)})
+    if until:
+        if is_date:
+            queryset = queryset.filter(**{f"{name}__lte": until})
+        else:  # up to the end of that day: before the next day's start
+            queryset = queryset.filter(**{f"{name}__lt": day_start(until + dt.timedelta(days=1))})
+    return queryset

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -37,23 +38,144 @@ def run_in_threads(target: Callable[[Any], None], items: Iterable[Any], *, timeo
         raise errors[0]
 
 
-_LOCK = re.compile(r"FOR (NO KEY )?UPDATE", re.IGNORECASE)
-_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# The lock-order check --------------------------------------------------------------------------------
+
+_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
+_BEGIN = re.compile(r"^\s*(?:BEGIN|START\s+TRANSACTION)(?:\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?\b", re.IGNORECASE)
+_END = re.compile(r"^\s*(?:COMMIT|ROLLBACK)\s*;?\s*$", re.IGNORECASE)
+_SAVEPOINT = re.compile(r"^\s*(?:SAVEPOINT|RELEASE\s+SAVEPOINT|ROLLBACK\s+TO\s+SAVEPOINT)\b", re.IGNORECASE)
+# The row lock each backend takes for select_for_update (core.db): PostgreSQL's weaker NO KEY lock,
+# which does not block inserts of rows that reference the locked one; MariaDB has only FOR UPDATE.
+ROW_LOCK = {"postgresql": "FOR NO KEY UPDATE", "mysql": "FOR UPDATE"}
+
+
+@dataclass
+class _Transaction:
+    begin: str | None  # its BEGIN as run, or None when it was opened before the block
+    statements: list[str] = field(default_factory=list)
+
+
+def _transactions(statements: Sequence[str], *, in_transaction: bool) -> list[_Transaction]:
+    """The block's statements, grouped by transaction. A statement outside BEGIN ... COMMIT is a
+    transaction of its own (autocommit), unless the block ran inside one opened before it."""
+    if in_transaction:
+        return [_Transaction(None, list(statements))]
+    found: list[_Transaction] = []
+    current: _Transaction | None = None
+    for sql in statements:
+        if _BEGIN.match(sql):
+            current = _Transaction(sql)
+            found.append(current)
+        elif _END.match(sql):
+            current = None
+        elif current is not None:
+            current.statements.append(sql)
+        else:
+            found.append(_Transaction("autocommit", [sql]))
+    return found
+
+
+def _written_table(sql: str) -> str | None:
+    match = _WRITE.match(sql)
+    return match.group(1) if match else None
+
+
+def _row_read(sql: str, table: str, key: str = "id") -> int | None:
+    """The key of the `table` row that a `SELECT ... FROM table WHERE table.<key> = N` reads, else
+    None. `key` is the pk, or the leading column of a unique key the lock reads the row by."""
+    if sql.lstrip()[:6].upper() != "SELECT":
+        return None
+    if not re.search(rf"\bFROM\s+[`\"]?{table}[`\"]?(\s|$)", sql, re.IGNORECASE):
+        return None
+    match = re.search(rf"[`\"]?{table}[`\"]?\.[`\"]?{key}[`\"]?\s*=\s*(\d+)", sql)
+    return int(match.group(1)) if match else None
+
+
+def _row_lock(sql: str, *, vendor: str, table: str, key: str = "id") -> int | None:
+    """The pk of the `table` row that `sql` locks. On SQLite, which has no row locks, a read of one
+    row by pk stands in for it (lock_batches' reload)."""
+    pk = _row_read(sql, table, key)
+    marker = ROW_LOCK.get(vendor)
+    if pk is None or (marker is not None and not re.search(rf"\b{marker}\b", sql, re.IGNORECASE)):
+        return None
+    return pk
+
+
+def _check_transaction(txn: _Transaction, *, vendor: str, lock_table: str, pks: Sequence[int] | None,
+                       key: str = "id") -> None:
+    statements = [sql for sql in txn.statements if not _SAVEPOINT.match(sql)]
+    listing = f"{txn.begin or '(a transaction opened before the block)'}\n" + _listing(statements)
+    # On SQLite a write to lock_table (the conditional seat UPDATE) takes the database's write lock
+    # itself; the reads that stand in for row locks must precede the other writes.
+    first_write = next((i for i, sql in enumerate(statements)
+                        if (table := _written_table(sql)) and (vendor != "sqlite" or table != lock_table)),
+                       len(statements))
+    locked: list[int] = []
+    for index, sql in enumerate(statements):
+        pk = _row_lock(sql, vendor=vendor, table=lock_table, key=key)
+        if pk is None or pk in locked:
+            continue  # a row locked again is fine
+        assert index < first_write, f"{lock_table} row {pk} was first locked after a write\n" + listing
+        locked.append(pk)
+    how = ROW_LOCK.get(vendor, "a read by pk")
+    assert locked, f"no row of {lock_table} was locked ({how}) before the first write\n" + listing
+    assert locked == sorted(locked), f"{lock_table} rows were locked in the order {locked}, not by pk\n" + listing
+    if pks is not None:
+        assert locked == sorted(pks), f"locked the {lock_table} rows {locked}, expected {sorted(pks)}\n" + listing
+    if vendor == "sqlite":
+        _check_sqlite_write_lock(txn, statements, lock_table=lock_table, listing=listing)
+
+
+def _check_sqlite_write_lock(txn: _Transaction, statements: list[str], *, lock_table: str, listing: str) -> None:
+    """SQLite locks the whole database for writing at the first write of a transaction, or at its
+    BEGIN when that is IMMEDIATE or EXCLUSIVE; what a transaction read before may be stale by the
+    time it writes. So a writing transaction must hold the write lock from its first statement: an
+    IMMEDIATE (or EXCLUSIVE) BEGIN, or a first statement that writes lock_table (a conditional seat
+    UPDATE)."""
+    assert txn.begin is not None, ("on SQLite the check must see the transaction begin: run the test with "
+                                   "django_db(transaction=True)\n" + listing)
+    match = _BEGIN.match(txn.begin)
+    mode = (match.group(1) if match else None) or "DEFERRED"
+    if mode.upper() in ("IMMEDIATE", "EXCLUSIVE"):
+        return
+    assert _written_table(statements[0]) == lock_table, (
+        f"a {mode.lower()} transaction ran `{statements[0][:80]}` before it held SQLite's write lock (BEGIN "
+        f"IMMEDIATE, or a first statement that writes {lock_table})\n" + listing)
+
+
+def check_lock_order(statements: Sequence[str], *, vendor: str, lock_table: str, write_table: str,
+                     pks: Sequence[int] | None = None, in_transaction: bool = False, key: str = "id") -> None:
+    """Raise AssertionError unless every transaction among `statements` (SQL as captured, in
+    order, on `vendor`) that writes `write_table` first locks rows of `lock_table`, in ascending pk
+    order (exactly the rows `pks`, when given), and at least one transaction writes `write_table`.
+
+    A row lock is a `SELECT ... FROM lock_table WHERE id = N ... FOR NO KEY UPDATE` on PostgreSQL
+    and `... FOR UPDATE` on MariaDB; a seat UPDATE does not count, since the rules read the row
+    before it. A row's first lock must come before the transaction's first write, to any table:
+    locking as one goes is how two transactions deadlock; a row locked again later is fine. SQLite
+    has no row locks: there the reads of the rows by pk stand in for the locks (in pk order, before
+    any write to another table), and the transaction must hold the database's write lock from its
+    first statement. `in_transaction`: the block ran inside a transaction opened before it."""
+    writing = [txn for txn in _transactions(statements, in_transaction=in_transaction)
+               if any(_written_table(sql) == write_table for sql in txn.statements)]
+    assert writing, f"nothing was written to {write_table}\n" + _listing(statements)
+    for txn in writing:
+        _check_transaction(txn, vendor=vendor, lock_table=lock_table, pks=pks, key=key)
+
+
+def _listing(statements: Sequence[str]) -> str:
+    return "\n".join(f"{i:3}: {sql[:300]}" for i, sql in enumerate(statements))
 
 
 @contextmanager
-def assert_locks_before_write(table: str):
-    """Assert that the block locks a row of `table` (SELECT ... FOR [NO KEY] UPDATE, or a
-    conditional UPDATE of it) before it writes anything. On SQLite, which has no row locks, the
-    transaction is opened IMMEDIATE, so only the order of statements is checked."""
+def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequence[int] | None = None,
+                              key: str = "id"):
+    """Assert that each transaction of the block that writes `write_table` locks the rows of
+    `lock_table` before it writes anything, in pk order (exactly `pks`, if given): check_lock_order
+    on the SQL the block runs. On SQLite the test must run with django_db(transaction=True), so
+    that the check sees how each transaction begins."""
+    in_transaction = connection.in_atomic_block
     with CaptureQueriesContext(connection) as ctx:
         yield ctx
-    statements = [q["sql"] for q in ctx.captured_queries]
-    first_write = next((i for i, sql in enumerate(statements) if _WRITE.match(sql)), None)
-    assert first_write is not None, "the block wrote nothing"
-    if connection.vendor == "sqlite":
-        return
-    locks = [i for i, sql in enumerate(statements)
-             if table in sql and (_LOCK.search(sql) or sql.lstrip().upper().startswith("UPDATE"))]
-    assert locks, f"no lock on {table} in:\n" + "\n".join(statements)
-    assert locks[0] <= first_write, f"wrote before locking {table}:\n" + "\n".join(statements)
+    check_lock_order([q["sql"] for q in ctx.captured_queries], vendor=connection.vendor, lock_table=lock_table,
+                     write_table=write_table, pks=pks, in_transaction=in_transaction, key=key)

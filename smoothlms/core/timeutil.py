@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 def is_valid_time_zone(name: str) -> bool:
@@ -31,3 +32,15 @@ def local_instant(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(available_timezones()) if "/" in name or name == "UTC"]
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """The first instant of `day` in the server's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+def iso_seconds(value: object) -> object:
+    """An instant as ISO 8601 with its offset, to the second (for exports); anything else as it is."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    return value

@@ -2,8 +2,9 @@
 
 One importer serves the desk (preview, then apply) and `smoothlms import_enrollments`. It checks
 each row's syntax here, then hands the members of each cohort to the engine's bulk path
-(`bulk_enroll`), a chunk at a time: every rule lives in the engine. A dry run goes through the
-same calls with `dry_run=True`, so the preview says what the real run will do and writes nothing.
+(`bulk_enroll_groups`), which enrolls them a chunk at a time: every rule lives in the engine. A dry
+run is the same call with `dry_run=True`: the engine runs the real path in one transaction that it
+rolls back, so the preview says what the real run will do and writes nothing.
 
 Rows: `member` (email, required), `batch` (a cohort's name or title; or one chosen for the whole
 file), optional `reason` (the late-join reason of that row when the start is overridden).
@@ -21,18 +22,18 @@ from smoothlms.catalog.models import Batch
 from smoothlms.catalog.selectors import list_batches_visible_to
 from smoothlms.core.db import chunked
 from smoothlms.csvio.errors import MissingColumn
-from smoothlms.csvio.reader import Column, Row, Table, read_table
-from smoothlms.enrollment.errors import AlreadyEnrolled, BatchNotFound, CohortFull, OverrideReasonRequired
+from smoothlms.csvio.reader import Column, FileSource, Row, Table, read_table
+from smoothlms.enrollment.errors import BatchNotFound, OverrideReasonRequired
 from smoothlms.enrollment.models import BatchEnrollment, Source
-from smoothlms.enrollment.services import OutcomeCounts, bulk_enroll
-from smoothlms.people.models import User, normalize_email
+from smoothlms.enrollment.services import BulkGroup, OutcomeCounts, bulk_enroll_groups
+from smoothlms.people.models import User
 
 ENROLLMENT_COLUMNS = (
     Column("member", "Member", required=True),
     Column("batch", "Batch"),
     Column("reason", "Reason"),
 )
-IMPORT_CHUNK = 1000  # rows per engine call: one transaction, one lock of the cohort
+IMPORT_CHUNK = 1000  # rows per chunk of the engine: one transaction, one lock of the cohort
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,9 @@ class ImportReport(OutcomeCounts):
                 "rows": [asdict(row) for row in self.rows]}
 
 
-def read_enrollment_file(data: bytes, *, filename: str) -> Table:
-    """The rows of an enrollment file; FileUnusable (nothing to import) when it cannot be used."""
+def read_enrollment_file(data: FileSource, *, filename: str) -> Table:
+    """The rows of an enrollment file (bytes, a path or an open binary file); FileUnusable (nothing to
+    import) when it cannot be used."""
     return read_table(data, filename=filename, columns=ENROLLMENT_COLUMNS)
 
 
@@ -136,21 +138,16 @@ def import_enrollments(
     done = len(results)
     if progress and done:
         progress(done)
-    order: list[int] = []  # row numbers in the order the engine saw them, for the dry-run replay
-    for (batch_pk, row_reason), rows in groups.items():
-        target = batches[batch_pk]
-        for chunk in chunked(rows, IMPORT_CHUNK):
-            outcome = bulk_enroll(batch=target, members=[row.get("member") for row in chunk], actor=actor,
-                                  source=source, override_start=override_start, reason=row_reason, notify=notify,
-                                  dry_run=dry_run)
-            for row, result in zip(chunk, outcome.results, strict=True):
-                results[row.number] = RowResult(row.number, result.member, target.name, result.status, result.code,
-                                                result.message)
-                order.append(row.number)
-            if progress:
-                progress(len(chunk))
-    if dry_run:
-        _replay_seats(results, order, batches)
+    outcomes = bulk_enroll_groups(
+        [BulkGroup(batch=batches[batch_pk], members=[row.get("member") for row in rows], reason=row_reason)
+         for (batch_pk, row_reason), rows in groups.items()],
+        actor=actor, source=source, override_start=override_start, notify=notify, dry_run=dry_run,
+        chunk_size=IMPORT_CHUNK, progress=progress)
+    for ((batch_pk, _), rows), outcome in zip(groups.items(), outcomes, strict=True):
+        name = batches[batch_pk].name
+        for row, result in zip(rows, outcome.results, strict=True):
+            results[row.number] = RowResult(row.number, result.member, name, result.status, result.code,
+                                            result.message)
     return ImportReport(rows=[results[number] for number in sorted(results)], ignored_columns=table.ignored,
                         dry_run=dry_run)
 
@@ -164,7 +161,7 @@ def _visible(actor: User | None) -> QuerySet[Batch]:
 def _batches_named(values: set[str], *, actor: User | None) -> dict[str, Batch]:
     """{cell text: cohort} for cells naming a cohort by name, or else by a title only one cohort has."""
     found: dict[str, Batch] = {}
-    visible = _visible(actor).only("pk", "name", "title", "seat_count", "seats_taken")
+    visible = _visible(actor)
     for chunk in chunked(sorted(values), 500):
         for batch in visible.filter(name__in=chunk):
             found[batch.name] = batch
@@ -176,37 +173,6 @@ def _batches_named(values: set[str], *, actor: User | None) -> dict[str, Batch]:
             if len(candidates) == 1 and lower in rest:
                 found[rest[lower]] = candidates[0]
     return found
-
-
-def _replay_seats(results: dict[int, RowResult], order: list[int], batches: dict[int, Batch]) -> None:
-    """Carry seats and duplicates across the engine's calls of a dry run.
-
-    Each dry-run call is rolled back, so a later chunk does not see the seats or the members an
-    earlier one would have taken. Replaying the answers in the order the real run makes them
-    gives what it will answer: a member enrolled earlier in the file is skipped, and once the
-    cohort's free seats are used up the remaining members fail with `cohort_full`."""
-    fresh = {b.pk: b for b in Batch.objects.filter(pk__in=list(batches)).only("pk", "seat_count", "seats_taken")}
-    free = {pk: (None if b.seat_count is None else b.seat_count - b.seats_taken) for pk, b in fresh.items()}
-    pk_of = {b.name: pk for pk, b in batches.items()}
-    taken: set[tuple[int, str]] = set()
-    for number in order:
-        result = results[number]
-        if result.status != "created":
-            continue
-        pk = pk_of[result.batch]
-        key = (pk, normalize_email(result.member))
-        if key in taken:
-            error = AlreadyEnrolled.for_member(email=result.member, is_self=False)
-            results[number] = RowResult(number, result.member, result.batch, "skipped", error.code,
-                                        error.user_message())
-        elif free[pk] is not None and free[pk] <= 0:
-            error = CohortFull()
-            results[number] = RowResult(number, result.member, result.batch, "failed", error.code,
-                                        error.user_message())
-        else:
-            taken.add(key)
-            if free[pk] is not None:
-                free[pk] -= 1
 
 
 # Export ---------------------------------------------------------------------------------------

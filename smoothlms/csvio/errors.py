@@ -44,3 +44,10 @@ class MissingColumn(FileUnusable):
 class DuplicateColumn(FileUnusable):
     code = "duplicate_column"
     message = "The file has the {column} column twice (headers {headers}): keep one."
+
+
+class TooLargeToRead(FileUnusable):
+    """Past one of the reading caps (rows, cells, header width, unpacked size): refused before the
+    file can use much memory or time. The code stays `file_unusable` (CONTRACT.md section 10)."""
+
+    message = "The file cannot be imported: {detail} Split it into smaller files, or remove the extra cells."

@@ -9,6 +9,11 @@ is ever evaluated.
 
 Anything that makes the whole file unusable raises a `FileUnusable` error before a caller writes
 anything; problems of one row travel with that row (`Row.problem`).
+
+Reading is bounded (CONTRACT.md section 10): a file (bytes, a path, or an open file such as an upload
+spooled to disk) is read as a stream, never whole into memory; a spreadsheet only as wide as its
+header row; and past the caps of `Limits` (rows, cells, header width, the unpacked size of a
+workbook) it is refused with `file_unusable` as soon as that is known.
 """
 
 from __future__ import annotations
@@ -17,9 +22,17 @@ import codecs
 import csv
 import datetime as dt
 import io
+import os
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import IO, Any
+
+from django.conf import settings
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from smoothlms.csvio.errors import (
     DuplicateColumn,
@@ -27,6 +40,7 @@ from smoothlms.csvio.errors import (
     FileTooLarge,
     MissingColumn,
     NotUtf8,
+    TooLargeToRead,
     UnreadableFile,
     UnsupportedFile,
 )
@@ -35,6 +49,36 @@ MAX_BYTES = 20 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls)
 DELIMITERS = (",", ";", "\t")
+CHUNK = 64 * 1024
+
+# What a file may be: bytes, a path, or an open binary file (an upload spooled to a temporary file).
+FileSource = bytes | str | os.PathLike | IO[bytes]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep one file from using much memory or time, checked while it is read (so a file
+    past them is refused early, whatever it claims about itself). Settings override each default."""
+
+    max_bytes: int = MAX_BYTES  # the file as uploaded
+    max_rows: int = 200_000  # sheet or CSV rows, blank ones included
+    max_cells: int = 5_000_000  # cells materialised while reading (rows x the width read)
+    max_columns: int = 1024  # the header row's width (up to its last non-blank cell)
+    # An XLSX's parts once unzipped: worksheets are parsed as a stream (about 5 MB of XML a second),
+    # the other parts (shared strings, styles) are loaded whole.
+    max_unpacked_bytes: int = 256 * 1024 * 1024
+    max_loaded_bytes: int = 32 * 1024 * 1024
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(
+            max_bytes=int(getattr(settings, "IMPORT_MAX_BYTES", cls.max_bytes)),
+            max_rows=int(getattr(settings, "IMPORT_MAX_ROWS", cls.max_rows)),
+            max_cells=int(getattr(settings, "IMPORT_MAX_CELLS", cls.max_cells)),
+            max_columns=int(getattr(settings, "IMPORT_MAX_COLUMNS", cls.max_columns)),
+            max_unpacked_bytes=int(getattr(settings, "IMPORT_MAX_UNPACKED_BYTES", cls.max_unpacked_bytes)),
+            max_loaded_bytes=int(getattr(settings, "IMPORT_MAX_LOADED_BYTES", cls.max_loaded_bytes)),
+        )
 
 
 @dataclass(frozen=True)
@@ -83,56 +127,131 @@ def header_key(text: str) -> str:
     return " ".join(str(text).replace("\ufeff", "").replace("_", " ").split()).casefold()
 
 
-def read_table(data: bytes, *, filename: str, columns: Sequence[Column]) -> Table:
-    """Rows of `data` (CSV or XLSX, told apart by content, then by name) keyed by column name.
+def read_table(source: FileSource, *, filename: str, columns: Sequence[Column], limits: Limits | None = None) -> Table:
+    """Rows of `source` (CSV or XLSX, told apart by content, then by name) keyed by column name.
 
-    Raises FileUnusable (a subclass naming the problem) when the file cannot be used at all."""
-    if len(data) > MAX_BYTES:
-        raise FileTooLarge(size_mb=round(len(data) / 1024 / 1024, 1), limit_mb=MAX_BYTES // 1024 // 1024)
-    name = (filename or "").lower()
-    if data.startswith(OLE_MAGIC) or name.endswith(".xls"):
-        raise UnsupportedFile(detail="Excel 97-2003 workbooks (.xls) are not supported: save it as .xlsx.")
-    if data.startswith(XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-        records, formulas = _xlsx_records(data)
-        return _table(records, columns=columns, fmt="xlsx", delimiter=None, formulas=formulas)
-    text = _decode(data)
-    delimiter, text = _delimiter(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise UnreadableFile(detail=f"{exc}.") from None
-    return _table(enumerate(records, start=1), columns=columns, fmt="csv", delimiter=delimiter, formulas={})
+    `source` is bytes, a path or an open binary file: a file is read as a stream (never whole into
+    memory), and only as wide as its header row. Raises FileUnusable (a subclass naming the problem)
+    when the file cannot be used at all, or is past the caps of `limits` (settings by default)."""
+    limits = limits or Limits.from_settings()
+    with _binary(source) as stream:
+        size = _size(stream)
+        if size > limits.max_bytes:
+            raise FileTooLarge(size_mb=round(size / 1024 / 1024, 1), limit_mb=limits.max_bytes // 1024 // 1024)
+        head = stream.read(len(XLSX_MAGIC))
+        stream.seek(0)
+        name = (filename or "").lower()
+        if head.startswith(OLE_MAGIC) or name.endswith(".xls"):
+            raise UnsupportedFile(detail="Excel 97-2003 workbooks (.xls) are not supported: save it as .xlsx.")
+        if head.startswith(XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
+            return _xlsx_table(stream, columns=columns, limits=limits)
+        return _csv_table(stream, columns=columns, limits=limits)
+
+
+@contextmanager
+def _binary(source: FileSource) -> Iterator[IO[bytes]]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        yield io.BytesIO(source)
+    elif isinstance(source, str | os.PathLike):
+        with open(source, "rb") as stream:
+            yield stream
+    else:
+        source.seek(0)  # an upload may have been read already (a form's checks)
+        yield source
+
+
+def _size(stream: IO[bytes]) -> int:
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+class _Budget:
+    """Counts what reading has materialised, and refuses past the caps."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.cells = 0
+
+    def spend(self, number: int, cells: int) -> None:
+        if number > self.limits.max_rows:
+            raise TooLargeToRead(detail=f"it has more than {self.limits.max_rows:,} rows.")
+        self.cells += cells
+        if self.cells > self.limits.max_cells:
+            raise TooLargeToRead(detail=f"it has more than {self.limits.max_cells:,} cells.")
+
+    def header_width(self, cells: Sequence[Any]) -> int:
+        """The header's width: up to its last non-blank cell, refused past the column cap."""
+        width = len(cells)
+        while width and not str(cells[width - 1] if cells[width - 1] is not None else "").strip():
+            width -= 1
+        if width > self.limits.max_columns:
+            raise TooLargeToRead(detail=f"its header row is {width:,} columns wide; at most "
+                                        f"{self.limits.max_columns:,} are read.")
+        return width
 
 
 # CSV ------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile(detail=f"it starts as UTF-16 but byte {exc.start} is not UTF-16.") from None
+def _csv_table(stream: IO[bytes], *, columns: Sequence[Column], limits: Limits) -> Table:
+    encoding = _encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # Refuse rather than guess a legacy encoding: a wrong guess silently mangles names.
-        raise NotUtf8(byte=f"0x{data[exc.start]:02X}", line=data.count(b"\n", 0, exc.start) + 1,
-                      position=exc.start) from None
-    if "\x00" in text:
-        raise UnsupportedFile(detail="The file contains NUL bytes, so it is not a text (CSV) file.")
-    return text
+        try:
+            delimiter, lines = _delimiter(text)
+            return _table(_csv_records(lines, delimiter, _Budget(limits)), columns=columns, fmt="csv",
+                          delimiter=delimiter, formulas={})
+        except UnicodeDecodeError:
+            raise _decoding_error(stream, encoding) from None
+        except csv.Error as exc:
+            raise UnreadableFile(detail=f"{exc}.") from None
+    finally:
+        text.detach()  # the caller's file stays open
 
 
-def _delimiter(text: str) -> tuple[str, str]:
+def _encoding(stream: IO[bytes]) -> str:
+    head = stream.read(4)
+    stream.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"  # a UTF-8 byte-order mark is dropped
+
+
+def _decoding_error(stream: IO[bytes], encoding: str) -> NotUtf8 | UnreadableFile:
+    """Where decoding fails, found again from the start in chunks (the reader's decoder only says
+    that it failed): the byte, its line and its offset (after a UTF-8 byte-order mark)."""
+    stream.seek(0)
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = newlines = 0
+    while True:
+        chunk = stream.read(CHUNK)
+        pending = decoder.getstate()[0]
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            data = pending + chunk
+            position = offset - len(pending) + exc.start
+            if encoding == "utf-16":
+                return UnreadableFile(detail=f"it starts as UTF-16 but byte {position} is not UTF-16.")
+            line = newlines + data[:exc.start].count(b"\n") + 1
+            if data[:3] == codecs.BOM_UTF8 and offset == 0:
+                position -= len(codecs.BOM_UTF8)
+            return NotUtf8(byte=f"0x{data[exc.start]:02X}", line=line, position=position)
+        if not chunk:
+            return UnreadableFile(detail="it could not be decoded.")
+        newlines += chunk.count(b"\n")
+        offset += len(chunk)
+
+
+def _delimiter(text: IO[str]) -> tuple[str, Iterator[str]]:
     """The separator, from Excel's `sep=;` hint line or the header line (the most frequent of
-    `,`, `;` and tab outside quotes; a comma on a tie)."""
-    first, _, rest = text.partition("\n")
+    `,`, `;` and tab outside quotes; a comma on a tie), and the lines to parse."""
+    first = text.readline()
     hint = first.strip()
     if hint.lower().startswith("sep=") and len(hint) == 5:
-        return hint[4], rest
+        return hint[4], iter(text)
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for char in first:
@@ -141,62 +260,164 @@ def _delimiter(text: str) -> tuple[str, str]:
         elif not quoted and char in counts:
             counts[char] += 1
     best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return (best if counts[best] else ","), text
+    return (best if counts[best] else ","), _chain_line(first, text)
+
+
+def _chain_line(first: str, rest: IO[str]) -> Iterator[str]:
+    if first:
+        yield first
+    for line in rest:  # noqa: UP028 - not `yield from`: closing this generator must not close the caller's file
+        yield line
+
+
+def _checked_lines(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        if "\x00" in line:
+            raise UnsupportedFile(detail="The file contains NUL bytes, so it is not a text (CSV) file.")
+        yield line
+
+
+def _csv_records(lines: Iterable[str], delimiter: str, budget: _Budget) -> Iterator[tuple[int, list[str]]]:
+    """Records numbered by line (as a spreadsheet shows them), cut to the header's width."""
+    reader = csv.reader(_checked_lines(lines), delimiter=delimiter)
+    width: int | None = None
+    for cells in reader:
+        number = reader.line_num
+        budget.spend(number, len(cells))
+        if width is None and any(cell.strip() for cell in cells):
+            width = budget.header_width(cells)
+        yield number, cells if width is None else cells[:width]
 
 
 # XLSX -----------------------------------------------------------------------------------------
 
 
-def _xlsx_records(data: bytes) -> tuple[list[tuple[int, list[str]]], dict[tuple[int, int], str]]:
-    """Rows of the workbook's active sheet as text, and the formula cells without a saved value
-    ({(row, column index): formula}). Formula cells with a saved value give that value."""
-    from openpyxl import load_workbook
-
+def _xlsx_table(stream: IO[bytes], *, columns: Sequence[Column], limits: Limits) -> Table:
+    _check_unpacked_size(stream, limits)
+    missing: dict[tuple[int, int], str] = {}
+    book = _open_book(stream, data_only=False)
+    saved = _SavedResults(stream)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        records = _xlsx_records(_sheet(book), saved, missing, _Budget(limits))
+        return _table(records, columns=columns, fmt="xlsx", delimiter=None, formulas=missing)
+    finally:
+        saved.close()
+        book.close()
+
+
+def _check_unpacked_size(stream: IO[bytes], limits: Limits) -> None:
+    """A small workbook can unpack to gigabytes of XML: refuse it from the sizes its archive
+    records (a zip part cannot unpack to more than its recorded size)."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise UnreadableFile(detail=f"it is not a valid Excel workbook (.xlsx) ({type(exc).__name__}).") from None
+    finally:
+        stream.seek(0)
+    unpacked = sum(part.file_size for part in parts)
+    loaded = sum(part.file_size for part in parts if not part.filename.startswith("xl/worksheets/"))
+    for size, limit, what in ((unpacked, limits.max_unpacked_bytes, "the workbook unpacks to"),
+                              (loaded, limits.max_loaded_bytes, "its shared strings and styles unpack to")):
+        if size > limit:
+            raise TooLargeToRead(detail=f"{what} {size / 1024 / 1024:,.0f} MB; at most "
+                                        f"{limit // 1024 // 1024:,} MB are read.")
+
+
+def _open_book(stream: IO[bytes], *, data_only: bool):
+    try:
+        return load_workbook(stream, read_only=True, data_only=data_only)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises zip, XML and key errors for damaged files
         raise UnreadableFile(detail=f"it is not a valid Excel workbook (.xlsx) ({type(exc).__name__}).") from None
-    try:
-        sheet = book.active or book.worksheets[0]
-        sheet.reset_dimensions()  # some writers record wrong dimensions; read every stored row
-        records: list[tuple[int, list[str]]] = []
-        formula_at: dict[tuple[int, int], str] = {}
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
-            texts = []
-            for index, cell in enumerate(cells):
-                if getattr(cell, "data_type", None) == "f":
-                    formula_at[(number, index)] = str(cell.value)
-                    texts.append("")
-                else:
-                    texts.append(_cell_text(cell.value))
-            records.append((number, texts))
-    finally:
-        book.close()
-    missing: dict[tuple[int, int], str] = {}
-    if formula_at:
-        _fill_saved_results(data, records, formula_at, missing)
-    return records, missing
 
 
-def _fill_saved_results(data: bytes, records: list[tuple[int, list[str]]], formula_at: dict[tuple[int, int], str],
-                        missing: dict[tuple[int, int], str]) -> None:
-    """Replace formula cells by the result the spreadsheet saved with them (never evaluated here)."""
-    from openpyxl import load_workbook
+def _sheet(book):
+    sheet = book.active or book.worksheets[0]
+    sheet.reset_dimensions()  # some writers record wrong dimensions; read every stored row
+    return sheet
 
-    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = book.active or book.worksheets[0]
-        sheet.reset_dimensions()
-        by_number = dict(records)
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            for index, value in enumerate(values):
-                if (number, index) in formula_at:
-                    if value is None:
-                        missing[(number, index)] = formula_at[(number, index)]
-                    else:
-                        by_number[number][index] = _cell_text(value)
-    finally:
-        book.close()
+
+def _xlsx_records(sheet, saved: _SavedResults, missing: dict[tuple[int, int], str],
+                  budget: _Budget) -> Iterator[tuple[int, list[str]]]:
+    """Rows of the workbook's active sheet as text, read only as wide as the header row (the first
+    non-blank one). A formula cell gives the result the spreadsheet saved with it (never evaluated
+    here); one without a saved result is recorded in `missing` ({(row, column index): formula})."""
+    width: int | None = None
+    rows = sheet.iter_rows()
+    number = 0
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        number += 1
+        budget.spend(number, len(cells))
+        texts = _xlsx_texts(number, cells, saved, missing)
+        if width is None and any(text.strip() for text in texts):
+            width = budget.header_width(texts)
+            texts = texts[:width]
+            # From here on, rows are materialised only as wide as the header.
+            _close(rows)
+            rows = sheet.iter_rows(min_row=number + 1, max_col=max(width, 1))
+            saved.narrow(after=number, width=max(width, 1))
+        yield number, texts
+
+
+def _xlsx_texts(number: int, cells, saved: _SavedResults, missing: dict[tuple[int, int], str]) -> list[str]:
+    texts = []
+    for index, cell in enumerate(cells):
+        if getattr(cell, "data_type", None) == "f":
+            value = saved.value(number, index)
+            if value is None:
+                missing[(number, index)] = str(cell.value)
+            texts.append(_cell_text(value))
+        else:
+            texts.append(_cell_text(cell.value))
+    return texts
+
+
+def _close(rows: Any) -> None:
+    """Let go of a sheet reading left unfinished (it holds the zip part open)."""
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+
+
+class _SavedResults:
+    """The results a spreadsheet saved with its formulas: a second reading of the same sheet, opened
+    at the first formula and moved forward in step with the first (rows only ever advance)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.book = None
+        self.sheet = None
+        self.rows: Any = None  # a generator of the second reading's rows
+        self.width: int | None = None
+        self.number = 0
+        self.current: tuple[Any, ...] = ()
+
+    def narrow(self, *, after: int, width: int) -> None:
+        """Rows past `after` are read only `width` cells wide, as in the first reading."""
+        self.width = width
+        if self.sheet is not None:
+            _close(self.rows)
+            self.rows = self.sheet.iter_rows(min_row=after + 1, max_col=width, values_only=True)
+            self.number = after
+
+    def value(self, number: int, index: int) -> Any:
+        if self.sheet is None:
+            self.book = _open_book(self.stream, data_only=True)
+            self.sheet = _sheet(self.book)
+            self.rows = self.sheet.iter_rows(min_row=number, max_col=self.width, values_only=True)
+            self.number = number - 1
+        while self.number < number:
+            self.current = next(self.rows, ())
+            self.number += 1
+        return self.current[index] if index < len(self.current) else None
+
+    def close(self) -> None:
+        if self.book is not None:
+            self.book.close()
 
 
 def _cell_text(value: object) -> str:
@@ -214,8 +435,6 @@ def _cell_text(value: object) -> str:
 
 
 def column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index + 1)
 
 

@@ -13,6 +13,9 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 
@@ -58,8 +61,6 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bo
 def _xlsx_cell(value: object) -> object:
     # Numbers, booleans and dates stay typed (they can never be formulas); text is defused, and
     # the control characters XML cannot hold are dropped.
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if value is None or isinstance(value, bool | int | float | Decimal):
         return value
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -69,8 +70,6 @@ def _xlsx_cell(value: object) -> object:
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[object]], *, sheet_title: str = "Export") -> bytes:
     """An .xlsx workbook of one sheet, written in openpyxl's write-only (streaming) mode."""
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title[:31])
     sheet.append([_xlsx_cell(cell) for cell in header])

@@ -21,20 +21,19 @@ from django.utils.http import urlencode
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
-from smoothlms.core.exports import (
+from smoothlms.core.models import EventType
+from smoothlms.csvio.exports import (
     EXPORTS,
     ROLE_AUDIT_HEADER,
     ExportFilters,
     audit_log_queryset,
     export_lines,
     get_export,
-    role_audit_queryset,
-    role_audit_rows,
 )
-from smoothlms.core.models import EventType
 from smoothlms.csvio.writer import csv_lines
 from smoothlms.desk.pages import render_desk
 from smoothlms.people.models import normalize_email
+from smoothlms.people.selectors import role_audit_queryset, role_audit_rows
 
 PER_PAGE = 50
 STALE_DAYS = 90  # a staff role unused for a quarter is worth a question in the quarterly audit

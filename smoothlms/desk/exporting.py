@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -12,6 +14,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def enrollments_response(queryset, *, fmt: str, stem: str = "lms-batch-enrollments") -> HttpResponse:
+    # The stem may carry a request parameter (?batch=): only safe characters reach the header.
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:120] or "lms-batch-enrollments"
     filename = f"{stem}-{timezone.now():%Y%m%d-%H%M}.{fmt}"
     rows = enrollment_export_rows(queryset)
     if fmt == "csv":

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.errors import DomainError
+from smoothlms.csvio.employees import read_hr_export, reconcile_file
 from smoothlms.csvio.errors import FileUnusable
 from smoothlms.desk.pages import render_desk
 from smoothlms.enrollment.models import Source
@@ -34,10 +35,8 @@ from smoothlms.hr.reconciliation import (
     NOT_ENROLLED,
     Reconciliation,
     create_missing_user,
-    read_hr_export,
-    reconcile_file,
 )
-from smoothlms.people.roles import Role
+from smoothlms.people.roles import can_manage_hr, can_reconcile
 
 SESSION_KEY = "desk_reconciliation"
 SHOWN = 1000  # findings shown on the page (the command's JSON or CSV has them all)
@@ -50,17 +49,8 @@ KIND_TONES = {"missing_user": "full", "user_disabled": "warn", "not_enrolled": "
               "left_but_enrolled": "full", "duplicate_alias": "warn", "rehire_duplicate": "warn"}
 
 
-def can_reconcile(user) -> bool:
-    return user.has_role(Role.HR_MANAGER, Role.MODERATOR, Role.SYSTEM_MANAGER)
-
-
 def can_enroll(user) -> bool:
     return user.has_perm("enrollment.add_batchenrollment")
-
-
-def can_create_users(user) -> bool:
-    # Users for HR records: HR's job (and the System Manager's), as provisioning is.
-    return user.has_role(Role.HR_MANAGER, Role.SYSTEM_MANAGER)
 
 
 class BatchField(forms.ModelChoiceField):
@@ -143,7 +133,7 @@ def _report(request: HttpRequest, token: str) -> HttpResponse:
                   for kind in KINDS if counts[kind]],
         "enrollable": sum(1 for f in report.findings if f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL),
         "creatable": sum(1 for f in report.findings if f.kind == MISSING_USER and f.email),
-        "can_enroll": can_enroll(user), "can_create_users": can_create_users(user),
+        "can_enroll": can_enroll(user), "can_create_users": can_manage_hr(user),
         "batch_url": reverse("admin:catalog_batch_change", args=[batch.pk]),
     }, title=f"Reconciliation of {batch.title}")
 
@@ -165,7 +155,7 @@ def _act(request: HttpRequest) -> HttpResponse:
         if findings:
             _enroll(request, batch, [f.email for f in findings])
     elif action == "create_users":
-        if not can_create_users(request.user):
+        if not can_manage_hr(request.user):  # users for HR records: HR's job, as provisioning is
             raise PermissionDenied
         findings = [f for f in report.of_kind(MISSING_USER) if f.email and (every or f.key in chosen)]
         if findings:

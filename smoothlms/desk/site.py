@@ -8,6 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from smoothlms.people.roles import is_staff_role
+
 
 class DeskSite(admin.AdminSite):
     site_header = "Smooth LMS desk"
@@ -18,7 +20,7 @@ class DeskSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
-        return bool(user.is_authenticated and user.is_active and user.is_staff)
+        return bool(user.is_authenticated and user.is_active and is_staff_role(user))
 
     def login(self, request, extra_context=None):
         # One sign-in page for everyone: /login. Signed-in students get a 403, not a loop.

@@ -135,6 +135,11 @@ class CourseEnrollment(models.Model):
     progress = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Course access: active gives the lessons; cancelled withdraws them, keeping the progress.
+    # db_default: rows inserted by raw SQL (grant_course_access) are active.
+    status = models.CharField(max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE,
+                              db_default=EnrollmentStatus.ACTIVE)
+    completed_at = models.DateTimeField(null=True, blank=True, help_text="When the progress first reached 100%.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -143,7 +148,10 @@ class CourseEnrollment(models.Model):
             models.UniqueConstraint(fields=["member", "course"], name="course_enrollment_one_per_member"),
             models.CheckConstraint(condition=Q(progress__gte=0) & Q(progress__lte=100),
                                    name="course_enrollment_progress_range"),
+            models.CheckConstraint(condition=Q(status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED]),
+                                   name="course_enrollment_status_valid"),
         ]
+        indexes = [models.Index(fields=["course", "completed_at"])]
 
     def __str__(self) -> str:
         return f"{self.member_id} in {self.course_id}"

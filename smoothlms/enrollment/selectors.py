@@ -1,12 +1,56 @@
-"""Reads on enrollments: rosters, a member's cohorts and courses."""
+"""Reads on enrollments: rosters, a member's cohorts and courses, whether a user holds a seat."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from collections.abc import Iterator
 
-from smoothlms.catalog.models import Batch
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+
+from smoothlms.catalog.errors import BatchNotFound
+from smoothlms.catalog.models import Batch, LiveClass
+from smoothlms.catalog.selectors import list_batches_visible_to
+from smoothlms.core.db import filter_days, iterate_values
+from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
 from smoothlms.people.models import User
+from smoothlms.people.roles import is_staff_role
+
+
+def _is_enrolled(user: User | None) -> Exists | Value:
+    """Per cohort row: whether `user` holds an active seat in it."""
+    if user is None or not user.is_authenticated:
+        return Value(False, output_field=BooleanField())
+    return Exists(BatchEnrollment.objects.filter(batch=OuterRef("pk"), member=user, status=EnrollmentStatus.ACTIVE))
+
+
+def list_batches_for(*, user: User | None) -> QuerySet[Batch]:
+    """The cohorts `user` may see (catalog's list_batches_visible_to: `seats_left_value`, courses
+    prefetched in order), each annotated with `is_enrolled`."""
+    return list_batches_visible_to(user).annotate(is_enrolled=_is_enrolled(user))
+
+
+def get_batch_for(*, name: str, user: User | None) -> Batch:
+    """The cohort named `name` as list_batches_for gives it, or BatchNotFound (unpublished cohorts
+    do not exist for students)."""
+    batch = list_batches_for(user=user).filter(name=name).first()
+    if batch is None:
+        raise BatchNotFound(name=name)
+    return batch
 
 
 def list_roster(*, batch: Batch, status: str | None = EnrollmentStatus.ACTIVE) -> QuerySet[BatchEnrollment]:
@@ -40,8 +84,6 @@ def count_active(*, batch: Batch) -> int:
 
 def count_roster(*, batch: Batch) -> dict[str, int]:
     """{status: enrollments} of one cohort, every status present (0 when none)."""
-    from django.db.models import Count
-
     counts = dict.fromkeys(EnrollmentStatus.values, 0)
     for status, number in (BatchEnrollment.objects.filter(batch=batch).order_by()
                            .values_list("status").annotate(n=Count("id"))):
@@ -53,10 +95,6 @@ def list_dashboard_batches(*, today, include_ended: bool = False) -> QuerySet[Ba
     """Cohorts for the dashboard, soonest start first, with `seats_left_value` (None = unlimited).
     Without `include_ended`, cohorts whose end date is more than a day before `today` are left out
     (a day of slack for time zones; callers tell ended ones apart with Batch.has_ended)."""
-    import datetime as dt
-
-    from django.db.models import Case, F, IntegerField, When
-
     queryset = Batch.objects.all()
     if not include_ended:
         queryset = queryset.filter(end_date__gte=today - dt.timedelta(days=1))
@@ -72,12 +110,6 @@ def count_enrollments_per_day(*, days: int, zone, now) -> list[tuple]:
     """[(day, enrollments)] for the `days` days up to `now`'s day in `zone`, oldest first. Counts
     enrollments and re-activations from the audit trail. One query: a filtered COUNT per day over
     instants computed here, which works the same on every database (no time-zone tables needed)."""
-    import datetime as dt
-
-    from django.db.models import Count, Q
-
-    from smoothlms.core.models import EnrollmentEvent, EventType
-
     first = now.astimezone(zone).date() - dt.timedelta(days=days - 1)
     bounds = [dt.datetime.combine(first + dt.timedelta(days=i), dt.time(0), tzinfo=zone) for i in range(days + 1)]
     counts = EnrollmentEvent.objects.filter(
@@ -89,8 +121,6 @@ def count_enrollments_per_day(*, days: int, zone, now) -> list[tuple]:
 
 def count_batch_totals() -> dict[str, int]:
     """{"cohorts", "published_cohorts", "self_enrollment_open", "active_enrollments"} over every cohort."""
-    from django.db.models import Count, Q, Sum
-
     totals = Batch.objects.aggregate(
         cohorts=Count("id"), published_cohorts=Count("id", filter=Q(published=True)),
         self_enrollment_open=Count("id", filter=Q(published=True, allow_self_enrollment=True)),
@@ -103,11 +133,47 @@ def list_member_live_classes(*, member: User) -> QuerySet:
     """Live classes of the cohorts `member` is actively enrolled in (staff see those of unpublished
     cohorts too), with their cohort, in local date order. One query; callers needing the order of
     instants across zones sort by `starts_at`."""
-    from smoothlms.catalog.models import LiveClass
-
     queryset = LiveClass.objects.filter(batch__enrollments__member=member,
                                         batch__enrollments__status=EnrollmentStatus.ACTIVE)
-    if not member.is_staff:
+    if not is_staff_role(member):
         queryset = queryset.filter(batch__published=True)
     # One enrollment per (batch, member): the join cannot repeat a class.
     return queryset.select_related("batch").order_by("date", "time", "id")
+
+
+# Exports (csvio.exports streams them as CSV) ----------------------------------------------------
+# In id order, a chunk at a time (core.db.iterate_values): constant memory however many rows.
+
+BATCH_ENROLLMENT_EXPORT_FIELDS = ("pk", "batch__name", "batch__title", "member__email", "member__full_name",
+                                  "member_type", "status", "source", "confirmation_email_status",
+                                  "confirmation_email_sent", "override_reason", "created_at", "cancelled_at")
+
+
+def list_batch_enrollment_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
+                                      until: dt.date | None = None) -> Iterator[tuple]:
+    """Every enrollment (any status: history counts), narrowed to a cohort, a member (email) and
+    the days it was made on: name (BE-000001), then BATCH_ENROLLMENT_EXPORT_FIELDS' values."""
+    queryset = BatchEnrollment.objects.all()
+    if batch is not None:
+        queryset = queryset.filter(batch=batch)
+    if member:
+        queryset = queryset.filter(member__email=member)
+    queryset = filter_days(queryset, "created_at", since=since, until=until, is_date=False)
+    for pk, *rest in iterate_values(queryset, BATCH_ENROLLMENT_EXPORT_FIELDS):
+        yield (f"BE-{pk:06d}", *(iso_seconds(value) for value in rest))
+
+
+def list_course_enrollment_export_rows(*, batch: Batch | None = None, member: str = "",
+                                       since: dt.date | None = None, until: dt.date | None = None) -> Iterator[tuple]:
+    """Every course enrollment, narrowed to those a cohort gave, a member (email) and the days it
+    was made on: member, member name, course, course title, batch, progress, created_at, updated_at."""
+    queryset = CourseEnrollment.objects.all()
+    if batch is not None:
+        queryset = queryset.filter(enrollment_from_batch=batch)
+    if member:
+        queryset = queryset.filter(member__email=member)
+    queryset = filter_days(queryset, "created_at", since=since, until=until, is_date=False)
+    fields = ("member__email", "member__full_name", "course__name", "course__title", "enrollment_from_batch__name",
+              "progress", "created_at", "updated_at")
+    for row in iterate_values(queryset, fields):
+        yield tuple(iso_seconds(value) for value in row)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 
-from smoothlms.hr.models import HRSyncRun, OnboardingApplication, OnboardingRule, UserInvitation
+from smoothlms.hr.models import HRSyncRun, OnboardingApplication, OnboardingRule
 from smoothlms.hr.onboarding import apply_onboarding_rules
+from smoothlms.people.models import UserInvitation
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

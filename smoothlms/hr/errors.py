@@ -1,7 +1,6 @@
 """HR refusals: stable codes and one message each."""
 
 from smoothlms.core.errors import Conflict, DomainError, Invalid, NotFound
-from smoothlms.csvio.errors import FileUnusable
 
 
 class EmployeeNotFound(NotFound):
@@ -42,13 +41,6 @@ class TooManyDisables(Conflict):
     code = "too_many_disables"
     message = ("This import would disable {count} of {total} enabled employee users (more than {percent}%). "
                "Check the file, or run it again with --force.")
-
-
-class HRFileUnusable(FileUnusable):
-    """A file-level refusal of an HR import (the shared reader's FileUnusable family)."""
-
-    code = "file_unusable"
-    message = "{detail}"
 
 
 class HRMSNotConfigured(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any, TypeVar
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode
-from urllib.request import Request, urlopen
+from urllib.parse import urlencode, urlsplit
+from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 from django.conf import settings
 
@@ -22,13 +23,56 @@ EMPLOYEE_FIELDS = ["name", "employee", "employee_name", "company_email", "person
                    "date_of_joining", "relieving_date", "employment_type", "department", "designation", "modified"]
 
 
+DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+
+
 class HRMSError(Exception):
     """The HRMS could not be used. `transient` errors (5xx, timeouts, refused connections, garbled
-    answers) are worth retrying; the others (401, 403, 404: configuration) are not."""
+    answers) are worth retrying; the others (401, 403, 404, a redirect to another host, a plain
+    http:// address, an oversized answer: configuration or a misbehaving server) are not."""
 
     def __init__(self, message: str, *, transient: bool) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_hrms_url(url: str) -> None:
+    """`https://` unless DEBUG is on or the HRMS runs on this machine: the API token travels in
+    every request's headers."""
+    scheme, host, _ = _origin(url)
+    if scheme == "https" or (scheme == "http" and (settings.DEBUG or is_loopback(host))):
+        return
+    raise HRMSError(f"HRMS_URL must start with https:// (http:// only with DEBUG or on a loopback address), "
+                    f"got {url}", transient=False)
+
+
+class _SameOriginRedirects(HTTPRedirectHandler):
+    """Follows a redirect only to the same scheme, host and port: urllib would otherwise send the
+    Authorization header (the API token) to wherever the HRMS points."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if _origin(newurl) != _origin(self.base_url):
+            fp.close()
+            raise HRMSError(f"{self.base_url} redirected to another host ({_origin(newurl)[1] or newurl}); "
+                            "not followed, so the API token stays with HRMS_URL's host", transient=False)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 @dataclass
@@ -53,13 +97,15 @@ class FrappeClient:
             "limit_start": limit_start,
             "limit_page_length": limit_page_length,
         })
+        check_hrms_url(self.base_url)
         request = Request(f"{self.base_url}/api/resource/Employee?{query}", headers={
             "Authorization": f"token {self.api_key}:{self.api_secret}",
             "Accept": "application/json",
         })
+        opener = build_opener(_SameOriginRedirects(self.base_url))
         try:
-            with urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - the configured HRMS URL
-                body = response.read()
+            with opener.open(request, timeout=self.timeout) as response:
+                body = self._read_capped(response)
         except HTTPError as exc:
             transient = exc.code >= 500 or exc.code == 429
             raise HRMSError(f"HTTP {exc.code} from {self.base_url}", transient=transient) from None
@@ -70,10 +116,21 @@ class FrappeClient:
             data = json.loads(body)["data"]
             if not isinstance(data, list):
                 raise TypeError("data is not a list")
+            if not all(isinstance(document, dict) for document in data):
+                raise TypeError("an item is not an object")
         except (ValueError, KeyError, TypeError) as exc:
             raise HRMSError(f"{self.base_url} answered something that is not an Employee list ({exc})",
                             transient=True) from None
         return data
+
+    def _read_capped(self, response) -> bytes:
+        """The body, refused past HRMS_MAX_RESPONSE_BYTES whatever Content-Length says (or omits)."""
+        limit = int(getattr(settings, "HRMS_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES))
+        body = response.read(limit + 1)
+        if len(body) > limit:
+            raise HRMSError(f"{self.base_url} answered more than {limit / 1024 / 1024:g} MB "
+                            "(HRMS_MAX_RESPONSE_BYTES); lower HR_SYNC_PAGE_SIZE", transient=False)
+        return body
 
 
 def with_retries(call: Callable[[], T], *, attempts: int, backoff: float,

@@ -1,8 +1,7 @@
-"""HR integration state: sync runs against the HRMS, onboarding rules and what they did, set-password emails."""
+"""HR integration state: sync runs against the HRMS, onboarding rules and what they did."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -100,34 +99,3 @@ class OnboardingApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id}/{self.employee_id} {self.status}"
-
-
-class UserInvitation(models.Model):
-    """The outbox of "set your password" emails: written with the user, sent after commit by a task
-    that claims the row first, so a message goes out once; a sweep re-enqueues what stayed pending."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending"
-        SENT = "sent"
-        FAILED = "failed"
-        SKIPPED = "skipped"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
-    kind = models.CharField(max_length=16, default="invitation")  # invitation | reset
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = "set-password email"
-        constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=["pending", "sent", "failed", "skipped"]),
-                                   name="userinvitation_status_valid"),
-        ]
-        indexes = [models.Index(fields=["status", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.user_id} {self.status}"

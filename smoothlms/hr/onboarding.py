@@ -154,35 +154,52 @@ def _enroll(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:
             .order_by("start_date", "start_time", "pk").distinct())
     full: set[int] = set()
     for _ in range(MAX_ROUNDS):
-        groups: dict[int, list[tuple[_Joiner, Application]]] = defaultdict(list)
-        batches: dict[int, Batch] = {}
-        for rule, joiner, application in waiting:
-            batch = next((b for b in cohorts[rule.programme_id]
-                          if b.start_date >= joiner.joined_on and b.pk not in full and not b.has_started(at=now)
-                          and (b.seat_count is None or b.seats_taken < b.seat_count)), None)
-            if batch is None:
-                application.detail = (f"No published cohort of {rule.programme.title} with a free seat starts on or "
-                                      f"after {joiner.joined_on.isoformat()} yet.")
-                continue
-            groups[batch.pk].append((joiner, application))
-            batches[batch.pk] = batch
-        retry = []
-        for batch_pk, members in groups.items():
-            batch = batches[batch_pk]
-            outcome = bulk_enroll(batch=batch, members=[joiner.email for joiner, _ in members], actor=None,
-                                  source=Source.HR_RULE)
-            for (_joiner, application), member in zip(members, outcome.results, strict=True):
-                if member.status in ("created", "skipped"):
-                    application.enrolled = True
-                    application.batch = batch
-                elif member.code == "cohort_full":
-                    full.add(batch.pk)
-                    retry.append(application)
-                else:
-                    application.detail = f"{batch.name}: {member.code}: {member.message}"
+        groups, batches = _group_by_cohort(waiting, cohorts, full=full, now=now)
+        retry = _enroll_groups(groups, batches, full=full)
         if not retry:
             return
         waiting = [item for item in waiting if item[2] in retry]
+
+
+def _group_by_cohort(waiting: list[tuple[OnboardingRule, _Joiner, Application]], cohorts: dict[int, list[Batch]],
+                     *, full: set[int], now: dt.datetime
+                     ) -> tuple[dict[int, list[tuple[_Joiner, Application]]], dict[int, Batch]]:
+    """Each joiner's cohort: the first of the programme that starts on or after they joined, has
+    not started and has a seat (as far as we know); joiners with none get the reason."""
+    groups: dict[int, list[tuple[_Joiner, Application]]] = defaultdict(list)
+    batches: dict[int, Batch] = {}
+    for rule, joiner, application in waiting:
+        batch = next((b for b in cohorts[rule.programme_id]
+                      if b.start_date >= joiner.joined_on and b.pk not in full and not b.has_started(at=now)
+                      and (b.seat_count is None or b.seats_taken < b.seat_count)), None)
+        if batch is None:
+            application.detail = (f"No published cohort of {rule.programme.title} with a free seat starts on or "
+                                  f"after {joiner.joined_on.isoformat()} yet.")
+            continue
+        groups[batch.pk].append((joiner, application))
+        batches[batch.pk] = batch
+    return groups, batches
+
+
+def _enroll_groups(groups: dict[int, list[tuple[_Joiner, Application]]], batches: dict[int, Batch], *,
+                   full: set[int]) -> list[Application]:
+    """Enroll each group in its cohort through the engine; returns the applications to try again
+    in another cohort (theirs was full), and adds those cohorts to `full`."""
+    retry = []
+    for batch_pk, members in groups.items():
+        batch = batches[batch_pk]
+        outcome = bulk_enroll(batch=batch, members=[joiner.email for joiner, _ in members], actor=None,
+                              source=Source.HR_RULE)
+        for (_joiner, application), member in zip(members, outcome.results, strict=True):
+            if member.status in ("created", "skipped"):
+                application.enrolled = True
+                application.batch = batch
+            elif member.code == "cohort_full":
+                full.add(batch.pk)
+                retry.append(application)
+            else:
+                application.detail = f"{batch.name}: {member.code}: {member.message}"
+    return retry
 
 
 def _train(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:

@@ -19,7 +19,8 @@ Suspended rows are people HR still employs: their enrollment is not a mismatch, 
 headcount. Each finding's `detail` ends with the fix in the words of the enrollment guide's
 troubleshooting table; `fix` carries the fix alone.
 
-Everything is read in bulk, a handful of queries whatever the size: the roster in one query, the
+The file itself is read by csvio.employees (read_hr_export, reconcile_file); this module takes its
+rows. Everything is read in bulk, a handful of queries whatever the size: the roster in one query, the
 Employee records in chunks of HR ids, and users in one keyset-paginated pass (match keys are not
 stored, so they are computed here for every user, keeping only those the export or the cohort
 names).
@@ -27,25 +28,20 @@ names).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.audit import record_event
-from smoothlms.core.db import chunked
-from smoothlms.core.exports import iterate_values
+from smoothlms.core.db import chunked, iterate_values
 from smoothlms.core.models import EventType
-from smoothlms.csvio.errors import MissingColumn
-from smoothlms.csvio.reader import Row, Table, read_table
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
-from smoothlms.hr.reader import HR_EXPORT_COLUMNS
-from smoothlms.hr.records import LABELS
 from smoothlms.people.matching import email_matcher
-from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.models import Employee, EmployeeStatus, User, normalize_email
 from smoothlms.people.services import create_user
 
 MISSING_USER = "missing_user"
@@ -121,7 +117,7 @@ class Reconciliation:
 
 
 @dataclass(slots=True)
-class _Person:
+class Person:
     order: int
     employee: str  # "" when the row has none
     name: str
@@ -142,24 +138,23 @@ class _User:
     enabled: bool
 
 
-# Reading the export ----------------------------------------------------------------------------
+# Reading the export's rows ------------------------------------------------------------------------
 
 
-def read_hr_export(data: bytes, *, filename: str) -> Table:
-    """The rows of an HR employee export (CONTRACT.md section 7; CSV or XLSX). Raises FileUnusable
-    when the file cannot be read, or names neither an HR id nor an email column."""
-    table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS)
-    if not table.has("employee") and not any(table.has(name) for name in EMAIL_COLUMNS):
-        raise MissingColumn(column=LABELS["employee"], names="ID or employee",
-                            hint=" An export with no HR id needs a User ID, Company Email or Personal Email column.")
-    return table
+class ExportRow(Protocol):
+    """One row of an HR export, as csvio's reader gives it: {fieldname: text} (csvio.employees
+    reads the files)."""
+
+    values: Mapping[str, str]
 
 
 _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
 
 
-def _people(rows: Iterable[Row], *, has_status: bool) -> list[_Person]:
-    people: list[_Person] = []
+def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> list[Person]:
+    """The people of an export: one per HR id (a repeated row is the same person), their emails
+    normalised (people.models.normalize_email), their status (without a Status column, everyone is Active)."""
+    people: list[Person] = []
     seen: set[str] = set()
     active = EmployeeStatus.ACTIVE
     for order, row in enumerate(rows):
@@ -170,13 +165,13 @@ def _people(rows: Iterable[Row], *, has_status: bool) -> list[_Person]:
                 continue  # one person per HR id: a repeated row is the same person
             seen.add(employee)
         emails: list[str] = []
-        for name in EMAIL_COLUMNS:  # normalize_email, inlined: this loop runs once per row of a large file
-            email = (values.get(name) or "").strip().lower()
+        for name in EMAIL_COLUMNS:
+            email = normalize_email(values.get(name) or "")
             if email and email not in emails:
                 emails.append(email)
         # An export without a Status column is a headcount list: everyone on it is Active.
         status = _STATUSES.get((values.get("status") or "").strip().lower(), "") if has_status else active
-        people.append(_Person(order, employee, (values.get("employee_name") or "").strip(), emails, status))
+        people.append(Person(order, employee, (values.get("employee_name") or "").strip(), emails, status))
     return people
 
 
@@ -225,13 +220,15 @@ def _read_users(keys: set[str], ids: set[int], key_of) -> tuple[dict[int, _User]
 # The comparison --------------------------------------------------------------------------------
 
 
-def get_roster_reconciliation(*, batch: Batch, rows: Iterable[Row], has_status: bool = True) -> Reconciliation:
+def get_roster_reconciliation(*, batch: Batch, rows: Iterable[ExportRow], has_status: bool = True) -> Reconciliation:
     """Compare HR export rows with `batch`'s active enrollments (read only; see the module's doc).
     `has_status`: whether the export has a Status column (without one, every row is Active)."""
-    return _reconcile(batch, _people(rows, has_status=has_status))
+    return reconcile_people(batch=batch, people=people_from_rows(rows, has_status=has_status))
 
 
-def _reconcile(batch: Batch, people: list[_Person]) -> Reconciliation:
+def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
+    """`get_roster_reconciliation` for an export already read into people (`people_from_rows`),
+    so that a caller can let the parsed file go before the database is read."""
     key_of = email_matcher()
     roster = _read_roster(batch)
     linked = _read_linked_users([p.employee for p in people if p.employee])
@@ -281,7 +278,7 @@ def _reconcile(batch: Batch, people: list[_Person]) -> Reconciliation:
                           findings=findings, employee_names={p.employee: p.name for p in active if p.employee})
 
 
-def _resolve(person: _Person, by_key: dict[str, list[int]], key_of, may_take) -> None:
+def _resolve(person: Person, by_key: dict[str, list[int]], key_of, may_take) -> None:
     """The person's users: the HR id's user, then every user whose match key is one of theirs."""
     if person.linked and may_take(person.linked):
         person.users.add(person.linked)
@@ -291,12 +288,12 @@ def _resolve(person: _Person, by_key: dict[str, list[int]], key_of, may_take) ->
                 person.users.add(pk)
 
 
-def _finding(kind: str, person: _Person, email: str, fix: str, what: str, *, users: list[str] | None = None
+def _finding(kind: str, person: Person, email: str, fix: str, what: str, *, users: list[str] | None = None
              ) -> Finding:
     return Finding(kind, person.employee or None, email, f"{what}. Fix: {fix}.", fix, users or [])
 
 
-def _preferred_user(person: _Person, candidates: list[_User]) -> _User:
+def _preferred_user(person: Person, candidates: list[_User]) -> _User:
     """Of several users of one person: the HR id's user, else the one with the preferred email."""
     for user in candidates:
         if user.pk == person.linked:
@@ -308,7 +305,7 @@ def _preferred_user(person: _Person, candidates: list[_User]) -> _User:
     return min(candidates, key=lambda user: user.pk)
 
 
-def _check_active(person: _Person, users: dict[int, _User], roster: dict[int, _User], findings: list[Finding],
+def _check_active(person: Person, users: dict[int, _User], roster: dict[int, _User], findings: list[Finding],
                   not_enrolled: list[Finding]) -> int:
     """Findings of one Active row; returns 1 when the person is actively enrolled (matched)."""
     if not person.users:
@@ -365,14 +362,6 @@ def _assign_enroll_fixes(batch: Batch, findings: list[Finding], *, free: int | N
             what = "Active in HR, not enrolled in this cohort"
         finding.fix = chosen
         finding.detail = f"{what}. Fix: {chosen}."
-
-
-def reconcile_file(*, batch: Batch, data: bytes, filename: str) -> Reconciliation:
-    """Read an HR export and reconcile it with `batch` (FileUnusable when the file cannot be used)."""
-    table = read_hr_export(data, filename=filename)
-    people = _people(table.rows, has_status=table.has("status"))
-    del table  # the parsed file is the largest thing held: let it go before the database is read
-    return _reconcile(batch, people)
 
 
 # Acting on findings ----------------------------------------------------------------------------

@@ -4,21 +4,18 @@ normalised into the form the provisioning service takes."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils import timezone
 
 from smoothlms.core.errors import Invalid
 from smoothlms.hr.errors import InvalidDate, InvalidStatus, MissingField, RelievingBeforeJoining
-from smoothlms.people.errors import InvalidEmail
 from smoothlms.people.models import EmployeeStatus, normalize_email
+from smoothlms.people.services import clean_email
 
 # Fieldname -> the Frappe HRMS report label (CONTRACT.md section 7). Files may use either, in any case.
 LABELS: dict[str, str] = {
@@ -93,21 +90,10 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-# A strict subset of what Django's EmailValidator accepts (dot-atom local part, LDH domain labels,
-# alphabetic TLD): most addresses match it and skip the slower full check (50,000-row files).
-_PLAIN_EMAIL = re.compile(
-    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
-
-
 def _email(value: Any) -> str:
-    text = normalize_email(_text(value))
-    if text and not (len(text) <= 254 and _PLAIN_EMAIL.fullmatch(text)):
-        try:
-            validate_email(text)
-        except ValidationError:
-            raise InvalidEmail(email=_text(value)) from None
-    return text
+    """Blank, or the address as people.services.clean_email checks and normalises every address."""
+    text = _text(value)
+    return clean_email(text) if text else ""
 
 
 def parse_date(value: Any, label: str) -> dt.date | None:

@@ -11,6 +11,10 @@ The LMS itself keeps serving meanwhile: the sync runs in the worker, never in a 
 Paging: the first page asks for `modified > since`. Later pages continue from the last `modified`
 seen (`modified >= last`, skipping the records of that instant already applied), rather than by a
 growing offset, so records edited in the HRMS during the run cannot shift a page and be skipped.
+
+A run always ends: a page that brings no record new to the run (a server that ignores
+`limit_start` answers the same page for ever) fails it, and so does reaching HR_SYNC_MAX_PAGES
+pages, or any unexpected error, each with the reason in the run's error.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from smoothlms.core.errors import DomainError
 from smoothlms.hr.errors import HRMSNotConfigured, HRSyncRunning
 from smoothlms.hr.frappe import FrappeClient, HRMSError, with_retries
 from smoothlms.hr.models import HRSyncRun
+from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EmployeeRecord, hrms_zone, parse_modified, parse_record
 from smoothlms.hr.services import ERROR, RowOutcome, provision_employees
 
@@ -46,13 +51,21 @@ def format_modified(moment: dt.datetime) -> str:
     return timezone.localtime(moment, hrms_zone()).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+class SyncStopped(HRMSError):
+    """The HRMS answered, but the run cannot go on (it would never end)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
+
+
 def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             sleep: Callable[[float], None] = time.sleep) -> HRSyncRun:
     """Pull and apply the Employee records changed in the HRMS since the last successful run.
 
     Rules: HRMS_URL must be set; one run at a time (a run older than 30 minutes counts as dead);
     retries per request (HR_SYNC_ATTEMPTS, default 4, backoff HR_SYNC_BACKOFF seconds doubling,
-    default 2); the watermark advances only when the whole run succeeded. Side effects: an
+    default 2); at most HR_SYNC_MAX_PAGES pages (default 1000); a page with no record new to the
+    run fails it; the watermark advances only when the whole run succeeded. Side effects: an
     HRSyncRun (succeeded or failed, with counts and the error), and those of provisioning (users,
     employee records, set-password emails, onboarding rules) for each page, in one transaction per
     page. Returns the run; a failed run does not raise."""
@@ -62,6 +75,7 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
     page_size = page_size or int(_setting("HR_SYNC_PAGE_SIZE", 500))
     attempts = int(_setting("HR_SYNC_ATTEMPTS", 4))
     backoff = float(_setting("HR_SYNC_BACKOFF", 2.0))
+    max_pages = int(_setting("HR_SYNC_MAX_PAGES", 1000))
 
     now = timezone.now()
     running = HRSyncRun.objects.filter(status=HRSyncRun.Status.RUNNING, started_at__gte=now - STALE_RUN).first()
@@ -73,12 +87,16 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
     since = last.modified_until if last else None
     run = HRSyncRun.objects.create(started_at=now, modified_since=since, modified_until=since)
 
-    fetched = changed = 0
+    fetched = changed = pages = 0
     refused: list[str] = []
     retries: list[str] = []
+    seen: set[tuple[str, str]] = set()  # (HR id, modified) of every record this run fetched
     cursor, seen_at_cursor, first = since, 0, True
     try:
         while True:
+            if pages >= max_pages:
+                raise SyncStopped(f"Stopped after {max_pages} pages (HR_SYNC_MAX_PAGES) with more to fetch: "
+                                  "raise the limit or HR_SYNC_PAGE_SIZE.")
             if first:
                 filters = [["modified", ">", format_modified(cursor)]] if cursor else []
                 start = 0
@@ -93,6 +111,8 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
                                 on_retry=lambda attempt, error: retries.append(f"attempt {attempt}: {error}"))
             if not page:
                 break
+            pages += 1
+            _check_progress(page, seen=seen, number=pages)
             records, errors = _parse_page(page, offset=fetched)
             report = provision_employees(records=records, actor=None, source=SOURCE, errors=errors,
                                          chunk_size=max(len(records), 1))
@@ -110,15 +130,30 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             HRSyncRun.objects.filter(pk=run.pk).update(fetched=fetched, changed=changed)
             if len(page) < page_size or last_modified is None:
                 break
-    except HRMSError as error:
-        detail = str(error)
-        log.warning("HR sync %s failed: %s", run.pk, detail)
+    except Exception as error:  # noqa: BLE001 - whatever stops it, the run ends recorded, never "running"
+        if isinstance(error, HRMSError):
+            detail = str(error)
+            log.warning("HR sync %s failed: %s", run.pk, detail)
+        else:
+            detail = f"{type(error).__name__}: {error}"
+            log.exception("HR sync %s stopped by an unexpected error", run.pk)
         _finish(run, HRSyncRun.Status.FAILED, fetched=fetched, changed=changed,
                 error="\n".join([f"Failed: {detail}", *retries, *_refused_lines(refused)]))
         return run
     _finish(run, HRSyncRun.Status.SUCCEEDED, fetched=fetched, changed=changed, modified_until=cursor,
             error="\n".join([*retries, *_refused_lines(refused)]))
     return run
+
+
+def _check_progress(page: list[dict[str, Any]], *, seen: set[tuple[str, str]], number: int) -> None:
+    """A page must bring a record this run has not fetched yet: a server that ignores limit_start
+    answers the same records for ever. `seen` collects (HR id, modified) of every record fetched."""
+    keys = {(str(document.get("name") or document.get("employee") or ""), str(document.get("modified")))
+            for document in page}
+    if keys <= seen:
+        raise SyncStopped(f"Page {number} from the HRMS brought no new record (the same records again: "
+                          "does it ignore limit_start?); stopped.")
+    seen |= keys
 
 
 def _refused_lines(refused: list[str]) -> list[str]:
@@ -174,13 +209,10 @@ def _consecutive_failures() -> tuple[int, HRSyncRun | None]:
 
 def run_periodic_hr_sync(*, now: dt.datetime | None = None) -> HRSyncRun | None:
     """The periodic HR job: sync from the HRMS (when HRMS_URL is set), then apply the onboarding
-    rules to every joiner (what an earlier run could not finish: no cohort yet, cohort full), then
-    re-send set-password emails that stayed pending. After consecutive failed syncs it backs off:
-    the sync is skipped until 2, 4, 8... minutes (at most an hour) have passed since the last
-    failure. Returns the sync run, or None when no sync ran."""
-    from smoothlms.hr.invitations import requeue_pending_invitations
-    from smoothlms.hr.onboarding import apply_onboarding_rules
-
+    rules to every joiner (what an earlier run could not finish: no cohort yet, cohort full).
+    (Set-password emails that stayed pending are the email sweep's, in notifications.) After
+    consecutive failed syncs it backs off: the sync is skipped until 2, 4, 8... minutes (at most an
+    hour) have passed since the last failure. Returns the sync run, or None when no sync ran."""
     now = now or timezone.now()
     run = None
     if settings.HRMS_URL:
@@ -192,5 +224,4 @@ def run_periodic_hr_sync(*, now: dt.datetime | None = None) -> HRSyncRun | None:
             except HRSyncRunning:
                 log.info("HR sync skipped: another run is in progress")
     apply_onboarding_rules()
-    requeue_pending_invitations()
     return run

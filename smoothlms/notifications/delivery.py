@@ -1,5 +1,7 @@
-"""Sending confirmations and reminders. The enrollment row is the outbox; this module is the only
-writer of its email fields after the enrollment engine sets them to `pending`.
+"""Sending confirmations, reminders and set-password emails: the one delivery path of the system.
+The enrollment row is the outbox of its confirmation, people's UserInvitation row the outbox of a
+set-password email; this module is the only writer of their delivery fields after the engine and
+the accounts set them to `pending`.
 
 Never twice, nothing lost: before a message goes out, its row is *claimed* with one conditional
 UPDATE in its own short transaction (pending, due, and the attempt count we read) that moves
@@ -19,13 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, LMSSettings
@@ -33,22 +35,17 @@ from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
 from smoothlms.notifications.ics import build_batch_invitation, calendar_host
+from smoothlms.notifications.mailer import Mailer, SendError
 from smoothlms.notifications.models import REMINDER_TEMPLATE_NAME, EmailTemplate, ReminderDelivery
+from smoothlms.notifications.policy import CLAIM_SECONDS, ERROR_LENGTH, MAX_ATTEMPTS, retry_delay
 from smoothlms.notifications.rendering import RenderedEmail, batch_context, member_context, render_email
+from smoothlms.notifications.selectors import list_due_reminders
+from smoothlms.people.accounts import set_password_url
+from smoothlms.people.models import INVITATION, RESET, UserInvitation
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-BACKOFF_MINUTES = (1, 5, 30)  # after the 1st, 2nd, 3rd failed attempt; hourly after that
-CLAIM_SECONDS = 300  # well above one message's worst case (EMAIL_TIMEOUT is 20 s per SMTP step)
-ERROR_LENGTH = 1000
-
 HELD_NOTE = "Held until the learner sets a password (LMS Settings: hold emails until password set)."
-
-
-def retry_delay(attempts: int) -> dt.timedelta:
-    """Wait after the `attempts`-th failed attempt: 1, 5, 30 minutes, then hourly."""
-    return dt.timedelta(minutes=BACKOFF_MINUTES[attempts - 1] if attempts <= len(BACKOFF_MINUTES) else 60)
 
 
 def due(now: dt.datetime) -> Q:
@@ -64,77 +61,6 @@ class DeliveryReport:
     skipped: int = 0
     held: int = 0
     claimed_elsewhere: int = 0
-
-
-# SMTP -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class SendError:
-    text: str
-    permanent: bool  # the server refused this message for good (5xx): retrying cannot help
-    server_down: bool  # could not reach the server: the rest of this batch would fail the same way
-
-
-class Mailer:
-    """One SMTP connection for a whole task, opened on the first message, reopened after an error."""
-
-    def __init__(self) -> None:
-        self.connection = None
-        self.down: SendError | None = None
-
-    def send(self, message: EmailMultiAlternatives) -> SendError | None:
-        """None when the server accepted the message."""
-        if self.down is not None:
-            return self.down
-        try:
-            if self.connection is None:
-                connection = get_connection(fail_silently=False)
-                connection.open()
-                self.connection = connection
-        except (smtplib.SMTPException, OSError) as exc:
-            self.down = SendError(_describe(exc), permanent=False, server_down=True)
-            return self.down
-        message.connection = self.connection
-        try:
-            accepted = self.connection.send_messages([message])
-        except (smtplib.SMTPException, OSError, ValueError) as exc:
-            self.close()  # the session is in an unknown state: the next message opens a new one
-            return SendError(_describe(exc), permanent=_is_permanent(exc), server_down=False)
-        if accepted != 1:
-            return SendError("The mail server did not accept the message.", permanent=False, server_down=False)
-        return None
-
-    def close(self) -> None:
-        if self.connection is not None:
-            try:
-                self.connection.close()
-            except (smtplib.SMTPException, OSError):
-                log.debug("closing the SMTP connection failed", exc_info=True)
-            self.connection = None
-
-
-def _is_permanent(exc: Exception) -> bool:
-    if isinstance(exc, ValueError):  # a malformed message (e.g. a bad address): the same every time
-        return True
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return bool(exc.recipients) and all(code >= 500 for code, _ in exc.recipients.values())
-    if isinstance(exc, smtplib.SMTPDataError):
-        return exc.smtp_code >= 500
-    return False
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        detail = "; ".join(f"{address}: {code} {_text(reply)}" for address, (code, reply) in exc.recipients.items())
-        return f"Recipient refused: {detail}"
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{type(exc).__name__}: {exc.smtp_code} {_text(exc.smtp_error)}"
-    return f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
 
 
 def build_message(rendered: RenderedEmail, *, to: str, invitation: bytes, message_id: str) -> EmailMultiAlternatives:
@@ -307,7 +233,6 @@ def deliver_reminders(*, now: dt.datetime | None = None) -> DeliveryReport:
     enrollment: claimed through its ReminderDelivery row before sending, retried with the same
     backoff while the cohort has not started. Side effects: the email, reminder_sent_at, an
     EMAIL_SENT or EMAIL_FAILED audit event."""
-    from smoothlms.notifications.selectors import list_due_reminders
 
     report = DeliveryReport()
     template = EmailTemplate.objects.filter(name=REMINDER_TEMPLATE_NAME).first()
@@ -379,4 +304,90 @@ def _deliver_reminder(enrollment: BatchEnrollment, *, template: EmailTemplate, m
         report.failed += 1
     else:
         claimed.update(claimed_until=now + retry_delay(attempt), error=error.text[:ERROR_LENGTH])
+        report.retrying += 1
+
+
+# Set-password emails ------------------------------------------------------------------------------
+# people.UserInvitation is their outbox (people.accounts writes the rows): the same claim, lease and
+# backoff as the confirmations above.
+
+SET_PASSWORD_TEMPLATES = {INVITATION: "notifications/email/invitation", RESET: "notifications/email/reset"}
+
+
+def invitation_due(now: dt.datetime) -> Q:
+    """Pending set-password emails nobody holds: never tried, or their lease or backoff has passed."""
+    return Q(next_attempt__isnull=True) | Q(next_attempt__lte=now)
+
+
+def deliver_invitations(*, user_ids: list[int]) -> DeliveryReport:
+    """Send the pending, due set-password emails of these users, each at most once.
+
+    Rules: a disabled user gets none; an invitation (not a "Forgot password?" link) to a user who
+    has set a password meanwhile is not sent (both `skipped`, with the reason); a refusal by the
+    server (5xx) -> `failed` at once; other failures retry with backoff up to MAX_ATTEMPTS, then
+    `failed` with the last error. Side effects: the email and the row's status."""
+    report = DeliveryReport()
+    rows = list(UserInvitation.objects.filter(user_id__in=user_ids, status=UserInvitation.Status.PENDING)
+                .filter(invitation_due(timezone.now())).select_related("user").order_by("pk"))
+    if not rows:
+        return report
+    mailer = Mailer()
+    try:
+        for invitation in rows:
+            _deliver_invitation(invitation, mailer=mailer, report=report)
+    finally:
+        mailer.close()
+    return report
+
+
+def set_password_message(invitation: UserInvitation) -> EmailMultiAlternatives:
+    user = invitation.user
+    context = {"user": user, "name": user.display_name, "url": set_password_url(user),
+               "site_url": settings.SITE_URL, "login_url": f"{settings.SITE_URL}/login",
+               "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)}
+    template = SET_PASSWORD_TEMPLATES.get(invitation.kind, SET_PASSWORD_TEMPLATES[RESET])
+    return EmailMultiAlternatives(subject=render_to_string(f"{template}_subject.txt", context).strip(),
+                                  body=render_to_string(f"{template}.txt", context),
+                                  from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email],
+                                  headers={"Message-ID": f"<set-password.{invitation.pk}@{calendar_host()}>"})
+
+
+def _invitation_skip_reason(invitation: UserInvitation) -> str:
+    if not invitation.user.enabled:
+        return "The user is disabled."
+    if invitation.kind == INVITATION and invitation.user.password_set:
+        return "The user has already set a password."
+    return ""
+
+
+def _deliver_invitation(invitation: UserInvitation, *, mailer: Mailer, report: DeliveryReport) -> None:
+    now = timezone.now()
+    pending = UserInvitation.Status.PENDING
+    free = UserInvitation.objects.filter(invitation_due(now), pk=invitation.pk, status=pending)
+    if reason := _invitation_skip_reason(invitation):
+        free.update(status=UserInvitation.Status.SKIPPED, error=reason, next_attempt=None)
+        report.skipped += 1
+        return
+    lease = now + dt.timedelta(seconds=CLAIM_SECONDS)
+    attempt = invitation.attempts + 1
+    if not free.filter(attempts=invitation.attempts).update(next_attempt=lease, attempts=attempt):
+        report.claimed_elsewhere += 1  # another worker holds it, or it changed since we read it
+        return
+    claimed = UserInvitation.objects.filter(pk=invitation.pk, status=pending, next_attempt=lease, attempts=attempt)
+    try:
+        message = set_password_message(invitation)
+    except Exception as exc:  # noqa: BLE001 - a broken template: fail this email, visibly
+        error: SendError | None = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True,
+                                            server_down=False)
+    else:
+        error = mailer.send(message)
+    if error is None:
+        if not claimed.update(status=UserInvitation.Status.SENT, sent_at=timezone.now(), error="", next_attempt=None):
+            log.warning("set-password email %s accepted by the server, but its claim was lost", invitation.pk)
+        report.sent += 1
+    elif error.permanent or attempt >= MAX_ATTEMPTS:
+        claimed.update(status=UserInvitation.Status.FAILED, error=error.text[:ERROR_LENGTH], next_attempt=None)
+        report.failed += 1
+    else:
+        claimed.update(next_attempt=timezone.now() + retry_delay(attempt), error=error.text[:ERROR_LENGTH])
         report.retrying += 1

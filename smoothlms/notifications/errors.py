@@ -1,6 +1,6 @@
 """Refusals of the notification services."""
 
-from smoothlms.core.errors import Conflict
+from smoothlms.core.errors import Conflict, Invalid
 
 
 class EnrollmentNotActive(Conflict):
@@ -16,3 +16,11 @@ class EmailsTurnedOff(Conflict):
 class NoConfirmationTemplate(Conflict):
     code = "no_confirmation_template"
     message = "No confirmation email template is configured in LMS Settings."
+
+
+class TemplateLimitExceeded(Invalid):
+    """A template that could use unbounded memory or time: refused when saved, and again when
+    rendered (a template saved before these checks, or one written around the form)."""
+
+    code = "template_limit"
+    message = "Template refused: {detail}"

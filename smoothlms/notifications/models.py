@@ -1,5 +1,4 @@
-"""Email templates (Django template syntax, validated when saved), the reminder log, and the lease
-rows that let several workers share the periodic jobs."""
+"""Email templates (Django template syntax, validated when saved) and the reminder log."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from django.utils import timezone
 # Kept here under this name: migration 0001 refers to `smoothlms.notifications.models.validate_template_source`.
 from smoothlms.notifications.rendering import validate_template_source
 
-__all__ = ["EmailTemplate", "PeriodicJob", "ReminderDelivery", "validate_template_source"]
+__all__ = ["EmailTemplate", "ReminderDelivery", "validate_template_source"]
 
 REMINDER_TEMPLATE_NAME = "Batch Reminder"
 
@@ -26,24 +25,6 @@ class EmailTemplate(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "email template"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class PeriodicJob(models.Model):
-    """One row per periodic job. A worker enqueues the job for a period only if it moves
-    `last_period` forward with a conditional UPDATE, so with any number of workers on any number of
-    machines exactly one enqueues it per period."""
-
-    name = models.CharField(max_length=64, unique=True)
-    last_period = models.BigIntegerField(default=0, help_text="Number of the last period enqueued.")
-    last_enqueued_at = models.DateTimeField(null=True, blank=True)
-    last_worker = models.CharField(max_length=128, blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "periodic job"
 
     def __str__(self) -> str:
         return self.name

@@ -1,4 +1,4 @@
-"""Reads on the email outbox: queue health for the desk, and what the sweep and the reminder job
+"""Reads on the email outboxes: queue health for the desk, and what the sweep and the reminder job
 should pick up."""
 
 from __future__ import annotations
@@ -11,11 +11,8 @@ from django.db.models import Count, Min, Q
 from smoothlms.catalog.models import Batch, LMSSettings
 from smoothlms.core.timeutil import local_instant
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
-from smoothlms.notifications.delivery import MAX_ATTEMPTS
-
-# A row enqueued after its commit is normally sent within seconds: the sweep leaves fresh rows
-# alone for this long so that it does not enqueue them a second time while their task is queued.
-SWEEP_GRACE = dt.timedelta(minutes=2)
+from smoothlms.notifications.policy import MAX_ATTEMPTS, SWEEP_GRACE
+from smoothlms.people.models import UserInvitation
 
 
 @dataclass(frozen=True)
@@ -95,3 +92,14 @@ def list_due_reminders(*, now: dt.datetime) -> list[BatchEnrollment]:
     if lms.hold_emails_until_password_set:
         queryset = queryset.filter(member__password_set=True)
     return list(queryset.select_related("batch", "member").order_by("pk"))
+
+
+def list_due_invitation_user_ids(*, now: dt.datetime, limit: int) -> list[int]:
+    """Users with a pending set-password email the sweep should enqueue: a retry or an expired
+    claim whose time has come, or a row that stayed pending past SWEEP_GRACE (its enqueue was
+    lost). Oldest first, each user once."""
+    queryset = UserInvitation.objects.filter(
+        Q(next_attempt__lte=now) | Q(next_attempt__isnull=True, created_at__lte=now - SWEEP_GRACE),
+        status=UserInvitation.Status.PENDING,
+    )
+    return list(dict.fromkeys(queryset.order_by("pk").values_list("user_id", flat=True)[:limit]))

@@ -9,11 +9,11 @@ from django.utils.html import format_html
 
 from smoothlms.core.errors import DomainError
 from smoothlms.desk.adminbase import ServiceSavedAdmin, adopt
-from smoothlms.hr.invitations import send_invitation
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
 from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.hr.services import provision_employee
+from smoothlms.people.accounts import send_invitation
 from smoothlms.people.models import Employee, User
 from smoothlms.people.services import clean_email, create_user, set_user_enabled, set_user_roles
 
@@ -95,6 +95,16 @@ class EmployeeForm(forms.ModelForm):
     class Meta:
         model = Employee
         fields = ["employee", *EMPLOYEE_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("user_id", "company_email", "personal_email"):  # the one check of every address
+            if cleaned.get(name):
+                try:
+                    cleaned[name] = clean_email(cleaned[name])
+                except DomainError as err:
+                    self.add_error(name, err.user_message())
+        return cleaned
 
 
 @admin.register(Employee)

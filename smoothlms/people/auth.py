@@ -8,6 +8,13 @@ from smoothlms.people.models import User, normalize_email
 from smoothlms.people.roles import ROLE_PERMISSIONS, Role
 
 
+def sign_in_email(request, credentials: dict | None) -> str:
+    """The account a sign-in attempt is for, as django-axes counts failures: the typed email under
+    its one stored spelling, so `ASHA@example.com ` and `asha@example.com` share one count."""
+    source = credentials if credentials else getattr(request, "POST", {}) or {}
+    return normalize_email(str(source.get("username") or source.get("email") or ""))[:254]
+
+
 class RoleBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
         login = normalize_email(email or username or kwargs.get(User.USERNAME_FIELD) or "")

@@ -14,6 +14,17 @@ class UserExists(Conflict):
 class InvalidEmail(Invalid):
     code = "invalid_email"
     message = "{email} is not a valid email address."
+    detail = ""  # what is wrong, where more can be said than "not valid"
+
+
+class InvisibleCharacterInEmail(InvalidEmail):
+    message = "{email} is not a valid email address: it contains the invisible or control character {character}."
+    detail = "it contains an invisible or control character"
+
+
+class MixedScriptEmail(InvalidEmail):
+    message = "{email} is not a valid email address: its domain label {label} mixes {scripts} letters."
+    detail = "a domain label mixes letters of different scripts (a look-alike address)"
 
 
 class UnknownRole(Invalid):

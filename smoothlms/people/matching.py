@@ -1,6 +1,6 @@
 """Email addresses as keys for matching one person's records (HR export, Employee, User).
 
-Stored addresses are only trimmed and lower-cased (people.models.normalize_email): that is the
+Stored addresses are only NFKC-normalised, trimmed and lower-cased (people.models.normalize_email): that is the
 login, and it is never rewritten. To decide whether two addresses reach the same mailbox, roster
 reconciliation compares *match keys*, which also fold the spellings a mail system treats as one:
 - surrounding spaces and case;
@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+
+from smoothlms.people.models import normalize_email
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -34,7 +36,7 @@ def alias_domain_map(groups: Iterable[Iterable[str]] | None = None) -> dict[str,
 
 
 def _key(email: str, domains: dict[str, str]) -> str:
-    address = (email or "").strip().lower()
+    address = normalize_email(email)
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return address  # not an address: compared as written (trimmed, lower-cased)

@@ -1,8 +1,18 @@
-"""The roles of CONTRACT.md section 2 (stored as auth groups) and what each may do in the desk."""
+"""The roles of CONTRACT.md section 2 (stored as auth groups), who may do what, and what each role
+may do in the desk.
+
+Every role check of the code is one of the predicates below (the user model's `is_staff`, the
+engine's permission checks, the API's `require_roles` sets, the desk's pages): a rule about who may
+do something is written here once.
+"""
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from django.contrib.auth.models import Group
 from django.db import models
+from django.db.models import QuerySet
 
 
 class Role(models.TextChoices):
@@ -18,6 +28,69 @@ STAFF_ROLES = frozenset(
     {Role.SYSTEM_MANAGER, Role.MODERATOR, Role.COURSE_CREATOR, Role.BATCH_EVALUATOR, Role.HR_MANAGER}
 )
 DEFAULT_ROLES = (Role.LMS_STUDENT,)
+
+
+class UserLike(Protocol):
+    """What the checks read of a user (people.models.User, which imports this module)."""
+
+    enabled: bool
+    is_superuser: bool
+
+    @property
+    def role_names(self) -> frozenset[str]: ...
+
+    def has_role(self, *roles: str) -> bool: ...
+
+
+# Who may do what (CONTRACT.md sections 2 and 5). System Manager may do everything.
+MODERATORS = (Role.MODERATOR, Role.SYSTEM_MANAGER)
+COURSE_EDITORS = (Role.COURSE_CREATOR, Role.MODERATOR, Role.SYSTEM_MANAGER)
+ROSTER_READERS = (Role.MODERATOR, Role.BATCH_EVALUATOR, Role.SYSTEM_MANAGER)
+USER_ADMINS = (Role.SYSTEM_MANAGER,)
+HR_MANAGERS = (Role.HR_MANAGER, Role.SYSTEM_MANAGER)
+RECONCILERS = (Role.HR_MANAGER, Role.MODERATOR, Role.SYSTEM_MANAGER)
+
+
+def is_staff_role(user: UserLike) -> bool:
+    """Reaches the desk: an enabled user with a staff role (or a superuser). Students never do."""
+    return user.enabled and (user.is_superuser or bool(user.role_names & STAFF_ROLES))
+
+
+def is_moderator(user: UserLike) -> bool:
+    """Runs cohorts: enrolls others, overrides the start, cancels, creates and changes cohorts."""
+    return user.has_role(*MODERATORS)
+
+
+def can_edit_courses(user: UserLike) -> bool:
+    return user.has_role(*COURSE_EDITORS)
+
+
+def can_read_rosters(user: UserLike) -> bool:
+    return user.has_role(*ROSTER_READERS)
+
+
+def can_manage_users(user: UserLike) -> bool:
+    return user.has_role(*USER_ADMINS)
+
+
+def can_manage_hr(user: UserLike) -> bool:
+    """Employees, HR sync, and the users made for HR records."""
+    return user.has_role(*HR_MANAGERS)
+
+
+def can_reconcile(user: UserLike) -> bool:
+    """Compares an HR headcount with a cohort's roster."""
+    return user.has_role(*RECONCILERS)
+
+
+def is_student(user: UserLike) -> bool:
+    """Holds the LMS Student role, which enrolling needs (System Manager does not imply it)."""
+    return Role.LMS_STUDENT in user.role_names
+
+
+def student_memberships() -> QuerySet:
+    """The role rows behind `is_student`, for many users in one query: filter on `user_id`."""
+    return Group.user_set.through.objects.filter(group__name=Role.LMS_STUDENT)
 
 # Desk permissions per role: {app_label.model: actions}. System Manager has every permission.
 # Django's model permissions ("view", "add", "change", "delete") drive the admin; rules that

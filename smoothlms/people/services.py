@@ -5,41 +5,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
 from smoothlms.core.timeutil import is_valid_time_zone
-from smoothlms.people.errors import InvalidEmail, InvalidTimeZone, UnknownRole, UserExists
-from smoothlms.people.models import User, normalize_email
-from smoothlms.people.roles import DEFAULT_ROLES, Role
-
-
-def clean_email(email: str) -> str:
-    """The normalised address, or InvalidEmail naming what was given."""
-    normalized = normalize_email(email)
-    try:
-        validate_email(normalized)
-    except ValidationError:
-        raise InvalidEmail(email=(email or "").strip() or "(blank)") from None
-    return normalized
-
-
-def _role_groups(roles: Iterable[str]) -> list[Group]:
-    wanted = list(dict.fromkeys(roles))
-    unknown = [role for role in wanted if role not in Role.values]
-    if unknown:
-        raise UnknownRole(role=unknown[0], roles=", ".join(Role.values))
-    groups = list(Group.objects.filter(name__in=wanted))
-    if len(groups) < len(wanted):
-        # The roles come with a data migration; a flushed database (transactional tests, a
-        # `flush`) loses them, and they are re-created here rather than failing every sign-up.
-        Group.objects.bulk_create([Group(name=name) for name in wanted], ignore_conflicts=True)
-        groups = list(Group.objects.filter(name__in=wanted))
-    return groups
+from smoothlms.people.errors import InvalidTimeZone
+from smoothlms.people.models import User, role_groups
+from smoothlms.people.models import clean_email as clean_email  # forms and the API check addresses through here
 
 
 @transaction.atomic
@@ -55,32 +28,16 @@ def create_user(
     **extra,
 ) -> User:
     """Create a user. Rules: the email is valid and unused (in any case). Roles default to LMS
-    Student; explicit roles replace that default. Side effects: audit event."""
-    address = clean_email(email)
-    groups = _role_groups(DEFAULT_ROLES if roles is None else roles)
-    user = User(email=address, full_name=(full_name or "").strip(), enabled=enabled, is_superuser=superuser,
-                **extra)
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    try:
-        with transaction.atomic():  # savepoint: a duplicate must not poison the caller's transaction
-            user.save()
-    except IntegrityError:
-        if User.objects.filter(email=address).exists():
-            raise UserExists(email=address) from None
-        raise
-    user.groups.set(groups)
-    record_event(EventType.USER_CREATED, actor=actor, member=user,
-                 after={"email": address, "roles": sorted(g.name for g in groups), "enabled": enabled})
-    return user
+    Student; explicit roles replace that default. Side effects: audit event. (The rules live in
+    User.objects.create_user, the one constructor, which Django's createsuperuser uses too.)"""
+    return User.objects.create_user(email, password, roles=roles, full_name=full_name, enabled=enabled, actor=actor,
+                                    superuser=superuser, **extra)
 
 
 @transaction.atomic
 def set_user_roles(*, user: User, roles: Iterable[str], actor: User | None) -> User:
     """Replace a user's roles. Side effects: audit event with the roles before and after."""
-    groups = _role_groups(roles)
+    groups = role_groups(roles)
     before = sorted(user.groups.values_list("name", flat=True))
     user.groups.set(groups)
     after = sorted(g.name for g in groups)
@@ -104,12 +61,17 @@ def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: s
     return user
 
 
-def issue_api_key(*, user: User) -> str:
-    """A new `KEY:SECRET` for `user`; the previous pair stops working. Only the secret's hash is kept."""
+@transaction.atomic
+def issue_api_key(*, user: User, actor: User | None = None) -> str:
+    """A new `KEY:SECRET` for `user`; the previous pair stops working. Only the secret's hash is kept.
+    Side effects: audit event naming the key (never the secret) and whether it replaced one."""
     key = secrets.token_hex(8)
     secret = secrets.token_urlsafe(24)
+    previous = user.api_key
     User.objects.filter(pk=user.pk).update(api_key=key, api_secret_hash=User.hash_api_secret(secret))
     user.api_key, user.api_secret_hash = key, User.hash_api_secret(secret)
+    record_event(EventType.API_KEY_ISSUED, actor=actor, member=user,
+                 before={"api_key": previous} if previous else None, after={"api_key": key})
     return f"{key}:{secret}"
 
 

@@ -4,16 +4,15 @@ queries, whatever the number of cohorts, courses or classes."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.utils import timezone
 
-from smoothlms.catalog.models import Batch, LateJoinPolicy, LiveClass
-from smoothlms.catalog.selectors import list_batches_visible_to
+from smoothlms.catalog.models import Batch, LiveClass
 from smoothlms.core.errors import DomainError
-from smoothlms.enrollment.errors import CohortEnded, CohortFull, CohortStarted, SelfEnrollmentClosed
-from smoothlms.enrollment.selectors import list_member_live_classes
+from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, refusal_for
+from smoothlms.enrollment.selectors import list_batches_for, list_member_live_classes
 from smoothlms.people.models import User
+from smoothlms.people.roles import is_student
 
 # Every IANA zone is within UTC-12..UTC+14 of UTC: one day either side of today's UTC date is a safe
 # database-side pre-filter before the exact comparison in each cohort's own zone.
@@ -22,10 +21,10 @@ ZONE_SLACK = dt.timedelta(days=1)
 
 def list_portal_batches(*, user: User, now: dt.datetime | None = None) -> list[Batch]:
     """The cohorts `user` may see that have not ended: upcoming ones first (soonest first), then
-    running ones (most recently started last). Each is annotated by list_batches_visible_to
+    running ones (most recently started last). Each is annotated by list_batches_for
     (`seats_left_value`, `is_enrolled`) and gets `is_running`. One query."""
     now = now or timezone.now()
-    candidates = (list_batches_visible_to(user).prefetch_related(None)
+    candidates = (list_batches_for(user=user).prefetch_related(None)
                   .filter(end_date__gte=(now - ZONE_SLACK).date()))
     # "Ended" and "started" are instants in each cohort's own zone: decided here, not in SQL.
     batches = [batch for batch in candidates if not batch.has_ended(at=now)]
@@ -39,20 +38,19 @@ def list_batch_live_classes(*, batch: Batch) -> list[LiveClass]:
     return list(LiveClass.objects.filter(batch=batch).order_by("date", "time", "id"))
 
 
-def predict_refusal(*, batch: Batch, now: dt.datetime | None = None) -> DomainError | None:
-    """What the enrollment engine would answer a learner who is not yet enrolled, from what the
-    page already knows, so that it does not offer a button that can only fail. The engine stays the
-    authority: a POST always goes through it (the page may be stale). Payment is not predicted."""
-    now = now or timezone.now()
-    if batch.has_ended(at=now):
-        return CohortEnded()
-    if batch.has_started(at=now) and batch.late_join_policy != LateJoinPolicy.OPEN_UNTIL_END:
-        return CohortStarted()
-    if not batch.allow_self_enrollment:
-        return SelfEnrollmentClosed()
-    if batch.seat_count is not None and batch.seats_taken >= batch.seat_count:
-        return CohortFull()
-    return None
+def predict_refusal(*, batch: Batch, user: User, now: dt.datetime | None = None) -> DomainError | None:
+    """What the enrollment engine (enrollment.rules.refusal_for) would answer `user` enrolling
+    themselves, from what the page already knows (`batch` as enrollment.selectors.get_batch_for
+    gives it, its courses prefetched), so that it does not offer a button that can only fail. The
+    engine stays the authority: a POST always goes through it (the page may be stale). Payment is
+    not predicted: the page names the price and the engine asks for the payment."""
+    courses = [link.course for link in batch.batch_courses.all()]
+    request = EnrollRequest(batch=batch, actor=user, is_self=True)
+    member = MemberFacts(email=user.email, user=user, is_student=is_student(user),
+                         is_enrolled=batch.is_enrolled, has_paid=None)
+    cohort = CohortFacts.of(batch, unpublished_course=next((c.name for c in courses if not c.published), None),
+                            now=now or timezone.now())
+    return refusal_for(request, member, cohort)
 
 
 def list_upcoming_live_classes(*, user: User, now: dt.datetime | None = None) -> list[LiveClass]:
@@ -69,34 +67,3 @@ def list_calendar_live_classes(*, user: User) -> list[LiveClass]:
     """Every live class of the cohorts `user` is actively enrolled in, past ones included: calendar
     apps drop events that disappear from a feed they subscribe to. One query."""
     return list(list_member_live_classes(member=user))
-
-
-@dataclass(frozen=True)
-class CourseRow:
-    course_name: str
-    course_title: str
-    course_published: bool
-    progress: float
-    batch_name: str | None
-    batch_title: str | None
-    batch_visible: bool
-
-
-def list_learner_courses(*, user: User) -> list[CourseRow]:
-    """The learner's course enrollments (from cohorts and direct), with the cohort each came from.
-    One query."""
-    from smoothlms.enrollment.selectors import list_member_courses
-
-    rows = []
-    for enrollment in list_member_courses(member=user):
-        batch = enrollment.enrollment_from_batch
-        rows.append(CourseRow(
-            course_name=enrollment.course.name,
-            course_title=enrollment.course.title,
-            course_published=enrollment.course.published,
-            progress=float(enrollment.progress),
-            batch_name=batch.name if batch else None,
-            batch_title=batch.title if batch else None,
-            batch_visible=bool(batch and (batch.published or user.is_staff)),
-        ))
-    return rows

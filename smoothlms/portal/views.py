@@ -22,6 +22,7 @@ from smoothlms.core.errors import DomainError
 from smoothlms.core.timeutil import time_zone_choices
 from smoothlms.enrollment.errors import CannotEnrollOthers
 from smoothlms.enrollment.models import Source
+from smoothlms.enrollment.selectors import get_batch_for
 from smoothlms.enrollment.services import enroll
 from smoothlms.people.models import User, normalize_email
 from smoothlms.people.services import ensure_calendar_token, set_time_zone
@@ -53,10 +54,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @learner_required
 def batch_detail(request: HttpRequest, name: str) -> HttpResponse:
     try:
-        batch = get_batch(name=name, visible_to=request.user)
+        batch = get_batch_for(name=name, user=request.user)
     except BatchNotFound as error:
         return not_found(request, error)
-    blocker = None if batch.is_enrolled else selectors.predict_refusal(batch=batch)
+    blocker = None if batch.is_enrolled else selectors.predict_refusal(batch=batch, user=request.user)
     return render(request, "portal/batch_detail.html", {
         "batch": batch,
         "courses": [link.course for link in batch.batch_courses.all()],
@@ -96,12 +97,6 @@ def batch_enroll(request: HttpRequest, name: str) -> HttpResponse:
     else:
         messages.success(request, f"Welcome aboard: you are now enrolled in {batch.title}.")
     return redirect(detail)
-
-
-@require_safe
-@learner_required
-def courses(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/courses.html", {"rows": selectors.list_learner_courses(user=request.user)})
 
 
 @require_safe

@@ -82,3 +82,11 @@ def _assign_chunk(user_ids: list[int], courses: Sequence[Course], due_date: dt.d
             record_event(EventType.TRAINING_ASSIGNED, actor=actor, source="hr_rule" if rule else "",
                          after={"course": course.name, "due_date": due_date.isoformat(), "assigned": len(rows),
                                 "rule": rule})
+
+
+def complete_assignments_for(*, user: User, course: Course, at: dt.datetime) -> int:
+    """Close `user`'s open (assigned) training assignments of `course`: status completed at `at`.
+    Called when the user's course enrollment reaches 100%, inside that transaction (no transaction of
+    its own). Returns how many were closed; closed or cancelled ones are left as they are."""
+    return (TrainingAssignment.objects.filter(user=user, course=course, status=AssignmentStatus.ASSIGNED)
+            .update(status=AssignmentStatus.COMPLETED, completed_at=at, updated_at=at))

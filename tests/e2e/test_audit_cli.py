@@ -11,8 +11,8 @@ from django.core.management import call_command, get_commands
 
 from smoothlms.catalog.models import BatchCourse
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
-from smoothlms.core.management.commands.export import Command as ExportCommand
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.csvio.management.commands.export import Command as ExportCommand
 from smoothlms.enrollment.models import CourseEnrollment, Source
 from smoothlms.enrollment.services import bulk_enroll
 from smoothlms.people.models import User
@@ -132,7 +132,7 @@ def export(*args) -> None:
 
 def test_smoothlms_export_is_the_audit_export():
     # django-import-export ships an `export` command too: ours must win (INSTALLED_APPS order).
-    assert get_commands()["export"] == "smoothlms.core"
+    assert get_commands()["export"] == "smoothlms.csvio"
 
 
 def test_export_writes_csv_to_a_file_or_stdout(cohort, capsys, tmp_path):

@@ -74,7 +74,8 @@ def test_moderator_imports_a_csv_and_sees_the_bad_rows_reason(page, moderator_si
 
 
 def test_dashboard_screenshot(page, sign_in, artifacts_dir):
-    from smoothlms.core.demo import LOGINS, load_demo
+    from smoothlms.demo.accounts import LOGINS
+    from smoothlms.demo.data import load_demo
 
     load_demo()
     # Spread the demo's enrollments over the last weeks, as a real month of enrolling would, and

@@ -12,8 +12,7 @@ import pytest
 from django.test import Client
 
 from smoothlms.core.models import EnrollmentEvent
-from smoothlms.hr.models import UserInvitation
-from smoothlms.people.models import Employee, User
+from smoothlms.people.models import Employee, User, UserInvitation
 from smoothlms.people.roles import Role
 from smoothlms.people.services import issue_api_key, set_user_enabled
 from smoothlms.people.tests.factories import EmployeeFactory, UserFactory

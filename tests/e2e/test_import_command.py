@@ -151,3 +151,25 @@ def test_the_installed_command_exits_with_the_contract_codes(tmp_path, cohort, p
     assert results[2].stderr.strip() == "error: rows_failed: 1 of 2 rows failed."
     assert results[3].stderr.startswith("error: missing_column: ") and results[3].stdout == ""
     assert BatchEnrollment.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_30_kb_workbook_wide_to_column_xfd_is_file_unusable_in_under_a_second(tmp_path, cohort, people):
+    import time
+    import tracemalloc
+
+    from smoothlms.csvio.tests.test_reader_limits import wide_workbook
+
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(wide_workbook(2300))
+    assert 25_000 < path.stat().st_size < 35_000
+    tracemalloc.start()
+    started = time.perf_counter()
+    code, out, err = run(path, "--batch", "new-hires")
+    seconds = time.perf_counter() - started
+    peak_mb = tracemalloc.get_traced_memory()[1] / 1024 / 1024
+    tracemalloc.stop()
+    assert code == 2 and out == ""
+    assert err.startswith("error: file_unusable: The file cannot be imported: its header row is 16,384 columns")
+    assert seconds < 1.0 and peak_mb < 200
+    assert not BatchEnrollment.objects.exists()

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
+from smoothlms.core.models import PeriodicJob
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, Source
 from smoothlms.enrollment.services import bulk_enroll
 from smoothlms.notifications.delivery import CLAIM_SECONDS
-from smoothlms.notifications.models import PeriodicJob
 from smoothlms.notifications.selectors import SWEEP_GRACE
 from smoothlms.notifications.tests.defaults import ensure_email_defaults
 from smoothlms.notifications.tests.processes import (

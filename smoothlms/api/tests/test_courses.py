@@ -20,7 +20,8 @@ def test_course_creator_creates_a_course_named_after_its_title(api, creator):
     response = api(creator).post("/courses", {"title": "Safety at Work"})
     assert response.status_code == 201
     assert response.json()["data"] == {"name": "safety-at-work", "title": "Safety at Work", "description": "",
-                                       "published": False}
+                                       "published": False, "certificate": False, "validity_months": None,
+                                       "control_id": ""}
 
 
 def test_moderator_creates_a_published_course_with_a_name(api, moderator):

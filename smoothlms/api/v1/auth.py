@@ -17,19 +17,15 @@ from ninja.utils import check_csrf
 
 from smoothlms.api.v1.errors import CsrfFailed, NotAuthenticated, RoleRequired
 from smoothlms.people.models import User
-from smoothlms.people.roles import Role
+from smoothlms.people.roles import COURSE_EDITORS, MODERATORS, ROSTER_READERS, USER_ADMINS, Role
+from smoothlms.people.roles import HR_MANAGERS as HR
 from smoothlms.people.selectors import get_user_by_api_key
+
+__all__ = ["API_AUTH", "COURSE_EDITORS", "HR", "MODERATORS", "ROSTER_READERS", "USER_ADMINS", "require_roles"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _KEY_CHARS = frozenset(string.ascii_letters + string.digits)
 _SECRET_CHARS = frozenset(string.ascii_letters + string.digits + "-_")
-
-# Who may do what (CONTRACT.md section 2 and 5). System Manager is added by `require_roles`.
-MODERATORS = (Role.MODERATOR,)
-COURSE_EDITORS = (Role.COURSE_CREATOR, Role.MODERATOR)
-ROSTER_READERS = (Role.MODERATOR, Role.BATCH_EVALUATOR)
-USER_ADMINS = (Role.SYSTEM_MANAGER,)
-HR = (Role.HR_MANAGER,)
 
 
 class TokenAuth(APIKeyHeader):
@@ -85,10 +81,7 @@ API_AUTH = [TokenAuth(), SessionAuth()]
 
 
 def require_roles(user: User, *roles: str) -> None:
-    """Refuse with 403 `permission_denied` unless `user` has one of `roles` (or is System Manager)."""
+    """Refuse with 403 `permission_denied` unless `user` has one of `roles` (or is System Manager):
+    one of the role sets of people.roles (MODERATORS, ROSTER_READERS, ...)."""
     if not user.has_role(*roles, Role.SYSTEM_MANAGER):
         raise RoleRequired(roles=sorted({str(role) for role in (*roles, Role.SYSTEM_MANAGER)}))
-
-
-def is_moderator(user: User) -> bool:
-    return user.has_role(*MODERATORS, Role.SYSTEM_MANAGER)

@@ -30,10 +30,11 @@ from smoothlms.api.v1.schemas import (
     text,
 )
 from smoothlms.catalog.models import Course
-from smoothlms.catalog.selectors import get_batch, list_batches_visible_to
-from smoothlms.catalog.services import create_batch, update_batch
+from smoothlms.catalog.selectors import get_batch
+from smoothlms.catalog.services import create_batch
 from smoothlms.enrollment.models import Payment, Source
-from smoothlms.enrollment.services import enroll
+from smoothlms.enrollment.selectors import get_batch_for, list_batches_for
+from smoothlms.enrollment.services import enroll, update_batch
 
 router = Router(tags=["batches"])
 
@@ -128,7 +129,7 @@ INVALID_BATCH = {422: "`validation_error`: bad, missing or unknown fields, or a 
 @router.get("/batches", summary="List cohorts", **responses(200, list_envelope(BatchOut), {**AUTH, **VALIDATION}))
 def list_batches(request: HttpRequest, filters: Query[BatchFilters]):
     """Published cohorts (staff: all), ordered by start."""
-    batches = list_batches_visible_to(request.auth)
+    batches = list_batches_for(user=request.auth)
     if filters.published is not None:
         batches = batches.filter(published=filters.published)
     if filters.start_date_from is not None:
@@ -146,14 +147,14 @@ def create_batch_endpoint(request: HttpRequest, body: BatchIn):
     fields = _batch_fields(body.model_dump())
     courses = _courses(fields.pop("courses"))
     batch = create_batch(actor=request.auth, courses=courses, **fields)
-    return Status(201, {"data": batch_data(get_batch(name=batch.name, visible_to=request.auth))})
+    return Status(201, {"data": batch_data(get_batch_for(name=batch.name, user=request.auth))})
 
 
 @router.get("/batches/{name}", summary="Read a cohort",
             **responses(200, envelope(BatchOut), {**AUTH, **NOT_FOUND, **VALIDATION}))
 def get_batch_endpoint(request: HttpRequest, name: BatchName):
     """One cohort, if the caller may see it."""
-    return {"data": batch_data(get_batch(name=name, visible_to=request.auth))}
+    return {"data": batch_data(get_batch_for(name=name, user=request.auth))}
 
 
 @router.patch("/batches/{name}", summary="Change a cohort", **responses(200, envelope(BatchOut), {
@@ -167,7 +168,7 @@ def change_batch_endpoint(request: HttpRequest, name: BatchName, body: BatchPatc
     changes = _batch_fields(body.model_dump(exclude_unset=True))
     courses = _courses(changes.pop("courses")) if "courses" in changes else None
     update_batch(batch=batch, actor=request.auth, courses=courses, **changes)
-    return {"data": batch_data(get_batch(name=batch.name, visible_to=request.auth))}
+    return {"data": batch_data(get_batch_for(name=batch.name, user=request.auth))}
 
 
 @router.post("/batches/{name}/enroll", summary="Enroll yourself", **responses(201, envelope(EnrollmentOut), {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from smoothlms.api.v1.auth import COURSE_EDITORS, require_roles
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, responses
@@ -21,6 +21,8 @@ router = Router(tags=["courses"])
 Name = text(140, description="Lower-case letters, digits and hyphens.")
 Title = text(200, min_length=1)
 Description = text()
+ValidityMonths = Annotated[StrictInt, Field(ge=1, le=600, description="Months a certificate stays valid.")]
+ControlId = text(140, description="Compliance control id, e.g. ISO-27001-A.7.")
 
 
 class CourseIn(Input):
@@ -28,12 +30,18 @@ class CourseIn(Input):
     title: Title
     description: Description = ""
     published: Flag = False
+    certificate: Flag = Field(False, description="Issue a certificate when a member completes the course.")
+    validity_months: ValidityMonths | None = Field(None, description="null: certificates do not expire.")
+    control_id: ControlId = ""
 
 
 class CoursePatch(Input):
     title: Title = None  # type: ignore[assignment]
     description: Description = None  # type: ignore[assignment]
     published: Flag = None  # type: ignore[assignment]
+    certificate: Flag = None  # type: ignore[assignment]
+    validity_months: ValidityMonths | None = None
+    control_id: ControlId = None  # type: ignore[assignment]
 
 
 class CourseOut(BaseModel):
@@ -41,11 +49,15 @@ class CourseOut(BaseModel):
     title: str
     description: str
     published: bool
+    certificate: bool
+    validity_months: int | None
+    control_id: str
 
 
 def course_data(course: Course) -> dict[str, Any]:
     return {"name": course.name, "title": course.title, "description": course.description,
-            "published": course.published}
+            "published": course.published, "certificate": course.certificate,
+            "validity_months": course.validity_months, "control_id": course.control_id}
 
 
 FORBIDDEN = {403: "`permission_denied`: only Course Creators and Moderators edit courses."}

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJs
 
 from smoothlms.api.v1.auth import HR, require_roles
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, BadRequest, InvalidFields, NotAuthenticated, responses
-from smoothlms.api.v1.schemas import Date, Input, envelope, text
+from smoothlms.api.v1.schemas import Date, Input, checked_email, envelope, storable, text
 from smoothlms.core.errors import DomainError
 from smoothlms.hr.errors import InvalidStatus, RelievingBeforeJoining
 from smoothlms.hr.records import LABELS, parse_record
@@ -26,7 +26,6 @@ from smoothlms.hr.selectors import get_employee
 from smoothlms.hr.services import provision_employee
 from smoothlms.people.errors import InvalidEmail
 from smoothlms.people.models import Employee, EmployeeStatus
-from smoothlms.people.services import clean_email
 
 router = Router(tags=["employees"])
 SIGNATURE_HEADER = "X-Frappe-Webhook-Signature"
@@ -37,10 +36,7 @@ def _email_or_blank(value: str) -> str:
         return ""
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
-    try:
-        return clean_email(value)
-    except InvalidEmail:
-        raise ValueError("not a valid email address") from None
+    return checked_email(value)
 
 
 # Blank or null: no such address. Odd case and spaces are normalised.
@@ -99,6 +95,14 @@ def employee_data(employee: Employee) -> dict[str, Any]:
 _BY_LABEL = {label: name for name, label in LABELS.items()}
 
 
+def _is_refused_email(value: Any) -> bool:
+    try:
+        checked_email(str(value or "").strip())
+    except ValueError:
+        return bool(value)
+    return False
+
+
 def _parse(document: dict[str, Any]):
     """The record, or 422 `validation_error` naming the field at fault."""
     try:
@@ -107,9 +111,8 @@ def _parse(document: dict[str, Any]):
         if isinstance(error, RelievingBeforeJoining):
             field = "relieving_date"
         elif isinstance(error, InvalidEmail):
-            given = error.params.get("email", "")
             field = next((name for name in ("user_id", "company_email", "personal_email")
-                          if str(document.get(name) or "").strip() == given), "email")
+                          if _is_refused_email(document.get(name))), "email")
         elif isinstance(error, InvalidStatus):
             field = "status"
         else:
@@ -147,11 +150,28 @@ def get_employee_endpoint(request: HttpRequest, employee: HRId):
 
 
 def signature_is_valid(body: bytes, signature: str) -> bool:
+    """Whether `signature` is the base64 HMAC-SHA256 of `body`. Anything else is simply not valid:
+    a header with non-ASCII characters (compare_digest refuses them), bad base64, the wrong length."""
     secret = settings.HR_WEBHOOK_SECRET
-    if not secret or not signature:
+    given = (signature or "").strip()
+    if not secret or not given or not given.isascii():
         return False
     expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, signature.strip())
+    return hmac.compare_digest(expected, given)
+
+
+def _storable_document(document: dict[str, Any]) -> None:
+    """The fields a record reads hold plain values the databases can store (no NUL, no lone
+    surrogates, no nested objects): 422 naming the field otherwise."""
+    for name in ("name", *LABELS, "modified"):
+        value = document.get(name)
+        if isinstance(value, dict | list):
+            raise InvalidFields(detail=f"{name}: must be text, not a JSON {type(value).__name__}.", fields=[name])
+        if isinstance(value, str):
+            try:
+                storable(value)
+            except ValueError as problem:
+                raise InvalidFields(detail=f"{name}: {problem}.", fields=[name]) from None
 
 
 WEBHOOK_DOC = responses(200, envelope(EmployeeOut), {
@@ -178,10 +198,13 @@ def hr_webhook_endpoint(request: HttpRequest):
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest() from None
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply to read.") from None
     if isinstance(document, dict) and isinstance(document.get("doc"), dict):
         document = document["doc"]
     if not isinstance(document, dict):
         raise InvalidFields(detail="body: a Frappe Employee document (a JSON object) is expected.", fields=["body"])
+    _storable_document(document)
     record = _parse(document)
     employee, _ = provision_employee(record=record, actor=None, source="webhook")
     return {"data": employee_data(employee)}

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.csrf import csrf_failure as django_csrf_failure
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -175,6 +176,13 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unexpected error in %s %s", request.method, request.path, exc_info=exc)
     return error_response(request, ServerError())
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: under /api/ the JSON envelope (403 `permission_denied`), elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return error_response(request, CsrfFailed())
+    return django_csrf_failure(request, reason=reason)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

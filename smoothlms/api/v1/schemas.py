@@ -29,6 +29,7 @@ from pydantic import (
 from smoothlms.catalog.models import Batch
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, MemberType, Source
 from smoothlms.people.errors import InvalidEmail
+from smoothlms.people.models import normalize_email
 from smoothlms.people.services import clean_email
 
 T = TypeVar("T")
@@ -59,19 +60,20 @@ def text(max_length: int | None = None, *, min_length: int | None = None, **fiel
                      AfterValidator(storable), Field(**field)]
 
 
-def _email(value: str) -> str:
+def checked_email(value: str) -> str:
+    """people.services.clean_email as a pydantic check: its refusal is a 422 naming the field."""
     try:
         return clean_email(value)
-    except InvalidEmail:
-        raise ValueError("not a valid email address") from None
+    except InvalidEmail as error:
+        raise ValueError("not a valid email address" + (f" ({error.detail})" if error.detail else "")) from None
 
 
-# Odd case and surrounding spaces are normalised: " Ada@Example.COM " is ada@example.com.
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(storable), AfterValidator(_email),
+# Odd case, width and surrounding spaces are normalised: " Ada@Example.COM " is ada@example.com.
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(storable), AfterValidator(checked_email),
                   Field(json_schema_extra={"format": "email"})]
 # A reference to a user by email: normalised, never refused here (the services answer user_not_found).
 MemberRef = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(storable),
-                      AfterValidator(str.lower)]
+                      AfterValidator(normalize_email)]
 
 
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -178,7 +180,7 @@ class BatchOut(BaseModel):
 
 
 def batch_data(batch: Batch) -> dict[str, Any]:
-    """A batch from `list_batches_visible_to` (annotated, courses prefetched) as the contract lists it."""
+    """A batch from enrollment.selectors.list_batches_for (annotated, courses prefetched) as the contract lists it."""
     seats_left = getattr(batch, "seats_left_value", batch.seats_left)
     return {
         "name": batch.name,

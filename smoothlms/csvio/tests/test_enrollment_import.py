@@ -185,3 +185,10 @@ def test_fifty_thousand_rows_go_through_the_bulk_path(cohort, django_assert_max_
     elapsed = time.perf_counter() - started
     assert (report.created, report.failed, len(report.rows)) == (60, 49_940, 50_000)
     assert elapsed < 60
+
+
+def test_members_are_compared_after_normalisation_and_a_look_alike_is_no_user(cohort, people):
+    report = import_enrollments(table("member\n\uff30\uff10@Example.com\np1@example.com\u200b\n"),
+                                actor=moderator(), batch=cohort)
+    assert [(r.row, r.status, r.code) for r in report.rows] == [(2, "created", ""), (3, "failed", "user_not_found")]
+    assert [e.member.email for e in BatchEnrollment.objects.all()] == ["p0@example.com"]

@@ -89,7 +89,8 @@ def test_seat_count_below_enrolled_is_refused_on_the_form(mod_client, cohort, le
                       end_date=str(cohort.end_date), start_time="09:00", timezone="Europe/Berlin")
     response = mod_client.post(f"/app/catalog/batch/{cohort.pk}/change/", data)
     assert response.status_code == 200
-    assert "There are 2 active enrollments; seat count cannot be lower." in response.content.decode()
+    assert ("There are no seats available in this batch: it has 2 active enrollments, so the seat count cannot be "
+            "lower than 2.") in response.content.decode()
     cohort.refresh_from_db()
     assert cohort.seat_count == 3
 

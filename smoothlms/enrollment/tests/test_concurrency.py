@@ -6,7 +6,7 @@ from django.db import connection
 
 from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
-from smoothlms.core.testing import assert_locks_before_write, run_in_threads
+from smoothlms.core.testing import run_in_threads
 from smoothlms.enrollment.errors import AlreadyEnrolled, CohortFull
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, Source
 from smoothlms.enrollment.services import bulk_enroll, enroll
@@ -77,18 +77,3 @@ def test_bulk_and_single_enrollments_racing_never_oversell():
     batch.refresh_from_db()
     assert outcomes.count("enrolled") == 10 and outcomes.count("full") == 6
     assert batch.seats_taken == 10 == BatchEnrollment.objects.filter(batch=batch, status="active").count()
-
-
-@pytest.mark.django_db
-def test_enroll_takes_the_cohort_row_lock_before_writing():
-    batch = BatchFactory(seat_count=5)
-    learner = UserFactory()
-    with assert_locks_before_write("catalog_batch"):
-        enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL)
-
-
-@pytest.mark.django_db
-def test_bulk_enroll_locks_the_cohort_before_writing():
-    batch, member, mod = BatchFactory(seat_count=5), UserFactory(), moderator()
-    with assert_locks_before_write("catalog_batch"):
-        bulk_enroll(batch=batch, members=[member.email], actor=mod, source=Source.API)

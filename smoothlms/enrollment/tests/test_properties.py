@@ -7,11 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smoothlms.catalog.models import Batch
-from smoothlms.catalog.services import update_batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.errors import DomainError
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus, Source
-from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
+from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll, update_batch
 from smoothlms.people.tests.factories import UserFactory, moderator
 
 MEMBERS = 5

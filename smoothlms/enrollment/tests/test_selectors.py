@@ -7,6 +7,8 @@ from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory, LiveC
 from smoothlms.enrollment.errors import BatchNotFound
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.selectors import (
+    get_batch_for,
+    list_batches_for,
     list_member_courses,
     list_member_enrollments,
     list_member_live_classes,
@@ -35,7 +37,7 @@ def test_list_selectors_use_a_fixed_number_of_queries(django_assert_num_queries,
     batch = list_batches_visible_to(learner).first()
     with django_assert_num_queries(2):  # cohorts, then their courses (prefetch)
         rows = [(b.name, b.is_enrolled, b.seats_left_value, [bc.course.name for bc in b.batch_courses.all()])
-                for b in list_batches_visible_to(learner)]
+                for b in list_batches_for(user=learner)]
     assert len(rows) == cohorts and all(is_enrolled for _, is_enrolled, _, _ in rows)
     with django_assert_num_queries(1):
         assert len([(e.member.email, e.batch.name) for e in list_roster(batch=batch)]) == 4
@@ -65,3 +67,17 @@ def test_roster_filters_by_status():
     cancel_enrollment(batch=batch, member=learner, actor=None)
     assert list_roster(batch=batch).count() == 0
     assert list_roster(batch=batch, status="cancelled").count() == 1 == list_roster(batch=batch, status="all").count()
+
+
+def test_is_enrolled_follows_the_users_active_seat():
+    learner, other = UserFactory(), UserFactory()
+    batch = BatchFactory()
+    enroll(batch=batch, member=learner, actor=None, source=Source.DESK, notify=False)
+    assert get_batch_for(name=batch.name, user=learner).is_enrolled is True
+    assert get_batch_for(name=batch.name, user=other).is_enrolled is False
+    assert get_batch_for(name=batch.name, user=None).is_enrolled is False
+    cancel_enrollment(batch=batch, member=learner, actor=None)
+    assert [b.is_enrolled for b in list_batches_for(user=learner)] == [False]
+    hidden = BatchFactory(published=False)
+    with pytest.raises(BatchNotFound):
+        get_batch_for(name=hidden.name, user=learner)

@@ -7,13 +7,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from smoothlms.catalog.errors import InvalidBatch
 from smoothlms.catalog.models import Batch, LateJoinPolicy
-from smoothlms.catalog.services import update_batch
 from smoothlms.catalog.tests.factories import BatchFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment import errors
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EmailStatus, EnrollmentStatus, Source
-from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll, record_payment
+from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll, record_payment, update_batch
 from smoothlms.people.models import Employee
 from smoothlms.people.roles import Role
 from smoothlms.people.services import set_user_roles
@@ -232,6 +232,17 @@ def test_seat_count_cannot_drop_below_active_enrollments(batch, mod):
     assert EnrollmentEvent.objects.filter(kind=EventType.SEATS_CHANGED).count() == 1
 
 
+def test_seats_taken_is_not_changed_by_changing_the_cohort(batch, mod):
+    enroll(batch=batch, member=UserFactory(), actor=mod, source=Source.DESK)
+    before = snapshot(batch)
+    with pytest.raises(InvalidBatch) as err:
+        update_batch(batch=batch, seats_taken=0, title="Renamed", actor=mod)
+    assert err.value.params["fields"] == ["seats_taken"]
+    assert snapshot(batch) == before and Batch.objects.get(pk=batch.pk).title != "Renamed"
+    update_batch(batch=batch, title="Renamed", actor=mod)
+    assert Batch.objects.get(pk=batch.pk).title == "Renamed" and snapshot(batch) == before
+
+
 def test_notify_off_marks_the_email_skipped(batch, learner, mod):
     enrollment = enroll(batch=batch, member=learner, actor=mod, source=Source.DESK, notify=False)
     assert enrollment.confirmation_email_status == EmailStatus.SKIPPED
@@ -325,7 +336,7 @@ def test_start_is_compared_in_the_cohorts_time_zone_not_the_servers(monkeypatch,
     batch = BatchFactory(start_date=dt.date(2031, 1, 6), end_date=dt.date(2031, 1, 9), timezone="Asia/Kolkata",
                          start_time=dt.time(9, 0))
     now = dt.datetime.combine(dt.date(2031, 1, 6), utc_time, tzinfo=dt.UTC)
-    monkeypatch.setattr("smoothlms.enrollment.services.timezone.now", lambda: now)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
     try:
         enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL)
         result = "enrolled"

@@ -1,6 +1,7 @@
 """A small stand-in for a Frappe HRMS on 127.0.0.1: `GET /api/resource/Employee` as Frappe answers it
 (fields, filters on `modified`, order_by, limit_start/limit_page_length paging, token auth), with
-scripted failures (HTTP 500, slow answers, dropped connections)."""
+scripted failures (HTTP 500, slow answers, dropped connections, a redirect, a huge body) and
+misbehaviour (`ignore_limit_start`: the same first page for ever)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,12 @@ OPS: dict[str, Callable[[str, str], bool]] = {
 
 
 class FakeFrappe:
-    def __init__(self, employees: list[dict[str, Any]] | None = None, *, key: str = "key", secret: str = "secret"):
+    def __init__(self, employees: list[dict[str, Any]] | None = None, *, key: str = "key", secret: str = "secret",
+                 host: str = "127.0.0.1"):
         self.employees = list(employees or [])
+        self.ignore_limit_start = False
+        self.redirect_to = ""  # the base URL a "redirect" failure sends the client to
+        self.huge_bytes = 64 * 1024 * 1024  # the size of a "huge" answer
         self.token = f"token {key}:{secret}"
         self.requests: list[dict[str, Any]] = []
         self.failures: list[str] = []  # consumed one per request: "500", "slow", "drop"
@@ -36,9 +41,9 @@ class FakeFrappe:
             def do_GET(self):  # noqa: N802 - http.server's naming
                 server.handle(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self) -> FakeFrappe:
@@ -81,6 +86,24 @@ class FakeFrappe:
                 return None
             if failure == "slow":
                 time.sleep(self.slow_seconds)
+            if failure == "redirect":
+                handler.send_response(302)
+                handler.send_header("Location", f"{self.redirect_to}{handler.path}")
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return None
+            if failure == "garbage":
+                return self._reply(handler, 200, {"data": [42, "HR-1"]})
+            if failure == "huge":  # no Content-Length: the client must stop reading by itself
+                handler.send_response(200)
+                handler.send_header("Content-Type", "application/json")
+                handler.end_headers()
+                handler.close_connection = True
+                handler.wfile.write(b'{"data": [], "padding": "')
+                chunk = b"x" * (1024 * 1024)
+                for _ in range(self.huge_bytes // len(chunk)):
+                    handler.wfile.write(chunk)
+                return None
             if url.path != "/api/resource/Employee":
                 return self._reply(handler, 404, {"exc_type": "DoesNotExistError"})
             if handler.headers.get("Authorization") != self.token:
@@ -101,6 +124,6 @@ class FakeFrappe:
             rows = [row for row in rows if row.get(field) is not None and OPS[op](str(row[field]), str(value))]
         order = [part.split()[0] for part in query.get("order_by", "modified asc").split(",")]
         rows.sort(key=lambda row: tuple(str(row.get(name) or "") for name in order))
-        start = int(query.get("limit_start", 0))
+        start = 0 if self.ignore_limit_start else int(query.get("limit_start", 0))
         length = int(query.get("limit_page_length", 20))
         return [{name: row.get(name) for name in fields} for row in rows[start:start + length]]

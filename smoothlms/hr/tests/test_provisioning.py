@@ -15,11 +15,10 @@ from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Source
 from smoothlms.enrollment.services import enroll
 from smoothlms.hr.errors import TooManyDisables, UserLinkedToOtherEmployee
-from smoothlms.hr.models import UserInvitation
 from smoothlms.hr.records import parse_record
 from smoothlms.hr.services import provision_employee, provision_employees
 from smoothlms.hr.tests.factories import record
-from smoothlms.people.models import Employee, User
+from smoothlms.people.models import Employee, User, UserInvitation
 from smoothlms.people.roles import Role
 from smoothlms.people.services import set_user_enabled
 from smoothlms.people.tests.factories import EmployeeFactory, UserFactory

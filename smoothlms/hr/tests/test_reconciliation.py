@@ -12,6 +12,7 @@ from django.utils import timezone
 from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.csvio.employees import read_hr_export, reconcile_file
 from smoothlms.csvio.errors import FileUnusable, MissingColumn
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import bulk_enroll
@@ -22,8 +23,6 @@ from smoothlms.hr.reconciliation import (
     FIX_STARTED,
     create_missing_user,
     get_roster_reconciliation,
-    read_hr_export,
-    reconcile_file,
 )
 from smoothlms.people.errors import UserExists
 from smoothlms.people.models import Employee, EmployeeStatus, User

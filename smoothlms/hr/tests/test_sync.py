@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.hr.errors import HRMSNotConfigured
-from smoothlms.hr.models import HRSyncRun, UserInvitation
+from smoothlms.hr.models import HRSyncRun
 from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.hr.sync import run_periodic_hr_sync, sync_hr
 from smoothlms.hr.tests.frappe_server import FakeFrappe
-from smoothlms.people.models import Employee, User
+from smoothlms.people.models import Employee, User, UserInvitation
 
 pytestmark = pytest.mark.django_db
 

@@ -1,23 +1,21 @@
-"""Resend, queue health, the periodic jobs' lease, and reminders."""
+"""Resend, queue health and reminders."""
 
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from smoothlms.catalog.models import LMSSettings
 from smoothlms.catalog.tests.factories import BatchFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
-from smoothlms.core.testing import run_in_threads
 from smoothlms.core.timeutil import local_instant
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, Source
 from smoothlms.enrollment.services import cancel_enrollment, enroll
 from smoothlms.notifications import errors
 from smoothlms.notifications.delivery import deliver_reminders
-from smoothlms.notifications.models import PeriodicJob, ReminderDelivery
+from smoothlms.notifications.models import ReminderDelivery
 from smoothlms.notifications.selectors import get_email_queue_health, list_due_reminders
-from smoothlms.notifications.services import claim_period, enqueue_periodic_jobs, resend_confirmation
+from smoothlms.notifications.services import resend_confirmation
 from smoothlms.people.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,47 +110,6 @@ def test_queue_health_counts_pending_held_and_failed(batch, django_assert_num_qu
 def test_queue_health_of_an_empty_queue(db):
     health = get_email_queue_health()
     assert (health.pending, health.held, health.failed, health.oldest_pending_at) == (0, 0, 0, None)
-
-
-# Periodic jobs --------------------------------------------------------------------------------
-
-
-def test_one_worker_wins_each_period(db):
-    assert claim_period(name="sweep_email_queue", period=1000, worker="a")
-    assert not claim_period(name="sweep_email_queue", period=1000, worker="b")
-    assert not claim_period(name="sweep_email_queue", period=999, worker="b")
-    assert claim_period(name="sweep_email_queue", period=1001, worker="b")
-    job = PeriodicJob.objects.get(name="sweep_email_queue")
-    assert (job.last_period, job.last_worker) == (1001, "b")
-    assert claim_period(name="a_new_job", period=5, worker="a")  # the row is created on first use
-    assert not claim_period(name="a_new_job", period=5, worker="b")
-
-
-@pytest.mark.django_db(transaction=True)
-def test_workers_racing_for_a_period_enqueue_once(email_defaults):
-    winners = []
-
-    def contend(worker):
-        try:
-            if claim_period(name="send_reminders", period=42, worker=worker):
-                winners.append(worker)
-        finally:
-            connection.close()
-
-    run_in_threads(contend, ["w1", "w2", "w3", "w4"])
-    assert len(winners) == 1
-
-
-def test_enqueue_periodic_jobs_once_per_minute_unless_forced(batch):
-    now = dt.datetime(2031, 1, 1, 0, 0, 30, tzinfo=dt.UTC)  # a minute, not a five-minute boundary, ahead
-    assert enqueue_periodic_jobs(worker="a", now=now) == ["sweep_email_queue", "send_reminders", "hr_sync",
-                                                          "prune_task_results"]
-    assert enqueue_periodic_jobs(worker="b", now=now) == []
-    assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=1)) == ["sweep_email_queue",
-                                                                                    "send_reminders"]
-    assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=5)) == ["sweep_email_queue",
-                                                                                    "send_reminders", "hr_sync"]
-    assert len(enqueue_periodic_jobs(worker="c", now=now, force=True)) == 4
 
 
 # Reminders ------------------------------------------------------------------------------------

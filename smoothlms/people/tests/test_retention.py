@@ -109,7 +109,7 @@ def test_purged_address_is_free_for_a_new_account(history):
 
 def test_a_disabled_leaver_still_shows_in_exports_of_history(history):
     learner, admin = history
-    from smoothlms.core.exports import ExportFilters, export_lines
+    from smoothlms.csvio.exports import ExportFilters, export_lines
 
     set_user_enabled(user=learner, enabled=False, actor=admin)
     since = timezone.localdate() - dt.timedelta(days=1)

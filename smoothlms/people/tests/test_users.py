@@ -50,12 +50,13 @@ def test_database_refuses_the_same_email_in_another_case():
             User.objects.bulk_create([User(email=spelling, password="!")])
 
 
-def test_sign_in_by_email_in_any_case_and_never_when_disabled():
+def test_sign_in_by_email_in_any_case_and_never_when_disabled(rf):
     UserFactory(email="sign@example.com", password="s3cret-pass!")
-    assert authenticate(username="SIGN@example.com ", password="s3cret-pass!") is not None
-    assert authenticate(username="sign@example.com", password="wrong") is None
+    request = rf.post("/login")  # sign-in throttling (django-axes) needs the request
+    assert authenticate(request, username="SIGN@example.com ", password="s3cret-pass!") is not None
+    assert authenticate(request, username="sign@example.com", password="wrong") is None
     User.objects.filter(email="sign@example.com").update(enabled=False)
-    assert authenticate(username="sign@example.com", password="s3cret-pass!") is None
+    assert authenticate(request, username="sign@example.com", password="s3cret-pass!") is None
 
 
 def test_api_key_reissue_invalidates_the_old_secret():
@@ -90,3 +91,33 @@ def test_database_refuses_duplicate_hr_id():
     EmployeeFactory(employee="HR-1")
     with pytest.raises(IntegrityError), transaction.atomic():
         EmployeeFactory(employee="HR-1")
+
+
+def test_issuing_an_api_key_is_audited_without_its_secret():
+    from smoothlms.core.models import EnrollmentEvent, EventType
+
+    admin = UserFactory(roles=[Role.SYSTEM_MANAGER])
+    user = UserFactory()
+    first = issue_api_key(user=user, actor=admin)
+    second = issue_api_key(user=user, actor=admin)
+    events = list(EnrollmentEvent.objects.filter(kind=EventType.API_KEY_ISSUED).order_by("pk"))
+    assert [(e.actor, e.member, e.before, e.after) for e in events] == [
+        (admin, user, None, {"api_key": first.split(":")[0]}),
+        (admin, user, {"api_key": first.split(":")[0]}, {"api_key": second.split(":")[0]}),
+    ]
+    assert all(token.split(":")[1] not in str(e.after) for e in events for token in (first, second))
+
+
+def test_the_api_key_command_is_audited_and_an_unknown_user_gets_no_key(capsys):
+    from django.core.management import call_command
+
+    from smoothlms.core.models import EnrollmentEvent, EventType
+
+    user = UserFactory(email="ops@example.com")
+    call_command("api_key", "ops@example.com")
+    key = capsys.readouterr().out.strip().split(":")[0]
+    event = EnrollmentEvent.objects.get(kind=EventType.API_KEY_ISSUED)
+    assert (event.actor, event.member, event.after) == (None, user, {"api_key": key})
+    with pytest.raises(SystemExit):
+        call_command("api_key", "nobody@example.com")
+    assert EnrollmentEvent.objects.filter(kind=EventType.API_KEY_ISSUED).count() == 1

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from smoothlms.catalog.tests.factories import CourseFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.people.selectors import list_active_employee_user_ids
 from smoothlms.people.services import set_user_enabled
 from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 from smoothlms.training.errors import DueDateInPast, NoCourses
 from smoothlms.training.models import AssignmentStatus, TrainingAssignment
-from smoothlms.training.selectors import list_active_employee_user_ids, list_training_assignments
+from smoothlms.training.selectors import list_training_assignments
 from smoothlms.training.services import assign_training
 
 pytestmark = pytest.mark.django_db

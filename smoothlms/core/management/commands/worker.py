@@ -1,5 +1,6 @@
 """`smoothlms worker`: run the task worker of the configured backend (the database worker by
-default, RQ with REDIS_URL) together with the periodic jobs (email sweep, reminders, pruning).
+default, RQ with REDIS_URL) together with the periodic jobs (settings.SMOOTHLMS_PERIODIC_JOBS:
+the email sweep, reminders, the HR sync, pruning).
 
 Any number of workers may run, on any number of machines: each one's scheduler thread tries to
 enqueue each periodic job once a minute, and a conditional UPDATE on the job's PeriodicJob row
@@ -17,8 +18,11 @@ import time
 from django.core.management import call_command
 from django.db import connections
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_rq.backend import RQBackend
 
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
+from smoothlms.core.scheduling import enqueue_periodic_jobs
 
 log = logging.getLogger("smoothlms.worker")
 
@@ -32,8 +36,6 @@ class PeriodicScheduler(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        from smoothlms.notifications.services import enqueue_periodic_jobs
-
         while not self.stopped.is_set():
             try:
                 enqueued = enqueue_periodic_jobs(worker=self.worker_id)
@@ -57,11 +59,6 @@ class Command(SmoothCommand):
                             help="do not enqueue the periodic jobs (email sweep, reminders) from this worker")
 
     def run(self, *, burst: bool = False, no_scheduler: bool = False, verbosity: int = 1, **options):
-        from django_tasks_db.backend import DatabaseBackend
-        from django_tasks_rq.backend import RQBackend
-
-        from smoothlms.notifications.services import enqueue_periodic_jobs
-
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         if not isinstance(backend, RQBackend | DatabaseBackend):
             raise CommandFailed("no_worker", f"the {type(backend).__name__} runs tasks in the process that "

@@ -10,4 +10,4 @@ class Command(SmoothCommand):
         parser.add_argument("email")
 
     def run(self, *, email, **options):
-        self.stdout.write(issue_api_key(user=get_user(email=email)))
+        self.stdout.write(issue_api_key(user=get_user(email=email), actor=None))  # the command line: audited as such

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from smoothlms.catalog.selectors import get_course
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
-from smoothlms.hr.management.cli import progress_bar
-from smoothlms.training.selectors import list_active_employee_user_ids
+from smoothlms.core.management.progress import progress_bar
+from smoothlms.people.selectors import list_active_employee_user_ids
 from smoothlms.training.services import assign_training
 
 

@@ -1,0 +1,67 @@
+"""Reading an HR employee export (CONTRACT.md section 7) with the shared CSV/XLSX reader: UTF-8 with
+or without BOM, `,` `;` or tab separated, or XLSX; headers match the fieldname or the Frappe report
+label in any case. Two uses: provisioning (`smoothlms import_employees`, keyed on the HR id) and
+roster reconciliation (`smoothlms reconcile_roster`, the desk's page; an HR id or an email will do)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from smoothlms.catalog.models import Batch
+from smoothlms.csvio.errors import FileUnusable, MissingColumn
+from smoothlms.csvio.reader import Column, FileSource, RowProblem, Table, read_table
+from smoothlms.hr.reconciliation import EMAIL_COLUMNS, Reconciliation, people_from_rows, reconcile_people
+from smoothlms.hr.records import LABELS
+
+HR_EXPORT_COLUMNS = tuple(Column(name, label) for name, label in LABELS.items())
+
+
+class HRFileUnusable(FileUnusable):
+    """A file-level refusal of an HR import (the shared reader's FileUnusable family)."""
+
+    code = "file_unusable"
+    message = "{detail}"
+
+
+@dataclass
+class SourceRow:
+    row: int  # the line (CSV) or sheet row (XLSX) number, the header being row 1
+    data: dict[str, Any]
+    problem: RowProblem | None = None  # a cell that could not be read (an XLSX formula with no value)
+
+
+def read_employee_file(path: str | Path) -> Iterator[SourceRow]:
+    """The rows of an HR export, for provisioning. The whole file is checked before the first row
+    is returned, so a file that cannot be used raises (HRFileUnusable, or the shared reader's
+    FileUnusable naming the problem: empty_file, file_not_utf8, ...) before anything is applied."""
+    path = Path(path)
+    if not path.is_file():
+        raise HRFileUnusable(detail=f"No file at {path}.")
+    table = read_table(path, filename=path.name, columns=HR_EXPORT_COLUMNS)  # streamed from the file
+    if not table.has("employee"):
+        # Provisioning is keyed on the HR id; reconciliation can do without it.
+        raise MissingColumn(column=LABELS["employee"], names="ID or employee",
+                            hint=" Columns read: " + ", ".join(f"{label}/{name}" for name, label in LABELS.items())
+                            + ".")
+    return iter([SourceRow(row.number, dict(row.values), row.problem) for row in table.rows])
+
+
+def read_hr_export(data: FileSource, *, filename: str) -> Table:
+    """The rows of an HR employee export, for reconciliation (CSV or XLSX). Raises FileUnusable
+    when the file cannot be read, or names neither an HR id nor an email column."""
+    table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS)
+    if not table.has("employee") and not any(table.has(name) for name in EMAIL_COLUMNS):
+        raise MissingColumn(column=LABELS["employee"], names="ID or employee",
+                            hint=" An export with no HR id needs a User ID, Company Email or Personal Email column.")
+    return table
+
+
+def reconcile_file(*, batch: Batch, data: FileSource, filename: str) -> Reconciliation:
+    """Read an HR export and reconcile it with `batch` (FileUnusable when the file cannot be used)."""
+    table = read_hr_export(data, filename=filename)
+    people = people_from_rows(table.rows, has_status=table.has("status"))
+    del table  # the parsed file is the largest thing held: let it go before the database is read
+    return reconcile_people(batch=batch, people=people)

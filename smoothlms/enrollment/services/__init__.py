@@ -1,0 +1,31 @@
+"""Enrollment writes: one set of rules for every path (desk, portal, API, CSV import, HR rules).
+
+The rules are `enrollment.rules.refusal_for`, in the order of CONTRACT.md section 6; each path
+reads its facts under the cohort's row lock (`enrollment.locks`) and asks it. Seats are taken with
+one conditional UPDATE of the batch row inside the enrolling transaction, with the CheckConstraint
+`batch_seats_within_seat_count` behind it.
+
+  enrolling  one member                  bulk      many members, several cohorts, dry runs
+  cancel     cancelling                  seats     taking seats, the seat-count rule, changing a cohort
+  access     course enrollments          payments  paid cohorts
+"""
+
+from smoothlms.enrollment.services.access import grant_course_access
+from smoothlms.enrollment.services.bulk import (
+    BULK_CHUNK,
+    BulkGroup,
+    BulkResult,
+    MemberResult,
+    OutcomeCounts,
+    bulk_enroll,
+    bulk_enroll_groups,
+)
+from smoothlms.enrollment.services.cancel import cancel_enrollment
+from smoothlms.enrollment.services.enrolling import enroll
+from smoothlms.enrollment.services.payments import record_payment
+from smoothlms.enrollment.services.seats import update_batch
+
+__all__ = [
+    "BULK_CHUNK", "BulkGroup", "BulkResult", "MemberResult", "OutcomeCounts", "bulk_enroll", "bulk_enroll_groups",
+    "cancel_enrollment", "enroll", "grant_course_access", "record_payment", "update_batch",
+]

@@ -1,0 +1,367 @@
+"""Writes on course content and progress (CONTRACT.md section 11).
+
+Authoring: chapters and lessons keep 1-based, contiguous positions within their parent, rewritten
+under a row lock on the course. Progress: every write on a member's progress in a course first
+locks that member's active course enrollment (no lock: 403 not_enrolled_in_course), then the course
+progress (completed lessons / lessons, rounded down) is recomputed in the same transaction with a
+fixed number of queries whatever the number of lessons. Reaching 100% happens in one place,
+`_on_course_completed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Floor
+from django.utils import timezone
+
+from smoothlms.catalog.models import Chapter, Course, Lesson, LessonKind
+from smoothlms.core.audit import record_event
+from smoothlms.core.models import EventType
+from smoothlms.enrollment.models import CourseEnrollment
+from smoothlms.learning import scorm
+from smoothlms.learning.errors import (
+    CannotMove,
+    ChapterNotEmpty,
+    ChapterNotFound,
+    CompletesByItself,
+    InvalidContent,
+    LessonHasProgress,
+    NotAFileLesson,
+    NotAScormLesson,
+    NotEnrolledInCourse,
+)
+from smoothlms.learning.locks import lock_course_content, lock_course_enrollment
+from smoothlms.learning.models import LessonProgress, LessonStatus
+from smoothlms.learning.selectors import get_lesson_progress
+from smoothlms.people.models import User
+from smoothlms.training.services import complete_assignments_for
+
+# Far above any real position: a row parked there while positions are rewritten cannot collide.
+PARKED = 1_000_000
+SELF_COMPLETED = (LessonKind.TEXT, LessonKind.VIDEO, LessonKind.FILE)
+LESSON_FIELDS = ("title", "kind", "body", "url")
+
+
+def _validated(obj: Chapter | Lesson, *, exclude: list[str]) -> None:
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        fields = exc.message_dict
+        detail = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in fields.items())
+        raise InvalidContent(detail=detail, fields=sorted(fields)) from None
+
+
+# Chapters -------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def create_chapter(*, course: Course, title: str, actor: User | None) -> Chapter:
+    """Add a chapter at the end of the course. Rules: a title (at most 200 characters)."""
+    lock_course_content(course)
+    last = Chapter.objects.filter(course=course).aggregate(last=Max("position"))["last"] or 0
+    chapter = Chapter(course=course, title=(title or "").strip(), position=last + 1)
+    _validated(chapter, exclude=["course"])
+    chapter.save()
+    return chapter
+
+
+@transaction.atomic(durable=True)
+def rename_chapter(*, chapter: Chapter, title: str, actor: User | None) -> Chapter:
+    chapter.title = (title or "").strip()
+    _validated(chapter, exclude=["course"])
+    chapter.save(update_fields=["title", "updated_at"])
+    return chapter
+
+
+@transaction.atomic(durable=True)
+def delete_chapter(*, chapter: Chapter, actor: User | None) -> None:
+    """Remove an empty chapter; the later chapters move up. Rules: it has no lessons."""
+    lock_course_content(chapter.course)
+    if Lesson.objects.filter(chapter=chapter).exists():
+        raise ChapterNotEmpty(title=chapter.title)
+    position = chapter.position
+    chapter.delete()
+    _close_gap(Chapter.objects.filter(course_id=chapter.course_id), position)
+
+
+@transaction.atomic(durable=True)
+def move_chapter(*, chapter: Chapter, up: bool, actor: User | None) -> Chapter:
+    """Swap the chapter with the one before (`up`) or after it. Rules: there is one."""
+    lock_course_content(chapter.course)
+    chapter.refresh_from_db(fields=["position"])
+    siblings = Chapter.objects.filter(course_id=chapter.course_id)
+    _swap(siblings, chapter, up=up, title=chapter.title)
+    chapter.refresh_from_db(fields=["position"])
+    return chapter
+
+
+def _close_gap(siblings, position: int) -> None:
+    """Positions after `position` move down by one. Parked first, so that no statement ever
+    makes two rows share a position (unique constraints are checked row by row)."""
+    siblings.filter(position__gt=position).update(position=F("position") + PARKED)
+    siblings.filter(position__gt=PARKED).update(position=F("position") - PARKED - 1)
+
+
+def _swap(siblings, item: Chapter | Lesson, *, up: bool, title: str) -> None:
+    other_position = item.position - 1 if up else item.position + 1
+    other = siblings.filter(position=other_position).first()
+    if other is None:
+        raise CannotMove(title=title, where="first" if up else "last")
+    siblings.filter(pk=item.pk).update(position=PARKED)
+    siblings.filter(pk=other.pk).update(position=item.position)
+    siblings.filter(pk=item.pk).update(position=other_position)
+
+
+# Lessons --------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def create_lesson(*, course: Course, chapter: Chapter, title: str, kind: str, actor: User | None, body: str = "",
+                  url: str = "") -> Lesson:
+    """Add a lesson at the end of `chapter`. Rules: the chapter belongs to the course; a title and
+    a known kind; a video lesson has a URL. Side effects: every enrollment's progress in the course
+    is recomputed (one lesson more to complete)."""
+    if chapter.course_id != course.pk:
+        raise ChapterNotFound(chapter=chapter.pk, course=course.name)
+    lock_course_content(course)
+    last = Lesson.objects.filter(chapter=chapter).aggregate(last=Max("position"))["last"] or 0
+    lesson = Lesson(chapter=chapter, title=(title or "").strip(), kind=kind, body=body or "", url=(url or "").strip(),
+                    position=last + 1)
+    _check_lesson(lesson)
+    lesson.save()
+    recompute_course_progress(course=course)
+    return lesson
+
+
+def _check_lesson(lesson: Lesson) -> None:
+    _validated(lesson, exclude=["chapter", "file"])
+    if lesson.kind == LessonKind.VIDEO and not lesson.url:
+        raise InvalidContent(detail="url: a video lesson needs the video's URL.", fields=["url"])
+
+
+@transaction.atomic(durable=True)
+def update_lesson(*, lesson: Lesson, actor: User | None, **changes: Any) -> Lesson:
+    """Change a lesson's title, kind, body (Markdown) or URL. Rules: as for creating it."""
+    unknown = sorted(set(changes) - set(LESSON_FIELDS))
+    if unknown:
+        raise InvalidContent(detail=f"{', '.join(unknown)}: cannot be changed here.", fields=unknown)
+    for name, value in changes.items():
+        setattr(lesson, name, (value or "").strip() if name in ("title", "url") else value or "")
+    _check_lesson(lesson)
+    lesson.save(update_fields=[*changes, "updated_at"])
+    return lesson
+
+
+@transaction.atomic(durable=True)
+def delete_lesson(*, lesson: Lesson, actor: User | None) -> None:
+    """Remove a lesson nobody has started; the later lessons of its chapter move up, and every
+    enrollment's progress in the course is recomputed. Its SCORM files go with it."""
+    course = lesson.chapter.course
+    lock_course_content(course)
+    if LessonProgress.objects.filter(lesson=lesson).exists():
+        raise LessonHasProgress(title=lesson.title)
+    position, lesson_id = lesson.position, lesson.pk
+    lesson.delete()
+    _close_gap(Lesson.objects.filter(chapter_id=lesson.chapter_id), position)
+    recompute_course_progress(course=course)
+    transaction.on_commit(lambda: scorm.remove_package(
+        destination=scorm.package_dir(course_name=course.name, lesson_id=lesson_id)))
+
+
+@transaction.atomic(durable=True)
+def move_lesson(*, lesson: Lesson, up: bool, actor: User | None) -> Lesson:
+    """Swap the lesson with the one before (`up`) or after it in its chapter."""
+    lock_course_content(lesson.chapter.course)
+    lesson.refresh_from_db(fields=["position"])
+    _swap(Lesson.objects.filter(chapter_id=lesson.chapter_id), lesson, up=up, title=lesson.title)
+    lesson.refresh_from_db(fields=["position"])
+    return lesson
+
+
+@transaction.atomic(durable=True)
+def attach_lesson_file(*, lesson: Lesson, upload: Any, actor: User | None) -> Lesson:
+    """Store the document of a file lesson (replacing the previous one). Rules: a file lesson."""
+    if lesson.kind != LessonKind.FILE:
+        raise NotAFileLesson(lesson=lesson.pk, kind=lesson.kind)
+    previous = lesson.file.name if lesson.file else ""
+    lesson.file.save(upload.name.rsplit("/", 1)[-1], upload, save=False)
+    lesson.save(update_fields=["file", "updated_at"])
+    if previous and previous != lesson.file.name:
+        storage = lesson.file.storage
+        transaction.on_commit(lambda: storage.delete(previous))
+    return lesson
+
+
+def attach_scorm_package(*, lesson: Lesson, upload: Any, actor: User | None) -> Lesson:
+    """Check a SCORM 1.2 or 2004 zip and extract it as the lesson's content (replacing the previous
+    package). Rules: a SCORM lesson; the package checks of learning.scorm (each refusal is
+    scorm_package_invalid with its reason). The files are in place before the lesson row points at
+    the new launch file; a refused package changes nothing."""
+    if lesson.kind != LessonKind.SCORM:
+        raise NotAScormLesson(lesson=lesson.pk, kind=lesson.kind)
+    course = lesson.chapter.course
+    package = scorm.install_package(upload, destination=scorm.package_dir(course_name=course.name,
+                                                                            lesson_id=lesson.pk))
+    with transaction.atomic(durable=True):
+        lesson.scorm_version = package.version
+        lesson.scorm_launch = package.launch
+        lesson.scorm_package_name = (getattr(upload, "name", "") or "package.zip").rsplit("/", 1)[-1][:255]
+        lesson.scorm_uploaded_at = timezone.now()
+        lesson.save(update_fields=["scorm_version", "scorm_launch", "scorm_package_name", "scorm_uploaded_at",
+                                   "updated_at"])
+    return lesson
+
+
+def recompute_course_progress(*, course: Course) -> int:
+    """Every enrollment's progress in `course` from its completed lessons, after the lessons
+    changed: one UPDATE whatever the number of members. Call inside the transaction that changed
+    the lessons. `completed_at` stays: a completion is a fact of the past."""
+    total = Lesson.objects.filter(chapter__course=course).count()
+    enrollments = CourseEnrollment.objects.filter(course=course)
+    if not total:
+        return enrollments.exclude(progress=0).update(progress=0)
+    done = Subquery(LessonProgress.objects.filter(
+        member_id=OuterRef("member_id"), course_id=OuterRef("course_id"), status=LessonStatus.COMPLETED)
+        .order_by().values("course_id").annotate(n=Count("id")).values("n")[:1], output_field=IntegerField())
+    share = ExpressionWrapper(Coalesce(done, 0) * 100 / Value(total), output_field=DecimalField())
+    return enrollments.update(progress=Floor(share))
+
+
+def _percent(done: int, total: int) -> int:
+    """Completed lessons / lessons, rounded down (so 100 only when every lesson is completed)."""
+    return done * 100 // total if total else 0
+
+
+# Progress -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """What a learner's step changed: the lesson's progress row and the course's progress."""
+
+    lesson_progress: LessonProgress
+    progress: int
+    completed_at: dt.datetime | None
+
+    @property
+    def completed(self) -> bool:
+        return self.completed_at is not None
+
+
+def _locked_enrollment(member: User, lesson: Lesson) -> CourseEnrollment:
+    enrollment = lock_course_enrollment(member=member, course=lesson.chapter.course)
+    if enrollment is None:
+        raise NotEnrolledInCourse()
+    return enrollment
+
+
+@transaction.atomic(durable=True)
+def start_lesson(*, member: User, lesson: Lesson, actor: User | None) -> LessonProgress:
+    """Record that `member` opened `lesson` (in_progress), once. Rules: an active course enrollment."""
+    existing = get_lesson_progress(member=member, lesson=lesson)
+    enrollment = _locked_enrollment(member, lesson)  # checked even when the row exists: access may be gone
+    if existing is not None:
+        return existing
+    return LessonProgress.objects.create(member=member, lesson=lesson, course_id=enrollment.course_id,
+                                         status=LessonStatus.IN_PROGRESS)
+
+
+@transaction.atomic(durable=True)
+def complete_lesson(*, member: User, lesson: Lesson, actor: User | None) -> CourseProgress:
+    """Complete `lesson` for `member`, whatever its kind (quizzes call this on a passing
+    submission). Rules: an active course enrollment. Side effects: the course progress; at 100%,
+    `_on_course_completed`. Completing a completed lesson changes nothing."""
+    enrollment = _locked_enrollment(member, lesson)
+    row = get_lesson_progress(member=member, lesson=lesson)
+    return _complete(enrollment, lesson, row, actor=actor)
+
+
+@transaction.atomic(durable=True)
+def mark_lesson_complete(*, member: User, lesson: Lesson, actor: User | None) -> CourseProgress:
+    """The learner's "Mark as complete". Rules: a text, video or file lesson (SCORM lessons complete
+    when the package says so, quizzes on a passing submission); an active course enrollment."""
+    if lesson.kind not in SELF_COMPLETED:
+        raise CompletesByItself.for_kind(lesson.kind)
+    enrollment = _locked_enrollment(member, lesson)
+    row = get_lesson_progress(member=member, lesson=lesson)
+    return _complete(enrollment, lesson, row, actor=actor)
+
+
+@transaction.atomic(durable=True)
+def commit_scorm_data(*, member: User, lesson: Lesson, cmi: Any, actor: User | None) -> CourseProgress:
+    """Save a SCORM lesson's runtime data (what the package committed), restored on the next launch.
+    Rules: a SCORM lesson; CMI element names and text values; an active course enrollment. The
+    lesson completes when the data reports it (SCORM 1.2 lesson_status completed or passed; 2004
+    completion_status completed or success_status passed); a completed lesson stays completed."""
+    if lesson.kind != LessonKind.SCORM:
+        raise NotAScormLesson(lesson=lesson.pk, kind=lesson.kind)
+    values = scorm.clean_runtime_data(cmi)
+    enrollment = _locked_enrollment(member, lesson)
+    row = get_lesson_progress(member=member, lesson=lesson)
+    fields = {"scorm_data": values, "score": scorm.score_of(lesson.scorm_version, values)}
+    if row is None:
+        row = LessonProgress.objects.create(member=member, lesson=lesson, course_id=enrollment.course_id,
+                                            status=LessonStatus.IN_PROGRESS, **fields)
+    else:
+        LessonProgress.objects.filter(pk=row.pk).update(**fields, updated_at=timezone.now())
+        for name, value in fields.items():
+            setattr(row, name, value)
+    if scorm.reports_completion(lesson.scorm_version, values):
+        return _complete(enrollment, lesson, row, actor=actor)
+    return CourseProgress(lesson_progress=row, progress=int(enrollment.progress),
+                          completed_at=enrollment.completed_at)
+
+
+def _complete(enrollment: CourseEnrollment, lesson: Lesson, row: LessonProgress | None, *,
+              actor: User | None) -> CourseProgress:
+    if row is not None and row.status == LessonStatus.COMPLETED:
+        return CourseProgress(lesson_progress=row, progress=int(enrollment.progress),
+                              completed_at=enrollment.completed_at)
+    now = timezone.now()
+    if row is None:
+        row = LessonProgress.objects.create(member=enrollment.member, lesson=lesson, course_id=enrollment.course_id,
+                                            status=LessonStatus.COMPLETED, started_at=now, completed_at=now)
+    else:
+        LessonProgress.objects.filter(pk=row.pk).update(status=LessonStatus.COMPLETED, completed_at=now,
+                                                        updated_at=now)
+        row.status, row.completed_at = LessonStatus.COMPLETED, now
+    return _update_course_progress(enrollment, row, actor=actor, now=now)
+
+
+def _update_course_progress(enrollment: CourseEnrollment, row: LessonProgress, *, actor: User | None,
+                            now: dt.datetime) -> CourseProgress:
+    """Two counts and at most one UPDATE of the enrollment, whatever the number of lessons."""
+    total = Lesson.objects.filter(chapter__course_id=enrollment.course_id).count()
+    done = LessonProgress.objects.filter(member_id=enrollment.member_id, course_id=enrollment.course_id,
+                                         status=LessonStatus.COMPLETED).count()
+    progress = _percent(done, total)
+    reached = progress == 100 and enrollment.completed_at is None
+    changes: dict[str, Any] = {}
+    if progress != int(enrollment.progress):
+        changes["progress"] = progress
+    if reached:
+        changes["completed_at"] = now
+    if changes:
+        CourseEnrollment.objects.filter(pk=enrollment.pk).update(**changes, updated_at=now)
+        for name, value in changes.items():
+            setattr(enrollment, name, value)
+    if reached:
+        _on_course_completed(enrollment=enrollment, actor=actor, at=now)
+    return CourseProgress(lesson_progress=row, progress=progress, completed_at=enrollment.completed_at)
+
+
+def _on_course_completed(*, enrollment: CourseEnrollment, actor: User | None, at: dt.datetime) -> None:
+    """Everything that follows a member completing a course, in the completing transaction: the
+    open training assignment for the course closes, and an audit event records it. (Certificates,
+    CONTRACT.md section 13, are issued from here.)"""
+    closed = complete_assignments_for(user=enrollment.member, course=enrollment.course, at=at)
+    record_event(EventType.COURSE_COMPLETED, actor=actor, batch=enrollment.enrollment_from_batch,
+                 member=enrollment.member, source="learning",
+                 after={"course": enrollment.course.name, "completed_at": at.isoformat(),
+                        "training_assignments_completed": closed})

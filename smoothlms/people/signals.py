@@ -1,0 +1,14 @@
+"""What the accounts announce to the apps above people. people sits below the apps that send
+email, so it names none of them: notifications connects its receivers in its AppConfig.ready()."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent inside the transaction that wrote pending set-password emails (UserInvitation rows), with
+# `user_ids`: they are to go out once it commits.
+set_password_emails_pending = Signal()
+
+# Sent inside the transaction in which `user` chose a password (a set-password link): what was
+# held until then (cohort confirmations, LMS Settings' hold) may go.
+password_set = Signal()
