@@ -137,6 +137,24 @@ def _child(name: str, url: str) -> tuple[int, str]:
     return child.returncode, stdout
 
 
+def _commit() -> str:
+    """The checkout's commit (and whether it has uncommitted changes), for the header."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "an unknown commit"
+    return f"commit {head}" + (" with uncommitted changes" if dirty else "")
+
+
 class LoadSampler:
     """The machine's 1-minute load average, sampled every 10 s while the benchmark runs: the
     cores are shared, and the table is read differently at load 1 and at load 8."""
@@ -178,9 +196,9 @@ def main() -> int:
         rows.extend(json.loads(line.removeprefix("BENCH-JSON ")))
     elapsed = time.monotonic() - started
     header = (
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
-        f"(shared), Python {platform.python_version()}, BENCH_SCALE={scale():g}; the whole run took "
-        f"{elapsed / 60:.1f} min, {load.summary()} (other work shares the cores: read the ratios, "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at {_commit()} on {platform.machine()}, "
+        f"{os.cpu_count()} cores (shared), Python {platform.python_version()}, BENCH_SCALE={scale():g}; "
+        f"the whole run took {elapsed / 60:.1f} min, {load.summary()} (other work shares the cores: read the ratios, "
         "measured side by side, rather than the absolute times)."
     )
     OUT.mkdir(exist_ok=True)
