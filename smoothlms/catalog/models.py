@@ -59,6 +59,10 @@ class Batch(models.Model):
                                      help_text="Blank: unlimited. 0: no seats.")
     seats_taken = models.IntegerField(default=0, editable=False)
     allow_self_enrollment = models.BooleanField(default=False)
+    waitlist_enabled = models.BooleanField(
+        default=False, help_text="When full, enrolling puts the member on a waitlist (first come, first seated).")
+    allow_self_cancel = models.BooleanField(
+        default=False, help_text="Members may leave the cohort or its waitlist until it starts.")
     published = models.BooleanField(default=False)
     paid_batch = models.BooleanField(default=False)
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,

@@ -31,6 +31,8 @@ class EventType(models.TextChoices):
     EMAIL_RESEND_REQUESTED = "email_resend_requested"
     COURSE_COMPLETED = "course_completed"
     API_KEY_ISSUED = "api_key_issued"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
 
 
 class EnrollmentEvent(models.Model):
