@@ -65,6 +65,8 @@ class BatchIn(Input):
     timezone: TimeZone
     seat_count: SeatCount | None = None
     allow_self_enrollment: Flag = False
+    waitlist_enabled: Flag = False
+    allow_self_cancel: Flag = False
     published: Flag = False
     paid_batch: Flag = False
     amount: Amount | None = None
@@ -84,6 +86,8 @@ class BatchPatch(Input):
     timezone: TimeZone = None  # type: ignore[assignment]
     seat_count: SeatCount | None = None
     allow_self_enrollment: Flag = None  # type: ignore[assignment]
+    waitlist_enabled: Flag = None  # type: ignore[assignment]
+    allow_self_cancel: Flag = None  # type: ignore[assignment]
     published: Flag = None  # type: ignore[assignment]
     paid_batch: Flag = None  # type: ignore[assignment]
     amount: Amount | None = None
@@ -181,7 +185,8 @@ def change_batch_endpoint(request: HttpRequest, name: BatchName, body: BatchPatc
     **BODY, **VALIDATION}))
 def self_enroll(request: HttpRequest, name: BatchName, body: SelfEnrollIn | None = None):
     """Enroll the caller. The checks run in the order of CONTRACT.md section 6; the first that
-    fails answers. A paid cohort needs a received payment of the caller (`payment`, or the latest)."""
+    fails answers. A full cohort with its waitlist on answers 201 with status `waitlisted` and the
+    `waitlist_position`. A paid cohort needs a received payment of the caller (`payment`, or the latest)."""
     batch = get_batch(name=name, visible_to=request.auth)
     payment = None
     if body is not None and body.payment is not None:

@@ -66,7 +66,7 @@ class BulkIn(Input):
 
 class MemberResultOut(BaseModel):
     member: str
-    status: Literal["created", "skipped", "failed"]
+    status: Literal["created", "waitlisted", "skipped", "failed"]
     code: str | None = Field(None, description="For skipped and failed members: the contract's code.")
     message: str | None = Field(None, description="For skipped and failed members: the contract's message.")
 
@@ -74,6 +74,7 @@ class MemberResultOut(BaseModel):
 class BulkOut(BaseModel):
     results: list[MemberResultOut]
     created: int
+    waitlisted: int = Field(0, description="Members placed on the waitlist (a full cohort with its waitlist on).")
     skipped: int
     failed: int
 
@@ -115,7 +116,8 @@ def enroll_member(request: HttpRequest, name: BatchName, body: EnrollIn):
 @router.post("/batches/{name}/enrollments/bulk", summary="Enroll many members", **responses(200, envelope(BulkOut), {
     **AUTH, **NOT_FOUND, **ENROLL_FORBIDDEN, **BODY, **OVERRIDE_INVALID}), exclude_none=True)
 def enroll_members(request: HttpRequest, name: BatchName, body: BulkIn):
-    """Enroll many users, in order. Each member is `created`, `skipped` (already enrolled, or listed
+    """Enroll many users, in order. Each member is `created`, `waitlisted` (a full cohort with its
+    waitlist on), `skipped` (already enrolled, or listed
     twice) or `failed` with the code and message a single enrollment would give."""
     batch = get_batch(name=name, visible_to=request.auth)
     result = bulk_enroll(batch=batch, members=body.members, actor=request.auth, source=Source.API,
@@ -123,7 +125,8 @@ def enroll_members(request: HttpRequest, name: BatchName, body: BulkIn):
     return {"data": {
         "results": [{"member": r.member, "status": r.status, "code": r.code or None, "message": r.message or None}
                     for r in result.results],
-        "created": result.created, "skipped": result.skipped, "failed": result.failed,
+        "created": result.created, "waitlisted": result.waitlisted, "skipped": result.skipped,
+        "failed": result.failed,
     }}
 
 
@@ -132,8 +135,9 @@ def enroll_members(request: HttpRequest, name: BatchName, body: BulkIn):
     404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort.",
     **VALIDATION}))
 def cancel_member(request: HttpRequest, name: BatchName, member: MemberPath, reason: Reason = ""):
-    """Cancel an active enrollment: the seat is freed, the row and its history stay. Enrolling
-    again reactivates it."""
+    """Cancel an enrollment or a place on the waitlist: the seat is freed and goes to the first on the
+    waitlist; the cohort's course access is withdrawn; the row and its history stay. Enrolling again
+    reactivates it."""
     batch = get_batch(name=name, visible_to=request.auth)
     cancel_enrollment(batch=batch, member=member, actor=request.auth, reason=reason, source=Source.API)
     return Status(204, None)
