@@ -25,10 +25,10 @@ from smoothlms.enrollment.services.cancel import cancel_enrollment, cancel_own_e
 from smoothlms.enrollment.services.cohort import update_batch
 from smoothlms.enrollment.services.enrolling import enroll
 from smoothlms.enrollment.services.payments import record_payment
-from smoothlms.enrollment.services.waitlist import promote_waitlist
+from smoothlms.enrollment.services.waitlist import promote_waitlist, waits_instead
 
 __all__ = [
     "BULK_CHUNK", "BulkGroup", "BulkResult", "MemberResult", "OutcomeCounts", "bulk_enroll", "bulk_enroll_groups",
     "cancel_enrollment", "cancel_own_enrollment", "enroll", "grant_course_access", "promote_waitlist",
-    "record_payment", "update_batch", "withdraw_course_access", "withdraw_disabled_user",
+    "record_payment", "update_batch", "waits_instead", "withdraw_course_access", "withdraw_disabled_user",
 ]
