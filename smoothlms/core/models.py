@@ -33,6 +33,8 @@ class EventType(models.TextChoices):
     API_KEY_ISSUED = "api_key_issued"
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
+    TRANSFERRED = "transferred"
+    REPLACED = "replaced"
 
 
 class EnrollmentEvent(models.Model):

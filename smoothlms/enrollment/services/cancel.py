@@ -27,9 +27,11 @@ USER_DISABLED = "user_disabled"
 
 
 def withdraw(enrollment: BatchEnrollment | None, *, batch: Batch, email: str, actor: User | None,
-             reason: str, source: Source | str, now: dt.datetime) -> BatchEnrollment:
+             reason: str, source: Source | str, now: dt.datetime, kind: str = EventType.CANCELLED,
+             promote: bool = True, after: dict | None = None) -> BatchEnrollment:
     """Cancel `enrollment` (active or waitlisted) of `batch`, which the caller has locked. The status
-    change is the guard: of two concurrent cancels, one updates the row."""
+    change is the guard: of two concurrent cancels, one updates the row. `promote` off: the caller
+    gives the seat to someone else (a replacement)."""
     if enrollment is None or enrollment.status not in HELD or not BatchEnrollment.objects.filter(
             pk=enrollment.pk, status=enrollment.status).update(
             status=EnrollmentStatus.CANCELLED, cancelled_at=now, updated_at=now):
@@ -39,10 +41,10 @@ def withdraw(enrollment: BatchEnrollment | None, *, batch: Batch, email: str, ac
         free_seat(batch)
         withdraw_course_access(batch=batch, member_ids=[enrollment.member_id])
     enrollment.refresh_from_db()
-    record_event(EventType.CANCELLED, actor=actor, batch=batch, member=enrollment.member, enrollment=enrollment,
+    record_event(kind, actor=actor, batch=batch, member=enrollment.member, enrollment=enrollment,
                  source=source, reason=reason, before={"status": before},
-                 after={"status": EnrollmentStatus.CANCELLED})
-    if before == EnrollmentStatus.ACTIVE:
+                 after={"status": EnrollmentStatus.CANCELLED, **(after or {})})
+    if promote and before == EnrollmentStatus.ACTIVE:
         promote_waitlist(batch, actor=actor, source=source, now=now)
     batch.refresh_from_db(fields=["seats_taken"])
     return enrollment

@@ -78,6 +78,21 @@ def enroll(
     return _seat(request, user, existing, payment=payment, source=source, notify=notify, now=now)
 
 
+def seat_member(*, batch: Batch, user: User, actor: User | None, source: Source | str, reason: str,
+                now) -> BatchEnrollment:
+    """Seat `user` in `batch` (locked by the caller, inside its transaction) on a moderator's
+    authority, for a transfer or a replacement: the target's rules apply (`refusal_for`) and a full
+    cohort refuses (no waitlist: the caller's whole transaction rolls back)."""
+    request = EnrollRequest(batch=batch, actor=actor, is_self=False, reason=reason)
+    existing = BatchEnrollment.objects.filter(batch=batch, member=user).first()
+    facts = MemberFacts(email=user.email, user=user, is_student=is_student(user), is_enrolled=is_active(existing))
+    if (error := refusal_for(request, facts, read_cohort_facts(batch, now=now))) is not None:
+        raise error
+    if not take_seats(batch, 1):
+        raise CohortFull()
+    return _seat(request, user, existing, payment=None, source=source, notify=True, now=now)
+
+
 def _seat(request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, payment: Payment | None,
           source: Source | str, notify: bool, now) -> BatchEnrollment:
     batch, actor, reason = request.batch, request.actor, request.reason

@@ -68,9 +68,12 @@ def promote_waitlist(batch: Batch, *, actor: User | None, source: Source | str =
     or without the LMS Student role) ahead of them is skipped: their row is cancelled with reason
     `not_eligible`, audited. A constant number of statements whatever the waitlist's length.
     Side effects: seats, course access, audit events, the confirmation ("You have a seat") after
-    commit. Returns the promoted members' ids."""
+    commit. Nothing happens in a cohort that is unpublished or has ended. Returns the promoted
+    members' ids."""
     now = now or timezone.now()
     batch.refresh_from_db(fields=["seats_taken", "seat_count"])
+    if not batch.published or batch.has_ended(at=now):
+        return []  # enrolling would be refused (cohort_not_published, cohort_ended): they keep waiting
     free = None if batch.seat_count is None else batch.seat_count - batch.seats_taken
     if free is not None and free <= 0:
         return []

@@ -15,7 +15,10 @@ from smoothlms.enrollment.services import (
     bulk_enroll,
     cancel_enrollment,
     cancel_own_enrollment,
+    duplicate_batch,
     enroll,
+    replace_enrollment,
+    transfer_enrollment,
     update_batch,
     withdraw_disabled_user,
 )
@@ -240,3 +243,82 @@ def test_promoted_member_is_emailed_exactly_once(full, mailoutbox, django_captur
     row = BatchEnrollment.objects.get(batch=full, member=first)
     assert row.status == EnrollmentStatus.ACTIVE
     assert [m.to for m in mailoutbox].count([first.email]) <= 1
+
+
+# Transfers, replacements, duplicates ------------------------------------------------------------
+
+
+def test_transfer_moves_the_seat_keeps_shared_progress_and_promotes_the_source(full, courses, mod):
+    seated = BatchEnrollment.objects.filter(batch=full, status="active").order_by("pk").first().member
+    waiting = join(full, 1)[0]
+    target = BatchFactory(courses=[courses[0], CourseFactory()], seat_count=2)
+    CourseEnrollment.objects.filter(member=seated, course=courses[0]).update(progress=30)
+    moved = transfer_enrollment(batch=full, member=seated, to_batch=target, actor=mod, reason="schedule")
+    assert (moved.batch, moved.status) == (target, "active")
+    assert (status(full, seated), status(full, waiting)) == ("cancelled", "active")
+    shared = CourseEnrollment.objects.get(member=seated, course=courses[0])
+    assert (shared.status, shared.progress) == ("active", 30)
+    assert access(seated)[courses[1].name] == "cancelled"
+    event = EnrollmentEvent.objects.get(kind=EventType.TRANSFERRED)
+    assert (event.batch, event.member, event.after["to_batch"], event.reason) == (full, seated, target.name,
+                                                                                  "schedule")
+
+
+def test_transfer_into_a_full_cohort_is_refused_and_changes_nothing(full, mod):
+    seated = BatchEnrollment.objects.filter(batch=full, status="active").first().member
+    waiting = join(full, 1)[0]
+    target = BatchFactory(seat_count=0)
+    before = (list(BatchEnrollment.objects.values_list("pk", "status")), EnrollmentEvent.objects.count(),
+              list(CourseEnrollment.objects.values_list("pk", "status")))
+    with pytest.raises(errors.CohortFull):
+        transfer_enrollment(batch=full, member=seated, to_batch=target, actor=mod)
+    assert before == (list(BatchEnrollment.objects.values_list("pk", "status")), EnrollmentEvent.objects.count(),
+                      list(CourseEnrollment.objects.values_list("pk", "status")))
+    assert status(full, waiting) == "waitlisted"
+
+
+def test_replace_passes_the_seat_to_a_colleague_not_the_waitlist(full, mod):
+    seated = BatchEnrollment.objects.filter(batch=full, status="active").first().member
+    waiting = join(full, 1)[0]
+    colleague = UserFactory()
+    replace_enrollment(batch=full, member=seated, replacement=colleague.email, actor=mod, reason="on leave")
+    full.refresh_from_db()
+    assert (status(full, seated), status(full, colleague), status(full, waiting)) == ("cancelled", "active",
+                                                                                      "waitlisted")
+    assert full.seats_taken == 2
+    assert EnrollmentEvent.objects.get(kind=EventType.REPLACED).after["replaced_by"] == colleague.email
+
+
+def test_replace_refused_for_a_colleague_already_enrolled_changes_nothing(full, mod):
+    seated, other = [e.member for e in BatchEnrollment.objects.filter(batch=full, status="active")]
+    with pytest.raises(errors.AlreadyEnrolled):
+        replace_enrollment(batch=full, member=seated, replacement=other, actor=mod)
+    assert status(full, seated) == "active" and not EnrollmentEvent.objects.filter(kind="replaced").exists()
+    with pytest.raises(errors.CannotEnrollOthers):
+        replace_enrollment(batch=full, member=seated, replacement=UserFactory(), actor=UserFactory())
+
+
+def test_duplicate_copies_settings_courses_shifted_classes_and_can_move_the_waitlist(full, courses, mod):
+    from smoothlms.catalog.services import schedule_live_class
+
+    schedule_live_class(batch=full, title="Kick-off", date=full.start_date, time=dt.time(10), actor=mod)
+    a, b = join(full, 2)
+    start = full.start_date + dt.timedelta(days=14)
+    copy = duplicate_batch(batch=full, title="Second run", start_date=start, move_waitlist=True, actor=mod)
+    assert (copy.published, copy.seat_count, copy.waitlist_enabled, copy.end_date) == (
+        False, 2, True, full.end_date + dt.timedelta(days=14))
+    assert list(copy.batch_courses.order_by("position").values_list("course", flat=True)) == [c.pk for c in courses]
+    assert list(copy.live_classes.values_list("title", "date")) == [("Kick-off", start)]
+    assert positions(copy) == [(a.email, 1), (b.email, 2)] and positions(full) == []
+    update_batch(batch=copy, actor=mod, published=True)
+    assert (status(copy, a), status(copy, b)) == ("active", "active")
+
+
+def test_duplicate_refused_for_a_bad_end_changes_nothing(full, mod):
+    from smoothlms.catalog.errors import InvalidBatch
+
+    count = Batch.objects.count()
+    with pytest.raises(InvalidBatch):
+        duplicate_batch(batch=full, title="Bad", start_date=full.start_date,
+                        end_date=full.start_date - dt.timedelta(days=1), actor=mod)
+    assert Batch.objects.count() == count
