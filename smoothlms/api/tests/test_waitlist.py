@@ -76,3 +76,38 @@ def test_moderator_turns_the_waitlist_on_over_the_api(api, moderator, batch):
     response = api(moderator).patch(f"/batches/{batch.name}", {"waitlist_enabled": True, "allow_self_cancel": True})
     assert response.status_code == 200
     assert (response.json()["data"]["waitlist_enabled"], response.json()["data"]["waitlist_count"]) == (True, 0)
+
+
+def test_transfer_and_its_refusal_over_the_api(api, moderator, full, courses):
+    seated = BatchEnrollment.objects.get(batch=full, status="active").member
+    target = BatchFactory(courses=courses, seat_count=1)
+    path = f"/batches/{full.name}/enrollments/{seated.email}/transfer"
+    tiny = BatchFactory(seat_count=0)
+    assert error_of(api(moderator).post(path, {"to_batch": tiny.name}))[:2] == (409, "cohort_full")
+    assert BatchEnrollment.objects.get(batch=full, member=seated).status == "active"
+    response = api(moderator).post(path, {"to_batch": target.name, "reason": "May run"})
+    assert response.status_code == 200, response.json()
+    assert (response.json()["data"]["batch"], response.json()["data"]["status"]) == (target.name, "active")
+    assert error_of(api(UserFactory()).post(path, {"to_batch": target.name}))[0] == 403
+
+
+def test_replace_over_the_api(api, moderator, full):
+    seated = BatchEnrollment.objects.get(batch=full, status="active").member
+    colleague = UserFactory()
+    response = api(moderator).post(f"/batches/{full.name}/enrollments/{seated.email}/replace",
+                                   {"member": colleague.email, "reason": "on leave"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["member"] == colleague.email
+    assert error_of(api(moderator).post(f"/batches/{full.name}/enrollments/{seated.email}/replace",
+                                        {"member": colleague.email}))[:2] == (404, "not_enrolled")
+
+
+def test_duplicate_over_the_api(api, moderator, full):
+    start = (full.start_date + dt.timedelta(days=7)).isoformat()
+    response = api(moderator).post(f"/batches/{full.name}/duplicate", {"title": "Second run", "start_date": start})
+    assert response.status_code == 201, response.json()
+    data = response.json()["data"]
+    assert (data["published"], data["start_date"], data["waitlist_enabled"], data["courses"]) == (
+        False, start, True, [link.course.name for link in full.batch_courses.order_by("position")])
+    assert error_of(api(UserFactory()).post(f"/batches/{full.name}/duplicate",
+                                            {"title": "X", "start_date": start}))[0] in (403, 404)

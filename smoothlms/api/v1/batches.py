@@ -34,7 +34,7 @@ from smoothlms.catalog.selectors import get_batch
 from smoothlms.catalog.services import create_batch
 from smoothlms.enrollment.models import Payment, Source
 from smoothlms.enrollment.selectors import get_batch_for, list_batches_for
-from smoothlms.enrollment.services import enroll, update_batch
+from smoothlms.enrollment.services import duplicate_batch, enroll, update_batch
 
 router = Router(tags=["batches"])
 
@@ -102,6 +102,16 @@ class BatchFilters(Page):
                                               "cohorts.")
     start_date_from: Date = Field(None, description="Cohorts starting on or after this date.")  # type: ignore[assignment]
     start_date_to: Date = Field(None, description="Cohorts starting on or before this date.")  # type: ignore[assignment]
+
+
+class DuplicateIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"title": "Python 101 (May)", "start_date": "2031-05-04", "move_waitlist": True}]})
+
+    title: Title
+    start_date: Date
+    end_date: Date | None = Field(None, description="Default: the original's length from the new start.")
+    move_waitlist: Flag = Field(False, description="Move the original's waitlist to the copy, in order.")
 
 
 class SelfEnrollIn(Input):
@@ -173,6 +183,18 @@ def change_batch_endpoint(request: HttpRequest, name: BatchName, body: BatchPatc
     courses = _courses(changes.pop("courses")) if "courses" in changes else None
     update_batch(batch=batch, actor=request.auth, courses=courses, **changes)
     return {"data": batch_data(get_batch_for(name=batch.name, user=request.auth))}
+
+
+@router.post("/batches/{name}/duplicate", summary="Duplicate a cohort", **responses(201, envelope(BatchOut), {
+    **AUTH, **MODERATOR_ONLY, **NOT_FOUND, **BODY, **INVALID_BATCH}))
+def duplicate_batch_endpoint(request: HttpRequest, name: BatchName, body: DuplicateIn):
+    """A new unpublished cohort with the same courses and settings, its live classes shifted to the
+    new dates (the guide's "create a second batch"); `move_waitlist` moves the waitlist to it."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    require_roles(request.auth, *MODERATORS)
+    copy = duplicate_batch(batch=batch, title=body.title, start_date=body.start_date, end_date=body.end_date,
+                           move_waitlist=body.move_waitlist, actor=request.auth)
+    return Status(201, {"data": batch_data(get_batch_for(name=copy.name, user=request.auth))})
 
 
 @router.post("/batches/{name}/enroll", summary="Enroll yourself", **responses(201, envelope(EnrollmentOut), {

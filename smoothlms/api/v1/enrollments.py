@@ -29,7 +29,13 @@ from smoothlms.catalog.selectors import get_batch
 from smoothlms.enrollment.errors import CannotEnrollOthers
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.selectors import list_roster
-from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
+from smoothlms.enrollment.services import (
+    bulk_enroll,
+    cancel_enrollment,
+    enroll,
+    replace_enrollment,
+    transfer_enrollment,
+)
 from smoothlms.people.roles import is_moderator
 
 router = Router(tags=["enrollments"])
@@ -141,3 +147,53 @@ def cancel_member(request: HttpRequest, name: BatchName, member: MemberPath, rea
     batch = get_batch(name=name, visible_to=request.auth)
     cancel_enrollment(batch=batch, member=member, actor=request.auth, reason=reason, source=Source.API)
     return Status(204, None)
+
+
+class TransferIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"to_batch": "python-101-may", "reason": "Moved to the May run at the manager's request."}]})
+
+    to_batch: BatchName = Field(description="The cohort the seat moves to (its name).")
+    reason: Reason = ""
+
+
+class ReplaceIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"member": "grace@example.com", "reason": "Ada is on leave; Grace goes instead."}]})
+
+    member: MemberRef = Field(description="The colleague who takes the seat (email).")
+    reason: Reason = ""
+
+
+MOVE_REFUSALS = {
+    **AUTH, 403: "`permission_denied`: You do not have permission to enroll other users.",
+    404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort. "
+         "`user_not_found`: No user with email {email}.",
+    409: "The target's rules (CONTRACT.md section 6): `cohort_full`, `already_enrolled`, `cohort_started`, ...; "
+         "on a refusal nothing changes.",
+    **BODY, **VALIDATION,
+}
+
+
+@router.post("/batches/{name}/enrollments/{member}/transfer", summary="Move a seat to another cohort",
+             **responses(200, envelope(EnrollmentOut), MOVE_REFUSALS))
+def transfer_member(request: HttpRequest, name: BatchName, member: MemberPath, body: TransferIn):
+    """Move the member's seat to `to_batch` in one transaction: the target's rules apply; the history
+    stays; courses both cohorts share keep their progress; the freed seat goes to the source's
+    waitlist. Answers the member's enrollment in the target."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    target = get_batch(name=body.to_batch, visible_to=request.auth)
+    moved = transfer_enrollment(batch=batch, member=member, to_batch=target, actor=request.auth,
+                                reason=body.reason, source=Source.API)
+    return {"data": enrollment_data(moved)}
+
+
+@router.post("/batches/{name}/enrollments/{member}/replace", summary="Pass a seat to a colleague",
+             **responses(200, envelope(EnrollmentOut), MOVE_REFUSALS))
+def replace_member(request: HttpRequest, name: BatchName, member: MemberPath, body: ReplaceIn):
+    """Pass the member's seat to `member` of the body in one transaction ("send a colleague
+    instead"). Answers the colleague's enrollment."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    seated = replace_enrollment(batch=batch, member=member, replacement=body.member, actor=request.auth,
+                                reason=body.reason, source=Source.API)
+    return {"data": enrollment_data(seated)}
