@@ -85,6 +85,8 @@ class BatchEnrollment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # The waitlist's order: when the member joined it (ties broken by pk). Positions are computed.
     waitlisted_at = models.DateTimeField(null=True, blank=True)
+    # When the seat came from the waitlist: its confirmation is the "You have a seat" email.
+    promoted_at = models.DateTimeField(null=True, blank=True)
     confirmation_email_status = models.CharField(max_length=16, choices=EmailStatus.choices,
                                                  default=EmailStatus.PENDING)
     confirmation_email_sent = models.BooleanField(

@@ -41,6 +41,7 @@ def seat_fields(*, actor: User | None, source: str, override_reason: str, notify
         "created_by": actor,
         "cancelled_at": None,
         "reminder_sent_at": None,
+        "promoted_at": None,
         **fresh_email_state(notify=notify),
     }
 

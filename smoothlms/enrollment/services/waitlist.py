@@ -86,7 +86,8 @@ def promote_waitlist(batch: Batch, *, actor: User | None, source: Source | str =
     if not take_seats(batch, len(ids)):  # cannot happen under the lock; the constraint backs it anyway
         raise CohortFull()
     BatchEnrollment.objects.filter(pk__in=ids).update(
-        updated_at=now, **seat_fields(actor=actor, source=source, override_reason="", notify=True))
+        **{**seat_fields(actor=actor, source=source, override_reason="", notify=True), "promoted_at": now},
+        updated_at=now)
     grant_course_access(batch=batch, member_ids=member_ids)
     record_enrollment_events(EventType.PROMOTED, batch=batch, member_ids=member_ids, actor=actor, source=source,
                              reason="", after={"status": EnrollmentStatus.ACTIVE, "from": "waitlist"}, at=now)
