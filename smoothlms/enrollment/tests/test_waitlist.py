@@ -9,7 +9,7 @@ from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment import errors
-from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus, Source
+from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, Source
 from smoothlms.enrollment.selectors import get_waitlist_position, list_batches_for, list_waitlist
 from smoothlms.enrollment.services import (
     bulk_enroll,
