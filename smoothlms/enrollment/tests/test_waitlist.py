@@ -310,3 +310,20 @@ def test_duplicate_refused_for_a_bad_end_changes_nothing(full, mod):
         duplicate_batch(batch=full, title="Bad", start_date=full.start_date,
                         end_date=full.start_date - dt.timedelta(days=1), actor=mod)
     assert Batch.objects.count() == count
+
+
+def _promotion_statements(batch, waiting, freed, mod):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    join(batch, waiting)
+    with CaptureQueriesContext(connection) as queries:
+        update_batch(batch=batch, actor=mod, seat_count=batch.seat_count + freed)
+    return len(queries)
+
+
+def test_promotion_is_a_constant_number_of_statements_whatever_the_waitlist(courses, mod):
+    small = BatchFactory(courses=courses, seat_count=0, waitlist_enabled=True)
+    large = BatchFactory(courses=courses, seat_count=0, waitlist_enabled=True)
+    assert _promotion_statements(small, 2, 1, mod) == _promotion_statements(large, 25, 20, mod)
+    assert BatchEnrollment.objects.filter(batch=large, status="active").count() == 20
