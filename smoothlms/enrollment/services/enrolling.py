@@ -79,7 +79,7 @@ def enroll(
 
 
 def seat_member(*, batch: Batch, user: User, actor: User | None, source: Source | str, reason: str,
-                now) -> BatchEnrollment:
+                now, notify: bool) -> BatchEnrollment:
     """Seat `user` in `batch` (locked by the caller, inside its transaction) on a moderator's
     authority, for a transfer or a replacement: the target's rules apply (`refusal_for`) and a full
     cohort refuses (no waitlist: the caller's whole transaction rolls back)."""
@@ -90,7 +90,7 @@ def seat_member(*, batch: Batch, user: User, actor: User | None, source: Source 
         raise error
     if not take_seats(batch, 1):
         raise CohortFull()
-    return _seat(request, user, existing, payment=None, source=source, notify=True, now=now)
+    return _seat(request, user, existing, payment=None, source=source, notify=notify, now=now)
 
 
 def _seat(request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, payment: Payment | None,

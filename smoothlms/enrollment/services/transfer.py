@@ -40,20 +40,22 @@ def _user(member: User | str) -> User:
 
 @transaction.atomic(durable=True)
 def transfer_enrollment(*, batch: Batch, member: User | str, to_batch: Batch, actor: User | None, reason: str = "",
-                        source: Source | str = Source.DESK) -> BatchEnrollment:
+                        source: Source | str = Source.DESK, notify: bool = True) -> BatchEnrollment:
     """Move `member`'s seat from `batch` to `to_batch`. Rules: moderators only; the member holds an
     active seat in `batch`; the target's rules (`refusal_for`: published, not ended or started, not
     already enrolled, a seat free, ...). Side effects: the member's row in `to_batch` (new or
-    reactivated) with its confirmation email; the source row cancelled with a `transferred` event
-    naming the target; courses shared by both cohorts keep their access and progress, the others of
-    the source are withdrawn; the source's freed seat goes to its waitlist."""
+    reactivated) with its confirmation email (unless `notify` is off); the source row cancelled
+    with a `transferred` event naming the target; courses shared by both cohorts keep their access
+    and progress, the others of the source are withdrawn; the source's freed seat goes to its
+    waitlist."""
     if not acts_as_moderator(actor):
         raise CannotEnrollOthers()
     email = member.email if isinstance(member, User) else normalize_email(member)
     lock_batches(batch, to_batch)
     now = timezone.now()
     row = _active_row(batch, email)
-    moved = seat_member(batch=to_batch, user=row.member, actor=actor, source=source, reason=reason, now=now)
+    moved = seat_member(batch=to_batch, user=row.member, actor=actor, source=source, reason=reason, now=now,
+                        notify=notify)
     withdraw(row, batch=batch, email=email, actor=actor, reason=reason, source=source, now=now,
              kind=EventType.TRANSFERRED, after={"to_batch": to_batch.name})
     return moved
@@ -77,4 +79,4 @@ def replace_enrollment(*, batch: Batch, member: User | str, replacement: User | 
     colleague = _user(replacement)
     withdraw(row, batch=batch, email=email, actor=actor, reason=reason, source=source, now=now,
              kind=EventType.REPLACED, promote=False, after={"replaced_by": colleague.email})
-    return seat_member(batch=batch, user=colleague, actor=actor, source=source, reason=reason, now=now)
+    return seat_member(batch=batch, user=colleague, actor=actor, source=source, reason=reason, now=now, notify=True)
