@@ -59,6 +59,10 @@ class Batch(models.Model):
                                      help_text="Blank: unlimited. 0: no seats.")
     seats_taken = models.IntegerField(default=0, editable=False)
     allow_self_enrollment = models.BooleanField(default=False)
+    waitlist_enabled = models.BooleanField(
+        default=False, help_text="When full, enrolling puts the member on a waitlist (first come, first seated).")
+    allow_self_cancel = models.BooleanField(
+        default=False, help_text="Members may leave the cohort or its waitlist until it starts.")
     published = models.BooleanField(default=False)
     paid_batch = models.BooleanField(default=False)
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
@@ -195,6 +199,11 @@ class LMSSettings(models.Model):
     batch_confirmation_template = models.ForeignKey(
         "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         verbose_name="Batch Confirmation Email Template",
+    )
+    waitlist_promotion_template = models.ForeignKey(
+        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="Waitlist Seat Email Template",
+        help_text="Sent instead of the confirmation to a member who got a seat from the waitlist.",
     )
     send_confirmation_emails = models.BooleanField(default=True)
     hold_emails_until_password_set = models.BooleanField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -108,6 +109,30 @@ def apply_batch_changes(*, batch: Batch, courses: list[Course] | None = None, **
     if courses is not None:
         set_batch_courses(batch=batch, courses=courses)
     return batch
+
+
+# Fields a copy of a cohort takes from the original (CONTRACT.md section 14, "duplicate").
+COPIED_BATCH_FIELDS = ("description", "start_time", "end_time", "timezone", "seat_count", "allow_self_enrollment",
+                       "paid_batch", "amount", "currency", "confirmation_email_template_id", "late_join_policy",
+                       "waitlist_enabled", "allow_self_cancel")
+
+
+@transaction.atomic
+def copy_batch(*, batch: Batch, title: str, start_date: dt.date, end_date: dt.date | None = None, actor) -> Batch:
+    """A new unpublished cohort like `batch` (the guide's "create a second batch"): its settings, its
+    courses in order, and its live classes moved by as many days as the start moves. `end_date`
+    defaults to keep the original's length. Rules: those of create_batch."""
+    shift = start_date - batch.start_date
+    fields = {field: getattr(batch, field) for field in COPIED_BATCH_FIELDS}
+    copy = create_batch(title=title, start_date=start_date, end_date=end_date or batch.end_date + shift,
+                        published=False, actor=actor,
+                        courses=[link.course for link in batch.batch_courses.select_related("course")
+                                 .order_by("position", "id")], **fields)
+    LiveClass.objects.bulk_create([
+        LiveClass(batch=copy, title=live.title, description=live.description, date=live.date + shift,
+                  time=live.time, duration=live.duration, timezone=live.timezone, join_url=live.join_url)
+        for live in batch.live_classes.order_by("date", "time", "id")])
+    return copy
 
 
 # Live classes ---------------------------------------------------------------------------------

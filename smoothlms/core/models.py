@@ -33,6 +33,10 @@ class EventType(models.TextChoices):
     API_KEY_ISSUED = "api_key_issued"
     TRAINING_REMINDED = "training_reminded"
     TRAINING_DUE_DATE_CHANGED = "training_due_date_changed"
+    WAITLISTED = "waitlisted"
+    PROMOTED = "promoted"
+    TRANSFERRED = "transferred"
+    REPLACED = "replaced"
 
 
 class EnrollmentEvent(models.Model):

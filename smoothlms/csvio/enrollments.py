@@ -49,7 +49,7 @@ class RowResult:
     row: int
     member: str
     batch: str
-    status: str  # created | skipped | failed
+    status: str  # created | waitlisted | skipped | failed
     code: str = ""
     message: str = ""
 
@@ -64,6 +64,7 @@ class ImportReport(OutcomeCounts):
         return self.rows
 
     def summary(self) -> str:
+        # The contract's line, as it is: members placed on a waitlist show as rows with status `waitlisted`.
         return f"created={self.created} skipped={self.skipped} failed={self.failed}"
 
     def as_json(self) -> dict:

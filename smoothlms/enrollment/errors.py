@@ -8,7 +8,7 @@ __all__ = [
     "BatchNotFound", "CannotEnrollOthers", "OverrideReasonRequired", "UserNotFound", "UserDisabled",
     "NotAStudent", "CohortNotPublished", "CourseNotPublished", "CohortEnded", "AlreadyEnrolled",
     "CohortStarted", "SelfEnrollmentClosed", "PaymentMissing", "CohortFull", "NotEnrolled",
-    "SeatCountBelowEnrolled", "CannotCancelOthers",
+    "SeatCountBelowEnrolled", "CannotCancelOthers", "SelfCancelClosed",
 ]
 
 
@@ -89,3 +89,8 @@ class SeatCountBelowEnrolled(Conflict):
     code = "seat_count_below_enrolled"
     message = ("There are no seats available in this batch: it has {enrolled} active enrollments, "
                "so the seat count cannot be lower than {enrolled}.")
+
+
+class SelfCancelClosed(Forbidden):
+    code = "self_cancel_closed"
+    message = "You cannot cancel your enrollment in this cohort."

@@ -83,6 +83,10 @@ class BatchEnrollment(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The waitlist's order: when the member joined it (ties broken by pk). Positions are computed.
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    # When the seat came from the waitlist: its confirmation is the "You have a seat" email.
+    promoted_at = models.DateTimeField(null=True, blank=True)
     confirmation_email_status = models.CharField(max_length=16, choices=EmailStatus.choices,
                                                  default=EmailStatus.PENDING)
     confirmation_email_sent = models.BooleanField(
@@ -113,6 +117,7 @@ class BatchEnrollment(models.Model):
         ]
         indexes = [
             models.Index(fields=["batch", "status"]),
+            models.Index(fields=["batch", "status", "waitlisted_at"], name="batch_enrollment_waitlist"),
             models.Index(fields=["confirmation_email_status", "confirmation_email_next_attempt"]),
             models.Index(fields=["created_at"]),
         ]

@@ -15,10 +15,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, NullIf
 
 from smoothlms.catalog.errors import BatchNotFound
 from smoothlms.catalog.models import Batch, LiveClass
@@ -38,10 +40,58 @@ def _is_enrolled(user: User | None) -> Exists | Value:
     return Exists(BatchEnrollment.objects.filter(batch=OuterRef("pk"), member=user, status=EnrollmentStatus.ACTIVE))
 
 
+def _count(queryset: QuerySet) -> Subquery:
+    return Coalesce(Subquery(queryset.order_by().values("batch_id").annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), 0)
+
+
+def _waitlisted() -> QuerySet[BatchEnrollment]:
+    return BatchEnrollment.objects.filter(status=EnrollmentStatus.WAITLISTED)
+
+
+def _at_or_ahead_of(ref: str = "") -> Q:
+    """Waitlisted rows placed at or before the outer row (`waitlisted_at`, then pk)."""
+    return (Q(waitlisted_at__lt=OuterRef(f"{ref}waitlisted_at"))
+            | Q(waitlisted_at=OuterRef(f"{ref}waitlisted_at"), pk__lte=OuterRef(f"{ref}pk")))
+
+
+def waitlist_position() -> Case:
+    """Per enrollment row: its 1-based place on its cohort's waitlist (None unless waitlisted), counted
+    from the rows ahead, so positions have no gaps whoever leaves."""
+    ahead = _waitlisted().filter(_at_or_ahead_of(), batch_id=OuterRef("batch_id"))
+    return Case(When(status=EnrollmentStatus.WAITLISTED, then=_count(ahead)), default=None,
+                output_field=IntegerField())
+
+
+def _my_waitlist_position(user: User | None) -> NullIf | Value:
+    """Per cohort row: `user`'s place on its waitlist, None unless waitlisted."""
+    if user is None or not user.is_authenticated:
+        return Value(None, output_field=IntegerField())
+    mine = _waitlisted().filter(batch_id=OuterRef("batch_id"), member=user).filter(
+        Q(waitlisted_at__gt=OuterRef("waitlisted_at")) | Q(waitlisted_at=OuterRef("waitlisted_at"),
+                                                          pk__gte=OuterRef("pk")))
+    return NullIf(_count(_waitlisted().filter(Exists(mine), batch_id=OuterRef("pk"))), 0)
+
+
 def list_batches_for(*, user: User | None) -> QuerySet[Batch]:
     """The cohorts `user` may see (catalog's list_batches_visible_to: `seats_left_value`, courses
-    prefetched in order), each annotated with `is_enrolled`."""
-    return list_batches_visible_to(user).annotate(is_enrolled=_is_enrolled(user))
+    prefetched in order), each annotated with `is_enrolled`, `waitlist_count` and the user's
+    `waitlist_position`."""
+    return list_batches_visible_to(user).annotate(
+        is_enrolled=_is_enrolled(user), waitlist_count=_count(_waitlisted().filter(batch_id=OuterRef("pk"))),
+        waitlist_position=_my_waitlist_position(user))
+
+
+def get_waitlist_position(*, enrollment: BatchEnrollment) -> int | None:
+    """The row's 1-based place on its cohort's waitlist, None unless waitlisted."""
+    return (BatchEnrollment.objects.filter(pk=enrollment.pk).annotate(position=waitlist_position())
+            .values_list("position", flat=True).first())
+
+
+def list_waitlist(*, batch: Batch) -> QuerySet[BatchEnrollment]:
+    """A cohort's waitlist in order (first to be seated first), each with `waitlist_position`."""
+    return (_waitlisted().filter(batch=batch).select_related("member")
+            .annotate(waitlist_position=waitlist_position()).order_by("waitlisted_at", "pk"))
 
 
 def get_batch_for(*, name: str, user: User | None) -> Batch:
@@ -55,7 +105,8 @@ def get_batch_for(*, name: str, user: User | None) -> Batch:
 
 def list_roster(*, batch: Batch, status: str | None = EnrollmentStatus.ACTIVE) -> QuerySet[BatchEnrollment]:
     """A cohort's enrollments (default: active; None or "all": every status), oldest first."""
-    queryset = BatchEnrollment.objects.filter(batch=batch).select_related("member", "batch")
+    queryset = (BatchEnrollment.objects.filter(batch=batch).select_related("member", "batch")
+                .annotate(waitlist_position=waitlist_position()))
     if status and status != "all":
         queryset = queryset.filter(status=status)
     return queryset.order_by("created_at", "id")
@@ -63,7 +114,8 @@ def list_roster(*, batch: Batch, status: str | None = EnrollmentStatus.ACTIVE) -
 
 def list_member_enrollments(*, member: User, status: str | None = EnrollmentStatus.ACTIVE
                             ) -> QuerySet[BatchEnrollment]:
-    queryset = BatchEnrollment.objects.filter(member=member).select_related("batch", "member")
+    queryset = (BatchEnrollment.objects.filter(member=member).select_related("batch", "member")
+                .annotate(waitlist_position=waitlist_position()))
     if status and status != "all":
         queryset = queryset.filter(status=status)
     return queryset.order_by("batch__start_date", "batch__start_time", "id")

@@ -124,7 +124,8 @@ def deliver_confirmations(*, enrollment_ids: list[int]) -> DeliveryReport:
     )
     if not rows:
         return report
-    lms = LMSSettings.objects.select_related("batch_confirmation_template").filter(pk=1).first() or LMSSettings.load()
+    lms = (LMSSettings.objects.select_related("batch_confirmation_template", "waitlist_promotion_template")
+           .filter(pk=1).first() or LMSSettings.load())
     materials = BatchMaterials()
     mailer = Mailer()
     try:
@@ -149,9 +150,17 @@ def _skip_reason(enrollment: BatchEnrollment, lms: LMSSettings, template: EmailT
     return ""
 
 
+def _template_for(enrollment: BatchEnrollment, lms: LMSSettings) -> EmailTemplate | None:
+    """A seat given from the waitlist is announced with LMS Settings' "You have a seat" template (when
+    set); any other seat with the cohort's confirmation template, else LMS Settings' one."""
+    if enrollment.promoted_at is not None and lms.waitlist_promotion_template is not None:
+        return lms.waitlist_promotion_template
+    return enrollment.batch.confirmation_email_template or lms.batch_confirmation_template
+
+
 def _deliver_confirmation(enrollment: BatchEnrollment, *, lms: LMSSettings, materials: BatchMaterials,
                           mailer: Mailer, report: DeliveryReport) -> None:
-    template = enrollment.batch.confirmation_email_template or lms.batch_confirmation_template
+    template = _template_for(enrollment, lms)
     now = timezone.now()
     free = BatchEnrollment.objects.filter(due(now), pk=enrollment.pk, confirmation_email_status=EmailStatus.PENDING)
     if reason := _skip_reason(enrollment, lms, template):

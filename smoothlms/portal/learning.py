@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from smoothlms.catalog.models import Course, Lesson, LessonKind
 from smoothlms.core.errors import DomainError
+from smoothlms.enrollment.models import EnrollmentStatus
+from smoothlms.enrollment.selectors import list_member_enrollments
 from smoothlms.learning import scorm, selectors, services
 from smoothlms.learning.errors import CourseNotFound, LessonNotFound, NotEnrolledInCourse
 from smoothlms.learning.rendering import render_markdown, video_embed
@@ -43,7 +45,8 @@ def lesson_url(lesson: Lesson) -> str:
 @learner_required
 def my_courses(request: HttpRequest) -> HttpResponse:
     rows = selectors.list_my_courses(member=request.user)
-    return render(request, "portal/learning/courses.html", {"rows": rows})
+    waiting = list_member_enrollments(member=request.user, status=EnrollmentStatus.WAITLISTED)
+    return render(request, "portal/learning/courses.html", {"rows": rows, "waiting": waiting})
 
 
 @require_safe

@@ -47,10 +47,17 @@ def predict_refusal(*, batch: Batch, user: User, now: dt.datetime | None = None)
     courses = [link.course for link in batch.batch_courses.all()]
     request = EnrollRequest(batch=batch, actor=user, is_self=True)
     member = MemberFacts(email=user.email, user=user, is_student=is_student(user),
-                         is_enrolled=batch.is_enrolled, has_paid=None)
+                         is_enrolled=batch.is_enrolled or getattr(batch, "waitlist_position", None) is not None,
+                         has_paid=None)
     cohort = CohortFacts.of(batch, unpublished_course=next((c.name for c in courses if not c.published), None),
                             now=now or timezone.now())
     return refusal_for(request, member, cohort)
+
+
+def can_leave(*, batch: Batch, now: dt.datetime | None = None) -> bool:
+    """Whether the page offers to leave the cohort (or its waitlist): what `cancel_own_enrollment`
+    would allow. The engine stays the authority on the POST."""
+    return batch.allow_self_cancel and not batch.has_started(at=now or timezone.now())
 
 
 def list_upcoming_live_classes(*, user: User, now: dt.datetime | None = None) -> list[LiveClass]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("batches", views.batch_list, name="batches"),
     path("batches/<str:name>", views.batch_detail, name="batch"),
     path("batches/<str:name>/enroll", views.batch_enroll, name="enroll"),
+    path("batches/<str:name>/leave", views.batch_leave, name="leave"),
     path("courses", learning.my_courses, name="courses"),
     path("courses/<slug:course>", learning.course_outline, name="course"),
     path("courses/<slug:course>/learn/<int:chapter>-<int:lesson>", learning.lesson_page, name="lesson"),

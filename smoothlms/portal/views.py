@@ -21,9 +21,9 @@ from smoothlms.catalog.selectors import get_batch
 from smoothlms.core.errors import DomainError
 from smoothlms.core.timeutil import time_zone_choices
 from smoothlms.enrollment.errors import CannotEnrollOthers
-from smoothlms.enrollment.models import Source
-from smoothlms.enrollment.selectors import get_batch_for
-from smoothlms.enrollment.services import enroll
+from smoothlms.enrollment.models import EnrollmentStatus, Source
+from smoothlms.enrollment.selectors import get_batch_for, get_waitlist_position
+from smoothlms.enrollment.services import cancel_own_enrollment, enroll, waits_instead
 from smoothlms.people.models import User, normalize_email
 from smoothlms.people.services import ensure_calendar_token, set_time_zone
 from smoothlms.portal import selectors
@@ -57,13 +57,17 @@ def batch_detail(request: HttpRequest, name: str) -> HttpResponse:
         batch = get_batch_for(name=name, user=request.user)
     except BatchNotFound as error:
         return not_found(request, error)
-    blocker = None if batch.is_enrolled else selectors.predict_refusal(batch=batch, user=request.user)
+    holds = batch.is_enrolled or batch.waitlist_position is not None
+    blocker = None if holds else selectors.predict_refusal(batch=batch, user=request.user)
+    joins_waitlist = waits_instead(blocker, batch)
     return render(request, "portal/batch_detail.html", {
         "batch": batch,
         "courses": [link.course for link in batch.batch_courses.all()],
         "live_classes": selectors.list_batch_live_classes(batch=batch),
-        "blocker": blocker.user_message() if blocker else "",
-        "can_enroll": not batch.is_enrolled and blocker is None,
+        "blocker": blocker.user_message() if blocker and not joins_waitlist else "",
+        "can_enroll": not holds and (blocker is None or joins_waitlist),
+        "joins_waitlist": joins_waitlist,
+        "can_leave": holds and selectors.can_leave(batch=batch),
     })
 
 
@@ -91,12 +95,33 @@ def batch_enroll(request: HttpRequest, name: str) -> HttpResponse:
         messages.error(request, CannotEnrollOthers().user_message())
         return redirect(detail)
     try:
-        enroll(batch=batch, member=request.user, actor=request.user, source=Source.PORTAL)
+        enrollment = enroll(batch=batch, member=request.user, actor=request.user, source=Source.PORTAL)
     except DomainError as error:
         messages.error(request, error.user_message())
     else:
-        messages.success(request, f"Welcome aboard: you are now enrolled in {batch.title}.")
+        if enrollment.status == EnrollmentStatus.WAITLISTED:
+            position = get_waitlist_position(enrollment=enrollment)
+            messages.success(request, f"This cohort is full: you are on the waitlist (position {position}).")
+        else:
+            messages.success(request, f"Welcome aboard: you are now enrolled in {batch.title}.")
     return redirect(detail)
+
+
+@require_POST
+@learner_required
+def batch_leave(request: HttpRequest, name: str) -> HttpResponse:
+    """Leave a cohort or its waitlist (the cohort allows it and has not started)."""
+    try:
+        batch = get_batch(name=name, visible_to=request.user)
+    except BatchNotFound as error:
+        return not_found(request, error)
+    try:
+        cancel_own_enrollment(batch=batch, member=request.user, source=Source.PORTAL)
+    except DomainError as error:
+        messages.error(request, error.user_message())
+    else:
+        messages.success(request, f"You have left {batch.title}.")
+    return redirect(reverse("portal:batch", args=[name]))
 
 
 @require_safe

@@ -105,7 +105,10 @@ def course_gap():
 
 def test_check_course_access_lists_then_repairs(course_gap, capsys):
     batch, second = course_gap
-    call_command("check_course_access")
+    assert fail(capsys, "check_course_access") == (
+        1, "error: course_access_missing: 1 course enrollment(s) missing; run with --repair to create them.\n")
+    with pytest.raises(SystemExit):
+        call_command("check_course_access")
     assert capsys.readouterr().out.splitlines() == ["week-13\ta@corp.com\tsecond", "missing=1"]
 
     call_command("check_course_access", "--batch", "week-13", "--repair")
@@ -114,6 +117,22 @@ def test_check_course_access_lists_then_repairs(course_gap, capsys):
     assert access.enrollment_from_batch == batch
     call_command("check_course_access", "--repair")
     assert capsys.readouterr().out.splitlines() == ["missing=0"]
+
+
+def test_check_course_access_finds_withdrawn_access_of_active_members_and_restores_it(course_gap, capsys):
+    batch, second = course_gap
+    call_command("check_course_access", "--repair")
+    capsys.readouterr()
+    access = CourseEnrollment.objects.get(member__email="a@corp.com", course=second)
+    CourseEnrollment.objects.filter(pk=access.pk).update(status="cancelled", progress=40)
+    with pytest.raises(SystemExit) as caught:
+        call_command("check_course_access", "--batch", "week-13")
+    assert caught.value.code == 1
+    assert capsys.readouterr().out.splitlines() == ["week-13\ta@corp.com\tsecond", "missing=1"]
+    call_command("check_course_access", "--batch", "week-13", "--repair")
+    assert capsys.readouterr().out.splitlines()[-1] == "missing=1 created=1"
+    access.refresh_from_db()
+    assert (access.status, access.progress) == ("active", 40)
 
 
 def test_check_course_access_ignores_cancelled_members_and_refuses_unknown_cohorts(course_gap, capsys):

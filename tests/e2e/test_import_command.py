@@ -173,3 +173,17 @@ def test_a_30_kb_workbook_wide_to_column_xfd_is_file_unusable_in_under_a_second(
     assert err.startswith("error: file_unusable: The file cannot be imported: its header row is 16,384 columns")
     assert seconds < 1.0 and peak_mb < 200
     assert not BatchEnrollment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_rows_placed_on_the_waitlist_report_waitlisted_and_exit_0(tmp_path, people):
+    from smoothlms.catalog.models import Batch
+
+    BatchFactory(name="small", title="Small", seat_count=1, waitlist_enabled=True)
+    path = write(tmp_path, "member,batch\np0@example.com,small\np1@example.com,small\np2@example.com,small\n")
+    code, out, _ = run(path, "--format", "json")
+    rows = json.loads(out)["rows"]
+    assert code == 0 and [r["status"] for r in rows] == ["created", "waitlisted", "waitlisted"]
+    assert Batch.objects.get(name="small").seats_taken == 1
+    assert list(BatchEnrollment.objects.filter(status="waitlisted").order_by("waitlisted_at", "pk")
+                .values_list("member__email", flat=True)) == ["p1@example.com", "p2@example.com"]

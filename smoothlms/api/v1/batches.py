@@ -34,7 +34,7 @@ from smoothlms.catalog.selectors import get_batch
 from smoothlms.catalog.services import create_batch
 from smoothlms.enrollment.models import Payment, Source
 from smoothlms.enrollment.selectors import get_batch_for, list_batches_for
-from smoothlms.enrollment.services import enroll, update_batch
+from smoothlms.enrollment.services import duplicate_batch, enroll, update_batch
 
 router = Router(tags=["batches"])
 
@@ -65,6 +65,8 @@ class BatchIn(Input):
     timezone: TimeZone
     seat_count: SeatCount | None = None
     allow_self_enrollment: Flag = False
+    waitlist_enabled: Flag = False
+    allow_self_cancel: Flag = False
     published: Flag = False
     paid_batch: Flag = False
     amount: Amount | None = None
@@ -84,6 +86,8 @@ class BatchPatch(Input):
     timezone: TimeZone = None  # type: ignore[assignment]
     seat_count: SeatCount | None = None
     allow_self_enrollment: Flag = None  # type: ignore[assignment]
+    waitlist_enabled: Flag = None  # type: ignore[assignment]
+    allow_self_cancel: Flag = None  # type: ignore[assignment]
     published: Flag = None  # type: ignore[assignment]
     paid_batch: Flag = None  # type: ignore[assignment]
     amount: Amount | None = None
@@ -98,6 +102,16 @@ class BatchFilters(Page):
                                               "cohorts.")
     start_date_from: Date = Field(None, description="Cohorts starting on or after this date.")  # type: ignore[assignment]
     start_date_to: Date = Field(None, description="Cohorts starting on or before this date.")  # type: ignore[assignment]
+
+
+class DuplicateIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"title": "Python 101 (May)", "start_date": "2031-05-04", "move_waitlist": True}]})
+
+    title: Title
+    start_date: Date
+    end_date: Date | None = Field(None, description="Default: the original's length from the new start.")
+    move_waitlist: Flag = Field(False, description="Move the original's waitlist to the copy, in order.")
 
 
 class SelfEnrollIn(Input):
@@ -171,6 +185,18 @@ def change_batch_endpoint(request: HttpRequest, name: BatchName, body: BatchPatc
     return {"data": batch_data(get_batch_for(name=batch.name, user=request.auth))}
 
 
+@router.post("/batches/{name}/duplicate", summary="Duplicate a cohort", **responses(201, envelope(BatchOut), {
+    **AUTH, **MODERATOR_ONLY, **NOT_FOUND, **BODY, **INVALID_BATCH}))
+def duplicate_batch_endpoint(request: HttpRequest, name: BatchName, body: DuplicateIn):
+    """A new unpublished cohort with the same courses and settings, its live classes shifted to the
+    new dates (the guide's "create a second batch"); `move_waitlist` moves the waitlist to it."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    require_roles(request.auth, *MODERATORS)
+    copy = duplicate_batch(batch=batch, title=body.title, start_date=body.start_date, end_date=body.end_date,
+                           move_waitlist=body.move_waitlist, actor=request.auth)
+    return Status(201, {"data": batch_data(get_batch_for(name=copy.name, user=request.auth))})
+
+
 @router.post("/batches/{name}/enroll", summary="Enroll yourself", **responses(201, envelope(EnrollmentOut), {
     **AUTH,
     **NOT_FOUND,
@@ -181,7 +207,8 @@ def change_batch_endpoint(request: HttpRequest, name: BatchName, body: BatchPatc
     **BODY, **VALIDATION}))
 def self_enroll(request: HttpRequest, name: BatchName, body: SelfEnrollIn | None = None):
     """Enroll the caller. The checks run in the order of CONTRACT.md section 6; the first that
-    fails answers. A paid cohort needs a received payment of the caller (`payment`, or the latest)."""
+    fails answers. A full cohort with its waitlist on answers 201 with status `waitlisted` and the
+    `waitlist_position`. A paid cohort needs a received payment of the caller (`payment`, or the latest)."""
     batch = get_batch(name=name, visible_to=request.auth)
     payment = None
     if body is not None and body.payment is not None:

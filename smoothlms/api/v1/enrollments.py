@@ -29,7 +29,13 @@ from smoothlms.catalog.selectors import get_batch
 from smoothlms.enrollment.errors import CannotEnrollOthers
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.selectors import list_roster
-from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
+from smoothlms.enrollment.services import (
+    bulk_enroll,
+    cancel_enrollment,
+    enroll,
+    replace_enrollment,
+    transfer_enrollment,
+)
 from smoothlms.people.roles import is_moderator
 
 router = Router(tags=["enrollments"])
@@ -66,7 +72,7 @@ class BulkIn(Input):
 
 class MemberResultOut(BaseModel):
     member: str
-    status: Literal["created", "skipped", "failed"]
+    status: Literal["created", "waitlisted", "skipped", "failed"]
     code: str | None = Field(None, description="For skipped and failed members: the contract's code.")
     message: str | None = Field(None, description="For skipped and failed members: the contract's message.")
 
@@ -74,6 +80,7 @@ class MemberResultOut(BaseModel):
 class BulkOut(BaseModel):
     results: list[MemberResultOut]
     created: int
+    waitlisted: int = Field(0, description="Members placed on the waitlist (a full cohort with its waitlist on).")
     skipped: int
     failed: int
 
@@ -115,7 +122,8 @@ def enroll_member(request: HttpRequest, name: BatchName, body: EnrollIn):
 @router.post("/batches/{name}/enrollments/bulk", summary="Enroll many members", **responses(200, envelope(BulkOut), {
     **AUTH, **NOT_FOUND, **ENROLL_FORBIDDEN, **BODY, **OVERRIDE_INVALID}), exclude_none=True)
 def enroll_members(request: HttpRequest, name: BatchName, body: BulkIn):
-    """Enroll many users, in order. Each member is `created`, `skipped` (already enrolled, or listed
+    """Enroll many users, in order. Each member is `created`, `waitlisted` (a full cohort with its
+    waitlist on), `skipped` (already enrolled, or listed
     twice) or `failed` with the code and message a single enrollment would give."""
     batch = get_batch(name=name, visible_to=request.auth)
     result = bulk_enroll(batch=batch, members=body.members, actor=request.auth, source=Source.API,
@@ -123,7 +131,8 @@ def enroll_members(request: HttpRequest, name: BatchName, body: BulkIn):
     return {"data": {
         "results": [{"member": r.member, "status": r.status, "code": r.code or None, "message": r.message or None}
                     for r in result.results],
-        "created": result.created, "skipped": result.skipped, "failed": result.failed,
+        "created": result.created, "waitlisted": result.waitlisted, "skipped": result.skipped,
+        "failed": result.failed,
     }}
 
 
@@ -132,8 +141,59 @@ def enroll_members(request: HttpRequest, name: BatchName, body: BulkIn):
     404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort.",
     **VALIDATION}))
 def cancel_member(request: HttpRequest, name: BatchName, member: MemberPath, reason: Reason = ""):
-    """Cancel an active enrollment: the seat is freed, the row and its history stay. Enrolling
-    again reactivates it."""
+    """Cancel an enrollment or a place on the waitlist: the seat is freed and goes to the first on the
+    waitlist; the cohort's course access is withdrawn; the row and its history stay. Enrolling again
+    reactivates it."""
     batch = get_batch(name=name, visible_to=request.auth)
     cancel_enrollment(batch=batch, member=member, actor=request.auth, reason=reason, source=Source.API)
     return Status(204, None)
+
+
+class TransferIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"to_batch": "python-101-may", "reason": "Moved to the May run at the manager's request."}]})
+
+    to_batch: BatchName = Field(description="The cohort the seat moves to (its name).")
+    reason: Reason = ""
+
+
+class ReplaceIn(Input):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"member": "grace@example.com", "reason": "Ada is on leave; Grace goes instead."}]})
+
+    member: MemberRef = Field(description="The colleague who takes the seat (email).")
+    reason: Reason = ""
+
+
+MOVE_REFUSALS = {
+    **AUTH, 403: "`permission_denied`: You do not have permission to enroll other users.",
+    404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort. "
+         "`user_not_found`: No user with email {email}.",
+    409: "The target's rules (CONTRACT.md section 6): `cohort_full`, `already_enrolled`, `cohort_started`, ...; "
+         "on a refusal nothing changes.",
+    **BODY, **VALIDATION,
+}
+
+
+@router.post("/batches/{name}/enrollments/{member}/transfer", summary="Move a seat to another cohort",
+             **responses(200, envelope(EnrollmentOut), MOVE_REFUSALS))
+def transfer_member(request: HttpRequest, name: BatchName, member: MemberPath, body: TransferIn):
+    """Move the member's seat to `to_batch` in one transaction: the target's rules apply; the history
+    stays; courses both cohorts share keep their progress; the freed seat goes to the source's
+    waitlist. Answers the member's enrollment in the target."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    target = get_batch(name=body.to_batch, visible_to=request.auth)
+    moved = transfer_enrollment(batch=batch, member=member, to_batch=target, actor=request.auth,
+                                reason=body.reason, source=Source.API)
+    return {"data": enrollment_data(moved)}
+
+
+@router.post("/batches/{name}/enrollments/{member}/replace", summary="Pass a seat to a colleague",
+             **responses(200, envelope(EnrollmentOut), MOVE_REFUSALS))
+def replace_member(request: HttpRequest, name: BatchName, member: MemberPath, body: ReplaceIn):
+    """Pass the member's seat to `member` of the body in one transaction ("send a colleague
+    instead"). Answers the colleague's enrollment."""
+    batch = get_batch(name=name, visible_to=request.auth)
+    seated = replace_enrollment(batch=batch, member=member, replacement=body.member, actor=request.auth,
+                                reason=body.reason, source=Source.API)
+    return {"data": enrollment_data(seated)}

@@ -9,16 +9,30 @@ from typing import Any, Literal
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.responses import Status
 from pydantic import BaseModel, Field
 
 from smoothlms.api.v1.errors import AUTH, VALIDATION, responses
-from smoothlms.api.v1.schemas import EnrollmentOut, Page, TimeOut, enrollment_data, instant, list_envelope, paginate
+from smoothlms.api.v1.schemas import (
+    EnrollmentOut,
+    Page,
+    TimeOut,
+    enrollment_data,
+    instant,
+    list_envelope,
+    paginate,
+    text,
+)
 from smoothlms.catalog.models import BatchCourse, LiveClass
-from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment
+from smoothlms.catalog.selectors import get_batch
+from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, Source
 from smoothlms.enrollment.selectors import list_member_enrollments, list_member_live_classes
+from smoothlms.enrollment.services import cancel_own_enrollment
 from smoothlms.people.models import User
 
 router = Router(tags=["me"])
+
+BatchName = text(140, description="The cohort's name, e.g. python-101.")
 
 
 class MyEnrollmentFilters(Page):
@@ -93,6 +107,18 @@ def my_enrollments(request: HttpRequest, filters: Query[MyEnrollmentFilters]):
         }
 
     return paginate(enrollments, filters, render)
+
+
+@router.delete("/me/enrollments/{batch}", summary="Leave a cohort or its waitlist", **responses(204, None, {
+    **AUTH, 403: "`self_cancel_closed`: You cannot cancel your enrollment in this cohort.",
+    404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort.",
+    409: "`cohort_started`: This cohort has already started.", **VALIDATION}))
+def leave_batch(request: HttpRequest, batch: BatchName):
+    """Leave a cohort (or its waitlist) that allows it (`allow_self_cancel`) and has not started. The
+    seat goes to the first on the waitlist; the cohort's course access is withdrawn."""
+    cohort = get_batch(name=batch, visible_to=request.auth)
+    cancel_own_enrollment(batch=cohort, member=request.auth, source=Source.API)
+    return Status(204, None)
 
 
 @router.get("/me/timetable", summary="My live classes",

@@ -28,6 +28,7 @@ from pydantic import (
 
 from smoothlms.catalog.models import Batch
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, MemberType, Source
+from smoothlms.enrollment.selectors import get_waitlist_position
 from smoothlms.people.errors import InvalidEmail
 from smoothlms.people.models import normalize_email
 from smoothlms.people.services import clean_email
@@ -177,6 +178,11 @@ class BatchOut(BaseModel):
     currency: str | None = Field(description="ISO 4217 code, e.g. EUR; null when not set.")
     courses: list[str] = Field(description="Course names, in order.")
     is_enrolled: bool = Field(description="Whether the caller is actively enrolled.")
+    waitlist_enabled: bool = Field(description="When full, enrolling puts the member on the waitlist.")
+    allow_self_cancel: bool = Field(description="Members may leave the cohort or its waitlist until it starts.")
+    waitlist_count: int = Field(description="Members on the waitlist.")
+    waitlist_position: int | None = Field(description="The caller's place on the waitlist (1-based); null "
+                                                      "unless waitlisted.")
 
 
 def batch_data(batch: Batch) -> dict[str, Any]:
@@ -203,6 +209,10 @@ def batch_data(batch: Batch) -> dict[str, Any]:
         "currency": batch.currency or None,
         "courses": [link.course.name for link in batch.batch_courses.all()],
         "is_enrolled": bool(getattr(batch, "is_enrolled", False)),
+        "waitlist_enabled": batch.waitlist_enabled,
+        "allow_self_cancel": batch.allow_self_cancel,
+        "waitlist_count": getattr(batch, "waitlist_count", 0),
+        "waitlist_position": getattr(batch, "waitlist_position", None),
     }
 
 
@@ -219,6 +229,8 @@ class EnrollmentOut(BaseModel):
     source: Source
     confirmation_email_sent: bool = Field(description="True only once the mail server accepted the email.")
     created_at: dt.datetime
+    waitlist_position: int | None = Field(description="1-based place on the cohort's waitlist; null unless "
+                                                      "waitlisted.")
 
 
 def enrollment_data(enrollment: BatchEnrollment) -> dict[str, Any]:
@@ -233,4 +245,14 @@ def enrollment_data(enrollment: BatchEnrollment) -> dict[str, Any]:
         "source": enrollment.source,
         "confirmation_email_sent": enrollment.confirmation_email_sent,
         "created_at": enrollment.created_at,
+        "waitlist_position": _waitlist_position(enrollment),
     }
+
+
+def _waitlist_position(enrollment: BatchEnrollment) -> int | None:
+    """Annotated by the roster selectors; looked up for a single row a service returned."""
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        return None
+    if hasattr(enrollment, "waitlist_position"):
+        return enrollment.waitlist_position
+    return get_waitlist_position(enrollment=enrollment)

@@ -16,6 +16,8 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from smoothlms.api.v1.auth import USER_ADMINS, require_roles
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, InvalidFields, responses
 from smoothlms.api.v1.schemas import Email, Flag, Input, envelope, storable, text
+from smoothlms.enrollment.models import Source
+from smoothlms.enrollment.services import withdraw_disabled_user
 from smoothlms.people.models import User
 from smoothlms.people.roles import Role
 from smoothlms.people.selectors import get_user
@@ -96,5 +98,7 @@ def change_user_endpoint(request: HttpRequest, email: EmailPath, body: UserPatch
             set_user_roles(user=user, roles=changes["roles"], actor=request.auth)
         if "enabled" in changes:
             set_user_enabled(user=user, enabled=changes["enabled"], actor=request.auth)
+            if not changes["enabled"]:
+                withdraw_disabled_user(user=user, actor=request.auth, source=Source.API)
     user.__dict__.pop("role_names", None)
     return {"data": user_data(user)}

@@ -115,8 +115,8 @@ class BatchForm(forms.ModelForm):
     class Meta:
         model = Batch
         fields = ["title", "name", "description", "start_date", "start_time", "end_date", "end_time", "timezone",
-                  "late_join_policy", "seat_count", "allow_self_enrollment", "published", "paid_batch", "amount",
-                  "currency", "confirmation_email_template"]
+                  "late_join_policy", "seat_count", "allow_self_enrollment", "waitlist_enabled", "allow_self_cancel",
+                  "published", "paid_batch", "amount", "currency", "confirmation_email_template"]
         widgets = {"timezone": forms.Select(choices=time_zone_choices()),
                    "description": forms.Textarea(attrs={"rows": 3})}
 
@@ -186,7 +186,8 @@ class BatchAdmin(ServiceSavedAdmin):
         ("Schedule", {"fields": [("start_date", "start_time"), ("end_date", "end_time"), "timezone",
                                  "late_join_policy"],
                       "description": "Start and end are wall-clock times in the cohort's own time zone."}),
-        ("Seats and enrollment", {"fields": [("seat_count", "seats_taken"), "allow_self_enrollment", "published"]}),
+        ("Seats and enrollment", {"fields": [("seat_count", "seats_taken"), "allow_self_enrollment",
+                                             "waitlist_enabled", "allow_self_cancel", "published"]}),
         ("Payment", {"fields": ["paid_batch", ("amount", "currency")], "classes": ["collapse"]}),
         ("Emails", {"fields": ["confirmation_email_template"], "classes": ["collapse"]}),
     ]

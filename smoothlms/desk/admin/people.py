@@ -13,6 +13,8 @@ from smoothlms.core.errors import DomainError
 from smoothlms.desk.admin.base import ReadOnlyAdmin, ServiceSavedAdmin, adopt
 from smoothlms.desk.exporting import employees_response
 from smoothlms.desk.filters import DateRangeFilter
+from smoothlms.enrollment.models import Source
+from smoothlms.enrollment.services import withdraw_disabled_user
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
 from smoothlms.hr.selectors import get_hr_sync_status
@@ -76,6 +78,9 @@ class UserAdmin(ServiceSavedAdmin):
         self.call_service(set_user_roles, user=user, roles=roles, actor=request.user)
         self.call_service(set_user_enabled, user=user, enabled=data["enabled"], actor=request.user,
                           reason="Changed in the desk.")
+        if not data["enabled"]:
+            # Disabling leaves the cohorts that have not ended (CONTRACT.md section 14).
+            self.call_service(withdraw_disabled_user, user=user, actor=request.user, source=Source.DESK)
 
     @admin.display(description="Roles")
     def roles(self, obj: User) -> str:

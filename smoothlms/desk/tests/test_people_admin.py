@@ -5,6 +5,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.enrollment.models import BatchEnrollment, Source
+from smoothlms.enrollment.services import enroll
 from smoothlms.people.models import User
 from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import UserFactory
@@ -52,3 +54,13 @@ def test_creating_a_user_in_the_desk_defaults_to_lms_student(admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     assert User.objects.get(email="new@example.com").role_names == {Role.LMS_STUDENT}
     assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED, member__email="new@example.com").exists()
+
+
+def test_disabling_in_the_desk_leaves_the_cohorts_that_have_not_ended(admin_client, batch):
+    user = UserFactory(email="leaver2@example.com")
+    enroll(batch=batch, member=user, actor=None, source=Source.DESK)
+    data = form(user)
+    del data["enabled"]
+    assert admin_client.post(f"/app/people/user/{user.pk}/change/", data).status_code == 302
+    assert BatchEnrollment.objects.get(member=user).status == "cancelled"
+    assert EnrollmentEvent.objects.get(kind=EventType.CANCELLED, member=user).reason == "user_disabled"

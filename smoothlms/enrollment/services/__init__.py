@@ -8,9 +8,10 @@ one conditional UPDATE of the batch row inside the enrolling transaction, with t
   enrolling  one member                  bulk      many members, several cohorts, dry runs
   cancel     cancelling                  seats     taking seats, the seat-count rule, changing a cohort
   access     course enrollments          payments  paid cohorts
+  cohort     changing a cohort           waitlist  joining it, promoting from it
 """
 
-from smoothlms.enrollment.services.access import grant_course_access
+from smoothlms.enrollment.services.access import grant_course_access, withdraw_course_access
 from smoothlms.enrollment.services.bulk import (
     BULK_CHUNK,
     BulkGroup,
@@ -20,12 +21,17 @@ from smoothlms.enrollment.services.bulk import (
     bulk_enroll,
     bulk_enroll_groups,
 )
-from smoothlms.enrollment.services.cancel import cancel_enrollment
+from smoothlms.enrollment.services.cancel import cancel_enrollment, cancel_own_enrollment, withdraw_disabled_user
+from smoothlms.enrollment.services.cohort import duplicate_batch, update_batch
 from smoothlms.enrollment.services.enrolling import enroll
 from smoothlms.enrollment.services.payments import record_payment
-from smoothlms.enrollment.services.seats import update_batch
+from smoothlms.enrollment.services.transfer import replace_enrollment, transfer_enrollment
+from smoothlms.enrollment.services.waitlist import promote_waitlist, waits_instead
 
 __all__ = [
     "BULK_CHUNK", "BulkGroup", "BulkResult", "MemberResult", "OutcomeCounts", "bulk_enroll", "bulk_enroll_groups",
-    "cancel_enrollment", "enroll", "grant_course_access", "record_payment", "update_batch",
+    "cancel_enrollment", "cancel_own_enrollment", "duplicate_batch", "enroll", "grant_course_access",
+    "promote_waitlist",
+    "record_payment", "replace_enrollment", "transfer_enrollment", "update_batch", "waits_instead",
+    "withdraw_course_access", "withdraw_disabled_user",
 ]

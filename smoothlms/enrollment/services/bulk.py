@@ -8,25 +8,26 @@ one transaction that is rolled back at the end, so it answers exactly what the r
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.db import chunked
 from smoothlms.core.errors import DomainError
-from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.core.models import EventType
 from smoothlms.enrollment.errors import AlreadyEnrolled, CohortFull
 from smoothlms.enrollment.locks import lock_batches
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, MemberType, Source
 from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, refusal_for
 from smoothlms.enrollment.services.access import grant_course_access
+from smoothlms.enrollment.services.events import record_enrollment_events
 from smoothlms.enrollment.services.facts import MembersRead, is_active, read_cohort_facts
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
+from smoothlms.enrollment.services.waitlist import waitlist_fields, waits_instead
 from smoothlms.enrollment.signals import queue_confirmation_emails
 from smoothlms.people.models import User, normalize_email
 
@@ -36,7 +37,7 @@ BULK_CHUNK = 1000
 @dataclass(frozen=True)
 class MemberResult:
     member: str
-    status: str  # created | skipped | failed
+    status: str  # created | waitlisted | skipped | failed
     code: str = ""
     message: str = ""
 
@@ -53,6 +54,10 @@ class OutcomeCounts:
     @property
     def created(self) -> int:
         return self.count("created")
+
+    @property
+    def waitlisted(self) -> int:
+        return self.count("waitlisted")
 
     @property
     def skipped(self) -> int:
@@ -180,12 +185,19 @@ def _enroll_chunk(request: EnrollRequest, members: list[str], seen: set[str], *,
     results: list[MemberResult] = []
     to_create: list[User] = []
     to_reactivate: list[BatchEnrollment] = []
+    to_wait: list[User | BatchEnrollment] = []
     for email in emails:
         user = read.users.get(email)
         row = read.enrollments.get(user.pk) if user else None
         facts = MemberFacts(email=email, user=user, is_student=user is not None and user.pk in read.students,
                             is_enrolled=email in seen or is_active(row))
-        if (error := refusal_for(request, facts, cohort)) is not None:
+        error = refusal_for(request, facts, cohort)
+        if user is not None and waits_instead(error, batch):
+            seen.add(email)
+            to_wait.append(row or user)
+            results.append(MemberResult(email, "waitlisted"))
+            continue
+        if error is not None:
             results.append(_failure(email, error))
             continue
         seen.add(email)
@@ -197,7 +209,30 @@ def _enroll_chunk(request: EnrollRequest, members: list[str], seen: set[str], *,
         results.append(MemberResult(email, "created"))
     _seat_members(request, to_create, to_reactivate, employees=read.employees, source=source, notify=notify,
                   now=now)
+    _wait_members(request, to_wait, employees=read.employees, source=source, now=now)
     return results
+
+
+def _wait_members(request: EnrollRequest, to_wait: list[User | BatchEnrollment], *, employees: set[int],
+                  source: Source | str, now: dt.datetime) -> None:
+    """Put the chunk's members at the end of the waitlist, in the order listed (one microsecond
+    apart, so a reactivated row with an older pk does not jump ahead of a new one)."""
+    if not to_wait:
+        return
+    batch, actor = request.batch, request.actor
+    new_rows, member_ids = [], []
+    for index, item in enumerate(to_wait):
+        member_id = item.member_id if isinstance(item, BatchEnrollment) else item.pk
+        member_ids.append(member_id)
+        fields = {**waitlist_fields(actor=actor, source=source, at=now + dt.timedelta(microseconds=index)),
+                  "member_type": MemberType.EMPLOYEE if member_id in employees else MemberType.EXTERNAL}
+        if isinstance(item, BatchEnrollment):
+            BatchEnrollment.objects.filter(pk=item.pk).update(updated_at=now, **fields)
+        else:
+            new_rows.append(BatchEnrollment(batch=batch, member=item, created_at=now, updated_at=now, **fields))
+    BatchEnrollment.objects.bulk_create(new_rows, batch_size=1000)
+    record_enrollment_events(EventType.WAITLISTED, batch=batch, member_ids=member_ids, actor=actor, source=source,
+                             reason="", after={"status": EnrollmentStatus.WAITLISTED}, at=now)
 
 
 def _one_seat_fewer(cohort: CohortFacts) -> CohortFacts:
@@ -231,39 +266,14 @@ def _seat_members(request: EnrollRequest, to_create: list[User], to_reactivate: 
     grant_course_access(batch=batch, member_ids=member_ids)
     after = {"status": EnrollmentStatus.ACTIVE, "override_start": overridden}
     common_event = {"batch": batch, "actor": actor, "source": source, "at": now}
-    _record_enrollment_events(EventType.ENROLLED, member_ids=[u.pk for u in to_create], after=after,
+    record_enrollment_events(EventType.ENROLLED, member_ids=[u.pk for u in to_create], after=after,
                               reason=reason, **common_event)
-    _record_enrollment_events(EventType.REACTIVATED, member_ids=[e.member_id for e in to_reactivate], after=after,
+    record_enrollment_events(EventType.REACTIVATED, member_ids=[e.member_id for e in to_reactivate], after=after,
                               reason=reason, **common_event)
     if overridden:
-        _record_enrollment_events(EventType.OVERRIDE, member_ids=member_ids, reason=request.reason,
+        record_enrollment_events(EventType.OVERRIDE, member_ids=member_ids, reason=request.reason,
                                   after={"starts_at": batch.starts_at.isoformat()}, **common_event)
     if notify:
         queue_confirmation_emails(enrollment_ids=list(
             BatchEnrollment.objects.filter(batch=batch, member_id__in=member_ids).order_by("pk")
             .values_list("pk", flat=True)))
-
-
-def _record_enrollment_events(kind: str, *, batch: Batch, member_ids: Sequence[int], actor: User | None,
-                              source: Source | str, reason: str, after: dict, at: dt.datetime) -> None:
-    """One audit event per enrolled member, written by one INSERT ... SELECT over the members'
-    enrollment rows (same fields as core.audit.record_event; the rows never pass through Python)."""
-    if not member_ids:
-        return
-    quote = connection.ops.quote_name
-    postgres = connection.vendor == "postgresql"
-    # PostgreSQL types a bare parameter in a SELECT list as text; the JSON and id columns need a cast.
-    as_json = "CAST(%s AS jsonb)" if postgres else "%s"
-    as_id = "CAST(%s AS bigint)" if postgres else "%s"
-    placeholders = ", ".join(["%s"] * len(member_ids))
-    columns = ", ".join(quote(c) for c in ("created_at", "kind", "actor_id", "actor_email", "batch_id", "member_id",
-                                           "enrollment_id", "source", "reason", "before", "after", "remote_addr"))
-    sql = (
-        f"INSERT INTO {quote(EnrollmentEvent._meta.db_table)} ({columns}) "
-        f"SELECT %s, %s, {as_id}, %s, e.batch_id, e.member_id, e.id, %s, %s, NULL, {as_json}, NULL "
-        f"FROM {quote(BatchEnrollment._meta.db_table)} e WHERE e.batch_id = %s AND e.member_id IN ({placeholders})"
-    )
-    params = [at, str(kind), actor.pk if actor else None, actor.email if actor else "", str(source), reason,
-              json.dumps(after), batch.pk, *member_ids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)

@@ -17,6 +17,7 @@ from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.facts import is_active, read_cohort_facts
 from smoothlms.enrollment.services.payments import pays_for, received_payment
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
+from smoothlms.enrollment.services.waitlist import waitlist_fields, waits_instead
 from smoothlms.enrollment.signals import queue_confirmation_emails
 from smoothlms.people.models import Employee, User, normalize_email
 from smoothlms.people.roles import is_student
@@ -46,7 +47,8 @@ def enroll(
     enroll others or override the start; an override needs a reason; the member exists, is enabled
     and has the LMS Student role; the cohort and its courses are published; not ended; not already
     enrolled; not started (unless overridden); self-enrollment open and paid for (self only); a seat
-    free. Side effects: the enrollment (or the reactivation of a cancelled one), course enrollments
+    free, else (with the waitlist on) a place on the waitlist.
+    Side effects: the enrollment (or the reactivation of a cancelled one), course enrollments
     for the cohort's courses, an audit event, the confirmation email after commit (unless `notify`
     is off)."""
     request = EnrollRequest(batch=batch, actor=actor, is_self=_is_self(member, actor),
@@ -65,12 +67,30 @@ def enroll(
         has_paid = None  # not asked: only self-enrollment in a paid cohort needs a payment
     facts = MemberFacts(email=email, user=user, is_student=user is not None and is_student(user),
                         is_enrolled=is_active(existing), has_paid=has_paid)
-    if (error := refusal_for(request, facts, read_cohort_facts(batch, now=now))) is not None:
+    error = refusal_for(request, facts, read_cohort_facts(batch, now=now))
+    if user is not None and waits_instead(error, batch):
+        return _wait(request, user, existing, source=source, now=now)
+    if error is not None:
         raise error
     assert user is not None  # check 4 refused otherwise
     if not take_seats(batch, 1):  # cannot happen under the lock; the constraint backs it anyway
         raise CohortFull()
     return _seat(request, user, existing, payment=payment, source=source, notify=notify, now=now)
+
+
+def seat_member(*, batch: Batch, user: User, actor: User | None, source: Source | str, reason: str,
+                now, notify: bool) -> BatchEnrollment:
+    """Seat `user` in `batch` (locked by the caller, inside its transaction) on a moderator's
+    authority, for a transfer or a replacement: the target's rules apply (`refusal_for`) and a full
+    cohort refuses (no waitlist: the caller's whole transaction rolls back)."""
+    request = EnrollRequest(batch=batch, actor=actor, is_self=False, reason=reason)
+    existing = BatchEnrollment.objects.filter(batch=batch, member=user).first()
+    facts = MemberFacts(email=user.email, user=user, is_student=is_student(user), is_enrolled=is_active(existing))
+    if (error := refusal_for(request, facts, read_cohort_facts(batch, now=now))) is not None:
+        raise error
+    if not take_seats(batch, 1):
+        raise CohortFull()
+    return _seat(request, user, existing, payment=None, source=source, notify=notify, now=now)
 
 
 def _seat(request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, payment: Payment | None,
@@ -103,6 +123,26 @@ def _seat(request: EnrollRequest, user: User, existing: BatchEnrollment | None, 
                      source=source, reason=reason, after={"starts_at": batch.starts_at.isoformat()})
     if notify:
         queue_confirmation_emails(enrollment_ids=[enrollment.pk])
+    return enrollment
+
+
+def _wait(request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, source: Source | str,
+          now) -> BatchEnrollment:
+    """Put `user` at the end of the cohort's waitlist: no seat, no course, no confirmation yet."""
+    batch, actor = request.batch, request.actor
+    employee = Employee.objects.filter(user=user).exists()
+    fields = {**waitlist_fields(actor=actor, source=source, at=now),
+              "member_type": MemberType.EMPLOYEE if employee else MemberType.EXTERNAL}
+    if existing is None:
+        enrollment = _create(batch, user, fields, is_self=request.is_self)
+    else:
+        if BatchEnrollment.objects.filter(pk=existing.pk, status=EnrollmentStatus.CANCELLED).update(
+                **fields, updated_at=now) != 1:
+            raise AlreadyEnrolled.for_member(email=user.email, is_self=request.is_self)
+        enrollment = BatchEnrollment.objects.get(pk=existing.pk)
+    record_event(EventType.WAITLISTED, actor=actor, batch=batch, member=user, enrollment=enrollment, source=source,
+                 before={"status": existing.status} if existing else None,
+                 after={"status": EnrollmentStatus.WAITLISTED})
     return enrollment
 
 

@@ -25,7 +25,8 @@ def read_cohort_facts(batch: Batch, *, now: dt.datetime) -> CohortFacts:
 
 
 def is_active(enrollment: BatchEnrollment | None) -> bool:
-    return enrollment is not None and enrollment.status == EnrollmentStatus.ACTIVE
+    """Holds a seat, or a place on the waitlist: enrolling again is `already_enrolled` either way."""
+    return enrollment is not None and enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.WAITLISTED)
 
 
 @dataclass(frozen=True)

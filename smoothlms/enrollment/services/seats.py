@@ -1,4 +1,4 @@
-"""Seats: taking and freeing them, the fields of a taken seat, and the seat-count rule.
+"""Seats: taking and freeing them, and the fields of a taken seat.
 
 `seats_taken` changes only here, with F() inside the enrolling transaction; the CheckConstraint
 `batch_seats_within_seat_count` stops any path that skips these functions.
@@ -9,15 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F, Q
 
-from smoothlms.catalog.models import Batch, Course
-from smoothlms.catalog.services import apply_batch_changes
-from smoothlms.core.audit import record_event
-from smoothlms.core.models import EventType
-from smoothlms.enrollment.errors import SeatCountBelowEnrolled
-from smoothlms.enrollment.locks import lock_batches
+from smoothlms.catalog.models import Batch
 from smoothlms.enrollment.models import EnrollmentStatus
 from smoothlms.enrollment.outbox import fresh_email_state
 from smoothlms.people.models import User
@@ -47,6 +41,7 @@ def seat_fields(*, actor: User | None, source: str, override_reason: str, notify
         "created_by": actor,
         "cancelled_at": None,
         "reminder_sent_at": None,
+        "promoted_at": None,
         **fresh_email_state(notify=notify),
     }
 
@@ -54,30 +49,3 @@ def seat_fields(*, actor: User | None, source: str, override_reason: str, notify
 def overrides_start(batch: Batch, *, override_start: bool, now: dt.datetime) -> bool:
     """An override given for a cohort that has started: recorded with its reason and audited."""
     return override_start and batch.has_started(at=now)
-
-
-# The seat-count rule ------------------------------------------------------------------------------
-
-
-def _check_seat_count(batch: Batch, seat_count: int | None) -> None:
-    """The seat count never drops below the active enrollments (`batch` is locked and reloaded)."""
-    if seat_count is not None and seat_count < batch.seats_taken:
-        raise SeatCountBelowEnrolled(enrolled=batch.seats_taken)
-
-
-@transaction.atomic(durable=True)
-def update_batch(*, batch: Batch, actor: User | None, courses: list[Course] | None = None,
-                 **changes: Any) -> Batch:
-    """Change a cohort, its seat count included. Rules: the seat count never drops below the active
-    enrollments, checked under the cohort's row lock so that no enrollment slips in between; then
-    catalog's (the model's validation, a free name: catalog.services.apply_batch_changes).
-    Side effects: an audit event for a seat-count change."""
-    lock_batches(batch)
-    seats_before = batch.seat_count
-    if "seat_count" in changes:
-        _check_seat_count(batch, changes["seat_count"])
-    apply_batch_changes(batch=batch, courses=courses, **changes)
-    if batch.seat_count != seats_before:
-        record_event(EventType.SEATS_CHANGED, actor=actor, batch=batch,
-                     before={"seat_count": seats_before}, after={"seat_count": batch.seat_count})
-    return batch

@@ -12,7 +12,14 @@ from smoothlms.core.testing import assert_locks_before_write
 from smoothlms.csvio.enrollments import import_enrollments, read_enrollment_file
 from smoothlms.enrollment.locks import lock_batches
 from smoothlms.enrollment.models import BatchEnrollment, Source
-from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll, update_batch
+from smoothlms.enrollment.services import (
+    bulk_enroll,
+    cancel_enrollment,
+    cancel_own_enrollment,
+    enroll,
+    transfer_enrollment,
+    update_batch,
+)
 from smoothlms.people.tests.factories import UserFactory, moderator
 
 # On SQLite the check must see each transaction begin: no test-wide transaction around the test.
@@ -122,3 +129,21 @@ def test_on_sqlite_a_deferred_transaction_that_reads_before_writing_fails_the_ch
                 enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL, notify=False)
     finally:
         wrapper.transaction_mode = configured
+
+
+def test_transfer_locks_both_cohorts_in_pk_order_before_writing():
+    first, second = BatchFactory(seat_count=5), BatchFactory(seat_count=5)
+    learner, mod = UserFactory(), moderator()
+    enroll(batch=second, member=learner, actor=mod, source=Source.DESK, notify=False)
+    with locks_cohorts(first, second):  # from the higher pk to the lower: still locked lower first
+        transfer_enrollment(batch=second, member=learner, to_batch=first, actor=mod, notify=False)
+
+
+def test_self_cancel_locks_the_cohort_before_writing():
+    # (A promotion runs inside the same transaction, under this lock; its email, after the commit,
+    # would show here as an unlocked write of the outbox, so the waitlist is left out.)
+    batch = BatchFactory(seat_count=1, waitlist_enabled=True, allow_self_cancel=True)
+    seated = UserFactory()
+    enroll(batch=batch, member=seated, actor=seated, source=Source.PORTAL, notify=False)
+    with locks_cohorts(batch):
+        cancel_own_enrollment(batch=batch, member=seated)

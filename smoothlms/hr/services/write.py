@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 
 from smoothlms.core.bulk import ids_by, insert_rows, update_rows
 from smoothlms.core.models import EnrollmentEvent, EventType
+from smoothlms.enrollment.models import Source
+from smoothlms.enrollment.services import withdraw_disabled_user
 from smoothlms.hr.errors import ConcurrentChange
 from smoothlms.hr.records import EMPLOYEE_FIELDS
 from smoothlms.hr.services.plan import Plan, fail
@@ -60,8 +62,10 @@ def _write(plans: list[Plan], *, actor: User | None, source: str, now: dt.dateti
         if plan.enable or plan.disable:
             reason = (f"HR {source}: employee {plan.record.employee} is active again" if plan.enable
                       else f"HR {source}: employee {plan.record.employee} left")
-            set_user_enabled(user=User.objects.get(pk=plan.values["user_id"]), enabled=plan.enable, actor=actor,
-                             reason=reason)
+            user = User.objects.get(pk=plan.values["user_id"])
+            set_user_enabled(user=user, enabled=plan.enable, actor=actor, reason=reason)
+            if plan.disable:
+                withdraw_disabled_user(user=user, actor=actor, source=Source.HR_RULE)
     roles = [p.values["user_id"] for p in plans if p.add_role or p.new_user_email]
     if roles:
         group_id = Group.objects.get_or_create(name=Role.LMS_STUDENT)[0].pk  # a role: made by a migration

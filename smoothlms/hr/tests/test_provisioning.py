@@ -138,17 +138,21 @@ def test_rehire_of_a_user_who_never_set_a_password_gets_an_invitation():
 # Leavers -------------------------------------------------------------------------------------------
 
 
-def test_leaver_is_disabled_and_keeps_enrollments_and_history():
+def test_leaver_is_disabled_leaves_running_cohorts_for_the_waitlist_and_keeps_history():
     course = CourseFactory()
-    batch = BatchFactory(courses=[course])
+    batch = BatchFactory(courses=[course], seat_count=1, waitlist_enabled=True)
     employee, _ = provision_employee(record=record("HR-1", company_email="a@example.com"), actor=None, source="api")
     enroll(batch=batch, member=employee.user, actor=None, source=Source.DESK)
+    waiting = UserFactory()
+    enroll(batch=batch, member=waiting, actor=None, source=Source.DESK)
     report = provision(record("HR-1", company_email="a@example.com", status="Left",
                               relieving_date=timezone.localdate() - dt.timedelta(days=1)))
     assert report.rows[0].action == "disable"
     user = User.objects.get(pk=employee.user_id)
     assert not user.enabled
-    assert BatchEnrollment.objects.get(member=user).status == EnrollmentStatus.ACTIVE
+    assert BatchEnrollment.objects.get(member=user).status == EnrollmentStatus.CANCELLED
+    assert EnrollmentEvent.objects.get(kind=EventType.CANCELLED, member=user).reason == "user_disabled"
+    assert BatchEnrollment.objects.get(member=waiting).status == EnrollmentStatus.ACTIVE
     assert Employee.objects.get(employee="HR-1").user_id == user.pk
     assert EnrollmentEvent.objects.filter(kind=EventType.USER_DISABLED, member=user).count() == 1
 

@@ -1,10 +1,11 @@
 """`smoothlms check_course_access [--batch B] [--repair]` (CONTRACT.md section 3): the enrollment
 guide's "Cross-check LMS Enrollment exists for each batch course after enroll".
 
-Lists every active member of a cohort (of every cohort without --batch) who has no course
-enrollment for one of the cohort's courses; `--repair` creates the missing ones through the
-engine's helper (enrollment.services.grant_course_access), which keeps existing rows and their
-progress. Ends with `missing=N` (and `created=N` after a repair). Exit 0 either way."""
+Lists every active member of a cohort (of every cohort without --batch) who has no active course
+enrollment for one of the cohort's courses (none, or a withdrawn one); `--repair` creates or
+restores them through the engine's helper (enrollment.services.grant_course_access), which keeps
+existing rows and their progress. Ends with `missing=N` (and `created=N` after a repair). Exit 1
+when gaps were found and not repaired (`error: course_access_missing: ...` on stderr), else 0."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 
 from smoothlms.catalog.models import Batch
 from smoothlms.catalog.selectors import find_batch
-from smoothlms.core.management.base import SmoothCommand
+from smoothlms.core.management.base import CommandFailed, SmoothCommand
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
 from smoothlms.enrollment.services import grant_course_access
 
@@ -31,9 +32,9 @@ class MissingAccess:
 
 
 def list_missing_course_access(*, batch: Batch | None = None) -> QuerySet[BatchEnrollment]:
-    """Active enrollments paired with each cohort course their member has no course enrollment
-    for, annotated with `course_id` and `course_name`: one row per missing (member, course).
-    A course enrollment from another cohort counts: access is per (member, course)."""
+    """Active enrollments paired with each cohort course their member has no active course
+    enrollment for (none, or a withdrawn one), annotated with `course_id` and `course_name`: one
+    row per missing (member, course). A course enrollment from another cohort counts: access is per (member, course)."""
     queryset = BatchEnrollment.objects.filter(status=EnrollmentStatus.ACTIVE, batch__batch_courses__isnull=False)
     if batch is not None:
         queryset = queryset.filter(batch=batch)
@@ -41,7 +42,8 @@ def list_missing_course_access(*, batch: Batch | None = None) -> QuerySet[BatchE
             .annotate(course_id=F("batch__batch_courses__course_id"),
                       course_name=F("batch__batch_courses__course__name"))
             .filter(~Exists(CourseEnrollment.objects.filter(member_id=OuterRef("member_id"),
-                                                            course_id=OuterRef("course_id")))))
+                                                            course_id=OuterRef("course_id"),
+                                                            status=EnrollmentStatus.ACTIVE))))
 
 
 def iter_missing_course_access(*, batch: Batch | None = None, chunk_size: int = 2000) -> Iterator[MissingAccess]:
@@ -64,8 +66,9 @@ def iter_missing_course_access(*, batch: Batch | None = None, chunk_size: int = 
 
 
 def repair_course_access(*, batch: Batch | None = None) -> int:
-    """Create the missing course enrollments, one transaction per cohort (the engine's INSERT ...
-    SELECT, which skips rows that exist). Returns how many were created: counted as the missing
+    """Create (or restore) the missing course enrollments, one transaction per cohort (the engine's
+    INSERT ... SELECT, which skips rows that exist, and its UPDATE of withdrawn ones). Returns how
+    many were fixed: counted as the missing
     rows before less those after, since MariaDB's row count of an upsert also counts kept rows."""
     members: dict[int, set[int]] = {}
     before = 0
@@ -98,5 +101,8 @@ class Command(SmoothCommand):
         if options["repair"] and missing:
             created = repair_course_access(batch=batch)
             self.stdout.write(f"missing={missing} created={created}")
-        else:
-            self.stdout.write(f"missing={missing}")
+            return
+        self.stdout.write(f"missing={missing}")
+        if missing:
+            raise CommandFailed("course_access_missing",
+                                f"{missing} course enrollment(s) missing; run with --repair to create them.")
