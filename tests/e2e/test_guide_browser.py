@@ -21,7 +21,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 @pytest.fixture
 def demo(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
     call_command("demo")
 
 

@@ -41,9 +41,3 @@ def learners(db):
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
-
-@pytest.fixture(autouse=True)
-def kept_uploads(settings, tmp_path):
-    """Uploads kept between a preview and its apply go to a directory of the test's own."""
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
-    return settings.IMPORT_UPLOAD_DIR
