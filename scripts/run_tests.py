@@ -65,12 +65,13 @@ def main() -> int:
             skipped.append(f"{kind} (not reachable at {url.split('@')[-1]}: {why})")
     results = []
     bin_dir = Path(sys.executable).parent
-    print("=== static checks: ruff, migrations ===", flush=True)
+    print("=== static checks: ruff (lint, complexity), import contracts, migrations ===", flush=True)
     static = [[str(bin_dir / "ruff"), "check", "--quiet", "."],
+              [str(bin_dir / "lint-imports"), "--no-cache"],
               [str(bin_dir / "smoothlms"), "makemigrations", "--check", "--dry-run", "-v0"]]
     started = time.monotonic()
     code = max(subprocess.call(command, cwd=ROOT) for command in static)
-    results.append(("ruff + makemigrations --check", code, time.monotonic() - started))
+    results.append(("ruff + lint-imports + makemigrations --check", code, time.monotonic() - started))
     for kind, url in runs:
         print(f"\n=== {kind} ===", flush=True)
         env = {**os.environ, "DATABASE_URL": url, "SMOOTHLMS_TEST_DB": kind}

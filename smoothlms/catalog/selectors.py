@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, When
+from django.db.models.functions import Lower
 
 from smoothlms.catalog.errors import BatchNotFound, CourseNotFound
 from smoothlms.catalog.models import Batch, BatchCourse, Course
@@ -39,3 +40,23 @@ def get_course(*, name: str) -> Course:
         return Course.objects.get(name=name)
     except Course.DoesNotExist:
         raise CourseNotFound(name=name) from None
+
+
+def visible_batches(actor: User | None) -> QuerySet[Batch]:
+    """The cohorts `actor` may name: every one for the command line (actor None)."""
+    # The command line acts as the system (actor None) and sees every cohort; people see what
+    # their roles let them see.
+    return Batch.objects.all() if actor is None else list_batches_visible_to(actor)
+
+
+def find_batch(value: str, *, actor: User | None) -> Batch:
+    """The cohort named `value`, or else titled `value` (any case). BatchNotFound otherwise, also
+    when several cohorts share that title."""
+    visible = visible_batches(actor)
+    batch = visible.filter(name=value.strip()).first()
+    if batch is None:
+        titled = list(visible.annotate(lower_title=Lower("title")).filter(lower_title=value.strip().lower())[:2])
+        if len(titled) != 1:
+            raise BatchNotFound(name=value.strip())
+        batch = titled[0]
+    return batch

@@ -275,8 +275,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"expected_refusals": {"()": "smoothlms.core.logfilters.DropExpectedRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"},
+                 "requests": {"class": "logging.StreamHandler", "formatter": "plain",
+                              "filters": ["expected_refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"},
+                # 409s and friends are answers, not incidents: no WARNING line per refusal.
+                "django.request": {"handlers": ["requests"], "propagate": False},
                 "axes": {"level": "WARNING"}},  # not a line per sign-in
 }

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from smoothlms.catalog.models import Batch
-from smoothlms.catalog.selectors import list_batches_visible_to
+from smoothlms.catalog.selectors import visible_batches
 from smoothlms.core.db import chunked
 from smoothlms.csvio.errors import MissingColumn
 from smoothlms.csvio.problems import problem_lines, problem_text
@@ -94,17 +94,6 @@ def read_enrollment_file(data: FileSource, *, filename: str) -> Table:
     return table
 
 
-def find_batch(value: str, *, actor: User | None) -> Batch:
-    """The cohort named `value`, or else titled `value` (any case). BatchNotFound otherwise, also
-    when several cohorts share that title."""
-    visible = _visible(actor)
-    batch = visible.filter(name=value.strip()).first()
-    if batch is None:
-        titled = list(visible.annotate(lower_title=Lower("title")).filter(lower_title=value.strip().lower())[:2])
-        if len(titled) != 1:
-            raise BatchNotFound(name=value.strip())
-        batch = titled[0]
-    return batch
 
 
 def import_enrollments(
@@ -187,16 +176,12 @@ def import_enrollments(
                         dry_run=dry_run)
 
 
-def _visible(actor: User | None) -> QuerySet[Batch]:
-    # The command line acts as the system (actor None) and sees every cohort; people see what
-    # their roles let them see.
-    return Batch.objects.all() if actor is None else list_batches_visible_to(actor)
 
 
 def _batches_named(values: set[str], *, actor: User | None) -> dict[str, Batch]:
     """{cell text: cohort} for cells naming a cohort by name, or else by a title only one cohort has."""
     found: dict[str, Batch] = {}
-    visible = _visible(actor)
+    visible = visible_batches(actor)
     for chunk in chunked(sorted(values), 500):
         for batch in visible.filter(name__in=chunk):
             found[batch.name] = batch

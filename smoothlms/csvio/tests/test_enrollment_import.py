@@ -7,10 +7,11 @@ import pytest
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
+from smoothlms.catalog.selectors import find_batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.models import EnrollmentEvent
 from smoothlms.csvio import enrollments as importer
-from smoothlms.csvio.enrollments import find_batch, import_enrollments, read_enrollment_file
+from smoothlms.csvio.enrollments import import_enrollments, read_enrollment_file
 from smoothlms.csvio.errors import MissingColumn
 from smoothlms.enrollment.errors import BatchNotFound, CannotEnrollOthers, OverrideReasonRequired
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus, Source

@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from smoothlms.catalog.selectors import find_batch
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
 from smoothlms.core.models import EventType
-from smoothlms.csvio.enrollments import find_batch
 from smoothlms.csvio.exports import EXPORTS, ExportFilters, check_range, get_export, parse_day, write_export
 from smoothlms.people.models import normalize_email
 

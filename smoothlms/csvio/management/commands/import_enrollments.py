@@ -13,9 +13,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from smoothlms.catalog.selectors import find_batch
 from smoothlms.core.errors import DomainError
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
-from smoothlms.csvio.enrollments import find_batch, import_enrollments, read_enrollment_file
+from smoothlms.csvio.enrollments import import_enrollments, read_enrollment_file
 from smoothlms.csvio.errors import FileUnusable
 from smoothlms.enrollment.models import Source
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from smoothlms.catalog.selectors import find_batch
 from smoothlms.core.management.base import CommandFailed, SmoothCommand
 from smoothlms.csvio.employees import reconcile_file
-from smoothlms.csvio.enrollments import find_batch
 from smoothlms.csvio.writer import csv_lines
 from smoothlms.hr.reconciliation import KINDS, Reconciliation
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from smoothlms.catalog.models import Batch
+from smoothlms.catalog.selectors import find_batch
 from smoothlms.core.management.base import SmoothCommand
-from smoothlms.csvio.enrollments import find_batch
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
 from smoothlms.enrollment.services import grant_course_access
 
