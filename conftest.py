@@ -11,6 +11,13 @@ def _site_url(settings):
 
 
 @pytest.fixture(autouse=True)
+def kept_uploads(settings, tmp_path):
+    """Uploads kept between a preview and its apply (core.uploads) go to a directory of the test's own."""
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
+    return settings.IMPORT_UPLOAD_DIR
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits count in the cache: each test starts with none spent."""
     from django.core.cache import cache

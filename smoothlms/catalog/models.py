@@ -206,8 +206,9 @@ class LMSSettings(models.Model):
         help_text="Sent instead of the confirmation to a member who got a seat from the waitlist.",
     )
     send_confirmation_emails = models.BooleanField(default=True)
+    # On by default (the guide: enroll only once the password is set, to avoid bounced emails).
     hold_emails_until_password_set = models.BooleanField(
-        default=False, help_text="Send cohort confirmations only once the learner has set a password.")
+        default=True, help_text="Send cohort confirmations only once the learner has set a password.")
     reminder_hour = models.PositiveSmallIntegerField(
         default=9, help_text="Local hour (cohort's zone) of the day before start when reminders go out.")
     updated_at = models.DateTimeField(auto_now=True)

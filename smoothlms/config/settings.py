@@ -207,6 +207,7 @@ SMOOTHLMS_PERIODIC_JOBS = [
     # The HRMS pull (when HRMS_URL is set) and the onboarding rules.
     ("hr_sync", "smoothlms.hr.tasks.periodic_hr_sync", 300),
     ("prune_task_results", "smoothlms.core.tasks.prune_task_results", 86400),
+    ("prune_uploads", "smoothlms.core.tasks.prune_uploads", 3600),
 ]
 
 # Email ------------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from django.db import transaction
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task, task_backends
 from django_tasks_db.backend import DatabaseBackend
 
+from smoothlms.core import uploads
+
 log = logging.getLogger(__name__)
 
 
@@ -26,6 +28,12 @@ def prune_task_results() -> None:
     """The database backend keeps a row per task run: drop finished ones after a week."""
     if isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
         call_command("prune_db_task_results", min_age_days=7, queue_name="*", verbosity=0)
+
+
+@task()
+def prune_uploads() -> None:
+    """Uploads kept for a preview that was never applied, and failed-row files, go after a day."""
+    uploads.prune()
 
 
 def enqueue_after_commit(job: Any, *args: Any) -> None:

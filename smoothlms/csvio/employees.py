@@ -5,14 +5,15 @@ roster reconciliation (`smoothlms reconcile_roster`, the desk's page; an HR id o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from smoothlms.catalog.models import Batch
 from smoothlms.csvio.errors import FileUnusable, MissingColumn
-from smoothlms.csvio.reader import Column, FileSource, RowProblem, Table, read_table
+from smoothlms.csvio.problems import problem_lines, problem_text
+from smoothlms.csvio.reader import Column, FileSource, Row, RowProblem, Table, read_table
 from smoothlms.hr.reconciliation import EMAIL_COLUMNS, Reconciliation, people_from_rows, reconcile_people
 from smoothlms.hr.records import LABELS
 
@@ -65,3 +66,32 @@ def reconcile_file(*, batch: Batch, data: FileSource, filename: str) -> Reconcil
     people = people_from_rows(table.rows, has_status=table.has("status"))
     del table  # the parsed file is the largest thing held: let it go before the database is read
     return reconcile_people(batch=batch, people=people)
+
+
+def finding_row_lines(*, data: FileSource, filename: str, report: Reconciliation) -> Iterator[str]:
+    """The CSV of the file's rows that a finding of `report` concerns (by HR id, else by one of the
+    row's emails): each as the file has it, plus `problem` (kind: detail; several joined by ` | `).
+    Findings about people the file does not have (enrolled, not in HR) name no row."""
+    table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS, keep_cells=True)
+    return problem_lines(table, _problems_by_row(table.rows, report))
+
+
+def _problems_by_row(rows: list[Row], report: Reconciliation) -> Mapping[int, str]:
+    by_employee: dict[str, list[str]] = {}
+    by_email: dict[str, list[str]] = {}
+    for finding in report.findings:
+        text = problem_text(finding.kind, finding.detail)
+        if finding.employee:
+            by_employee.setdefault(finding.employee, []).append(text)
+        elif finding.email:
+            by_email.setdefault(finding.email.strip().lower(), []).append(text)
+    problems: dict[int, str] = {}
+    for row in rows:
+        found = list(by_employee.get(row.get("employee"), []))
+        for name in EMAIL_COLUMNS:
+            email = row.get(name).strip().lower()
+            if email and email in by_email:
+                found.extend(text for text in by_email[email] if text not in found)
+        if found:
+            problems[row.number] = " | ".join(found)
+    return problems

@@ -24,6 +24,7 @@ from smoothlms.catalog.models import Batch
 from smoothlms.catalog.selectors import visible_batches
 from smoothlms.core.db import chunked
 from smoothlms.csvio.errors import MissingColumn
+from smoothlms.csvio.problems import problem_lines, problem_text
 from smoothlms.csvio.reader import Column, FileSource, Row, Table, read_table
 from smoothlms.enrollment.errors import BatchNotFound, OverrideReasonRequired
 from smoothlms.enrollment.models import BatchEnrollment, Source
@@ -71,6 +72,13 @@ class ImportReport(OutcomeCounts):
         """The `--format json` document of CONTRACT.md section 3."""
         return {"created": self.created, "skipped": self.skipped, "failed": self.failed,
                 "rows": [asdict(row) for row in self.rows]}
+
+
+def failed_row_lines(data: FileSource, *, filename: str, report: ImportReport) -> Iterator[str]:
+    """The CSV of `report`'s failed rows: each as the file has it, plus `problem` (code: message)."""
+    problems = {r.row: problem_text(r.code, r.message) for r in report.rows if r.status == "failed"}
+    table = read_table(data, filename=filename, columns=ENROLLMENT_COLUMNS, keep_cells=True)
+    return problem_lines(table, problems)
 
 
 def read_enrollment_file(data: FileSource, *, filename: str) -> Table:

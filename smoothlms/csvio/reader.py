@@ -105,6 +105,7 @@ class Row:
     number: int  # as a spreadsheet shows it: the header is row 1
     values: dict[str, str]
     problem: RowProblem | None = None
+    cells: list[str] | None = None  # the row as written, when read with `keep_cells`
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
@@ -117,6 +118,7 @@ class Table:
     ignored: list[str] = field(default_factory=list)  # headers that match no field, as written
     format: str = "csv"
     delimiter: str | None = None
+    header: list[str] = field(default_factory=list)  # the header row as written
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -127,13 +129,17 @@ def header_key(text: str) -> str:
     return " ".join(str(text).replace("\ufeff", "").replace("_", " ").split()).casefold()
 
 
-def read_table(source: FileSource, *, filename: str, columns: Sequence[Column], limits: Limits | None = None) -> Table:
+def read_table(source: FileSource, *, filename: str, columns: Sequence[Column], limits: Limits | None = None,
+               keep_cells: bool = False) -> Table:
     """Rows of `source` (CSV or XLSX, told apart by content, then by name) keyed by column name.
 
     `source` is bytes, a path or an open binary file: a file is read as a stream (never whole into
-    memory), and only as wide as its header row. Raises FileUnusable (a subclass naming the problem)
-    when the file cannot be used at all, or is past the caps of `limits` (settings by default)."""
+    memory), and only as wide as its header row. `keep_cells` also keeps each row's cells as
+    written (`Row.cells`, for a file of the rows that failed). Raises FileUnusable (a subclass naming
+    the problem) when the file cannot be used at all, or is past the caps of `limits` (settings by
+    default)."""
     limits = limits or Limits.from_settings()
+    shape = _Shape(columns=columns, keep_cells=keep_cells)
     with _binary(source) as stream:
         size = _size(stream)
         if size > limits.max_bytes:
@@ -144,8 +150,16 @@ def read_table(source: FileSource, *, filename: str, columns: Sequence[Column], 
         if head.startswith(OLE_MAGIC) or name.endswith(".xls"):
             raise UnsupportedFile(detail="Excel 97-2003 workbooks (.xls) are not supported: save it as .xlsx.")
         if head.startswith(XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-            return _xlsx_table(stream, columns=columns, limits=limits)
-        return _csv_table(stream, columns=columns, limits=limits)
+            return _xlsx_table(stream, shape=shape, limits=limits)
+        return _csv_table(stream, shape=shape, limits=limits)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a reading keeps of each row."""
+
+    columns: Sequence[Column]
+    keep_cells: bool = False
 
 
 @contextmanager
@@ -195,13 +209,13 @@ class _Budget:
 # CSV ------------------------------------------------------------------------------------------
 
 
-def _csv_table(stream: IO[bytes], *, columns: Sequence[Column], limits: Limits) -> Table:
+def _csv_table(stream: IO[bytes], *, shape: _Shape, limits: Limits) -> Table:
     encoding = _encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
         try:
             delimiter, lines = _delimiter(text)
-            return _table(_csv_records(lines, delimiter, _Budget(limits)), columns=columns, fmt="csv",
+            return _table(_csv_records(lines, delimiter, _Budget(limits)), shape=shape, fmt="csv",
                           delimiter=delimiter, formulas={})
         except UnicodeDecodeError:
             raise _decoding_error(stream, encoding) from None
@@ -292,14 +306,14 @@ def _csv_records(lines: Iterable[str], delimiter: str, budget: _Budget) -> Itera
 # XLSX -----------------------------------------------------------------------------------------
 
 
-def _xlsx_table(stream: IO[bytes], *, columns: Sequence[Column], limits: Limits) -> Table:
+def _xlsx_table(stream: IO[bytes], *, shape: _Shape, limits: Limits) -> Table:
     _check_unpacked_size(stream, limits)
     missing: dict[tuple[int, int], str] = {}
     book = _open_book(stream, data_only=False)
     saved = _SavedResults(stream)
     try:
         records = _xlsx_records(_sheet(book), saved, missing, _Budget(limits))
-        return _table(records, columns=columns, fmt="xlsx", delimiter=None, formulas=missing)
+        return _table(records, shape=shape, fmt="xlsx", delimiter=None, formulas=missing)
     finally:
         saved.close()
         book.close()
@@ -441,7 +455,7 @@ def column_letter(index: int) -> str:
 # Headers and rows -----------------------------------------------------------------------------
 
 
-def _table(records: Iterable[tuple[int, list[str]]], *, columns: Sequence[Column], fmt: str,
+def _table(records: Iterable[tuple[int, list[str]]], *, shape: _Shape, fmt: str,
            delimiter: str | None, formulas: dict[tuple[int, int], str]) -> Table:
     iterator: Iterator[tuple[int, list[str]]] = iter(records)
     header: list[str] | None = None
@@ -451,7 +465,7 @@ def _table(records: Iterable[tuple[int, list[str]]], *, columns: Sequence[Column
             break
     if header is None:
         raise EmptyFile()
-    index_of = _match_header(header, columns)
+    index_of = _match_header(header, shape.columns)
     ignored = [text.strip() for position, text in enumerate(header)
                if text.strip() and position not in index_of.values()]
     rows: list[Row] = []
@@ -471,8 +485,9 @@ def _table(records: Iterable[tuple[int, list[str]]], *, columns: Sequence[Column
                     "the values instead.",
                 )
                 break
-        rows.append(Row(number=number, values=values, problem=problem))
-    return Table(rows=rows, columns=list(index_of), ignored=ignored, format=fmt, delimiter=delimiter)
+        cells_as_written = [str(cell) for cell in cells] if shape.keep_cells else None
+        rows.append(Row(number=number, values=values, problem=problem, cells=cells_as_written))
+    return Table(rows=rows, columns=list(index_of), ignored=ignored, format=fmt, delimiter=delimiter, header=header)
 
 
 def _match_header(header: list[str], columns: Sequence[Column]) -> dict[str, int]:

@@ -4,26 +4,28 @@ Upload the HR export and pick the cohort; the page shows the counts and every fi
 fix (hr.reconciliation, the same comparison as `smoothlms reconcile_roster`). Two findings can be
 fixed from here: `not_enrolled` people are enrolled through the engine (bulk_enroll, source desk),
 and `missing_user` people get a user, linked to their Employee record (create_missing_user).
-The uploaded file stays in the session, so the report is computed again after each action: an
-action applies only to findings that still stand."""
+The uploaded file is streamed to a kept file (core.uploads, removed after a day or when another
+file replaces it) whose unguessable token is all the session holds, so the report is computed
+again after each action: an action applies only to findings that still stand. The report offers
+the file's rows that have a finding as a CSV download: the rows as written plus `problem`."""
 
 from __future__ import annotations
 
-import base64
 import secrets
-import zlib
+from pathlib import Path
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from smoothlms.catalog.models import Batch
+from smoothlms.core import uploads
 from smoothlms.core.errors import DomainError
-from smoothlms.csvio.employees import read_hr_export, reconcile_file
+from smoothlms.csvio.employees import finding_row_lines, read_hr_export, reconcile_file
 from smoothlms.csvio.errors import FileUnusable
 from smoothlms.desk.addresses import record_key
 from smoothlms.desk.pages import render_desk
@@ -85,34 +87,58 @@ def reconcile_view(request: HttpRequest) -> HttpResponse:
         return _act(request)
     token = request.GET.get("report")
     if request.method == "GET" and token:
-        return _report(request, token)
+        return _download(request, token) if request.GET.get("download") == "problems" else _report(request, token)
     form = ReconcileForm(request.POST or None, request.FILES or None, initial={"batch": request.GET.get("batch")})
     if request.method == "POST" and form.is_valid():
         batch, upload = form.cleaned_data["batch"], form.cleaned_data["file"]
-        content = upload.read()
+        previous = request.session.pop(SESSION_KEY, None)
+        if previous:
+            uploads.discard(previous.get("token"))
+        token = uploads.keep_upload(upload)
         try:
-            read_hr_export(content, filename=upload.name)  # refuse an unusable file here, on the form
+            read_hr_export(uploads.path_of(token), filename=upload.name)  # refuse an unusable file on the form
         except FileUnusable as err:
+            uploads.discard(token)
             form.add_error("file", err.user_message())
         else:
-            token = secrets.token_urlsafe(12)
-            # The session carries the file to the report and its actions (web nodes share no disk).
-            request.session[SESSION_KEY] = {"token": token, "batch": batch.name, "filename": upload.name,
-                                            "data": base64.b64encode(zlib.compress(content)).decode()}
+            request.session[SESSION_KEY] = {"token": token, "batch": batch.name, "filename": upload.name}
             return redirect(page_url(token))
     return render_desk(request, "desk/reconcile/upload.html", {"form": form, "desk_section": "reconcile"},
                        title="Reconcile a roster with HR")
 
 
-def _stored(request: HttpRequest, token: str) -> tuple[Batch, str, Reconciliation] | None:
+def _kept(request: HttpRequest, token: str) -> tuple[Batch, str, Path] | None:
+    """The cohort, file name and kept file of this session's report `token`, while they last."""
     stored = request.session.get(SESSION_KEY)
     if not stored or not secrets.compare_digest(stored["token"], token or ""):
         return None
+    path = uploads.path_of(stored["token"])
     batch = Batch.objects.filter(name=stored["batch"]).first()
-    if batch is None:
+    if batch is None or path is None:
         return None
-    data = zlib.decompress(base64.b64decode(stored["data"]))
-    return batch, stored["filename"], reconcile_file(batch=batch, data=data, filename=stored["filename"])
+    return batch, stored["filename"], path
+
+
+def _stored(request: HttpRequest, token: str) -> tuple[Batch, str, Reconciliation] | None:
+    kept = _kept(request, token)
+    if kept is None:
+        return None
+    batch, filename, path = kept
+    return batch, filename, reconcile_file(batch=batch, data=path, filename=filename)
+
+
+def _download(request: HttpRequest, token: str) -> HttpResponse:
+    """The file's rows that have a finding, as written, plus `problem`."""
+    kept = _kept(request, token)
+    if kept is None:
+        messages.error(request, "That report is no longer available: upload the HR export again.")
+        return redirect(page_url())
+    batch, filename, path = kept
+    report = reconcile_file(batch=batch, data=path, filename=filename)
+    response = StreamingHttpResponse(finding_row_lines(data=path, filename=filename, report=report),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reconcile-{batch.name}-problems.csv"'
+    return response
 
 
 def _report(request: HttpRequest, token: str) -> HttpResponse:
@@ -136,6 +162,7 @@ def _report(request: HttpRequest, token: str) -> HttpResponse:
         "creatable": sum(1 for f in report.findings if f.kind == MISSING_USER and f.email),
         "can_enroll": can_enroll(user), "can_create_users": can_manage_hr(user),
         "batch_url": reverse("admin:catalog_batch_change", args=[record_key(batch)]),
+        "problems_url": f"{page_url(token)}&{urlencode({'download': 'problems'})}",
     }, title=f"Reconciliation of {batch.title}")
 
 

@@ -40,3 +40,4 @@ def learners(db):
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
+

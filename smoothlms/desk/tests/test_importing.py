@@ -1,14 +1,21 @@
 """Importing LMS Batch Enrollments in the desk: preview (nothing written), then apply."""
 
+import csv
 import io
+import os
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from openpyxl import Workbook
 
+from smoothlms.core import uploads
+from smoothlms.desk.importing import SESSION_KEY
 from smoothlms.desk.tests.conftest import messages_of
 from smoothlms.enrollment.models import BatchEnrollment, Source
 from smoothlms.enrollment.services import enroll
+from smoothlms.people.tests.factories import moderator
 
 pytestmark = pytest.mark.django_db
 URL = "/app/enrollment/batchenrollment/import/"
@@ -102,3 +109,76 @@ def test_xlsx_upload_is_previewed_and_applied(mod_client, cohort, learners):
 def test_import_page_links_from_the_cohort(mod_client, cohort):
     html = mod_client.get(f"{URL}?batch=new-hires").content.decode()
     assert '<option value="new-hires" selected>' in html
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+MIXED = (b"Member;Batch;Department\nl0@example.com;new-hires;Sales\nwho@example.com;new-hires;Ops\n"
+         b"l1@example.com;nowhere;Ops\nl0@example.com;new-hires;Sales\n;new-hires;HR\n")
+FAILED_ROWS = [
+    ["Member", "Batch", "Department", "problem"],
+    ["who@example.com", "new-hires", "Ops", "user_not_found: No user with email who@example.com."],
+    ["l1@example.com", "nowhere", "Ops", "not_found: No cohort named nowhere."],
+    ["", "new-hires", "HR", "member_required: The row names no member: fill its member (or User ID or email) cell."],
+]
+
+
+def test_the_failed_rows_download_lists_exactly_the_failed_rows(mod_client, cohort, learners):
+    preview = mod_client.post(URL, upload(MIXED))
+    assert preview.context["report"].failed == 3
+    html = preview.content.decode()
+    assert "Download the failed rows (CSV)" in html and preview.context["failed_url"] in html
+    download = mod_client.get(preview.context["failed_url"])
+    assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
+    assert csv_rows(download) == FAILED_ROWS  # the duplicate row is skipped, not failed
+
+    applied = mod_client.post(URL, {"apply": "1", "token": preview.context["token"]})
+    assert csv_rows(mod_client.get(applied.context["failed_url"])) == FAILED_ROWS
+    assert BatchEnrollment.objects.filter(member=learners[0]).count() == 1
+
+
+def test_a_file_without_failures_offers_no_download(mod_client, cohort, learners):
+    preview = mod_client.post(URL, upload(b"member,batch\nl0@example.com,new-hires\n"))
+    assert preview.context["failed_url"] == "" and "Download the failed rows" not in preview.content.decode()
+
+
+def test_another_session_cannot_download_the_failed_rows(mod_client, client, cohort, learners):
+    url = mod_client.post(URL, upload(MIXED)).context["failed_url"]
+    other = Client()
+    other.force_login(moderator(email="other-mod@example.com"))
+    assert other.get(url).status_code == 404
+    assert other.get(f"{URL}?failed=not-a-token").status_code == 404
+
+
+def test_the_session_holds_only_a_token_and_the_file_is_removed_once_applied(mod_client, cohort, learners,
+                                                                             kept_uploads):
+    preview = mod_client.post(URL, upload(MIXED))
+    session = mod_client.session
+    stored = session[SESSION_KEY]
+    assert set(stored) == {"token", "filename", "batch", "override_start", "reason", "notify"}
+    held = repr(dict(session.items()))
+    assert "who@example.com" not in held and len(held) < 1000  # no file content, compressed or not
+    kept = uploads.path_of(stored["token"])
+    assert kept.parent == kept_uploads and kept.read_bytes() == MIXED
+
+    mod_client.post(URL, {"apply": "1", "token": preview.context["token"]})
+    assert not kept.exists() and SESSION_KEY not in mod_client.session
+    assert [p.suffix for p in kept_uploads.iterdir()] == [".csv", ".csv"]  # the two failed-row files only
+
+
+def test_a_preview_more_than_a_day_old_is_not_applied_and_is_pruned(mod_client, cohort, learners):
+    preview = mod_client.post(URL, upload(b"member,batch\nl0@example.com,new-hires\n"))
+    kept = uploads.path_of(preview.context["token"])
+    old = time.time() - 25 * 3600
+    os.utime(kept, (old, old))
+    refused = mod_client.post(URL, {"apply": "1", "token": preview.context["token"]}, follow=True)
+    assert any("no longer available" in m for m in messages_of(refused))
+    assert not BatchEnrollment.objects.exists() and not kept.exists()
+
+    again = mod_client.post(URL, upload(b"member,batch\nl0@example.com,new-hires\n"))
+    other = uploads.path_of(again.context["token"])
+    os.utime(other, (old, old))
+    assert uploads.prune() == 1 and not other.exists()
