@@ -88,6 +88,21 @@ def is_student(user: UserLike) -> bool:
     return Role.LMS_STUDENT in user.role_names
 
 
+def holds_staff_role(role_names: frozenset[str] | set[str]) -> bool:
+    """Whether a set of role names has a staff role (HR provisioning may not take such an account over)."""
+    return bool(set(role_names) & STAFF_ROLES)
+
+
+def staff_memberships() -> QuerySet:
+    """The role rows of staff roles, for many users in one query: filter on `user_id`."""
+    return Group.user_set.through.objects.filter(group__name__in=sorted(STAFF_ROLES))
+
+
+def system_manager_memberships() -> QuerySet:
+    """The role rows of the System Manager role: filter on `user_id`."""
+    return Group.user_set.through.objects.filter(group__name=Role.SYSTEM_MANAGER)
+
+
 def student_memberships() -> QuerySet:
     """The role rows behind `is_student`, for many users in one query: filter on `user_id`."""
     return Group.user_set.through.objects.filter(group__name=Role.LMS_STUDENT)
