@@ -12,8 +12,8 @@ from smoothlms.core.models import EventType
 from smoothlms.core.timeutil import is_valid_time_zone
 from smoothlms.people.errors import InvalidTimeZone, LastSystemManager
 from smoothlms.people.models import User, role_groups
-from smoothlms.people.roles import Role, system_manager_memberships
 from smoothlms.people.models import clean_email as clean_email  # forms and the API check addresses through here
+from smoothlms.people.roles import Role, system_manager_memberships
 
 
 @transaction.atomic
@@ -52,7 +52,7 @@ def set_user_roles(*, user: User, roles: Iterable[str], actor: User | None) -> U
 
 
 @transaction.atomic
-def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: str = "") -> User:
+def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: str = "", source: str = "") -> User:
     """Enable or disable a user. Disabling keeps every enrollment and record; it only stops sign-in
     and API access. Side effects: audit event."""
     if user.enabled == enabled:
@@ -62,7 +62,7 @@ def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: s
     User.objects.filter(pk=user.pk).update(enabled=enabled)
     user.enabled = enabled
     record_event(EventType.USER_ENABLED if enabled else EventType.USER_DISABLED, actor=actor, member=user,
-                 reason=reason, before={"enabled": not enabled}, after={"enabled": enabled})
+                 reason=reason, source=source, before={"enabled": not enabled}, after={"enabled": enabled})
     return user
 
 
