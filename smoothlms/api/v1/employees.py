@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
-from pydantic import AfterValidator, BeforeValidator, BaseModel, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from smoothlms.api.v1.auth import HR, require_roles
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, BadRequest, InvalidFields, NotAuthenticated, responses
