@@ -109,6 +109,9 @@ class _Run:
 def _read_run(live: list[Plan], *, today: dt.date) -> _Run:
     """The bulk reads of a run; sets each plan's existing record."""
     existing = _read_employees([p.record.employee for p in live])
+    for plan in live:
+        if plan.record.employee in existing:
+            plan.record.keep_missing(existing[plan.record.employee])  # before its emails are looked up
     emails = {email for p in live for email in p.record.emails}
     users_by_email, users_by_pk = _read_users(emails, {row["user_id"] for row in existing.values() if row["user_id"]})
     run = _Run(users_by_pk=users_by_pk, users_by_email=users_by_email, students=_read_students(list(users_by_pk)),

@@ -37,7 +37,7 @@ class Command(SmoothCommand):
                                              action=ERROR, code=source.problem.code, message=source.problem.message))
                     continue
                 try:
-                    records.append(parse_record(source.data, row=source.row))
+                    records.append(parse_record(source.data, row=source.row, only_given=True))  # only its columns
                 except DomainError as error:
                     employee = str(source.data.get("employee") or "").strip()
                     errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=error.code,
