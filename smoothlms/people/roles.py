@@ -49,6 +49,7 @@ ROSTER_READERS = (Role.MODERATOR, Role.BATCH_EVALUATOR, Role.SYSTEM_MANAGER)
 USER_ADMINS = (Role.SYSTEM_MANAGER,)
 HR_MANAGERS = (Role.HR_MANAGER, Role.SYSTEM_MANAGER)
 RECONCILERS = (Role.HR_MANAGER, Role.MODERATOR, Role.SYSTEM_MANAGER)
+TRAINING_READERS = (Role.MODERATOR, Role.HR_MANAGER, Role.SYSTEM_MANAGER)  # employees' training: HR too
 
 
 def is_staff_role(user: UserLike) -> bool:
@@ -66,7 +67,14 @@ def can_edit_courses(user: UserLike) -> bool:
 
 
 def can_read_rosters(user: UserLike) -> bool:
+    """Reads a cohort's members (names, emails, progress): the API's roster endpoints and the desk's
+    cohort page alike (CONTRACT.md section 10)."""
     return user.has_role(*ROSTER_READERS)
+
+
+def can_read_training(user: UserLike) -> bool:
+    """Reads who is assigned training and who is overdue (the desk's assignments and dashboard)."""
+    return user.has_role(*TRAINING_READERS)
 
 
 def can_manage_users(user: UserLike) -> bool:
