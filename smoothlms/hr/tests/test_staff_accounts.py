@@ -145,3 +145,14 @@ def test_a_sync_page_past_the_hourly_threshold_is_refused(settings):
         provision_employees(records=[record(f"HR-{n}", company_email=f"p{n}@example.com", status="Left")
                                      for n in range(2)], actor=None, source="hrms_sync", disable_threshold=0.2)
     assert _snapshot() == before
+
+
+def test_the_desk_employee_form_refuses_a_staff_account_for_an_hr_manager(client, admin, hr_manager):
+    client.force_login(hr_manager)
+    before = _snapshot()
+    answer = client.post("/app/people/employee/add/", {
+        "employee": "HR-EVIL-1", "employee_name": "Evil", "user_id": "admin@example.com", "company_email": "",
+        "personal_email": "", "status": "Left", "date_of_joining": "", "relieving_date": "", "employment_type": "",
+        "department": "", "designation": ""}, follow=True)
+    assert "holds a staff role; only a System Manager can link it to an HR record." in answer.content.decode()
+    assert _snapshot() == before
