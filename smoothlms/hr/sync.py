@@ -132,8 +132,8 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             if len(page) < page_size or last_modified is None:
                 break
     except Exception as error:  # noqa: BLE001 - whatever stops it, the run ends recorded, never "running"
-        if isinstance(error, HRMSError):
-            detail = str(error)
+        if isinstance(error, HRMSError | DomainError):  # the HRMS failed, or a rule refused the page
+            detail = error.user_message() if isinstance(error, DomainError) else str(error)
             log.warning("HR sync %s failed: %s", run.pk, detail)
         else:
             detail = f"{type(error).__name__}: {error}"

@@ -102,3 +102,30 @@ def test_signed_webhook_active_left_then_a_replayed_active_keeps_the_user_disabl
     data = replay.json()["data"]
     assert data["unchanged"] is True and data["user_enabled"] is False and data["status"] == "Left"
     assert not User.objects.get(email="ana@example.com").enabled
+
+
+def test_a_sync_past_the_hourly_disable_threshold_fails_and_disables_nobody(settings):
+    settings.HR_DISABLE_HOURLY_MINIMUM = 1
+    with FakeFrappe() as server:
+        settings.HRMS_URL, settings.HRMS_API_KEY, settings.HRMS_API_SECRET = server.url, "key", "secret"
+        for n in range(5):
+            server.add(f"HR-{n}", f"2025-03-01 10:00:0{n}.000000", company_email=f"p{n}@example.com")
+        assert sync_hr().status == HRSyncRun.Status.SUCCEEDED
+        for n in range(2):
+            server.add(f"HR-{n}", f"2025-03-02 10:00:0{n}.000000", company_email=f"p{n}@example.com", status="Left",
+                       relieving_date="2025-03-01")
+        run = sync_hr()
+    assert run.status == HRSyncRun.Status.FAILED
+    assert "would disable 2 employee users within an hour" in run.error
+    assert User.objects.filter(email__startswith="p", enabled=True).count() == 5
+
+
+def test_an_older_api_document_with_modified_changes_nothing(client, hr_headers):
+    newer = {"employee": "HR-1", "employee_name": "Ana", "company_email": "ana@example.com", "status": "Left",
+             "modified": "2025-03-02T10:00:00Z"}
+    older = {**newer, "status": "Active", "department": "Sales", "modified": "2025-03-01T10:00:00Z"}
+    assert post(client, "/employees", newer, hr_headers).status_code == 201
+    answer = post(client, "/employees", older, hr_headers)
+    assert answer.status_code == 200
+    data = answer.json()["data"]
+    assert (data["status"], data["department"], data["modified_in_hr"]) == ("Left", "", "2025-03-02T10:00:00Z")
