@@ -72,8 +72,10 @@ def keep_a_system_manager(*, user: User) -> None:
     the enabled System Managers are locked, so two such changes at once cannot both pass."""
     managers = User.objects.filter(enabled=True).filter(
         models.Q(is_superuser=True) | models.Q(pk__in=system_manager_memberships().values("user_id")))
-    locked = set(User.objects.select_for_update().filter(pk__in=list(managers.values_list("pk", flat=True)))
-                 .values_list("pk", flat=True))
+    # Locked, then filtered again on `enabled`: a manager disabled meanwhile by a change we waited
+    # for is read as it is now (the lock re-reads the row), so it no longer counts.
+    locked = set(User.objects.select_for_update().filter(pk__in=list(managers.values_list("pk", flat=True)),
+                                                         enabled=True).values_list("pk", flat=True))
     if user.pk in locked and not locked - {user.pk}:
         raise LastSystemManager(email=user.email)
 
