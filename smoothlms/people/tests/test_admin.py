@@ -52,3 +52,18 @@ def test_creating_a_user_in_the_desk_defaults_to_lms_student(admin_client):
     assert response.status_code == 302, response.content.decode()[:2000]
     assert User.objects.get(email="new@example.com").role_names == {Role.LMS_STUDENT}
     assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED, member__email="new@example.com").exists()
+
+
+def test_the_desk_user_form_keeps_the_last_system_manager(admin_client):
+    me = User.objects.get(email="sm@example.com")
+    data = form(me)
+    del data["enabled"]
+    answer = admin_client.post(f"/app/people/user/{me.pk}/change/", data, follow=True)
+    assert "is the last enabled System Manager" in answer.content.decode()
+    assert User.objects.get(pk=me.pk).enabled
+    moderator = Group.objects.get(name=Role.MODERATOR)
+    answer = admin_client.post(f"/app/people/user/{me.pk}/change/", form(me, groups=[moderator.pk]), follow=True)
+    assert "is the last enabled System Manager" in answer.content.decode()
+    assert User.objects.get(pk=me.pk).role_names == {Role.SYSTEM_MANAGER}
+    assert not EnrollmentEvent.objects.filter(member=me, kind__in=[EventType.USER_DISABLED,
+                                                                    EventType.ROLES_CHANGED]).exists()
