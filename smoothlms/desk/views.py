@@ -21,6 +21,7 @@ from smoothlms.enrollment.selectors import (
 )
 from smoothlms.hr.selectors import get_hr_sync_status
 from smoothlms.notifications.selectors import get_email_queue_health
+from smoothlms.people.roles import can_read_training
 from smoothlms.training.selectors import list_overdue_assignments
 
 COHORTS_PER_PAGE = 20
@@ -58,10 +59,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rows = [_cohort_row(batch, now) for batch in page.object_list]
     per_day = count_enrollments_per_day(days=30, zone=zone, now=now)
     overdue = list_overdue_assignments(today=today)
+    may_read_training = can_read_training(request.user)  # learners' names: only to roles that read them
     return render_desk(request, "desk/dashboard.html", {
         "rows": rows, "page": page, "show_all": show_all,
         "seat_chart": charts.seat_chart(rows), "day_chart": charts.day_chart(per_day),
         "emails": get_email_queue_health(), "hr_sync": get_hr_sync_status(), "totals": count_batch_totals(),
-        "overdue_count": overdue.count(), "overdue": list(overdue[:OVERDUE_SHOWN]),
+        "overdue_count": overdue.count(), "overdue": list(overdue[:OVERDUE_SHOWN]) if may_read_training else [],
+        "may_read_training": may_read_training,
         "today": today, "zone": str(zone), "now": now.astimezone(zone), "desk_section": "dashboard",
     }, title="Learning dashboard")

@@ -32,6 +32,11 @@ class UserLinkedToOtherEmployee(Conflict):
     message = "The user {email} is already linked to the active employee {other}."
 
 
+class StaffAccount(Conflict):
+    code = "staff_account"
+    message = "The user {email} holds a staff role; only a System Manager can link it to an HR record."
+
+
 class DuplicateEmployee(Invalid):
     code = "duplicate_employee"
     message = "The HR id {employee} is listed more than once (first on row {first_row})."
@@ -41,6 +46,11 @@ class TooManyDisables(Conflict):
     code = "too_many_disables"
     message = ("This import would disable {count} of {total} enabled employee users (more than {percent}%). "
                "Check the file, or run it again with --force.")
+
+
+class TooManyDisablesPerHour(TooManyDisables):
+    message = ("HR {source} would disable {count} employee users within an hour, of {total} enabled (more than "
+               "{percent}%): nothing was changed. Check the HRMS, or import the change as a file with --force.")
 
 
 class HRMSNotConfigured(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -55,6 +56,11 @@ class OnboardingRule(models.Model):
     mandatory_courses = models.ManyToManyField("catalog.Course", blank=True, related_name="+")
     due_in_days = models.PositiveIntegerField(default=30, help_text="Mandatory courses are due this many days "
                                                                     "after the date of joining.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who last saved the rule: its enrollments follow that user's rights (seats, payment, "
+                  "self-enrollment). Without a moderator author, joiners are enrolled as if they enrolled "
+                  "themselves.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

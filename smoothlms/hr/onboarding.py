@@ -3,9 +3,13 @@
 A rule matches active employees (status Active, enabled user) by department, designation and
 employment type (blank: any; compared without regard to case or surrounding spaces) who joined on or
 after the rule's `joined_on_or_after`. For each such joiner it (1) enrolls them, through the
-enrollment engine (source hr_rule, actor None), in the first published cohort teaching the rule's
-programme course that starts on or after their date of joining, has not started yet and has a free
-seat, and (2) assigns the rule's mandatory courses due `due_in_days` after joining.
+enrollment engine (source hr_rule), with the rights of the rule's author: a moderator author
+enrolls them as a moderator would (the author is the event's actor); any other author (or none)
+has no moderator powers, so each joiner is enrolled as if they enrolled themselves (the cohort
+must allow self-enrollment, a paid cohort needs their payment, seats as always), in the first
+published cohort teaching the rule's programme course that starts on or after their date of
+joining, has not started yet and has a free seat, and (2) assigns the rule's mandatory courses
+due `due_in_days` after joining.
 
 What a rule did is kept per (rule, employee, date of joining) in OnboardingApplication: applying the
 rules again (every HR path, the periodic sync) redoes nothing that is done, and retries what is left
@@ -24,10 +28,14 @@ from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.db import chunked
+from smoothlms.core.errors import DomainError
+from smoothlms.enrollment.errors import AlreadyEnrolled
 from smoothlms.enrollment.models import Source
-from smoothlms.enrollment.services import bulk_enroll
+from smoothlms.enrollment.services import bulk_enroll, enroll
+from smoothlms.enrollment.services.bulk import MemberResult
 from smoothlms.hr.models import OnboardingApplication, OnboardingRule
-from smoothlms.people.models import Employee, EmployeeStatus
+from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.roles import is_moderator
 from smoothlms.training.services import assign_training
 
 Application = OnboardingApplication
@@ -68,7 +76,7 @@ def apply_onboarding_rules(*, employee_ids: Iterable[int] | None = None) -> Onbo
     confirmation emails) and training assignments through their services; the applications'
     state. Must run outside a transaction (enrolling opens its own)."""
     result = OnboardingResult()
-    rules = list(OnboardingRule.objects.filter(enabled=True).select_related("programme")
+    rules = list(OnboardingRule.objects.filter(enabled=True).select_related("programme", "author")
                  .prefetch_related("mandatory_courses").order_by("pk"))
     if not rules:
         return result
@@ -155,7 +163,8 @@ def _enroll(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:
     full: set[int] = set()
     for _ in range(MAX_ROUNDS):
         groups, batches = _group_by_cohort(waiting, cohorts, full=full, now=now)
-        retry = _enroll_groups(groups, batches, full=full)
+        rules = {rule.pk: rule for rule, _, _ in waiting}
+        retry = _enroll_groups(groups, batches, rules, full=full)
         if not retry:
             return
         waiting = [item for item in waiting if item[2] in retry]
@@ -163,10 +172,11 @@ def _enroll(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:
 
 def _group_by_cohort(waiting: list[tuple[OnboardingRule, _Joiner, Application]], cohorts: dict[int, list[Batch]],
                      *, full: set[int], now: dt.datetime
-                     ) -> tuple[dict[int, list[tuple[_Joiner, Application]]], dict[int, Batch]]:
+                     ) -> tuple[dict[tuple[int, int], list[tuple[_Joiner, Application]]], dict[int, Batch]]:
     """Each joiner's cohort: the first of the programme that starts on or after they joined, has
-    not started and has a seat (as far as we know); joiners with none get the reason."""
-    groups: dict[int, list[tuple[_Joiner, Application]]] = defaultdict(list)
+    not started and has a seat (as far as we know); joiners with none get the reason. Grouped by
+    (cohort, rule): each rule enrolls with its author's rights."""
+    groups: dict[tuple[int, int], list[tuple[_Joiner, Application]]] = defaultdict(list)
     batches: dict[int, Batch] = {}
     for rule, joiner, application in waiting:
         batch = next((b for b in cohorts[rule.programme_id]
@@ -176,21 +186,20 @@ def _group_by_cohort(waiting: list[tuple[OnboardingRule, _Joiner, Application]],
             application.detail = (f"No published cohort of {rule.programme.title} with a free seat starts on or "
                                   f"after {joiner.joined_on.isoformat()} yet.")
             continue
-        groups[batch.pk].append((joiner, application))
+        groups[(batch.pk, rule.pk)].append((joiner, application))
         batches[batch.pk] = batch
     return groups, batches
 
 
-def _enroll_groups(groups: dict[int, list[tuple[_Joiner, Application]]], batches: dict[int, Batch], *,
-                   full: set[int]) -> list[Application]:
-    """Enroll each group in its cohort through the engine; returns the applications to try again
-    in another cohort (theirs was full), and adds those cohorts to `full`."""
+def _enroll_groups(groups: dict[tuple[int, int], list[tuple[_Joiner, Application]]], batches: dict[int, Batch],
+                   rules: dict[int, OnboardingRule], *, full: set[int]) -> list[Application]:
+    """Enroll each group in its cohort through the engine, with its rule author's rights; returns the
+    applications to try again in another cohort (theirs was full), and adds those cohorts to `full`."""
     retry = []
-    for batch_pk, members in groups.items():
+    for (batch_pk, rule_pk), members in groups.items():
         batch = batches[batch_pk]
-        outcome = bulk_enroll(batch=batch, members=[joiner.email for joiner, _ in members], actor=None,
-                              source=Source.HR_RULE)
-        for (_joiner, application), member in zip(members, outcome.results, strict=True):
+        results = _enroll_as_author(rules[rule_pk], batch, [joiner for joiner, _ in members])
+        for (_joiner, application), member in zip(members, results, strict=True):
             if member.status in ("created", "skipped"):
                 application.enrolled = True
                 application.batch = batch
@@ -200,6 +209,27 @@ def _enroll_groups(groups: dict[int, list[tuple[_Joiner, Application]]], batches
             else:
                 application.detail = f"{batch.name}: {member.code}: {member.message}"
     return retry
+
+
+def _enroll_as_author(rule: OnboardingRule, batch: Batch, joiners: list[_Joiner]) -> list[MemberResult]:
+    """A moderator author enrolls the joiners as a moderator; anyone else has no such powers: each
+    joiner is enrolled on the self-enrollment rules (open, paid for, a seat)."""
+    author = rule.author
+    if author is not None and author.enabled and is_moderator(author):
+        return list(bulk_enroll(batch=batch, members=[joiner.email for joiner in joiners], actor=author,
+                                source=Source.HR_RULE).results)
+    users = User.objects.in_bulk([joiner.user_id for joiner in joiners])
+    return [_enroll_self(batch, users[joiner.user_id]) for joiner in joiners]
+
+
+def _enroll_self(batch: Batch, user: User) -> MemberResult:
+    try:
+        enroll(batch=batch, member=user, actor=user, source=Source.HR_RULE)
+    except AlreadyEnrolled:
+        return MemberResult(member=user.email, status="skipped")
+    except DomainError as error:
+        return MemberResult(member=user.email, status="failed", code=error.code, message=error.user_message())
+    return MemberResult(member=user.email, status="created")
 
 
 def _train(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:

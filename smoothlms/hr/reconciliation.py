@@ -40,6 +40,7 @@ from smoothlms.core.audit import record_event
 from smoothlms.core.db import chunked, iterate_values
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
+from smoothlms.people.errors import UserExists
 from smoothlms.people.matching import email_matcher
 from smoothlms.people.models import Employee, EmployeeStatus, User, normalize_email
 from smoothlms.people.services import create_user
@@ -375,7 +376,10 @@ def create_missing_user(*, email: str, full_name: str = "", employee: str | None
     Rules: the email is valid and unused in any case (people.services.create_user: InvalidEmail,
     UserExists). When an Employee record with HR id `employee` exists and has no user, it is linked
     to the new user (a record already linked to someone is left alone). Side effects: the user
-    (LMS Student, no password yet), audit events for the user and for the link."""
+    (LMS Student, no password yet), audit events for the user and for the link. An existing user
+    whose address is an alias of `email` (people.matching) is the same person: UserExists naming it,
+    never a duplicate account."""
+    _refuse_alias(email)
     user = create_user(email=email, full_name=full_name, actor=actor)
     if employee:
         now = timezone.now()
@@ -385,3 +389,16 @@ def create_missing_user(*, email: str, full_name: str = "", employee: str | None
                          before={"employee": employee, "user_id": None},
                          after={"employee": employee, "user_id": user.email})
     return user
+
+
+def _refuse_alias(email: str) -> None:
+    """UserExists when a user's address has the match key of `email`. Every fold keeps the first
+    letter of the local part, so only users starting with it are compared."""
+    key_of = email_matcher()
+    key = key_of(email)
+    first = normalize_email(email)[:1]
+    if not first:
+        return
+    for other in User.objects.filter(email__startswith=first).values_list("email", flat=True).iterator():
+        if key_of(other) == key:
+            raise UserExists(email=other)

@@ -53,6 +53,9 @@ class EmployeeRecord:
     designation: str = ""
     modified_in_hr: dt.datetime | None = None
     row: int | None = field(default=None, compare=False)  # where it came from, for per-row reports
+    # The EMPLOYEE_FIELDS its source had (a file's columns); None: all of them. A field the source
+    # lacks leaves the stored value as it is.
+    given: frozenset[str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Stored and matched under one spelling, however the record was made.
@@ -80,6 +83,14 @@ class EmployeeRecord:
 
     def employee_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in EMPLOYEE_FIELDS}
+
+    def keep_missing(self, stored: Mapping[str, Any]) -> None:
+        """Take the stored value of each field its source lacks (an import changes only its columns)."""
+        if self.given is None:
+            return
+        for name in EMPLOYEE_FIELDS:
+            if name not in self.given:
+                setattr(self, name, stored[name])
 
 
 def _text(value: Any) -> str:
@@ -138,9 +149,11 @@ def parse_modified(value: Any) -> dt.datetime | None:
     return moment
 
 
-def parse_record(data: Mapping[str, Any], *, row: int | None = None) -> EmployeeRecord:
+def parse_record(data: Mapping[str, Any], *, row: int | None = None, only_given: bool = False) -> EmployeeRecord:
     """An EmployeeRecord from a mapping keyed by fieldname (`employee` or Frappe's `name` for the HR
-    id). Raises the first problem found as a DomainError (missing id, bad email, status or date)."""
+    id). Raises the first problem found as a DomainError (missing id, bad email, status or date).
+    `only_given` (a file's rows: keyed by the columns it has): the fields missing from `data` are
+    left as stored."""
     employee = _text(data.get("employee")) or _text(data.get("name"))
     if not employee:
         raise MissingField(field=LABELS["employee"])
@@ -162,6 +175,7 @@ def parse_record(data: Mapping[str, Any], *, row: int | None = None) -> Employee
         designation=_text(data.get("designation"))[:140],
         modified_in_hr=parse_modified(data.get("modified")),
         row=row,
+        given=frozenset(name for name in EMPLOYEE_FIELDS if name in data) if only_given else None,
     )
     if record.date_of_joining and record.relieving_date and record.relieving_date < record.date_of_joining:
         raise RelievingBeforeJoining(relieving_date=record.relieving_date.isoformat(),

@@ -34,7 +34,7 @@ from smoothlms.hr.frappe import FrappeClient, HRMSError, with_retries
 from smoothlms.hr.models import HRSyncRun
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EmployeeRecord, hrms_zone, parse_modified, parse_record
-from smoothlms.hr.services import ERROR, RowOutcome, provision_employees
+from smoothlms.hr.services import ERROR, RowOutcome, disable_threshold_setting, provision_employees
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,8 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             _check_progress(page, seen=seen, number=pages)
             records, errors = _parse_page(page, offset=fetched)
             report = provision_employees(records=records, actor=None, source=SOURCE, errors=errors,
-                                         chunk_size=max(len(records), 1))
+                                         chunk_size=max(len(records), 1),
+                                         disable_threshold=disable_threshold_setting())
             fetched += len(page)
             changed += report.changed
             refused += [f"{row.employee}: {row.code}: {row.message}" for row in report.rows if row.action == ERROR]
@@ -131,8 +132,8 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             if len(page) < page_size or last_modified is None:
                 break
     except Exception as error:  # noqa: BLE001 - whatever stops it, the run ends recorded, never "running"
-        if isinstance(error, HRMSError):
-            detail = str(error)
+        if isinstance(error, HRMSError | DomainError):  # the HRMS failed, or a rule refused the page
+            detail = error.user_message() if isinstance(error, DomainError) else str(error)
             log.warning("HR sync %s failed: %s", run.pk, detail)
         else:
             detail = f"{type(error).__name__}: {error}"

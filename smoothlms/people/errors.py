@@ -35,3 +35,9 @@ class UnknownRole(Invalid):
 class InvalidTimeZone(Invalid):
     code = "validation_error"
     message = "{value} is not a valid IANA time zone (for example Europe/Berlin)."
+
+
+class LastSystemManager(Conflict):
+    code = "last_system_manager"
+    message = ("{email} is the last enabled System Manager: it cannot be disabled or lose that role. "
+               "Give another enabled user the System Manager role first.")

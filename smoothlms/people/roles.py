@@ -49,6 +49,7 @@ ROSTER_READERS = (Role.MODERATOR, Role.BATCH_EVALUATOR, Role.SYSTEM_MANAGER)
 USER_ADMINS = (Role.SYSTEM_MANAGER,)
 HR_MANAGERS = (Role.HR_MANAGER, Role.SYSTEM_MANAGER)
 RECONCILERS = (Role.HR_MANAGER, Role.MODERATOR, Role.SYSTEM_MANAGER)
+TRAINING_READERS = (Role.MODERATOR, Role.HR_MANAGER, Role.SYSTEM_MANAGER)  # employees' training: HR too
 
 
 def is_staff_role(user: UserLike) -> bool:
@@ -66,7 +67,14 @@ def can_edit_courses(user: UserLike) -> bool:
 
 
 def can_read_rosters(user: UserLike) -> bool:
+    """Reads a cohort's members (names, emails, progress): the API's roster endpoints and the desk's
+    cohort page alike (CONTRACT.md section 10)."""
     return user.has_role(*ROSTER_READERS)
+
+
+def can_read_training(user: UserLike) -> bool:
+    """Reads who is assigned training and who is overdue (the desk's assignments and dashboard)."""
+    return user.has_role(*TRAINING_READERS)
 
 
 def can_manage_users(user: UserLike) -> bool:
@@ -86,6 +94,21 @@ def can_reconcile(user: UserLike) -> bool:
 def is_student(user: UserLike) -> bool:
     """Holds the LMS Student role, which enrolling needs (System Manager does not imply it)."""
     return Role.LMS_STUDENT in user.role_names
+
+
+def holds_staff_role(role_names: frozenset[str] | set[str]) -> bool:
+    """Whether a set of role names has a staff role (HR provisioning may not take such an account over)."""
+    return bool(set(role_names) & STAFF_ROLES)
+
+
+def staff_memberships() -> QuerySet:
+    """The role rows of staff roles, for many users in one query: filter on `user_id`."""
+    return Group.user_set.through.objects.filter(group__name__in=sorted(STAFF_ROLES))
+
+
+def system_manager_memberships() -> QuerySet:
+    """The role rows of the System Manager role: filter on `user_id`."""
+    return Group.user_set.through.objects.filter(group__name=Role.SYSTEM_MANAGER)
 
 
 def student_memberships() -> QuerySet:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import models, transaction
 
 from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
 from smoothlms.core.timeutil import is_valid_time_zone
-from smoothlms.people.errors import InvalidTimeZone
+from smoothlms.people.errors import InvalidTimeZone, LastSystemManager
 from smoothlms.people.models import User, role_groups
 from smoothlms.people.models import clean_email as clean_email  # forms and the API check addresses through here
+from smoothlms.people.roles import Role, system_manager_memberships
 
 
 @transaction.atomic
@@ -39,6 +40,8 @@ def set_user_roles(*, user: User, roles: Iterable[str], actor: User | None) -> U
     """Replace a user's roles. Side effects: audit event with the roles before and after."""
     groups = role_groups(roles)
     before = sorted(user.groups.values_list("name", flat=True))
+    if Role.SYSTEM_MANAGER in before and all(g.name != Role.SYSTEM_MANAGER for g in groups):
+        keep_a_system_manager(user=user)
     user.groups.set(groups)
     after = sorted(g.name for g in groups)
     user.__dict__.pop("role_names", None)
@@ -49,16 +52,32 @@ def set_user_roles(*, user: User, roles: Iterable[str], actor: User | None) -> U
 
 
 @transaction.atomic
-def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: str = "") -> User:
+def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: str = "", source: str = "") -> User:
     """Enable or disable a user. Disabling keeps every enrollment and record; it only stops sign-in
     and API access. Side effects: audit event."""
     if user.enabled == enabled:
         return user
+    if not enabled:
+        keep_a_system_manager(user=user)
     User.objects.filter(pk=user.pk).update(enabled=enabled)
     user.enabled = enabled
     record_event(EventType.USER_ENABLED if enabled else EventType.USER_DISABLED, actor=actor, member=user,
-                 reason=reason, before={"enabled": not enabled}, after={"enabled": enabled})
+                 reason=reason, source=source, before={"enabled": not enabled}, after={"enabled": enabled})
     return user
+
+
+def keep_a_system_manager(*, user: User) -> None:
+    """Refuse (LastSystemManager) to disable `user` or take its System Manager role when it is the
+    last enabled System Manager (a superuser counts as one). Call inside the write's transaction:
+    the enabled System Managers are locked, so two such changes at once cannot both pass."""
+    managers = User.objects.filter(enabled=True).filter(
+        models.Q(is_superuser=True) | models.Q(pk__in=system_manager_memberships().values("user_id")))
+    # Locked, then filtered again on `enabled`: a manager disabled meanwhile by a change we waited
+    # for is read as it is now (the lock re-reads the row), so it no longer counts.
+    locked = set(User.objects.select_for_update().filter(pk__in=list(managers.values_list("pk", flat=True)),
+                                                         enabled=True).values_list("pk", flat=True))
+    if user.pk in locked and not locked - {user.pk}:
+        raise LastSystemManager(email=user.email)
 
 
 @transaction.atomic

@@ -153,9 +153,11 @@ def test_signed_webhook_provisions_each_case(client, webhook_secret):
     existing = UserFactory(email="old@example.com")
     body = frappe_doc("HR-2", personal_email="OLD@example.com")
     assert hook(client, body, signed(body)).json()["data"]["user_id"] == existing.email
-    body = frappe_doc("HR-1", company_email="new@example.com", status="Left", relieving_date="2025-02-28")
+    body = frappe_doc("HR-1", company_email="new@example.com", status="Left", relieving_date="2025-02-28",
+                      modified="2025-03-02 10:00:00")  # each change of the document is newer
     assert hook(client, body, signed(body)).json()["data"]["user_enabled"] is False
-    body = json.dumps({"doc": json.loads(frappe_doc("HR-1", company_email="new@example.com"))}).encode()
+    body = json.dumps({"doc": json.loads(frappe_doc("HR-1", company_email="new@example.com",
+                                                    modified="2025-03-03 10:00:00"))}).encode()
     assert hook(client, body, signed(body)).json()["data"]["user_enabled"] is True  # rehired
     body = frappe_doc("HR-3", user_id="old@example.com")
     answer = hook(client, body, signed(body))

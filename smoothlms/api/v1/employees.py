@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from smoothlms.api.v1.auth import HR, require_roles
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, BadRequest, InvalidFields, NotAuthenticated, responses
@@ -23,7 +23,7 @@ from smoothlms.core.errors import DomainError
 from smoothlms.hr.errors import InvalidStatus, RelievingBeforeJoining
 from smoothlms.hr.records import LABELS, parse_record
 from smoothlms.hr.selectors import get_employee
-from smoothlms.hr.services import provision_employee
+from smoothlms.hr.services import UNCHANGED, disable_threshold_setting, provision_employee
 from smoothlms.people.errors import InvalidEmail
 from smoothlms.people.models import Employee, EmployeeStatus
 
@@ -44,6 +44,14 @@ OptionalEmail = Annotated[str, StringConstraints(strip_whitespace=True, max_leng
                           AfterValidator(_email_or_blank),
                           WithJsonSchema({"anyOf": [{"type": "string", "format": "email", "maxLength": 254},
                                                     {"type": "string", "enum": [""]}]})] | None
+def _moment_text(value: Any) -> Any:
+    """An HR `modified` is ISO text: a number is not a time (pydantic would read it as a timestamp)."""
+    if not isinstance(value, str):
+        raise ValueError("give a date and time as ISO 8601 text, e.g. 2025-03-01T10:00:00")
+    return value
+
+
+Modified = Annotated[dt.datetime, BeforeValidator(_moment_text)]
 HRId = text(140, min_length=1, description="The HR id (Frappe's Employee name), e.g. HR-EMP-00001.")
 
 
@@ -60,6 +68,8 @@ class EmployeeIn(Input):
     employment_type: text(64) | None = None  # type: ignore[valid-type]
     department: text(140) | None = None  # type: ignore[valid-type]
     designation: text(140) | None = None  # type: ignore[valid-type]
+    modified: Modified | None = Field(None, description="When HR last changed the record (Frappe's `modified`): "
+                                                           "a record not newer than the stored one changes nothing.")
 
 
 class EmployeeOut(BaseModel):
@@ -77,6 +87,11 @@ class EmployeeOut(BaseModel):
     designation: str
     modified_in_hr: dt.datetime | None
     synced_at: dt.datetime | None
+
+
+class WebhookEmployeeOut(EmployeeOut):
+    unchanged: bool = Field(description="True when the document changed nothing (not newer than the stored one, "
+                                        "or the same).")
 
 
 def employee_data(employee: Employee) -> dict[str, Any]:
@@ -122,7 +137,9 @@ def _parse(document: dict[str, Any]):
 
 FORBIDDEN = {403: "`permission_denied`: only HR Managers and System Managers manage employees."}
 CONFLICT = {409: "`user_linked_to_other_employee`: The user {email} is already linked to the active employee "
-                 "{other}."}
+                 "{other}. `staff_account`: The user {email} holds a staff role; only a System Manager can link it "
+                 "to an HR record. `last_system_manager`: the record would disable the last enabled System Manager. "
+                 "`too_many_disables`: past the disable threshold."}
 
 
 UPSERT_DOC = responses(201, envelope(EmployeeOut), {**AUTH, **FORBIDDEN, **CONFLICT, **BODY, **VALIDATION})
@@ -174,7 +191,7 @@ def _storable_document(document: dict[str, Any]) -> None:
                 raise InvalidFields(detail=f"{name}: {problem}.", fields=[name]) from None
 
 
-WEBHOOK_DOC = responses(200, envelope(EmployeeOut), {
+WEBHOOK_DOC = responses(200, envelope(WebhookEmployeeOut), {
     401: f"`not_authenticated`: the `{SIGNATURE_HEADER}` header is missing or does not match the body.",
     **CONFLICT, **BODY, **VALIDATION})
 WEBHOOK_DOC["openapi_extra"].update({
@@ -206,5 +223,7 @@ def hr_webhook_endpoint(request: HttpRequest):
         raise InvalidFields(detail="body: a Frappe Employee document (a JSON object) is expected.", fields=["body"])
     _storable_document(document)
     record = _parse(document)
-    employee, _ = provision_employee(record=record, actor=None, source="webhook")
-    return {"data": employee_data(employee)}
+    # The webhook has no acting user: never a System Manager. Its disables count per hour.
+    employee, action = provision_employee(record=record, actor=None, source="webhook",
+                                          disable_threshold=disable_threshold_setting())
+    return {"data": {**employee_data(employee), "unchanged": action == UNCHANGED}}

@@ -31,6 +31,7 @@ from smoothlms.desk.enrolling import can_enroll, enroll_members_view
 from smoothlms.desk.forms import EnrollMembersForm
 from smoothlms.enrollment.selectors import count_course_enrollments, count_roster, list_roster_active_first
 from smoothlms.enrollment.services import update_batch
+from smoothlms.people.roles import can_read_rosters
 
 ROSTER_SHOWN = 200
 
@@ -251,10 +252,12 @@ class BatchAdmin(ServiceSavedAdmin):
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         batch = self.get_object(request, object_id)
         if batch is not None:
-            roster = list(list_roster_active_first(batch=batch)[:ROSTER_SHOWN])
+            may_read = can_read_rosters(request.user)  # learners' names and emails: the API's rule
+            roster = list(list_roster_active_first(batch=batch)[:ROSTER_SHOWN]) if may_read else []
             counts = count_roster(batch=batch)
             extra_context = {**(extra_context or {}), "roster": roster, "roster_counts": counts,
                              "roster_total": sum(counts.values()), "roster_shown": len(roster),
+                             "may_read_roster": may_read,
                              "seats_left": batch.seats_left, "can_enroll": can_enroll(request),
                              "can_cancel": request.user.has_perm("enrollment.change_batchenrollment"),
                              "has_started": batch.has_started(), "has_ended": batch.has_ended(),

@@ -29,9 +29,13 @@ class OnboardingRuleAdmin(DeskAdmin):
     list_select_related = ["programme"]
     filter_horizontal = ["mandatory_courses"]
     fields = ["name", "enabled", ("department", "designation", "employment_type"), "joined_on_or_after", "programme",
-              "mandatory_courses", "due_in_days", "applications", "created_at", "updated_at"]
-    readonly_fields = ["applications", "created_at", "updated_at"]
+              "mandatory_courses", "due_in_days", "author", "applications", "created_at", "updated_at"]
+    readonly_fields = ["author", "applications", "created_at", "updated_at"]
     actions = ["apply_now"]
+
+    def save_model(self, request, obj, form, change):
+        obj.author = request.user  # the rule enrolls with the rights of whoever last saved it
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="What it did")
     def applications(self, obj: OnboardingRule) -> str:

@@ -24,7 +24,7 @@ from smoothlms.core.errors import DomainError
 from smoothlms.desk.pages import render_desk
 from smoothlms.learning import selectors, services
 from smoothlms.learning.rendering import render_markdown
-from smoothlms.people.roles import Role
+from smoothlms.people.roles import can_read_rosters
 
 PREVIEW_LIMIT = 200_000
 HEAT_MEMBERS_SHOWN = 200
@@ -191,7 +191,7 @@ class CourseContentAdmin:
 
 def may_read_progress(user) -> bool:
     """Learner names and progress go to roles that read rosters (CONTRACT.md section 10)."""
-    return user.has_role(Role.SYSTEM_MANAGER, Role.MODERATOR, Role.BATCH_EVALUATOR)
+    return can_read_rosters(user)
 
 
 def batch_progress_context(request: HttpRequest, batch: Batch) -> dict[str, Any]:

@@ -64,3 +64,18 @@ def test_disabling_in_the_desk_leaves_the_cohorts_that_have_not_ended(admin_clie
     assert admin_client.post(f"/app/people/user/{user.pk}/change/", data).status_code == 302
     assert BatchEnrollment.objects.get(member=user).status == "cancelled"
     assert EnrollmentEvent.objects.get(kind=EventType.CANCELLED, member=user).reason == "user_disabled"
+
+
+def test_the_desk_user_form_keeps_the_last_system_manager(admin_client):
+    me = User.objects.get(email="sm@example.com")
+    data = form(me)
+    del data["enabled"]
+    answer = admin_client.post(f"/app/people/user/{me.pk}/change/", data, follow=True)
+    assert "is the last enabled System Manager" in answer.content.decode()
+    assert User.objects.get(pk=me.pk).enabled
+    moderator = Group.objects.get(name=Role.MODERATOR)
+    answer = admin_client.post(f"/app/people/user/{me.pk}/change/", form(me, groups=[moderator.pk]), follow=True)
+    assert "is the last enabled System Manager" in answer.content.decode()
+    assert User.objects.get(pk=me.pk).role_names == {Role.SYSTEM_MANAGER}
+    assert not EnrollmentEvent.objects.filter(member=me, kind__in=[EventType.USER_DISABLED,
+                                                                    EventType.ROLES_CHANGED]).exists()

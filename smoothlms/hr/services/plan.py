@@ -8,13 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
 from smoothlms.core.db import chunked
 from smoothlms.core.errors import DomainError
-from smoothlms.hr.errors import DuplicateEmployee, UserLinkedToOtherEmployee
+from smoothlms.hr.errors import DuplicateEmployee, StaffAccount, UserLinkedToOtherEmployee
 from smoothlms.hr.records import EMPLOYEE_FIELDS, EmployeeRecord
 from smoothlms.hr.services.report import CREATE, DISABLE, ERROR, REHIRE, UNCHANGED, UPDATE, RowOutcome
+from smoothlms.people.errors import LastSystemManager
 from smoothlms.people.models import Employee, EmployeeStatus, User
-from smoothlms.people.roles import student_memberships
+from smoothlms.people.roles import staff_memberships, student_memberships, system_manager_memberships
 
 READ_CHUNK = 2000
 
@@ -44,7 +47,9 @@ class Plan:
     enable: bool = False
     disable: bool = False
     add_role: bool = False
+    strip_staff: bool = False  # a rehired staff account comes back with LMS Student only
     invite: bool = False
+    stale: bool = False  # the stored HR document is as new or newer: the record changes nothing
 
     @property
     def writes(self) -> bool:
@@ -59,9 +64,10 @@ class Plan:
                     and (self.values["status"] != EmployeeStatus.ACTIVE or self.values["user_id"] != old["user_id"]))
 
 
-def plan_records(records: Sequence[EmployeeRecord], *, today: dt.date) -> list[Plan]:
+def plan_records(records: Sequence[EmployeeRecord], *, today: dt.date, trusted: bool = False) -> list[Plan]:
     """One plan per record, in the order given, each with its outcome (an error for a refused
-    record). A handful of bulk reads whatever the number of records; nothing is written."""
+    record). A handful of bulk reads whatever the number of records; nothing is written.
+    `trusted`: a System Manager acts, who may link an HR record to an account holding a staff role."""
     plans: list[Plan] = []
     first_row: dict[str, int | None] = {}
     for record in records:
@@ -74,6 +80,7 @@ def plan_records(records: Sequence[EmployeeRecord], *, today: dt.date) -> list[P
         plans.append(plan)
     live = [p for p in plans if p.outcome.action != ERROR]
     run = _read_run(live, today=today)
+    run.trusted = trusted
     # Active records first, so a leaver's row sees whether an active record of this run takes its user.
     ordered = [p for p in live if p.record.is_active(today=today)] + [
         p for p in live if not p.record.is_active(today=today)]
@@ -93,24 +100,41 @@ class _Run:
     users_by_email: dict[str, PlannedUser]
     students: set[int]  # users with the LMS Student role
     active_owner: dict[int, str]  # user id -> the HR id of the active employee holding it
+    staff: set[int] = field(default_factory=set)  # users holding a staff role
+    managers: set[int] = field(default_factory=set)  # enabled System Managers (all of them)
+    trusted: bool = False  # a System Manager acts
     new_user_owner: dict[str, str] = field(default_factory=dict)  # emails of users this run creates -> HR id
 
 
 def _read_run(live: list[Plan], *, today: dt.date) -> _Run:
     """The bulk reads of a run; sets each plan's existing record."""
     existing = _read_employees([p.record.employee for p in live])
+    for plan in live:
+        if plan.record.employee in existing:
+            plan.record.keep_missing(existing[plan.record.employee])  # before its emails are looked up
     emails = {email for p in live for email in p.record.emails}
     users_by_email, users_by_pk = _read_users(emails, {row["user_id"] for row in existing.values() if row["user_id"]})
     run = _Run(users_by_pk=users_by_pk, users_by_email=users_by_email, students=_read_students(list(users_by_pk)),
-               active_owner=_read_active_owners(list(users_by_pk)))
+               active_owner=_read_active_owners(list(users_by_pk)), staff=_read_staff(list(users_by_pk)),
+               managers=_read_managers())
     for plan in live:
         plan.existing = old = existing.get(plan.record.employee)
+        plan.stale = _is_stale(plan)
+        if plan.stale:
+            continue
         if old and old["status"] == EmployeeStatus.ACTIVE and old["user_id"] and not plan.record.is_active(
                 today=today):
             # This record leaves active status in this run: its user is free for another active one.
             if run.active_owner.get(old["user_id"]) == plan.record.employee:
                 del run.active_owner[old["user_id"]]
     return run
+
+
+def _is_stale(plan: Plan) -> bool:
+    """The record's HR `modified` is not newer than the stored one (a replayed or late document)."""
+    old, modified = plan.existing, plan.record.modified_in_hr
+    return bool(old and modified is not None and old["modified_in_hr"] is not None
+                and modified <= old["modified_in_hr"])
 
 
 def fail(plan: Plan, error: DomainError) -> None:
@@ -159,6 +183,16 @@ def _read_students(user_ids: list[int]) -> set[int]:
     return set(_matching(queryset, "user_id", user_ids))
 
 
+def _read_staff(user_ids: list[int]) -> set[int]:
+    return set(_matching(staff_memberships().values_list("user_id", flat=True), "user_id", user_ids))
+
+
+def _read_managers() -> set[int]:
+    """Every enabled System Manager (a superuser counts): few, read whole, for the last one's guard."""
+    return set(User.objects.filter(enabled=True).filter(
+        Q(is_superuser=True) | Q(pk__in=system_manager_memberships().values("user_id"))).values_list("pk", flat=True))
+
+
 def _read_active_owners(user_ids: list[int]) -> dict[int, str]:
     queryset = Employee.objects.filter(status=EmployeeStatus.ACTIVE, user__isnull=False).values_list(
         "user_id", "employee")
@@ -167,18 +201,40 @@ def _read_active_owners(user_ids: list[int]) -> dict[int, str]:
 
 def _decide(plan: Plan, run: _Run, *, today: dt.date) -> None:
     record = plan.record
+    if plan.stale:
+        plan.outcome.message = (f"not applied: HR modified {record.modified_in_hr.isoformat()} is not newer than "
+                                f"the stored {plan.existing['modified_in_hr'].isoformat()}")
+        return
     active = record.is_active(today=today)
     user = _find_user(plan, run, active=active)
+    _check_staff_account(plan, user, run)
     notes: list[str] = []
     if active:
         _plan_active(plan, user, run, notes)
     elif user is not None and record.is_leaver(today=today) and user.enabled and user.pk not in run.active_owner:
-        plan.disable = True
-        user.enabled = False
+        _plan_disable(plan, user, run)
     plan.user = user
     _plan_values(plan)
     plan.outcome.email = user.email if user else plan.new_user_email
     _set_outcome(plan, active=active, today=today, notes=notes)
+
+
+def _check_staff_account(plan: Plan, user: PlannedUser | None, run: _Run) -> None:
+    """Only a System Manager may link an HR record to an account holding a staff role (the account
+    a record already links stays linked: its leaver is disabled, its rehire comes back a student)."""
+    if user is None or run.trusted or user.pk not in run.staff:
+        return
+    old = plan.existing
+    if not (old and old["user_id"] == user.pk):
+        raise StaffAccount(email=user.email)
+
+
+def _plan_disable(plan: Plan, user: PlannedUser, run: _Run) -> None:
+    if user.pk in run.managers and len(run.managers) == 1:
+        raise LastSystemManager(email=user.email)
+    run.managers.discard(user.pk)
+    plan.disable = True
+    user.enabled = False
 
 
 def _find_user(plan: Plan, run: _Run, *, active: bool) -> PlannedUser | None:
@@ -213,7 +269,13 @@ def _plan_active(plan: Plan, user: PlannedUser | None, run: _Run, notes: list[st
         plan.enable = True
         user.enabled = True  # later rows of this run see the planned state
         plan.invite = not user.password_set
-    plan.add_role = user.pk not in run.students
+        if user.pk in run.staff:
+            plan.strip_staff = True  # a rehire comes back with LMS Student only
+            run.staff.discard(user.pk)
+            notes.append("staff roles removed")
+    elif user.pk in run.staff and not run.trusted:
+        return  # the roles of a staff account are a System Manager's to change
+    plan.add_role = user.pk not in run.students and not plan.strip_staff
     if plan.add_role:
         run.students.add(user.pk)
         notes.append("LMS Student role added")
@@ -241,7 +303,7 @@ def _set_outcome(plan: Plan, *, active: bool, today: dt.date, notes: list[str]) 
         notes.insert(0, f"user {email} disabled")
     elif old is None:
         plan.outcome.action = CREATE
-    elif plan.changed or plan.add_role or plan.new_user_email:
+    elif plan.changed or plan.add_role or plan.strip_staff or plan.new_user_email:
         plan.outcome.action = UPDATE
     if note := _user_note(plan, active=active, today=today):
         notes.append(note)

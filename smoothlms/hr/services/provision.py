@@ -3,23 +3,28 @@ and the disable threshold."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.utils import timezone
 
 from smoothlms.core.db import chunked
+from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.core.tasks import after_commit
-from smoothlms.hr.errors import ConcurrentChange, TooManyDisables
+from smoothlms.hr.errors import ConcurrentChange, TooManyDisables, TooManyDisablesPerHour
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.records import EmployeeRecord
 from smoothlms.hr.services.plan import Plan, plan_records
-from smoothlms.hr.services.report import DISABLE, ERROR, ProvisionReport, RowOutcome
+from smoothlms.hr.services.report import DISABLE, ProvisionReport, RowOutcome
 from smoothlms.hr.services.write import write_chunk
 from smoothlms.people.models import Employee, User
+from smoothlms.people.roles import can_manage_users
 
 WRITE_CHUNK = 2000
 DEFAULT_DISABLE_THRESHOLD = 0.2
+DEFAULT_HOURLY_MINIMUM = 10  # webhook and sync runs may disable this many users an hour whatever the share
+HOURLY_SOURCES = ("webhook", "hrms_sync")
 
 
 def provision_employees(
@@ -49,13 +54,13 @@ def provision_employees(
     set-password emails after commit (unless `invite` is off), then the onboarding rules for the
     employees written (unless `onboard` is off)."""
     today = timezone.localdate()
-    plans = plan_records(records, today=today)
+    plans = plan_records(records, today=today, trusted=actor is not None and can_manage_users(actor))
     report = ProvisionReport(rows=[], dry_run=dry_run)
     report.rows = sorted([p.outcome for p in plans] + list(errors),
                          key=lambda outcome: (outcome.row is None, outcome.row or 0))
     if disable_threshold is not None:
         try:
-            _check_threshold(plans, disable_threshold)
+            _check_threshold(plans, disable_threshold, source=source)
         except TooManyDisables as error:
             if not dry_run:
                 raise
@@ -71,7 +76,7 @@ def provision_employees(
         if progress:
             progress(len(chunk), len(to_write))
     if onboard:
-        written = [p.values["pk"] for p in to_write if p.outcome.action not in (DISABLE, ERROR)]
+        written = [p.values["pk"] for p in to_write if p.writes and p.outcome.action != DISABLE]
         if written:
             def run() -> None:
                 report.onboarded = apply_onboarding_rules(employee_ids=written).applied
@@ -83,14 +88,16 @@ def provision_employees(
 
 
 def provision_employee(*, record: EmployeeRecord, actor: User | None, source: str,
-                       onboard: bool = True) -> tuple[Employee, str]:
+                       onboard: bool = True, disable_threshold: float | None = None) -> tuple[Employee, str]:
     """One record through `provision_employees`: the employee (with its user) and the action taken.
-    Raises the row's DomainError when it is refused."""
-    report = provision_employees(records=[record], actor=actor, source=source, onboard=onboard)
+    Raises the row's DomainError when it is refused. `disable_threshold` counts the disables of
+    the last hour from the same source (a webhook delivers one record at a time)."""
+    kwargs = {"actor": actor, "source": source, "onboard": onboard, "disable_threshold": disable_threshold}
+    report = provision_employees(records=[record], **kwargs)
     if isinstance(report.rows[0].error, ConcurrentChange):
         # Another request wrote the same employee or user meanwhile (a webhook delivered twice):
         # planned again on what is committed now, the record is an update or unchanged.
-        report = provision_employees(records=[record], actor=actor, source=source, onboard=onboard)
+        report = provision_employees(records=[record], **kwargs)
     outcome = report.rows[0]
     if outcome.error is not None:
         raise outcome.error
@@ -101,13 +108,27 @@ def count_enabled_employee_users() -> int:
     return User.objects.filter(enabled=True, employees__isnull=False).distinct().count()
 
 
-def _check_threshold(plans: list[Plan], threshold: float) -> None:
+def _check_threshold(plans: list[Plan], threshold: float, *, source: str) -> None:
     disables = sum(1 for p in plans if p.disable)
     if not disables:
         return
     total = count_enabled_employee_users()
-    if total and disables / total > threshold:
+    if source in HOURLY_SOURCES:
+        _check_hourly(disables, total, threshold, source=source)
+    elif total and disables / total > threshold:
         raise TooManyDisables(count=disables, total=total, percent=round(threshold * 100))
+
+
+def _check_hourly(disables: int, total: int, threshold: float, *, source: str) -> None:
+    """Webhook and sync runs bring a few records at a time: their disables of the last hour add up,
+    and the run is refused past the share of the enabled employee users (never below a floor, so a
+    small company's ordinary leavers go through)."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = EnrollmentEvent.objects.filter(kind=EventType.USER_DISABLED, source=source, created_at__gte=since).count()
+    count = recent + disables
+    floor = int(getattr(settings, "HR_DISABLE_HOURLY_MINIMUM", DEFAULT_HOURLY_MINIMUM))
+    if count > max(floor, threshold * total):
+        raise TooManyDisablesPerHour(source=source, count=count, total=total, percent=round(threshold * 100))
 
 
 def disable_threshold_setting() -> float:

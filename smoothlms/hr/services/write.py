@@ -10,18 +10,21 @@ from typing import Any
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from smoothlms.core.bulk import ids_by, insert_rows, update_rows
+from smoothlms.core.errors import DomainError
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import withdraw_disabled_user
 from smoothlms.hr.errors import ConcurrentChange
 from smoothlms.hr.records import EMPLOYEE_FIELDS
 from smoothlms.hr.services.plan import Plan, fail
+from smoothlms.hr.services.report import UNCHANGED
 from smoothlms.people.accounts import queue_invitations
 from smoothlms.people.models import Employee, User
 from smoothlms.people.roles import Role
-from smoothlms.people.services import set_user_enabled
+from smoothlms.people.services import set_user_enabled, set_user_roles
 
 
 def _json(value: Any) -> Any:
@@ -38,34 +41,34 @@ def write_chunk(plans: list[Plan], *, actor: User | None, source: str, now: dt.d
         with transaction.atomic():
             _write(plans, actor=actor, source=source, now=now, invite=invite)
         return
-    except IntegrityError:
+    except (IntegrityError, DomainError) as error:
         if len(plans) == 1:
-            fail(plans[0], ConcurrentChange())
+            fail(plans[0], _row_error(error))
             return
-    # Another path changed the same employee or user meanwhile: write the rows one by one, so only
-    # the conflicting ones fail (planned from stale reads; importing again settles them).
+    # Another path changed the same employee or user meanwhile, or a rule refused one row at write
+    # time (the last System Manager): write the rows one by one, so only those fail (planned from
+    # stale reads; importing again settles them).
     for plan in plans:
         try:
             with transaction.atomic():
                 _write([plan], actor=actor, source=source, now=now, invite=invite)
-        except IntegrityError:
-            fail(plan, ConcurrentChange())
+        except (IntegrityError, DomainError) as error:
+            fail(plan, _row_error(error))
+
+
+def _row_error(error: Exception) -> DomainError:
+    return error if isinstance(error, DomainError) else ConcurrentChange()
 
 
 def _write(plans: list[Plan], *, actor: User | None, source: str, now: dt.datetime, invite: bool) -> None:
     actor_fields = {"actor_id": actor.pk if actor else None, "actor_email": getattr(actor, "email", "") or "",
                     "source": source}
+    plans = _claim_newer(plans)
     events = _create_users(plans, now=now, actor_fields=actor_fields)
     _write_employees(plans, now=now)
     for plan in plans:
         events.extend(_employee_events(plan, actor_fields=actor_fields))
-        if plan.enable or plan.disable:
-            reason = (f"HR {source}: employee {plan.record.employee} is active again" if plan.enable
-                      else f"HR {source}: employee {plan.record.employee} left")
-            user = User.objects.get(pk=plan.values["user_id"])
-            set_user_enabled(user=user, enabled=plan.enable, actor=actor, reason=reason)
-            if plan.disable:
-                withdraw_disabled_user(user=user, actor=actor, source=Source.HR_RULE)
+        _write_user_state(plan, actor=actor, source=source)
     roles = [p.values["user_id"] for p in plans if p.add_role or p.new_user_email]
     if roles:
         group_id = Group.objects.get_or_create(name=Role.LMS_STUDENT)[0].pk  # a role: made by a migration
@@ -78,6 +81,40 @@ def _write(plans: list[Plan], *, actor: User | None, source: str, now: dt.dateti
     invited = [p.values["user_id"] for p in plans if p.invite] if invite else []
     if invited:
         queue_invitations(user_ids=invited)
+
+
+def _claim_newer(plans: list[Plan]) -> list[Plan]:
+    """The plans still newer than the stored HR document. A conditional write (UPDATE ... WHERE
+    modified_in_hr < new OR IS NULL), not a read then a write: of two documents applied at once,
+    only the newer one claims the row; an older one, planned before, changes nothing."""
+    kept = []
+    for plan in plans:
+        modified = plan.record.modified_in_hr
+        if plan.existing is not None and modified is not None:
+            claimed = Employee.objects.filter(pk=plan.existing["pk"]).filter(
+                Q(modified_in_hr__isnull=True) | Q(modified_in_hr__lt=modified)).update(modified_in_hr=modified)
+            if not claimed:
+                plan.stale = True
+                plan.outcome.action = UNCHANGED
+                plan.outcome.message = "not applied: a newer HR document was stored meanwhile"
+                continue
+        kept.append(plan)
+    return kept
+
+
+def _write_user_state(plan: Plan, *, actor: User | None, source: str) -> None:
+    """A rehire's staff roles removed (before it is enabled, so it is never an enabled staff
+    account), then the user enabled or disabled; each audited."""
+    if not (plan.enable or plan.disable):
+        return
+    user = User.objects.get(pk=plan.values["user_id"])
+    if plan.strip_staff:
+        set_user_roles(user=user, roles=[Role.LMS_STUDENT], actor=actor)
+    reason = (f"HR {source}: employee {plan.record.employee} is active again" if plan.enable
+              else f"HR {source}: employee {plan.record.employee} left")
+    set_user_enabled(user=user, enabled=plan.enable, actor=actor, reason=reason, source=source)
+    if plan.disable:  # a leaver's seats go back, and their cohorts' waitlists move up
+        withdraw_disabled_user(user=user, actor=actor, source=Source.HR_RULE)
 
 
 def _create_users(plans: list[Plan], *, now: dt.datetime, actor_fields: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,6 +16,8 @@ from smoothlms.hr.models import OnboardingApplication, OnboardingRule
 from smoothlms.hr.onboarding import apply_onboarding_rules
 from smoothlms.hr.services import provision_employee, provision_employees
 from smoothlms.hr.tests.factories import record
+from smoothlms.people.roles import Role
+from smoothlms.people.tests.factories import UserFactory, moderator
 from smoothlms.training.models import TrainingAssignment
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +30,15 @@ def programme(db):
 
 
 @pytest.fixture
-def rule(programme):
+def author(db):
+    return moderator(email="rules@example.com")
+
+
+@pytest.fixture
+def rule(programme, author):
     rule = OnboardingRule.objects.create(name="Engineering joiners", department="engineering", programme=programme,
-                                         due_in_days=30, joined_on_or_after=TODAY - dt.timedelta(days=60))
+                                         due_in_days=30, joined_on_or_after=TODAY - dt.timedelta(days=60),
+                                         author=author)
     rule.mandatory_courses.set([CourseFactory(name="security"), CourseFactory(name="conduct")])
     return rule
 
@@ -50,13 +58,13 @@ def hire(hr_id="HR-1", joined_in=5, capture=None, **fields):
 
 
 def test_new_hire_joins_the_next_cohort_after_joining_and_gets_mandatory_courses(
-        rule, programme, django_capture_on_commit_callbacks):
+        rule, programme, author, django_capture_on_commit_callbacks):
     cohort(programme, 2)  # starts before the date of joining
     expected = cohort(programme, 9)
     cohort(programme, 16)
     employee = hire(capture=django_capture_on_commit_callbacks)
     enrollment = BatchEnrollment.objects.get(member=employee.user)
-    assert (enrollment.batch, enrollment.source, enrollment.created_by) == (expected, Source.HR_RULE, None)
+    assert (enrollment.batch, enrollment.source, enrollment.created_by) == (expected, Source.HR_RULE, author)
     due = TODAY + dt.timedelta(days=35)
     assert sorted(TrainingAssignment.objects.filter(user=employee.user).values_list(
         "course__name", "due_date", "assigned_by_rule")) == [("conduct", due, rule.name), ("security", due, rule.name)]
@@ -157,3 +165,61 @@ def test_the_import_applies_the_rules(rule, programme, tmp_path, django_capture_
         call_command("import_employees", str(path), stdout=io.StringIO())
     assert BatchEnrollment.objects.get(member__email="ana@example.com").batch == batch
     assert TrainingAssignment.objects.filter(user__email="ana@example.com").count() == 2
+
+
+# The rule's author and their rights ---------------------------------------------------------------
+
+
+def _hr_rule(rule):
+    rule.author = UserFactory(email="hr@example.com", roles=[Role.HR_MANAGER])
+    rule.save()
+    return rule
+
+
+def test_an_hr_manager_authors_rule_gets_no_seat_in_a_paid_cohort_without_payment_and_nothing_changes(
+        rule, programme, django_capture_on_commit_callbacks):
+    _hr_rule(rule)
+    paid = cohort(programme, 9, paid_batch=True, amount=100, currency="EUR")
+    employee = hire(capture=django_capture_on_commit_callbacks)
+    assert not BatchEnrollment.objects.filter(member=employee.user).exists()
+    paid.refresh_from_db()
+    assert paid.seats_taken == 0
+    application = OnboardingApplication.objects.get()
+    assert (application.status, application.enrolled) == ("pending", False)
+    assert application.detail == f"{paid.name}: payment_required: Payment is required to enroll in this cohort."
+
+
+def test_an_hr_manager_authors_rule_follows_closed_self_enrollment(
+        rule, programme, django_capture_on_commit_callbacks):
+    _hr_rule(rule)
+    cohort(programme, 9, allow_self_enrollment=False)
+    employee = hire(capture=django_capture_on_commit_callbacks)
+    assert not BatchEnrollment.objects.filter(member=employee.user).exists()
+    assert "self_enrollment_closed" in OnboardingApplication.objects.get().detail
+
+
+def test_an_hr_manager_authors_rule_enrolls_where_the_joiner_may_enroll_themselves(
+        rule, programme, django_capture_on_commit_callbacks):
+    _hr_rule(rule)
+    open_cohort = cohort(programme, 9)
+    employee = hire(capture=django_capture_on_commit_callbacks)
+    enrollment = BatchEnrollment.objects.get(member=employee.user)
+    assert (enrollment.batch, enrollment.source) == (open_cohort, Source.HR_RULE)
+
+
+def test_a_moderator_authors_rule_enrolls_where_self_enrollment_is_closed(
+        rule, programme, author, django_capture_on_commit_callbacks):
+    closed = cohort(programme, 9, allow_self_enrollment=False)
+    employee = hire(capture=django_capture_on_commit_callbacks)
+    enrollment = BatchEnrollment.objects.get(member=employee.user)
+    assert (enrollment.batch, enrollment.created_by) == (closed, author)
+
+
+def test_the_desk_records_who_saved_the_rule_as_its_author(client, programme):
+    hr_manager = UserFactory(email="hr@example.com", roles=[Role.HR_MANAGER])
+    client.force_login(hr_manager)
+    answer = client.post("/app/hr/onboardingrule/add/", {
+        "name": "Joiners", "enabled": "on", "department": "", "designation": "", "employment_type": "",
+        "joined_on_or_after": TODAY.isoformat(), "programme": programme.pk, "due_in_days": "30"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert OnboardingRule.objects.get(name="Joiners").author == hr_manager

@@ -84,12 +84,13 @@ def test_employee_without_email_gets_no_user():
 
 def test_existing_user_is_matched_by_email_in_another_case_with_spaces(mailoutbox):
     existing = UserFactory(email="ana.lima@example.com", roles=[Role.MODERATOR])
+    admin = UserFactory(email="admin@example.com", roles=[Role.SYSTEM_MANAGER])  # a staff account: theirs to link
     parsed = parse_record({"employee": "HR-1", "employee_name": "Ana", "status": "active",
                            "company_email": "  Ana.Lima@EXAMPLE.com "})
-    employee, action = provision_employee(record=parsed, actor=None, source="import")
+    employee, action = provision_employee(record=parsed, actor=admin, source="import")
     assert action == "create"
     assert employee.user_id == existing.pk
-    assert User.objects.count() == 1
+    assert User.objects.count() == 2
     existing = User.objects.get(pk=existing.pk)
     assert existing.role_names == {Role.MODERATOR, Role.LMS_STUDENT}  # the student role is added, others kept
     assert not UserInvitation.objects.exists()  # they have a password already

@@ -28,22 +28,7 @@ class Command(SmoothCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def run(self, *, file, dry_run, force, no_invite, format, **options):
-        records: list[EmployeeRecord] = []
-        errors: list[RowOutcome] = []
-        try:
-            for source in read_employee_file(file):
-                if source.problem is not None:
-                    errors.append(RowOutcome(row=source.row, employee=str(source.data.get("employee") or "").strip(),
-                                             action=ERROR, code=source.problem.code, message=source.problem.message))
-                    continue
-                try:
-                    records.append(parse_record(source.data, row=source.row))
-                except DomainError as error:
-                    employee = str(source.data.get("employee") or "").strip()
-                    errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=error.code,
-                                             message=error.user_message()))
-        except FileUnusable as error:  # HRFileUnusable and the shared reader's refusals
-            raise CommandFailed(error.code, error.user_message(), exit_code=2) from None
+        records, errors = _read(file)
         threshold = None if force else disable_threshold_setting()
         try:
             with progress_bar("Importing employees") as advance:
@@ -75,3 +60,25 @@ class Command(SmoothCommand):
             raise CommandFailed(report.refused.code, report.refused.user_message(), exit_code=2)
         if report.failed:
             raise SystemExit(1)
+
+
+def _read(file: str) -> tuple[list[EmployeeRecord], list[RowOutcome]]:
+    """The file's records, and its rows that cannot be read (as errors of the report). Only the
+    columns the file has are applied. Raises CommandFailed (exit 2) when the file is unusable."""
+    records: list[EmployeeRecord] = []
+    errors: list[RowOutcome] = []
+    try:
+        for source in read_employee_file(file):
+            employee = str(source.data.get("employee") or "").strip()
+            if source.problem is not None:
+                errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=source.problem.code,
+                                         message=source.problem.message))
+                continue
+            try:
+                records.append(parse_record(source.data, row=source.row, only_given=True))
+            except DomainError as error:
+                errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=error.code,
+                                         message=error.user_message()))
+    except FileUnusable as error:  # HRFileUnusable and the shared reader's refusals
+        raise CommandFailed(error.code, error.user_message(), exit_code=2) from None
+    return records, errors
