@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "smoothlms.catalog",
     "smoothlms.enrollment",
     "smoothlms.training",
+    "smoothlms.assessments",
     "smoothlms.hr",
     "smoothlms.notifications",
     "smoothlms.desk",

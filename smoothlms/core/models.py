@@ -28,6 +28,9 @@ class EventType(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded"
     USER_PURGED = "user_purged"
     EMAIL_RESEND_REQUESTED = "email_resend_requested"
+    QUIZ_SUBMITTED = "quiz_submitted"
+    ASSIGNMENT_SUBMITTED = "assignment_submitted"
+    ASSIGNMENT_GRADED = "assignment_graded"
 
 
 class EnrollmentEvent(models.Model):

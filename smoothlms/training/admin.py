@@ -1,12 +1,12 @@
 """Desk pages of training: assignments (/app/lms-training-assignment, with an overdue filter),
-certificates and quiz submissions."""
+and certificates (quiz submissions: desk/admin/assessments.py)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.utils import timezone
 
-from smoothlms.training.models import AssignmentStatus, Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import AssignmentStatus, Certificate, TrainingAssignment
 from smoothlms.training.selectors import overdue_q
 
 
@@ -55,12 +55,4 @@ class CertificateAdmin(admin.ModelAdmin):
     list_display = ["name", "member", "course", "issue_date", "expiry_date"]
     list_select_related = ["member", "course"]
     search_fields = ["name", "member__email"]
-    change_list_template = "desk/change_list.html"
-
-
-@admin.register(QuizSubmission)
-class QuizSubmissionAdmin(admin.ModelAdmin):
-    list_display = ["quiz", "member", "course", "percentage", "passed", "submitted_at"]
-    list_select_related = ["member", "course"]
-    search_fields = ["quiz", "member__email"]
     change_list_template = "desk/change_list.html"
