@@ -197,19 +197,43 @@ def _certificates(filters: ExportFilters) -> Iterator[Sequence[Any]]:
         yield tuple(_when(value) for value in row)
 
 
-def _quiz_submissions(filters: ExportFilters) -> Iterator[Sequence[Any]]:
-    from smoothlms.training.models import QuizSubmission
+QUIZ_SUBMISSION_FIELDS = ("pk", "member__email", "member__full_name", "course__name", "quiz_title", "score",
+                          "score_out_of", "percentage", "passed", "submitted_at", "attempt")
+QUIZ_ANSWER_FIELDS = ("submission_id", "position", "question_text", "answer", "correct_answer", "marks_awarded",
+                      "marks")
 
-    queryset = QuizSubmission.objects.all()
-    if filters.batch is not None:
-        queryset = _in_batch_courses(queryset, filters.batch, member="member")
+
+def _quiz_submissions(filters: ExportFilters) -> Iterator[Sequence[Any]]:
+    """Long format: one line per question of each submission (the submission's columns repeated),
+    one line with blank question columns for a submission recorded without question-level answers.
+    Submissions are read a chunk at a time, then that chunk's answers in one query."""
+    from smoothlms.assessments.models import QuizAnswer, QuizSubmission
+    from smoothlms.assessments.selectors import list_batch_submissions
+
+    queryset = QuizSubmission.objects.all() if filters.batch is None else list_batch_submissions(batch=filters.batch)
     if filters.member:
         queryset = queryset.filter(member__email=filters.member)
     queryset = _date_range(queryset, "submitted_at", is_date=False, filters=filters)
-    fields = ("member__email", "member__full_name", "course__name", "quiz", "score", "score_out_of", "percentage",
-              "passed", "submitted_at")
-    for row in iterate_values(queryset, fields):
-        yield tuple(_when(value) for value in row)
+    chunk: list[tuple] = []
+    for row in iterate_values(queryset, QUIZ_SUBMISSION_FIELDS):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield from _quiz_submission_lines(chunk, QuizAnswer)
+            chunk = []
+    yield from _quiz_submission_lines(chunk, QuizAnswer)
+
+
+def _quiz_submission_lines(chunk: list[tuple], answer_model) -> Iterator[Sequence[Any]]:
+    answers: dict[int, list[tuple]] = {}
+    rows = answer_model.objects.filter(submission_id__in=[row[0] for row in chunk]).order_by(
+        "submission_id", "position").values_list(*QUIZ_ANSWER_FIELDS)
+    for submission_id, *rest in rows:
+        answers.setdefault(submission_id, []).append(tuple(rest))
+    for pk, *rest in chunk:
+        *columns, attempt = rest
+        submission = (*(_when(value) for value in columns), f"QS-{pk:06d}", attempt)
+        for answer in answers.get(pk) or [("", "", "", "", "", "")]:
+            yield (*submission, *answer)
 
 
 def audit_log_queryset(filters: ExportFilters) -> QuerySet:
@@ -297,8 +321,9 @@ EXPORTS: dict[str, ExportKind] = {kind.name: kind for kind in (
                _certificates, "training.view_certificate", "issue_date"),
     ExportKind("quiz-submissions",
                ("member", "member_name", "course", "quiz", "score", "score_out_of", "percentage", "passed",
-                "submitted_at"),
-               _quiz_submissions, "training.view_quizsubmission", "submitted_at"),
+                "submitted_at", "submission", "attempt", "question_number", "question", "answer", "correct", "marks",
+                "marks_out_of"),
+               _quiz_submissions, "assessments.view_quizsubmission", "submitted_at"),
     ExportKind("audit-log",
                ("created_at", "kind", "actor", "member", "batch", "enrollment", "source", "reason", "before", "after",
                 "remote_addr"),
