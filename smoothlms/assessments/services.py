@@ -389,6 +389,26 @@ def create_assignment(*, title: str, kind: str, actor: User | None, instructions
     return assignment
 
 
+ASSIGNMENT_FIELDS = ("title", "kind", "instructions", "course", "allowed_extensions", "max_file_mb")
+
+
+@transaction.atomic(durable=True)
+def update_assignment(*, assignment: Assignment, actor: User | None, **changes: Any) -> Assignment:
+    """Change an assignment (the fields of ASSIGNMENT_FIELDS). Rules: as create_assignment.
+    Submissions already handed in keep their answers and grades."""
+    if not can_edit_quizzes(actor):
+        raise CannotEditAssessments()
+    unknown = sorted(set(changes) - set(ASSIGNMENT_FIELDS))
+    if unknown:
+        raise InvalidAssignment(detail=f"Unknown field {unknown[0]}.", fields=unknown)
+    assignment = Assignment.objects.get(pk=assignment.pk)
+    for name, value in changes.items():
+        setattr(assignment, name, value.strip() if isinstance(value, str) else value)
+    _check_assignment(assignment)
+    assignment.save()
+    return assignment
+
+
 # What the first bytes of a file of each type are. Types not listed are checked by name only.
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "pdf": (b"%PDF-",),

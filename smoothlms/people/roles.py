@@ -43,7 +43,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "assessments.assignment": ALL,
         "assessments.batchassessment": ALL,
         "assessments.quizsubmission": VIEW,
-        "assessments.quizattempt": VIEW,
         "assessments.assignmentsubmission": ("view", "change"),  # change: grading, through the service
         "people.user": VIEW,
         "people.employee": VIEW,
@@ -68,7 +67,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "assessments.assignment": VIEW,
         "assessments.batchassessment": VIEW,
         "assessments.quizsubmission": VIEW,
-        "assessments.quizattempt": VIEW,
         "assessments.assignmentsubmission": ("view", "change"),  # change: grading, through the service
     },
     Role.HR_MANAGER: {
