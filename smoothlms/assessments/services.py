@@ -249,8 +249,12 @@ def _new_attempt(quiz: Quiz, member: User, number: int, questions: list[Question
 
 
 def _latest_attempt(quiz: Quiz, member: User) -> tuple[QuizAttempt | None, int]:
-    attempts = QuizAttempt.objects.filter(quiz=quiz, member=member)
-    return attempts.select_related("submission").order_by("-number").first(), attempts.count()
+    """The learner's latest attempt and how many they have used: attempts are numbered 1, 2, ...
+    without gaps (each is the count so far plus one, under the learner's lock), so the latest
+    number is the count."""
+    latest = QuizAttempt.objects.filter(quiz=quiz, member=member).select_related("submission").order_by(
+        "-number").first()
+    return latest, latest.number if latest is not None else 0
 
 
 def _questions_to_take(quiz: Quiz) -> list[Question]:
