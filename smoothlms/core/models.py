@@ -33,6 +33,9 @@ class EventType(models.TextChoices):
     API_KEY_ISSUED = "api_key_issued"
     TRAINING_REMINDED = "training_reminded"
     TRAINING_DUE_DATE_CHANGED = "training_due_date_changed"
+    QUIZ_SUBMITTED = "quiz_submitted"
+    ASSIGNMENT_SUBMITTED = "assignment_submitted"
+    ASSIGNMENT_GRADED = "assignment_graded"
 
 
 class EnrollmentEvent(models.Model):
