@@ -121,3 +121,14 @@ class AlreadyInCohort(Conflict):
 class NotGraded(Conflict):
     code = "not_graded"
     message = "This submission has not been graded yet."
+
+
+class QuizNotOfCourse(Conflict):
+    code = "quiz_not_of_course"
+    message = "Quiz {quiz} is not a quiz of course {course}: only a course's own quizzes are its lessons."
+
+
+class QuizAlreadyALesson(Conflict):
+    code = "quiz_already_a_lesson"
+    message = "Quiz {quiz} is already lesson {lesson}."
+

@@ -58,6 +58,9 @@ class Quiz(models.Model):
     title = models.CharField(max_length=200)
     course = models.ForeignKey("catalog.Course", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="quizzes", help_text="The course this quiz belongs to, if any.")
+    lesson = models.OneToOneField("catalog.Lesson", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="quiz", help_text="The quiz lesson this quiz is, if any: a passing "
+                                  "submission completes it.")
     # Signed columns with check constraints (MariaDB cannot compare UNSIGNED arithmetic that dips below zero).
     passing_percentage = models.IntegerField(default=70, help_text="0-100.")
     max_attempts = models.IntegerField(default=0, help_text="0: unlimited.")

@@ -45,7 +45,9 @@ from smoothlms.assessments.errors import (
     InvalidQuiz,
     MaxAttemptsReached,
     NotGraded,
+    QuizAlreadyALesson,
     QuizHasNoQuestions,
+    QuizNotOfCourse,
     TimeLimitExceeded,
 )
 from smoothlms.assessments.grading import AnswerIn, Grade, check_answers, grade, shown_questions
@@ -66,9 +68,12 @@ from smoothlms.assessments.models import (
     ResultEmailStatus,
 )
 from smoothlms.assessments.selectors import can_edit_quizzes, can_grade, check_access, is_submitted, list_questions
-from smoothlms.catalog.models import Batch, Course
+from smoothlms.catalog.models import Batch, Chapter, Course, Lesson, LessonKind
 from smoothlms.core.audit import record_event
+from smoothlms.core.db import select_for_update
 from smoothlms.core.models import EventType
+from smoothlms.learning.errors import NotEnrolledInCourse as LessonNotEnrolled
+from smoothlms.learning.services import complete_lesson_in_transaction, create_lesson_in_transaction
 from smoothlms.people.models import User
 from smoothlms.people.roles import Role
 
@@ -190,6 +195,26 @@ def create_quiz(*, values: QuizFields, questions: Sequence[QuestionSpec], actor:
     for position, spec in enumerate(questions):
         _write_question(quiz, spec, position)
     return quiz
+
+
+@transaction.atomic(durable=True)
+def create_quiz_lesson(*, course: Course, chapter: Chapter, title: str, quiz: Quiz, actor: User | None) -> Lesson:
+    """Add a quiz lesson at the end of `chapter` that is `quiz`, in one transaction: a passing
+    submission of the quiz then completes the lesson. Rules: only quiz editors
+    (CannotEditAssessments); the quiz belongs to the course (QuizNotOfCourse) and is not yet a
+    lesson (QuizAlreadyALesson); the lesson's rules are learning's create_lesson's."""
+    if not can_edit_quizzes(actor):
+        raise CannotEditAssessments()
+    quiz = select_for_update(Quiz.objects.filter(pk=quiz.pk)).get()
+    if quiz.course_id != course.pk:
+        raise QuizNotOfCourse(quiz=quiz.pk, course=course.name)
+    if quiz.lesson_id is not None:
+        raise QuizAlreadyALesson(quiz=quiz.pk, lesson=quiz.lesson_id)
+    lesson = create_lesson_in_transaction(course=course, chapter=chapter, title=title, kind=LessonKind.QUIZ,
+                                          actor=actor)
+    quiz.lesson = lesson
+    quiz.save(update_fields=["lesson", "updated_at"])
+    return lesson
 
 
 QUIZ_FIELDS = ("title", "course", "passing_percentage", "max_attempts", "shuffle_questions", "shuffle_options",
@@ -346,16 +371,22 @@ def submit_quiz(*, quiz: Quiz, member: User, answers: Sequence[AnswerIn], actor:
         "quiz": quiz.pk, "quiz_title": quiz.title, "submission": submission.pk, "attempt": submission.attempt,
         "score": str(submission.score), "score_out_of": str(submission.score_out_of),
         "percentage": str(submission.percentage), "passed": submission.passed})
-    _complete_lesson_if_any(submission)
+    _complete_lesson_if_any(submission, actor=actor)
     return submission
 
 
-def _complete_lesson_if_any(submission: QuizSubmission) -> None:
+def _complete_lesson_if_any(submission: QuizSubmission, *, actor: User | None) -> None:
     """A passing submission of a quiz that is a course lesson completes that lesson, in the
-    submission's transaction, through learning.services.complete_lesson(member=, lesson=, actor=).
+    submission's transaction, through learning.services.complete_lesson_in_transaction.
     A quiz is a lesson only once it has a `lesson` (catalog.Lesson, CONTRACT.md section 11); a quiz
-    of a cohort or of a course without lessons has none, and nothing else happens."""
-    if not submission.passed or getattr(submission.quiz, "lesson_id", None) is None:
+    of a cohort or of a course without lessons has none, and nothing else happens. A learner who
+    took it through a cohort without an active enrollment in the lesson's course keeps the
+    submission; there is no course progress to complete (the refusal comes before any write)."""
+    if not submission.passed or submission.quiz.lesson_id is None:
+        return
+    try:
+        complete_lesson_in_transaction(member=submission.member, lesson=submission.quiz.lesson, actor=actor)
+    except LessonNotEnrolled:
         return
 
 
