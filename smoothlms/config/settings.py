@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "smoothlms.enrollment",
     "smoothlms.training",
     "smoothlms.learning",
+    "smoothlms.assessments",
     "smoothlms.hr",
     "smoothlms.notifications",
     "smoothlms.desk",

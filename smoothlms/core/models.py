@@ -37,6 +37,9 @@ class EventType(models.TextChoices):
     PROMOTED = "promoted"
     TRANSFERRED = "transferred"
     REPLACED = "replaced"
+    QUIZ_SUBMITTED = "quiz_submitted"
+    ASSIGNMENT_SUBMITTED = "assignment_submitted"
+    ASSIGNMENT_GRADED = "assignment_graded"
 
 
 class EnrollmentEvent(models.Model):

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
+from smoothlms.assessments.selectors import list_quiz_submission_export_rows
 from smoothlms.core.errors import Invalid
 from smoothlms.core.models import EnrollmentEvent
 from smoothlms.core.selectors import audit_log_queryset as _audit_log_queryset
@@ -23,11 +24,7 @@ from smoothlms.core.selectors import list_audit_log_export_rows
 from smoothlms.csvio.writer import csv_lines
 from smoothlms.enrollment.selectors import list_batch_enrollment_export_rows, list_course_enrollment_export_rows
 from smoothlms.people.selectors import role_audit_rows
-from smoothlms.training.selectors import (
-    list_certificate_export_rows,
-    list_quiz_submission_export_rows,
-    list_training_assignment_export_rows,
-)
+from smoothlms.training.selectors import list_certificate_export_rows, list_training_assignment_export_rows
 
 
 class UnknownExport(Invalid):
@@ -134,8 +131,9 @@ EXPORTS: dict[str, ExportKind] = {kind.name: kind for kind in (
                "issue_date"),
     ExportKind("quiz-submissions",
                ("member", "member_name", "course", "quiz", "score", "score_out_of", "percentage", "passed",
-                "submitted_at"),
-               _narrowed(list_quiz_submission_export_rows, *COHORT_MEMBER_DAYS), "training.view_quizsubmission",
+                "submitted_at", "submission", "attempt", "question_number", "question", "answer", "correct", "marks",
+                "marks_out_of"),
+               _narrowed(list_quiz_submission_export_rows, *COHORT_MEMBER_DAYS), "assessments.view_quizsubmission",
                "submitted_at"),
     ExportKind("audit-log",
                ("created_at", "kind", "actor", "member", "batch", "enrollment", "source", "reason", "before", "after",

@@ -21,10 +21,11 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import path, re_path, register_converter
 
+from smoothlms.assessments.models import QuizSubmission
 from smoothlms.catalog.models import Batch, Course, LMSSettings
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment
 from smoothlms.people.models import Employee, User
-from smoothlms.training.models import Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import Certificate, TrainingAssignment
 
 # Paths under an address that are pages, not records: a record with such a name is linked by id.
 RESERVED_KEYS = frozenset({"new", "import", "export"})

@@ -127,6 +127,15 @@ def create_lesson(*, course: Course, chapter: Chapter, title: str, kind: str, ac
     """Add a lesson at the end of `chapter`. Rules: the chapter belongs to the course; a title and
     a known kind; a video lesson has a URL. Side effects: every enrollment's progress in the course
     is recomputed (one lesson more to complete)."""
+    return create_lesson_in_transaction(course=course, chapter=chapter, title=title, kind=kind, actor=actor,
+                                        body=body, url=url)
+
+
+def create_lesson_in_transaction(*, course: Course, chapter: Chapter, title: str, kind: str, actor: User | None,
+                                 body: str = "", url: str = "") -> Lesson:
+    """create_lesson inside the caller's transaction (not durable): a quiz lesson is created and
+    linked to its quiz in one transaction (assessments.services.create_quiz_lesson)."""
+    _require_transaction()
     if chapter.course_id != course.pk:
         raise ChapterNotFound(chapter=chapter.pk, course=course.name)
     lock_course_content(course)
@@ -254,6 +263,11 @@ class CourseProgress:
         return self.completed_at is not None
 
 
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("This write runs inside the caller's transaction: open one first.")
+
+
 def _locked_enrollment(member: User, lesson: Lesson) -> CourseEnrollment:
     enrollment = lock_course_enrollment(member=member, course=lesson.chapter.course)
     if enrollment is None:
@@ -274,9 +288,17 @@ def start_lesson(*, member: User, lesson: Lesson, actor: User | None) -> LessonP
 
 @transaction.atomic(durable=True)
 def complete_lesson(*, member: User, lesson: Lesson, actor: User | None) -> CourseProgress:
-    """Complete `lesson` for `member`, whatever its kind (quizzes call this on a passing
-    submission). Rules: an active course enrollment. Side effects: the course progress; at 100%,
-    `_on_course_completed`. Completing a completed lesson changes nothing."""
+    """Complete `lesson` for `member`, whatever its kind. Rules: an active course enrollment. Side
+    effects: the course progress; at 100%, `_on_course_completed`. Completing a completed lesson
+    changes nothing."""
+    return complete_lesson_in_transaction(member=member, lesson=lesson, actor=actor)
+
+
+def complete_lesson_in_transaction(*, member: User, lesson: Lesson, actor: User | None) -> CourseProgress:
+    """complete_lesson inside the caller's transaction (not durable): a passing quiz submission
+    completes its lesson in the submission's transaction (assessments.services). Same rules and
+    side effects; a refusal rolls back the caller's transaction with it."""
+    _require_transaction()
     enrollment = _locked_enrollment(member, lesson)
     row = get_lesson_progress(member=member, lesson=lesson)
     return _complete(enrollment, lesson, row, actor=actor)

@@ -1,12 +1,16 @@
 """Retention: what happens to a person's data when they go.
 
 Disabling a user (HR marks a leaver, or a System Manager by hand) changes nothing but the
-`enabled` flag: every enrollment, course enrollment, training assignment, quiz submission,
-certificate and audit event stays, so auditors can still see who completed what by when.
+`enabled` flag: every enrollment, course enrollment, training assignment, quiz attempt and
+submission, assignment submission, certificate and audit event stays, so auditors can still see
+who completed what by when.
 
 Erasing is a separate, deliberate act: `purge_user` (the command `smoothlms purge_user EMAIL
 --confirm`) is the only way. It anonymises instead of deleting, so the counts and dates that
-evidence training stay true while nothing names the person any more.
+evidence training stay true while nothing names the person any more. Quiz submissions hold no
+copy of the learner's name or email (their print format reads them from the user), so they name
+the placeholder after a purge while every question, answer, correct answer and mark stays as it
+was: quiz submissions cannot be changed at all, not even by a purge.
 """
 
 from __future__ import annotations
@@ -77,7 +81,8 @@ def purge_user(*, user: User, actor: User | None, confirm: bool, reason: str = "
     its email keep their HR id but lose names and emails; audit events lose the person's email as
     actor and any before/after value naming them. Nothing is deleted: enrollments, course
     enrollments, training assignments, quiz submissions, certificates, payments and audit events
-    stay, pointing at the anonymous user. Side effects: a USER_PURGED audit event (naming the
+    stay, pointing at the anonymous user; quiz and assignment submissions keep their answers as
+    given. Side effects: a USER_PURGED audit event (naming the
     placeholder, never the old email)."""
     if is_purged(user):
         raise AlreadyPurged(email=user.email)

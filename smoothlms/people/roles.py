@@ -133,7 +133,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "enrollment.payment": ("view", "add", "change"),
         "training.trainingassignment": ("view", "add", "change"),
         "training.certificate": VIEW,
-        "training.quizsubmission": VIEW,
+        "assessments.quiz": ALL,
+        "assessments.question": ALL,
+        "assessments.option": ALL,
+        "assessments.assignment": ALL,
+        "assessments.batchassessment": ALL,
+        "assessments.quizsubmission": VIEW,
+        "assessments.assignmentsubmission": ("view", "change"),  # change: grading, through the service
         "people.user": VIEW,
         "people.employee": VIEW,
         "core.enrollmentevent": VIEW,
@@ -141,6 +147,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.COURSE_CREATOR: {
         "catalog.course": ("view", "add", "change"),
         "catalog.batch": VIEW,
+        "assessments.quiz": ("view", "add", "change"),
+        "assessments.question": ALL,
+        "assessments.option": ALL,
+        "assessments.assignment": ("view", "add", "change"),
     },
     Role.BATCH_EVALUATOR: {
         "catalog.batch": VIEW,
@@ -148,8 +158,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "catalog.liveclass": VIEW,
         "enrollment.batchenrollment": VIEW,
         "enrollment.courseenrollment": VIEW,
-        "training.quizsubmission": VIEW,
         "training.certificate": VIEW,
+        "assessments.quiz": VIEW,
+        "assessments.assignment": VIEW,
+        "assessments.batchassessment": VIEW,
+        "assessments.quizsubmission": VIEW,
+        "assessments.assignmentsubmission": ("view", "change"),  # change: grading, through the service
     },
     Role.HR_MANAGER: {
         "people.employee": ("view", "add", "change"),
@@ -162,5 +176,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "catalog.batch": VIEW,
         "catalog.course": VIEW,
         "enrollment.batchenrollment": VIEW,
+        "assessments.quizsubmission": VIEW,  # evidence of an employee's training (compliance)
     },
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from smoothlms.portal import learning, views
+from smoothlms.portal import assessments, learning, views
 
 app_name = "portal"
 
@@ -22,4 +22,12 @@ urlpatterns = [
     path("timetable.ics", views.timetable_ics, name="timetable_ics"),
     path("timetable/<str:token>.ics", views.timetable_feed, name="timetable_feed"),
     path("profile", views.profile, name="profile"),
+    path("assessments", assessments.due, name="assessments"),
+    path("quizzes/<int:quiz_id>", assessments.quiz, name="quiz"),
+    path("quizzes/<int:quiz_id>/start", assessments.quiz_start, name="quiz_start"),
+    path("quizzes/<int:quiz_id>/attempt", assessments.quiz_attempt, name="quiz_attempt"),
+    path("quizzes/<int:quiz_id>/submit", assessments.quiz_submit, name="quiz_submit"),
+    path("quiz-submissions/<int:submission_id>", assessments.quiz_result, name="quiz_result"),
+    path("assignments/<int:assignment_id>", assessments.assignment, name="assignment"),
+    path("assignments/<int:assignment_id>/submit", assessments.assignment_submit, name="assignment_submit"),
 ]

@@ -1,4 +1,4 @@
-"""Self-paced training: assignments with due dates, certificates and quiz submissions."""
+"""Self-paced training: assignments with due dates and certificates (quiz submissions: assessments)."""
 
 from __future__ import annotations
 
@@ -67,28 +67,3 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class QuizSubmission(models.Model):
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_submissions")
-    course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="quiz_submissions")
-    quiz = models.CharField(max_length=200)
-    score = models.DecimalField(max_digits=7, decimal_places=2)
-    score_out_of = models.DecimalField(max_digits=7, decimal_places=2)
-    percentage = models.DecimalField(max_digits=5, decimal_places=2)
-    passed = models.BooleanField(default=False)
-    answers = models.JSONField(default=list, blank=True)
-    submitted_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-submitted_at", "id"]
-        verbose_name = "LMS quiz submission"
-        constraints = [
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=F("score_out_of")),
-                                   name="quizsubmission_score_in_range"),
-            models.CheckConstraint(condition=Q(percentage__gte=0) & Q(percentage__lte=100),
-                                   name="quizsubmission_percentage_range"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.quiz} by {self.member_id}"

@@ -14,7 +14,7 @@ from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment
 from smoothlms.people.models import Employee
-from smoothlms.training.models import AssignmentStatus, Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import AssignmentStatus, Certificate, TrainingAssignment
 
 
 def overdue_q(prefix: str = "", *, today=None) -> Q:
@@ -90,22 +90,6 @@ def list_certificate_export_rows(*, batch: Batch | None = None, member: str = ""
     queryset = filter_days(queryset, "issue_date", since=since, until=until, is_date=True)
     return _rows(queryset, ("name", "member__email", "member__full_name", "course__name", "course__title",
                             "batch__name", "issue_date", "expiry_date", "created_at"))
-
-
-def list_quiz_submission_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
-                                     until: dt.date | None = None, within: QuerySet | None = None
-                                     ) -> Iterator[tuple]:
-    """Quiz submissions, narrowed to a cohort (its members in its courses), a member (email), the
-    days they were submitted on and `within` (a desk list's rows): member, member name, course,
-    quiz, score, out of, percentage, passed, submitted_at."""
-    queryset = filter_within(QuizSubmission.objects.all(), within)
-    if batch is not None:
-        queryset = _in_batch_courses(queryset, batch, member="member")
-    if member:
-        queryset = queryset.filter(member__email=member)
-    queryset = filter_days(queryset, "submitted_at", since=since, until=until, is_date=False)
-    return _rows(queryset, ("member__email", "member__full_name", "course__name", "quiz", "score", "score_out_of",
-                            "percentage", "passed", "submitted_at"))
 
 
 # Desk: employee compliance and an assignment's history ------------------------------------------

@@ -5,7 +5,16 @@ from __future__ import annotations
 from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 
-from smoothlms.api.v1 import batches, content, courses, employees, enrollments, me, users
+from smoothlms.api.v1 import (
+    assessments,
+    batches,
+    content,
+    courses,
+    employees,
+    enrollments,
+    me,
+    users,
+)
 from smoothlms.api.v1.auth import API_AUTH
 from smoothlms.api.v1.docs import OfflineSwagger
 from smoothlms.api.v1.errors import install_error_handlers
@@ -52,6 +61,7 @@ ROUTERS: list[Router] = [
     me.router,
     employees.router,
     content.router,
+    assessments.router,
 ]
 for router in ROUTERS:
     api.add_router("", router)

@@ -17,6 +17,8 @@ from smoothlms.api.v1.auth import COURSE_EDITORS, ROSTER_READERS, require_roles
 from smoothlms.api.v1.courses import CourseOut, course_data
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, responses
 from smoothlms.api.v1.schemas import MAX_ID, Id, Input, Page, envelope, list_envelope, paginate, text
+from smoothlms.assessments.selectors import get_quiz
+from smoothlms.assessments.services import create_quiz_lesson
 from smoothlms.catalog.models import Chapter, Lesson, LessonKind
 from smoothlms.catalog.selectors import get_batch, get_course
 from smoothlms.learning import selectors, services
@@ -57,7 +59,8 @@ class LessonIn(Input):
     kind: LessonKind
     body: text() = Field("", description="Markdown (text lessons; an introduction for the others).")
     url: text(500) = Field("", description="Video lessons: the video's URL.")
-    quiz: Id | None = Field(None, description="Quizzes are linked to their lesson from the quiz (section 12).")
+    quiz: Id | None = Field(None, description="For a `quiz` lesson: the id of a quiz of this course, which the "
+                            "lesson then is (a passing submission completes it).")
 
 
 class LessonOut(BaseModel):
@@ -153,17 +156,22 @@ def create_chapter_endpoint(request: HttpRequest, name: CourseName, body: Chapte
 
 
 @router.post("/courses/{name}/lessons", summary="Add a lesson", **responses(201, envelope(LessonOut), {
-    **AUTH, **EDITORS_ONLY, 404: "`not_found`: No course named {name}; No chapter {chapter} in course {course}.",
-    **BODY, **VALIDATION}))
+    **AUTH, **EDITORS_ONLY, 404: "`not_found`: No course named {name}; No chapter {chapter} in course {course}; "
+    "No quiz with id {id}.", 409: "`quiz_not_of_course`, `quiz_already_a_lesson`.", **BODY, **VALIDATION}))
 def create_lesson_endpoint(request: HttpRequest, name: CourseName, body: LessonIn):
     """Add a lesson at the end of a chapter. A `scorm` lesson gets its package from
-    `POST /courses/{name}/lessons/{id}/package`, a `file` lesson its document from `.../file`."""
+    `POST /courses/{name}/lessons/{id}/package`, a `file` lesson its document from `.../file`. A
+    `quiz` lesson with `quiz` is that quiz of the course (a passing submission completes it)."""
     require_roles(request.auth, *COURSE_EDITORS)
     course = get_course(name=name)
-    if body.quiz is not None:
-        raise InvalidContent(detail="quiz: a quiz is linked to its lesson from the quiz; create the lesson "
-                                    "without it.", fields=["quiz"])
     chapter = selectors.get_chapter(course=course, chapter_id=body.chapter)
+    if body.quiz is not None:
+        if body.kind != LessonKind.QUIZ:
+            raise InvalidContent(detail=f"quiz: only a quiz lesson is a quiz (this one is {body.kind}).",
+                                 fields=["quiz"])
+        lesson = create_quiz_lesson(course=course, chapter=chapter, title=body.title,
+                                    quiz=get_quiz(quiz_id=body.quiz), actor=request.auth)
+        return Status(201, {"data": lesson_data(lesson)})
     lesson = services.create_lesson(course=course, chapter=chapter, title=body.title, kind=body.kind,
                                     body=body.body, url=body.url, actor=request.auth)
     return Status(201, {"data": lesson_data(lesson)})

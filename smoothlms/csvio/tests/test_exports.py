@@ -11,6 +11,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from smoothlms.assessments.services import submit_quiz
+from smoothlms.assessments.tests.factories import make_quiz
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.audit import record_event
 from smoothlms.core.db import iterate_values
@@ -30,7 +32,7 @@ from smoothlms.enrollment.services import enroll
 from smoothlms.people.selectors import role_audit_rows
 from smoothlms.people.services import set_user_roles
 from smoothlms.people.tests.factories import UserFactory
-from smoothlms.training.models import Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import Certificate, TrainingAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +67,8 @@ def test_every_kind_has_its_header_and_rows():
     enroll(batch=batch, member=learner, actor=None, source=Source.DESK, notify=False)
     today = timezone.localdate()
     TrainingAssignment.objects.create(user=learner, course=course, due_date=today)
-    QuizSubmission.objects.create(member=learner, course=course, quiz="Q1", score=5, score_out_of=10, percentage=50)
+    quiz = make_quiz(course=course)
+    submit_quiz(quiz=quiz, member=learner, answers=[], actor=learner)
     Certificate.objects.create(name="C-1", member=learner, course=course, batch=batch, issue_date=today)
     set_user_roles(user=UserFactory(email="mod@corp.com"), roles=["Moderator"], actor=None)
 

@@ -2,4 +2,14 @@
 admin autodiscovery imports this package, which registers them all on the desk site. Admin URLs
 and their reverse names follow each model's app_label (admin:catalog_batch_change, ...)."""
 
-from smoothlms.desk.admin import audit, catalog, enrollment, hr, learning, notifications, people, training  # noqa: F401
+from smoothlms.desk.admin import (  # noqa: F401
+    assessments,
+    audit,
+    catalog,
+    enrollment,
+    hr,
+    learning,
+    notifications,
+    people,
+    training,
+)

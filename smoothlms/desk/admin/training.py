@@ -1,5 +1,5 @@
 """Desk pages of training: assignments (/app/lms-training-assignment, with an overdue filter),
-certificates and quiz submissions. Assignments are made through training.services."""
+certificates (quiz submissions: desk/admin/assessments.py). Assignments are made through training.services."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from smoothlms.desk.admin.base import ReadOnlyAdmin, ServiceSavedAdmin, adopt
 from smoothlms.desk.filters import DateRangeFilter
 from smoothlms.enrollment.models import Source
 from smoothlms.training.errors import DueDateReasonRequired
-from smoothlms.training.models import AssignmentStatus, Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import AssignmentStatus, Certificate, TrainingAssignment
 from smoothlms.training.selectors import count_assignment_events, list_training_assignments, overdue_q
 from smoothlms.training.services import assign_training, extend_due_date, remind_learner
 
@@ -162,14 +162,3 @@ class CertificateAdmin(ReadOnlyAdmin):
     list_select_related = ["member", "course"]
     search_fields = ["name", "member__email"]
     export_kind = "certificates"
-
-
-@admin.register(QuizSubmission)
-class QuizSubmissionAdmin(ReadOnlyAdmin):
-    """Quiz submissions (and their scores) are evidence: never edited or deleted."""
-
-    list_display = ["quiz", "member", "course", "percentage", "passed", "submitted_at"]
-    list_filter = ["passed", "course", ("submitted_at", DateRangeFilter)]
-    list_select_related = ["member", "course"]
-    search_fields = ["quiz", "member__email"]
-    export_kind = "quiz-submissions"

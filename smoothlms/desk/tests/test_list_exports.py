@@ -10,12 +10,13 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from smoothlms.assessments.models import Quiz, QuizSubmission
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.csvio.exports import EXPORTS
 from smoothlms.enrollment.services import enroll
 from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import UserFactory
-from smoothlms.training.models import Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import Certificate, TrainingAssignment
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -49,10 +50,13 @@ def evidence(db):
     TrainingAssignment.objects.create(user=eve, course=first_aid, due_date=TODAY - dt.timedelta(days=5))
     Certificate.objects.create(name="C-1", member=asha, course=fire, issue_date=TODAY - dt.timedelta(days=30))
     Certificate.objects.create(name="C-2", member=eve, course=first_aid, issue_date=TODAY)
-    QuizSubmission.objects.create(member=asha, course=fire, quiz="Fire quiz", score=9, score_out_of=10,
-                                  percentage=90, passed=True)
-    QuizSubmission.objects.create(member=eve, course=first_aid, quiz="Aid quiz", score=2, score_out_of=10,
-                                  percentage=20, passed=False)
+    fire_quiz = Quiz.objects.create(title="Fire quiz", course=fire)
+    aid_quiz = Quiz.objects.create(title="Aid quiz", course=first_aid)
+    QuizSubmission.objects.create(member=asha, course=fire, quiz=fire_quiz, quiz_title="Fire quiz", attempt=1,
+                                  score=9, score_out_of=10, percentage=90, passed=True)
+    QuizSubmission.objects.create(member=eve, course=first_aid, quiz=aid_quiz, quiz_title="Aid quiz", attempt=1,
+                                  score=2, score_out_of=10, percentage=20, passed=False,
+                                  submitted_at=timezone.now() - dt.timedelta(days=10))
 
 
 def rows_of(response) -> list[list[str]]:
@@ -112,10 +116,9 @@ def test_course_enrollment_export_follows_the_cohort_filter(sm_client, evidence)
 
 
 def test_quiz_submissions_filter_by_the_day_they_were_submitted(sm_client, evidence):
-    QuizSubmission.objects.filter(quiz="Aid quiz").update(submitted_at=timezone.now() - dt.timedelta(days=10))
     until = (TODAY - dt.timedelta(days=5)).isoformat()
     response = sm_client.get(f"/app/lms-quiz-submission?submitted_at__date__lte={until}")
-    assert [s.quiz for s in response.context["cl"].result_list] == ["Aid quiz"]
+    assert [s.quiz_title for s in response.context["cl"].result_list] == ["Aid quiz"]
 
 
 def test_an_unknown_format_is_404(sm_client, evidence):

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from smoothlms.assessments.models import Quiz, QuizSubmission
 from smoothlms.catalog.models import Course
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
@@ -13,7 +14,7 @@ from smoothlms.desk.tests.conftest import messages_of
 from smoothlms.enrollment.services import enroll
 from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import UserFactory
-from smoothlms.training.models import AssignmentStatus, Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import AssignmentStatus, Certificate, TrainingAssignment
 from smoothlms.training.services import extend_due_date
 
 pytestmark = pytest.mark.django_db
@@ -179,8 +180,8 @@ def sm_client(client, db):
 def test_certificates_and_quiz_submissions_cannot_be_deleted_or_edited(sm_client, course):
     learner = UserFactory()
     certificate = Certificate.objects.create(name="C-9", member=learner, course=course, issue_date=TODAY)
-    submission = QuizSubmission.objects.create(member=learner, course=course, quiz="Q", score=4, score_out_of=10,
-                                               percentage=40)
+    submission = QuizSubmission.objects.create(member=learner, course=course, quiz=Quiz.objects.create(title="Q"),
+                                               quiz_title="Q", attempt=1, score=4, score_out_of=10, percentage=40)
     assert sm_client.post(f"/app/lms-certificate/{certificate.pk}/delete", {"post": "yes"}).status_code == 403
     assert sm_client.post(f"/app/lms-quiz-submission/{submission.pk}/delete", {"post": "yes"}).status_code == 403
     sm_client.post(f"/app/lms-quiz-submission/{submission.pk}", {"score": "10", "percentage": "100", "passed": "on"})

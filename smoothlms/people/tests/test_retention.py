@@ -7,6 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from smoothlms.assessments.models import QuizSubmission
+from smoothlms.assessments.services import submit_quiz
+from smoothlms.assessments.tests.factories import make_quiz
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, Source
@@ -15,7 +18,7 @@ from smoothlms.people.models import Employee, User
 from smoothlms.people.retention import AlreadyPurged, PurgeNotConfirmed, purge_user
 from smoothlms.people.services import issue_api_key, set_user_enabled, set_user_roles
 from smoothlms.people.tests.factories import EmployeeFactory, UserFactory, moderator
-from smoothlms.training.models import Certificate, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import Certificate, TrainingAssignment
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +34,7 @@ def history():
                     personal_email="rosa@home.example", user=learner)
     enroll(batch=batch, member=learner, actor=admin, source=Source.DESK, notify=False)
     TrainingAssignment.objects.create(user=learner, course=course, due_date=timezone.localdate())
-    QuizSubmission.objects.create(member=learner, course=course, quiz="Safety", score=8, score_out_of=10,
-                                  percentage=80, passed=True)
+    submit_quiz(quiz=make_quiz(title="Safety", course=course), member=learner, answers=[], actor=learner)
     Certificate.objects.create(name="CERT-1", member=learner, course=course, batch=batch,
                                issue_date=timezone.localdate())
     issue_api_key(user=learner)
