@@ -21,7 +21,7 @@ from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, Enrollment
 from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.events import record_enrollment_events
 from smoothlms.enrollment.services.seats import seat_fields, take_seats
-from smoothlms.enrollment.signals import queue_confirmation_emails
+from smoothlms.enrollment.signals import Cancellation, announce_cancellations, queue_confirmation_emails
 from smoothlms.people.models import User
 from smoothlms.people.roles import student_memberships
 
@@ -104,10 +104,12 @@ def _skip_ineligible(batch: Batch, chosen: list[tuple[int, int, dt.datetime]], *
     if chosen:
         last_pk, _, last_at = chosen[-1]
         ahead = ahead.filter(Q(waitlisted_at__lt=last_at) | Q(waitlisted_at=last_at, pk__lt=last_pk))
-    skipped = list(ahead.values_list("member_id", flat=True))
-    if not skipped:
+    rows = list(ahead.values_list("pk", "member_id"))
+    if not rows:
         return
+    skipped = [member_id for _, member_id in rows]
     _waitlisted(batch).filter(member_id__in=skipped).update(status=EnrollmentStatus.CANCELLED, cancelled_at=now,
                                                             updated_at=now)
     record_enrollment_events(EventType.CANCELLED, batch=batch, member_ids=skipped, actor=actor, source=source,
                              reason=NOT_ELIGIBLE, after={"status": EnrollmentStatus.CANCELLED}, at=now)
+    announce_cancellations([Cancellation(pk, NOT_ELIGIBLE, had_seat=False) for pk, _ in rows], cancelled_at=now)
