@@ -105,7 +105,7 @@ def _http_tables(http: list[dict]) -> list[str]:
     lines: list[str] = []
     for r in http:
         lines += ["", f"## {r['case']} ({r['database']})", "", r["setup"], ""]
-        header = ["request", "requests", "req/s", "p50 ms", "p99 ms", "x trivial GET", "outcomes"]
+        header = ["request", "requests", "req/s", "p50 ms", "p99 ms", "x trivial GET", "x trivial POST", "outcomes"]
         rows = [
             [
                 k["label"],
@@ -114,6 +114,7 @@ def _http_tables(http: list[dict]) -> list[str]:
                 _ms(k["p50_ms"]),
                 _ms(k["p99_ms"]),
                 _ratio(k["x_get"]),
+                _ratio(k["x_post"]) if "x_post" in k else "",
                 ", ".join(f"{code}: {count}" for code, count in k["outcomes"].items()),
             ]
             for k in r["kinds"]

@@ -9,7 +9,9 @@ connections at once (connect included), like 200 separate clients.
 Reported per request kind: req/s (200 / the burst's wall time, median of the rounds), p50 and p99
 latency over every request, the ratio to the trivial GET, exact outcome counts, and the log lines
 at WARNING or above the server wrote during the bursts. After each enrollment round the cohort is
-checked: seats taken and active enrollments both exactly 50 (oversold = active beyond the seats)."""
+checked: seats taken and active enrollments both exactly 50 (oversold = active beyond the seats).
+The same burst into a 50-seat cohort with its waitlist on: every request answers 201, exactly 50
+active and 150 waitlisted with distinct positions 1-150, no error."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from bench.harness import scale
 from smoothlms.catalog.models import Batch
 from smoothlms.catalog.services import create_batch, create_course
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
+from smoothlms.enrollment.selectors import list_waitlist
 from smoothlms.people.models import User
 from smoothlms.people.services import issue_api_key
 
@@ -192,7 +195,7 @@ def _learners() -> list[str]:
     return [issue_api_key(user=user) for user in users]
 
 
-def _cohort(title: str, course) -> Batch:
+def _cohort(title: str, course, *, waitlist: bool = False) -> Batch:
     start = timezone.localdate() + dt.timedelta(days=30)
     return create_batch(
         title=title,
@@ -204,6 +207,7 @@ def _cohort(title: str, course) -> Batch:
         seat_count=SEATS,
         published=True,
         allow_self_enrollment=True,
+        waitlist_enabled=waitlist,
         courses=[course],
         actor=None,
     )
@@ -220,7 +224,23 @@ def _kinds(reference: Batch) -> dict:
             [f"/api/v1/batches/{batch.name}/enroll"],
             None,
         ),
+        WAITLIST_LABEL: lambda batch: ("POST", [f"/api/v1/batches/{batch.name}/enroll"], None),
     }
+
+
+WAITLIST_LABEL = "POST /api/v1/batches/{name}/enroll (self-enrollment, 50 seats, waitlist on)"
+ENROLL_LABELS = ("POST /api/v1/batches/{name}/enroll (self-enrollment, 50 seats)", WAITLIST_LABEL)
+
+
+def _check_waitlist(batch: Batch) -> str:
+    """Active, waitlisted, and whether the waitlist positions are exactly 1..N, as committed."""
+    rows = BatchEnrollment.objects.filter(batch=batch)
+    active = rows.filter(status=EnrollmentStatus.ACTIVE).count()
+    waiting = rows.filter(status=EnrollmentStatus.WAITLISTED).order_by("waitlisted_at", "pk")
+    positions = list(list_waitlist(batch=batch).values_list("waitlist_position", flat=True))
+    batch.refresh_from_db()
+    return (f"seats taken {batch.seats_taken}, active {active}, waitlisted {waiting.count()}, positions 1-"
+            f"{len(positions)} exact: {positions == list(range(1, len(positions) + 1))}")
 
 
 def _check_cohort(batch: Batch) -> tuple[int, int]:
@@ -233,12 +253,12 @@ def _measure(server: Server, tokens: list[str]) -> tuple[dict, list[str]]:
     course = create_course(title="HTTP course", published=True, actor=None)
     reference = _cohort("HTTP reference", course)
     kinds = _kinds(reference)
-    enroll_label = list(kinds)[-1]
     stats = {label: {"rps": [], "latencies": [], "outcomes": Counter(), "warnings": []} for label in kinds}
     checks: list[str] = []
     for number in range(ROUNDS + 1):  # round 0 warms every worker up and is not counted
         for label, make in kinds.items():
-            batch = _cohort(f"HTTP round {number}", course) if label == enroll_label else None
+            batch = (_cohort(f"HTTP round {number} {label[-12:]}", course, waitlist=label == WAITLIST_LABEL)
+                     if label in ENROLL_LABELS else None)
             method, paths, body = make(batch)
             offset = server.log_size()
             wall, results = _burst(server.port, method, paths, tokens, body)
@@ -250,7 +270,9 @@ def _measure(server: Server, tokens: list[str]) -> tuple[dict, list[str]]:
             entry["latencies"] += [seconds for _, seconds in results]
             entry["outcomes"].update(outcome for outcome, _ in results)
             entry["warnings"] += server.warnings_since(offset)
-            if batch is not None:
+            if label == WAITLIST_LABEL:
+                checks.append(f"round {number}, waitlist on: {_check_waitlist(batch)}")
+            elif batch is not None:
                 taken, active = _check_cohort(batch)
                 checks.append(
                     f"round {number}: seats taken {taken}, active enrollments {active}, "
@@ -261,6 +283,7 @@ def _measure(server: Server, tokens: list[str]) -> tuple[dict, list[str]]:
 
 def _summary(stats: dict) -> list[dict]:
     get_rps = statistics.median(next(iter(stats.values()))["rps"])
+    post_rps = statistics.median(list(stats.values())[1]["rps"])
     rows = []
     for label, entry in stats.items():
         latencies = sorted(entry["latencies"])
@@ -277,6 +300,7 @@ def _summary(stats: dict) -> list[dict]:
                 "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
                 "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
                 "x_get": round(rps / get_rps, 2),
+                "x_post": round(rps / post_rps, 2),
                 "outcomes": outcomes,
             }
         )

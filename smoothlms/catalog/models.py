@@ -205,6 +205,11 @@ class LMSSettings(models.Model):
         verbose_name="Waitlist Seat Email Template",
         help_text="Sent instead of the confirmation to a member who got a seat from the waitlist.",
     )
+    cancellation_template = models.ForeignKey(
+        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="Cancellation Email Template",
+        help_text="Sent to a member whose enrollment or waitlist place is cancelled, for any reason.",
+    )
     send_confirmation_emails = models.BooleanField(default=True)
     # On by default (the guide: enroll only once the password is set, to avoid bounced emails).
     hold_emails_until_password_set = models.BooleanField(

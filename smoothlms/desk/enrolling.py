@@ -24,7 +24,7 @@ from smoothlms.enrollment.errors import (
     UserNotFound,
 )
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Source
-from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll
+from smoothlms.enrollment.services import bulk_enroll, cancel_enrollment, enroll, promote_now
 
 RESULT_LABELS = {"created": "Enrolled", "skipped": "Skipped", "failed": "Failed"}
 
@@ -133,3 +133,21 @@ def cancel_many(request: HttpRequest, enrollments: list[BatchEnrollment], *, rea
         else:
             cancelled += 1
     return cancelled, refusals
+
+
+def promote_now_view(request: HttpRequest, object_id: str) -> HttpResponse:
+    """POST (member's enrollment id, reason): promote_now (source desk), then back to the cohort's
+    waitlist with the outcome as a message."""
+    if not can_enroll(request) or request.method != "POST":
+        raise PermissionDenied
+    batch = get_object_or_404(Batch, pk=object_id)
+    row = get_object_or_404(BatchEnrollment, pk=request.POST.get("enrollment", ""), batch=batch,
+                            status=EnrollmentStatus.WAITLISTED)
+    try:
+        promote_now(batch=batch, member=row.member, actor=request.user, reason=request.POST.get("reason", ""),
+                    source=Source.DESK)
+    except DomainError as err:
+        messages.error(request, err.user_message())
+    else:
+        messages.success(request, f"{row.member.email} now has a seat in {batch.title}.")
+    return redirect(f"{batch_url(batch)}#waitlist")

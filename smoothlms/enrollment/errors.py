@@ -8,7 +8,7 @@ __all__ = [
     "BatchNotFound", "CannotEnrollOthers", "OverrideReasonRequired", "UserNotFound", "UserDisabled",
     "NotAStudent", "CohortNotPublished", "CourseNotPublished", "CohortEnded", "AlreadyEnrolled",
     "CohortStarted", "SelfEnrollmentClosed", "PaymentMissing", "CohortFull", "NotEnrolled",
-    "SeatCountBelowEnrolled", "CannotCancelOthers", "SelfCancelClosed",
+    "SeatCountBelowEnrolled", "CannotCancelOthers", "SelfCancelClosed", "NotWaitlisted", "PromotionReasonRequired",
 ]
 
 
@@ -94,3 +94,13 @@ class SeatCountBelowEnrolled(Conflict):
 class SelfCancelClosed(Forbidden):
     code = "self_cancel_closed"
     message = "You cannot cancel your enrollment in this cohort."
+
+
+class NotWaitlisted(NotFound):
+    code = "not_waitlisted"
+    message = "{email} is not on this cohort's waitlist."
+
+
+class PromotionReasonRequired(Invalid):
+    code = "promotion_reason_required"
+    message = "{ahead} member(s) wait ahead of {email}: a reason is required to promote past them."

@@ -144,7 +144,8 @@ def count_roster(*, batch: Batch) -> dict[str, int]:
 
 
 def list_dashboard_batches(*, today, include_ended: bool = False) -> QuerySet[Batch]:
-    """Cohorts for the dashboard, soonest start first, with `seats_left_value` (None = unlimited).
+    """Cohorts for the dashboard, soonest start first, with `seats_left_value` (None = unlimited)
+    and `waitlist_count`.
     Without `include_ended`, cohorts whose end date is more than a day before `today` are left out
     (a day of slack for time zones; callers tell ended ones apart with Batch.has_ended)."""
     queryset = Batch.objects.all()
@@ -152,9 +153,10 @@ def list_dashboard_batches(*, today, include_ended: bool = False) -> QuerySet[Ba
         queryset = queryset.filter(end_date__gte=today - dt.timedelta(days=1))
     return (queryset.annotate(seats_left_value=Case(When(seat_count__isnull=True, then=None),
                                                     default=F("seat_count") - F("seats_taken"),
-                                                    output_field=IntegerField()))
+                                                    output_field=IntegerField()),
+                              waitlist_count=_count(_waitlisted().filter(batch_id=OuterRef("pk"))))
             .only("pk", "name", "title", "start_date", "start_time", "end_date", "end_time", "timezone",
-                  "seat_count", "seats_taken", "allow_self_enrollment", "published")
+                  "seat_count", "seats_taken", "allow_self_enrollment", "published", "waitlist_enabled")
             .order_by("start_date", "start_time", "name"))
 
 

@@ -1,4 +1,4 @@
-"""Sending confirmations, reminders and set-password emails: the one delivery path of the system.
+"""Sending confirmations, reminders, set-password and cancellation emails: the one delivery path of the system.
 The enrollment row is the outbox of its confirmation, people's UserInvitation row the outbox of a
 set-password email; this module is the only writer of their delivery fields after the engine and
 the accounts set them to `pending`.
@@ -34,9 +34,14 @@ from smoothlms.catalog.models import Batch, LMSSettings
 from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
-from smoothlms.notifications.ics import build_batch_invitation, calendar_host
+from smoothlms.notifications.ics import build_batch_cancellation, build_batch_invitation, calendar_host
 from smoothlms.notifications.mailer import Mailer, SendError
-from smoothlms.notifications.models import REMINDER_TEMPLATE_NAME, EmailTemplate, ReminderDelivery
+from smoothlms.notifications.models import (
+    REMINDER_TEMPLATE_NAME,
+    CancellationNotice,
+    EmailTemplate,
+    ReminderDelivery,
+)
 from smoothlms.notifications.policy import CLAIM_SECONDS, ERROR_LENGTH, MAX_ATTEMPTS, retry_delay
 from smoothlms.notifications.rendering import RenderedEmail, batch_context, member_context, render_email
 from smoothlms.notifications.selectors import list_due_reminders
@@ -396,6 +401,127 @@ def _deliver_invitation(invitation: UserInvitation, *, mailer: Mailer, report: D
         report.sent += 1
     elif error.permanent or attempt >= MAX_ATTEMPTS:
         claimed.update(status=UserInvitation.Status.FAILED, error=error.text[:ERROR_LENGTH], next_attempt=None)
+        report.failed += 1
+    else:
+        claimed.update(next_attempt=timezone.now() + retry_delay(attempt), error=error.text[:ERROR_LENGTH])
+        report.retrying += 1
+
+
+# Cancellation emails ------------------------------------------------------------------------------
+# CancellationNotice is their outbox (receivers write one per cancellation, in the cancelling
+# transaction): the same claim, lease and backoff as the confirmations above.
+
+CANCELLATION_REASONS = {
+    "": "A moderator cancelled it.",
+    "self": "You cancelled it yourself.",
+    "user_disabled": "Your account was disabled.",
+    "not_eligible": ("A seat opened for you from the waitlist, but your account is disabled or no longer "
+                     "has the LMS Student role, so the place went to the next person in line."),
+    EventType.TRANSFERRED: "A moderator moved you to another cohort; its own email gives the details.",
+    EventType.REPLACED: "A moderator passed your seat to a colleague.",
+}
+
+
+def cancellation_reason_text(reason: str) -> str:
+    """The sentence the email gives for a reason code, or the moderator's own reason."""
+    return CANCELLATION_REASONS.get(reason, f"A moderator cancelled it: {reason}")
+
+
+def cancellation_due(now: dt.datetime) -> Q:
+    return Q(next_attempt__isnull=True) | Q(next_attempt__lte=now)
+
+
+def deliver_cancellations(*, enrollment_ids: list[int]) -> DeliveryReport:
+    """Send the pending, due cancellation emails of these enrollments, each at most once.
+
+    Rules: no template in LMS Settings -> `skipped` with the reason; a refusal by the server (5xx)
+    -> `failed` at once; other failures retry with backoff up to MAX_ATTEMPTS. The email carries a
+    calendar cancellation (METHOD:CANCEL, the invitation's UIDs) when the member had a seat. Side
+    effects: the email, the notice's status, an EMAIL_SENT or EMAIL_FAILED audit event."""
+    report = DeliveryReport()
+    rows = list(CancellationNotice.objects.filter(enrollment_id__in=enrollment_ids,
+                                                  status=CancellationNotice.Status.PENDING)
+                .filter(cancellation_due(timezone.now()))
+                .select_related("enrollment__batch", "enrollment__member").order_by("pk"))
+    if not rows:
+        return report
+    lms = LMSSettings.objects.select_related("cancellation_template").filter(pk=1).first() or LMSSettings.load()
+    materials, cancellations = BatchMaterials(), {}
+    mailer = Mailer()
+    try:
+        for notice in rows:
+            _deliver_cancellation(notice, template=lms.cancellation_template, materials=materials,
+                                  cancellations=cancellations, mailer=mailer, report=report)
+    finally:
+        mailer.close()
+    return report
+
+
+def _cancellation_message(notice: CancellationNotice, template: EmailTemplate, material: BatchMaterial,
+                          calendar: bytes | None) -> EmailMultiAlternatives:
+    enrollment = notice.enrollment
+    rendered = render_email(template, {**material.context, **member_context(enrollment.member),
+                                       "live_classes": material.context["live_classes"] if notice.had_seat else [],
+                                       "cancellation_reason": cancellation_reason_text(notice.reason)})
+    message = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text,
+                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[enrollment.member.email],
+                                     headers={"Message-ID": f"<cancellation.{notice.pk}@{calendar_host()}>"})
+    if rendered.html:
+        message.attach_alternative(rendered.html, "text/html")
+    if calendar is not None:
+        message.attach("cancel.ics", calendar.decode(), "text/calendar; method=CANCEL")
+    return message
+
+
+def _deliver_cancellation(notice: CancellationNotice, *, template: EmailTemplate | None, materials: BatchMaterials,
+                          cancellations: dict[int, bytes], mailer: Mailer, report: DeliveryReport) -> None:
+    now = timezone.now()
+    pending = CancellationNotice.Status.PENDING
+    free = CancellationNotice.objects.filter(cancellation_due(now), pk=notice.pk, status=pending)
+    if template is None:
+        free.update(status=CancellationNotice.Status.SKIPPED, next_attempt=None,
+                    error="Not sent: no cancellation email template is configured in LMS Settings.")
+        report.skipped += 1
+        return
+    lease, attempt = now + dt.timedelta(seconds=CLAIM_SECONDS), notice.attempts + 1
+    if not free.filter(attempts=notice.attempts).update(next_attempt=lease, attempts=attempt):
+        report.claimed_elsewhere += 1
+        return
+    claimed = CancellationNotice.objects.filter(pk=notice.pk, status=pending, next_attempt=lease, attempts=attempt)
+    batch = notice.enrollment.batch
+    calendar = None
+    if notice.had_seat:
+        if batch.pk not in cancellations:
+            cancellations[batch.pk] = build_batch_cancellation(
+                batch, list(batch.live_classes.order_by("date", "time", "id")))
+        calendar = cancellations[batch.pk]
+    try:
+        message = _cancellation_message(notice, template, materials.get(batch), calendar)
+    except Exception as exc:  # noqa: BLE001 - a template saved around validation: fail it, visibly
+        error: SendError | None = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True,
+                                            server_down=False)
+    else:
+        error = mailer.send(message)
+    _record_cancellation(claimed, notice, attempt, error, report)
+
+
+def _record_cancellation(claimed, notice: CancellationNotice, attempt: int, error: SendError | None,
+                         report: DeliveryReport) -> None:
+    enrollment = notice.enrollment
+    event = {"batch": enrollment.batch, "member": enrollment.member, "enrollment": enrollment}
+    if error is None:
+        with transaction.atomic():
+            if claimed.update(status=CancellationNotice.Status.SENT, sent_at=timezone.now(), error="",
+                              next_attempt=None):
+                record_event(EventType.EMAIL_SENT, **event, after={"email": "cancellation", "attempts": attempt,
+                                                                   "to": enrollment.member.email})
+        report.sent += 1
+    elif error.permanent or attempt >= MAX_ATTEMPTS:
+        with transaction.atomic():
+            if claimed.update(status=CancellationNotice.Status.FAILED, error=error.text[:ERROR_LENGTH],
+                              next_attempt=None):
+                record_event(EventType.EMAIL_FAILED, **event, reason=error.text[:ERROR_LENGTH],
+                             after={"email": "cancellation", "attempts": attempt})
         report.failed += 1
     else:
         claimed.update(next_attempt=timezone.now() + retry_delay(attempt), error=error.text[:ERROR_LENGTH])

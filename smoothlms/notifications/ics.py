@@ -1,4 +1,5 @@
-"""The calendar invitation attached to confirmations and reminders (RFC 5545, METHOD:PUBLISH)."""
+"""The calendar invitation attached to confirmations and reminders (RFC 5545, METHOD:PUBLISH), and
+its cancellation (METHOD:CANCEL, the same UIDs) attached to cancellation emails."""
 
 from __future__ import annotations
 
@@ -52,12 +53,12 @@ def add_time_zones(calendar: Calendar, days: Sequence[dt.date]) -> None:
                                        last_date=max(days) + dt.timedelta(days=366))
 
 
-def new_calendar(product: str) -> Calendar:
+def new_calendar(product: str, *, method: str = "PUBLISH") -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", f"-//Smooth LMS//{product}//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     return calendar
 
 
@@ -78,6 +79,22 @@ def build_batch_invitation(batch: Batch, live_classes: Sequence[LiveClass]) -> b
             description=f"{batch.description.strip()}\n\n{batch_url}".strip(), url=batch_url,
         ))
     add_time_zones(calendar, [live_class.date for live_class in live_classes] or [batch.start_date, batch.end_date])
+    return calendar.to_ical()
+
+
+def build_batch_cancellation(batch: Batch, live_classes: Sequence[LiveClass]) -> bytes:
+    """The invitation's events withdrawn: METHOD:CANCEL, each with the UID of the invitation's event
+    (a live class's, or the cohort's own when it has none), STATUS:CANCELLED and a SEQUENCE one above
+    the invitation's, so a calendar that holds them removes them."""
+    calendar = new_calendar("Cohort cancellation", method="CANCEL")
+    invitation = Calendar.from_ical(build_batch_invitation(batch, live_classes))
+    for component in invitation.walk():
+        if component.name == "VTIMEZONE":
+            calendar.add_component(component)
+        elif component.name == "VEVENT":
+            component["sequence"] = int(component.get("sequence", 0)) + 1
+            component.add("status", "CANCELLED")
+            calendar.add_component(component)
     return calendar.to_ical()
 
 

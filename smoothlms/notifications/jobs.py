@@ -12,8 +12,10 @@ from smoothlms.notifications.delivery import deliver_reminders
 
 @task()
 def sweep_email_queue() -> int:
-    """Confirmations and set-password emails that stayed pending. Returns how many were enqueued."""
-    return services.sweep_email_queue() + services.requeue_pending_invitations()
+    """Confirmations, set-password and cancellation emails that stayed pending. Returns how many
+    were enqueued."""
+    return (services.sweep_email_queue() + services.requeue_pending_invitations()
+            + services.requeue_pending_cancellations())
 
 
 @task()

@@ -9,7 +9,7 @@ from django.utils import timezone
 # Kept here under this name: migration 0001 refers to `smoothlms.notifications.models.validate_template_source`.
 from smoothlms.notifications.rendering import validate_template_source
 
-__all__ = ["EmailTemplate", "ReminderDelivery", "validate_template_source"]
+__all__ = ["CancellationNotice", "EmailTemplate", "ReminderDelivery", "validate_template_source"]
 
 REMINDER_TEMPLATE_NAME = "Batch Reminder"
 
@@ -53,3 +53,38 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"reminder of {self.enrollment_id}"
+
+
+class CancellationNotice(models.Model):
+    """The outbox of one cancellation email: written in the transaction that cancelled the
+    enrollment (one row per cancellation: enrollment and cancelled_at), claimed with a lease before
+    sending, like the confirmations."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    enrollment = models.ForeignKey("enrollment.BatchEnrollment", on_delete=models.CASCADE,
+                                   related_name="cancellation_notices")
+    cancelled_at = models.DateTimeField()
+    reason = models.CharField(max_length=255, blank=True)
+    had_seat = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "cancellation email"
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "cancelled_at"], name="cancellationnotice_once"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt"], name="cancellationnotice_due")]
+
+    def __str__(self) -> str:
+        return f"cancellation of {self.enrollment_id} at {self.cancelled_at:%Y-%m-%d %H:%M}"

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from smoothlms.enrollment.signals import confirmation_emails_pending
-from smoothlms.notifications.services import enqueue_confirmation_emails, enqueue_invitations, release_held_emails
+from smoothlms.enrollment.signals import cancellations_recorded, confirmation_emails_pending
+from smoothlms.notifications.services import (
+    enqueue_confirmation_emails,
+    enqueue_invitations,
+    record_cancellations,
+    release_held_emails,
+)
 from smoothlms.people.signals import password_set, set_password_emails_pending
 
 
@@ -24,3 +29,8 @@ def send_invitations_after_commit(sender, *, user_ids, **kwargs) -> None:
 @receiver(password_set, dispatch_uid="smoothlms.notifications.release_held")
 def release_held_confirmations(sender, *, user, **kwargs) -> None:
     release_held_emails(user=user)
+
+
+@receiver(cancellations_recorded, dispatch_uid="smoothlms.notifications.cancellations")
+def tell_cancelled_members(sender, *, cancellations, cancelled_at, **kwargs) -> None:
+    record_cancellations(cancellations, cancelled_at=cancelled_at)

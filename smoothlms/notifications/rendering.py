@@ -113,6 +113,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("timetable_url", "the learner's timetable: {SITE_URL}/lms/timetable",
              "https://lms.example.com/lms/timetable", "https://lms.example.com/lms/timetable"),
     Variable("site_url", "the site's address (SITE_URL)", "https://lms.example.com", "https://lms.example.com"),
+    Variable("cancellation_reason", "in a cancellation email: why the place was cancelled",
+             "A moderator cancelled it.", ""),
 )
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Min, Q
 from smoothlms.catalog.models import Batch, LMSSettings
 from smoothlms.core.timeutil import local_instant
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
+from smoothlms.notifications.models import CancellationNotice
 from smoothlms.notifications.policy import MAX_ATTEMPTS, SWEEP_GRACE
 from smoothlms.people.models import UserInvitation
 
@@ -103,3 +104,11 @@ def list_due_invitation_user_ids(*, now: dt.datetime, limit: int) -> list[int]:
         status=UserInvitation.Status.PENDING,
     )
     return list(dict.fromkeys(queryset.order_by("pk").values_list("user_id", flat=True)[:limit]))
+
+
+def list_due_cancellation_enrollment_ids(*, now: dt.datetime, limit: int) -> list[int]:
+    """Enrollments with a pending cancellation email nobody holds (never tried, lease or backoff
+    passed), oldest first."""
+    due = Q(next_attempt__isnull=True) | Q(next_attempt__lte=now)
+    return list(dict.fromkeys(CancellationNotice.objects.filter(due, status=CancellationNotice.Status.PENDING)
+                              .order_by("pk").values_list("enrollment_id", flat=True)[:limit]))

@@ -22,8 +22,13 @@ from smoothlms.core.tasks import enqueue_after_commit
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus
 from smoothlms.enrollment.outbox import fresh_email_state
 from smoothlms.notifications.errors import EmailsTurnedOff, EnrollmentNotActive, NoConfirmationTemplate
-from smoothlms.notifications.selectors import list_due_confirmation_ids, list_due_invitation_user_ids
-from smoothlms.notifications.tasks import send_confirmation_emails, send_invitations
+from smoothlms.notifications.models import CancellationNotice
+from smoothlms.notifications.selectors import (
+    list_due_cancellation_enrollment_ids,
+    list_due_confirmation_ids,
+    list_due_invitation_user_ids,
+)
+from smoothlms.notifications.tasks import send_cancellation_emails, send_confirmation_emails, send_invitations
 from smoothlms.people.models import User
 
 log = logging.getLogger(__name__)
@@ -114,3 +119,24 @@ def requeue_pending_invitations(*, now: dt.datetime | None = None) -> int:
     if user_ids:
         log.info("email sweep: enqueued the set-password emails of %d users", len(user_ids))
     return len(user_ids)
+
+
+def record_cancellations(cancellations, *, cancelled_at: dt.datetime) -> None:
+    """Write the outbox row of each cancellation in the current (cancelling) transaction and send
+    the emails once it commits (the engine's enrollment.signals.announce_cancellations ends here).
+    One row per cancellation: announcing the same one twice writes nothing more."""
+    CancellationNotice.objects.bulk_create(
+        [CancellationNotice(enrollment_id=c.enrollment_id, cancelled_at=cancelled_at, reason=c.reason[:255],
+                            had_seat=c.had_seat) for c in cancellations], ignore_conflicts=True)
+    _enqueue_after_commit(send_cancellation_emails, [c.enrollment_id for c in cancellations])
+
+
+def requeue_pending_cancellations(*, now: dt.datetime | None = None) -> int:
+    """The sweep for cancellation emails (lost enqueue, SMTP outage, expired claim). Returns how
+    many enrollments' emails were enqueued."""
+    ids = list_due_cancellation_enrollment_ids(now=now or timezone.now(), limit=SWEEP_LIMIT)
+    for chunk in chunked(ids, TASK_CHUNK):
+        send_cancellation_emails.enqueue(chunk)
+    if ids:
+        log.info("email sweep: enqueued the cancellation emails of %d enrollments", len(ids))
+    return len(ids)

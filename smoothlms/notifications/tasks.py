@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from smoothlms.notifications.delivery import deliver_confirmations, deliver_invitations
+from smoothlms.notifications.delivery import deliver_cancellations, deliver_confirmations, deliver_invitations
 
 
 @task()
@@ -18,3 +18,8 @@ def send_confirmation_emails(enrollment_ids: list[int]) -> dict:
 @task()
 def send_invitations(user_ids: list[int]) -> dict:
     return vars(deliver_invitations(user_ids=user_ids))
+
+
+@task()
+def send_cancellation_emails(enrollment_ids: list[int]) -> dict:
+    return vars(deliver_cancellations(enrollment_ids=enrollment_ids))

@@ -27,9 +27,14 @@ from smoothlms.core.timeutil import time_zone_choices
 from smoothlms.desk.addresses import record_key
 from smoothlms.desk.admin.base import DeskAdmin, DeskView, ServiceSavedAdmin, adopt
 from smoothlms.desk.admin.learning import CourseContentAdmin
-from smoothlms.desk.enrolling import can_enroll, enroll_members_view
+from smoothlms.desk.enrolling import can_enroll, enroll_members_view, promote_now_view
 from smoothlms.desk.forms import EnrollMembersForm
-from smoothlms.enrollment.selectors import count_course_enrollments, count_roster, list_roster_active_first
+from smoothlms.enrollment.selectors import (
+    count_course_enrollments,
+    count_roster,
+    list_roster_active_first,
+    list_waitlist,
+)
 from smoothlms.enrollment.services import update_batch
 from smoothlms.people.roles import can_read_rosters
 
@@ -247,7 +252,8 @@ class BatchAdmin(ServiceSavedAdmin):
         return kwargs
 
     def desk_views(self) -> list[DeskView]:
-        return [DeskView("enroll", enroll_members_view, "enroll", keyed=True, permission="add")]
+        return [DeskView("enroll", enroll_members_view, "enroll", keyed=True, permission="add"),
+                DeskView("promote", promote_now_view, "promote", keyed=True, permission="add")]
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         batch = self.get_object(request, object_id)
@@ -258,6 +264,8 @@ class BatchAdmin(ServiceSavedAdmin):
             extra_context = {**(extra_context or {}), "roster": roster, "roster_counts": counts,
                              "roster_total": sum(counts.values()), "roster_shown": len(roster),
                              "may_read_roster": may_read,
+                             "waitlist": list(list_waitlist(batch=batch).select_related("member")[:ROSTER_SHOWN])
+                             if may_read else [],
                              "seats_left": batch.seats_left, "can_enroll": can_enroll(request),
                              "can_cancel": request.user.has_perm("enrollment.change_batchenrollment"),
                              "has_started": batch.has_started(), "has_ended": batch.has_ended(),

@@ -26,12 +26,12 @@ from smoothlms.enrollment.services.cohort import duplicate_batch, update_batch
 from smoothlms.enrollment.services.enrolling import enroll
 from smoothlms.enrollment.services.payments import record_payment
 from smoothlms.enrollment.services.transfer import replace_enrollment, transfer_enrollment
-from smoothlms.enrollment.services.waitlist import promote_waitlist, waits_instead
+from smoothlms.enrollment.services.waitlist import promote_now, promote_waitlist, waits_instead
 
 __all__ = [
     "BULK_CHUNK", "BulkGroup", "BulkResult", "MemberResult", "OutcomeCounts", "bulk_enroll", "bulk_enroll_groups",
     "cancel_enrollment", "cancel_own_enrollment", "duplicate_batch", "enroll", "grant_course_access",
-    "promote_waitlist",
+    "promote_now", "promote_waitlist",
     "record_payment", "replace_enrollment", "transfer_enrollment", "update_batch", "waits_instead",
     "withdraw_course_access", "withdraw_disabled_user",
 ]

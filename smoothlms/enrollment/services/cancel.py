@@ -20,6 +20,7 @@ from smoothlms.enrollment.rules import acts_as_moderator
 from smoothlms.enrollment.services.access import withdraw_course_access
 from smoothlms.enrollment.services.seats import free_seat
 from smoothlms.enrollment.services.waitlist import promote_waitlist
+from smoothlms.enrollment.signals import Cancellation, announce_cancellations
 from smoothlms.people.models import User, normalize_email
 
 HELD = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WAITLISTED)
@@ -44,10 +45,22 @@ def withdraw(enrollment: BatchEnrollment | None, *, batch: Batch, email: str, ac
     record_event(kind, actor=actor, batch=batch, member=enrollment.member, enrollment=enrollment,
                  source=source, reason=reason, before={"status": before},
                  after={"status": EnrollmentStatus.CANCELLED, **(after or {})})
+    announce_cancellations([Cancellation(enrollment.pk, _email_reason(kind, reason, enrollment, actor),
+                                         had_seat=before == EnrollmentStatus.ACTIVE)], cancelled_at=now)
     if promote and before == EnrollmentStatus.ACTIVE:
         promote_waitlist(batch, actor=actor, source=source, now=now)
     batch.refresh_from_db(fields=["seats_taken"])
     return enrollment
+
+
+def _email_reason(kind: str, reason: str, enrollment: BatchEnrollment, actor: User | None) -> str:
+    """What the member's cancellation email says happened: a move, their own decision, or the
+    moderator's reason (`user_disabled` for a leaver)."""
+    if kind in (EventType.TRANSFERRED, EventType.REPLACED):
+        return kind
+    if actor is not None and actor.pk == enrollment.member_id:
+        return "self"
+    return reason
 
 
 def _row(batch: Batch, email: str) -> BatchEnrollment | None:

@@ -11,19 +11,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
+from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
-from smoothlms.enrollment.errors import CohortFull
+from smoothlms.enrollment.errors import (
+    CannotEnrollOthers,
+    CohortFull,
+    NotAStudent,
+    NotWaitlisted,
+    PromotionReasonRequired,
+    UserDisabled,
+)
+from smoothlms.enrollment.locks import lock_batches
 from smoothlms.enrollment.models import BatchEnrollment, EmailStatus, EnrollmentStatus, Source
+from smoothlms.enrollment.rules import acts_as_moderator
 from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.events import record_enrollment_events
 from smoothlms.enrollment.services.seats import seat_fields, take_seats
-from smoothlms.enrollment.signals import queue_confirmation_emails
-from smoothlms.people.models import User
-from smoothlms.people.roles import student_memberships
+from smoothlms.enrollment.signals import Cancellation, announce_cancellations, queue_confirmation_emails
+from smoothlms.people.models import User, normalize_email
+from smoothlms.people.roles import is_student, student_memberships
 
 ON_WAITLIST_NOTE = "Not sent: the member is on the waitlist; the email goes out when a seat is given."
 NOT_ELIGIBLE = "not_eligible"
@@ -104,10 +115,56 @@ def _skip_ineligible(batch: Batch, chosen: list[tuple[int, int, dt.datetime]], *
     if chosen:
         last_pk, _, last_at = chosen[-1]
         ahead = ahead.filter(Q(waitlisted_at__lt=last_at) | Q(waitlisted_at=last_at, pk__lt=last_pk))
-    skipped = list(ahead.values_list("member_id", flat=True))
-    if not skipped:
+    rows = list(ahead.values_list("pk", "member_id"))
+    if not rows:
         return
+    skipped = [member_id for _, member_id in rows]
     _waitlisted(batch).filter(member_id__in=skipped).update(status=EnrollmentStatus.CANCELLED, cancelled_at=now,
                                                             updated_at=now)
     record_enrollment_events(EventType.CANCELLED, batch=batch, member_ids=skipped, actor=actor, source=source,
                              reason=NOT_ELIGIBLE, after={"status": EnrollmentStatus.CANCELLED}, at=now)
+    announce_cancellations([Cancellation(pk, NOT_ELIGIBLE, had_seat=False) for pk, _ in rows], cancelled_at=now)
+
+
+@transaction.atomic(durable=True)
+def promote_now(*, batch: Batch, member: User | str, actor: User | None, reason: str = "",
+                source: Source | str = Source.DESK) -> BatchEnrollment:
+    """Seat one waitlisted member now (the desk's "Promote now"). Rules: moderators only; the member
+    is on the waitlist, enabled and an LMS Student; a seat is free (never more seats than the
+    cohort has: else `cohort_full`); a member with others waiting ahead is promoted past them only
+    with a reason (`promotion_reason_required`). Side effects: the seat, course access, a
+    `promoted` audit event with the reason and how many were passed, the "You have a seat" email
+    after commit."""
+    if not acts_as_moderator(actor):
+        raise CannotEnrollOthers()
+    email = member.email if isinstance(member, User) else normalize_email(member)
+    lock_batches(batch)
+    row = _waitlisted(batch).filter(member__email=email).select_related("member").first()
+    if row is None:
+        raise NotWaitlisted(email=email)
+    _check_promotable(row)
+    ahead = _waitlisted(batch).filter(Q(waitlisted_at__lt=row.waitlisted_at)
+                                      | Q(waitlisted_at=row.waitlisted_at, pk__lt=row.pk)).count()
+    if ahead and not reason.strip():
+        raise PromotionReasonRequired(ahead=ahead, email=email)
+    if not take_seats(batch, 1):
+        raise CohortFull()
+    now = timezone.now()
+    BatchEnrollment.objects.filter(pk=row.pk, status=EnrollmentStatus.WAITLISTED).update(
+        **{**seat_fields(actor=actor, source=source, override_reason="", notify=True), "promoted_at": now},
+        updated_at=now)
+    grant_course_access(batch=batch, member_ids=[row.member_id])
+    row.refresh_from_db()
+    record_event(EventType.PROMOTED, actor=actor, batch=batch, member=row.member, enrollment=row, source=source,
+                 reason=reason.strip(), before={"status": EnrollmentStatus.WAITLISTED},
+                 after={"status": EnrollmentStatus.ACTIVE, "from": "waitlist", "by_hand": True, "passed": ahead})
+    queue_confirmation_emails(enrollment_ids=[row.pk])
+    batch.refresh_from_db(fields=["seats_taken"])
+    return row
+
+
+def _check_promotable(row: BatchEnrollment) -> None:
+    if not row.member.enabled:
+        raise UserDisabled(email=row.member.email)
+    if not is_student(row.member):
+        raise NotAStudent(email=row.member.email)

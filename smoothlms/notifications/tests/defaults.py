@@ -15,3 +15,4 @@ def ensure_email_defaults() -> None:
     EmailTemplate.objects.get_or_create(name=reminder.NAME, defaults={
         "subject": reminder.SUBJECT, "body_text": reminder.TEXT, "body_html": reminder.HTML})
     import_module("smoothlms.notifications.migrations.0006_waitlist_seat_template").create_default(apps, None)
+    import_module("smoothlms.notifications.migrations.0008_cancellation_template").create_default(apps, None)
