@@ -95,8 +95,9 @@ def build_graph(modules: dict[str, Path]) -> tuple[dict[str, set[str]], list[tup
     for name, path in modules.items():
         visitor = Imports(name, path.name == "__init__.py")
         visitor.visit(ast.parse(path.read_text(), filename=str(path)))
-        local.extend((name, line, ", ".join(t for t, at, _ in visitor.found if at == line))
-                     for line in visitor.statements_inside)
+        local.extend(
+            (name, line, ", ".join(t for t, at, _ in visitor.found if at == line)) for line in visitor.statements_inside
+        )
         for target, _line, _inside in visitor.found:
             resolved = resolve(target, modules)
             if resolved and resolved != name and not name.startswith(resolved + "."):

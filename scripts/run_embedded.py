@@ -65,8 +65,22 @@ def serve() -> int:
         print(f"  {email:24} {password:18} {', '.join(roles)}")
     print("\nCtrl-C stops the server and the worker.\n", flush=True)
     worker = subprocess.Popen([smoothlms, "worker"], cwd=ROOT, env=env)
-    server = subprocess.Popen([str(BIN / "gunicorn"), "smoothlms.config.wsgi", "--bind", f"127.0.0.1:{args.port}",
-                               "--workers", "2", "--threads", "4", "--access-logfile", "-"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "smoothlms.config.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         while True:
             for name, process in (("server", server), ("worker", worker)):

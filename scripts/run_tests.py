@@ -34,9 +34,13 @@ def reachable(kind: str, url: str) -> str | None:
         else:
             import MySQLdb
 
-            MySQLdb.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-                            user=unquote(parts.username or ""), password=unquote(parts.password or ""),
-                            connect_timeout=3).close()
+            MySQLdb.connect(
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 3306,
+                user=unquote(parts.username or ""),
+                password=unquote(parts.password or ""),
+                connect_timeout=3,
+            ).close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"; we report it
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return None
@@ -65,20 +69,23 @@ def main() -> int:
             skipped.append(f"{kind} (not reachable at {url.split('@')[-1]}: {why})")
     results = []
     bin_dir = Path(sys.executable).parent
-    print("=== static checks: ruff (lint, complexity), import contracts, migrations ===", flush=True)
-    static = [[str(bin_dir / "ruff"), "check", "--quiet", "."],
-              [str(bin_dir / "lint-imports"), "--no-cache"],
-              [str(bin_dir / "smoothlms"), "makemigrations", "--check", "--dry-run", "-v0"]]
+    print("=== static checks: ruff (lint, complexity, format), import contracts, migrations ===", flush=True)
+    static = [
+        [str(bin_dir / "ruff"), "check", "--quiet", "."],
+        [str(bin_dir / "lint-imports"), "--no-cache"],
+        [str(bin_dir / "smoothlms"), "makemigrations", "--check", "--dry-run", "-v0"],
+    ]
     started = time.monotonic()
     code = max(subprocess.call(command, cwd=ROOT) for command in static)
-    results.append(("ruff + lint-imports + makemigrations --check", code, time.monotonic() - started))
+    results.append(("ruff check + format + lint-imports + makemigrations --check", code, time.monotonic() - started))
     for kind, url in runs:
         print(f"\n=== {kind} ===", flush=True)
         env = {**os.environ, "DATABASE_URL": url, "SMOOTHLMS_TEST_DB": kind}
         started = time.monotonic()
         # A constraint or index this backend cannot hold is a warning (models.W036...): an error here.
-        code = subprocess.call([str(bin_dir / "smoothlms"), "check", "--database", "default", "--fail-level",
-                                "WARNING"], cwd=ROOT, env=env)
+        code = subprocess.call(
+            [str(bin_dir / "smoothlms"), "check", "--database", "default", "--fail-level", "WARNING"], cwd=ROOT, env=env
+        )
         code = code or subprocess.call([sys.executable, "-m", "pytest", "-q", *extra], cwd=ROOT, env=env)
         results.append((kind, code, time.monotonic() - started))
     print("\n=== databases ===")

@@ -20,8 +20,7 @@ LOCK = ROOT / "package-lock.json"
 
 
 def up_to_date() -> bool:
-    return all((TARGET / name).exists() and (TARGET / name).stat().st_mtime >= LOCK.stat().st_mtime
-               for name in FILES)
+    return all((TARGET / name).exists() and (TARGET / name).stat().st_mtime >= LOCK.stat().st_mtime for name in FILES)
 
 
 def main() -> int:
@@ -33,12 +32,14 @@ def main() -> int:
     if not all((DIST / name).exists() for name in FILES):
         npm = shutil.which("npm")
         if npm is None:
-            print("warning: npm not found: SCORM lessons cannot play until `npm ci` installs scorm-again "
-                  "(apt-get install npm)", file=sys.stderr)
+            print(
+                "warning: npm not found: SCORM lessons cannot play until `npm ci` installs scorm-again "
+                "(apt-get install npm)",
+                file=sys.stderr,
+            )
             return 1 if args.required else 0
         print("installing the SCORM runtime (npm ci)", flush=True)
-        code = subprocess.call([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-                               cwd=ROOT)
+        code = subprocess.call([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"], cwd=ROOT)
         if code != 0:
             print(f"error: npm ci failed (exit {code}): SCORM lessons cannot play", file=sys.stderr)
             return code if args.required else 0

@@ -17,11 +17,24 @@ from smoothlms.training.models import AssignmentStatus, TrainingAssignment
 
 pytestmark = pytest.mark.django_db
 
-ADDRESSES = ["/app/lms-batch", "/app/lms-batch/new", "/app/lms-batch/new-hires", "/app/lms-batch-enrollment",
-             "/app/lms-batch-enrollment/new", "/app/lms-batch-enrollment/{enrollment}", "/app/lms-enrollment",
-             "/app/lms-course", "/app/lms-course/safe-data", "/app/user", "/app/employee",
-             "/app/lms-training-assignment", "/app/lms-quiz-submission", "/app/lms-certificate", "/app/lms-settings",
-             "/app/employee-compliance"]
+ADDRESSES = [
+    "/app/lms-batch",
+    "/app/lms-batch/new",
+    "/app/lms-batch/new-hires",
+    "/app/lms-batch-enrollment",
+    "/app/lms-batch-enrollment/new",
+    "/app/lms-batch-enrollment/{enrollment}",
+    "/app/lms-enrollment",
+    "/app/lms-course",
+    "/app/lms-course/safe-data",
+    "/app/user",
+    "/app/employee",
+    "/app/lms-training-assignment",
+    "/app/lms-quiz-submission",
+    "/app/lms-certificate",
+    "/app/lms-settings",
+    "/app/employee-compliance",
+]
 OTHER_DESK_PATHS = ["/app/", "/desk/learning", "/app/lms-batch-enrollment/import"]
 
 
@@ -79,12 +92,15 @@ def roles_named(response) -> str:
     return response.content.decode().split('id="denied-roles"')[1].split("</p>")[0]
 
 
-@pytest.mark.parametrize(("address", "roles", "not_named"), [
-    ("/app/employee-compliance", ["HR Manager", "System Manager"], ["Moderator"]),
-    ("/app/lms-batch-enrollment/new", ["Moderator", "System Manager"], ["HR Manager", "Batch Evaluator"]),
-    ("/app/lms-batch", ["Moderator", "HR Manager", "Course Creator", "Batch Evaluator", "System Manager"], []),
-    ("/app/lms-settings", ["Moderator", "System Manager"], ["HR Manager"]),
-])
+@pytest.mark.parametrize(
+    ("address", "roles", "not_named"),
+    [
+        ("/app/employee-compliance", ["HR Manager", "System Manager"], ["Moderator"]),
+        ("/app/lms-batch-enrollment/new", ["Moderator", "System Manager"], ["HR Manager", "Batch Evaluator"]),
+        ("/app/lms-batch", ["Moderator", "HR Manager", "Course Creator", "Batch Evaluator", "System Manager"], []),
+        ("/app/lms-settings", ["Moderator", "System Manager"], ["HR Manager"]),
+    ],
+)
 def test_the_403_page_names_the_roles_that_open_the_page(client, records, address, roles, not_named):
     named = roles_named(as_role(client).get(address))
     assert all(role in named for role in roles) and not any(role in named for role in not_named)
@@ -123,8 +139,15 @@ def test_links_and_breadcrumbs_use_the_addresses(system_manager, records):
     enrollments = system_manager.get("/app/lms-batch-enrollment").content.decode()
     assert f'href="/app/lms-batch-enrollment/{records["enrollment"]}"' in enrollments
     index = system_manager.get("/app/").content.decode()
-    for address in ("/app/lms-batch", "/app/user", "/app/employee", "/app/lms-training-assignment",
-                    "/app/lms-quiz-submission", "/app/lms-certificate", "/app/lms-settings"):
+    for address in (
+        "/app/lms-batch",
+        "/app/user",
+        "/app/employee",
+        "/app/lms-training-assignment",
+        "/app/lms-quiz-submission",
+        "/app/lms-certificate",
+        "/app/lms-settings",
+    ):
         assert f'href="{address}"' in index, address
 
 
@@ -138,11 +161,23 @@ def test_saving_a_cohort_returns_to_the_list_at_its_address(system_manager, reco
     page = system_manager.get("/app/lms-batch/new-hires")
     form = page.context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({"start_date": form.initial["start_date"].isoformat(), "end_date": form.initial["end_date"].isoformat(),
-                 "start_time": "09:00", "end_time": "17:00", "seat_count": "12", "published": "on",
-                 "allow_self_enrollment": "on", "currency": "", "amount": "",
-                 "batch_courses-TOTAL_FORMS": "0", "batch_courses-INITIAL_FORMS": "0",
-                 "live_classes-TOTAL_FORMS": "0", "live_classes-INITIAL_FORMS": "0"})
+    data.update(
+        {
+            "start_date": form.initial["start_date"].isoformat(),
+            "end_date": form.initial["end_date"].isoformat(),
+            "start_time": "09:00",
+            "end_time": "17:00",
+            "seat_count": "12",
+            "published": "on",
+            "allow_self_enrollment": "on",
+            "currency": "",
+            "amount": "",
+            "batch_courses-TOTAL_FORMS": "0",
+            "batch_courses-INITIAL_FORMS": "0",
+            "live_classes-TOTAL_FORMS": "0",
+            "live_classes-INITIAL_FORMS": "0",
+        }
+    )
     data = {key: value for key, value in data.items() if not isinstance(value, bool)}
     response = system_manager.post("/app/lms-batch/new-hires", data)
     assert response.status_code == 302 and response["Location"] == "/app/lms-batch"
@@ -171,8 +206,9 @@ def test_employee_compliance_counts_each_employees_assignments_by_state(client, 
     one, two, three = CourseFactory(), CourseFactory(), CourseFactory()
     TrainingAssignment.objects.create(user=late, course=one, due_date=today - dt.timedelta(days=3))
     TrainingAssignment.objects.create(user=late, course=two, due_date=today + dt.timedelta(days=3))
-    TrainingAssignment.objects.create(user=late, course=three, due_date=today - dt.timedelta(days=9),
-                                      status=AssignmentStatus.COMPLETED)
+    TrainingAssignment.objects.create(
+        user=late, course=three, due_date=today - dt.timedelta(days=9), status=AssignmentStatus.COMPLETED
+    )
     TrainingAssignment.objects.create(user=fine, course=one, due_date=today + dt.timedelta(days=1))
     client.force_login(UserFactory(email="hr@example.com", roles=[Role.HR_MANAGER]))
     with django_assert_max_num_queries(12):
@@ -181,7 +217,11 @@ def test_employee_compliance_counts_each_employees_assignments_by_state(client, 
     rows = {row["employee"].employee: row["employee"] for row in response.context["rows"]}
     late_row = rows["HR-1"]
     assert (late_row.open_count, late_row.overdue_count, late_row.completed_count, late_row.assignment_count) == (
-        1, 1, 1, 3)
+        1,
+        1,
+        1,
+        3,
+    )
     assert (rows["HR-2"].open_count, rows["HR-2"].overdue_count) == (1, 0)
     assert rows["HR-3"].assignment_count == 0
     assert [row["employee"].employee for row in response.context["rows"]][0] == "HR-1"  # overdue first

@@ -32,14 +32,22 @@ def _quiz(title: str, questions: int):
     specs = []
     for n in range(questions):
         if n % 3 == 2:
-            specs.append(QuestionSpec(text=f"Question {n}: the site speed limit in km/h?", kind="text",
-                                      answers=["10", "ten"]))
+            specs.append(
+                QuestionSpec(text=f"Question {n}: the site speed limit in km/h?", kind="text", answers=["10", "ten"])
+            )
         else:
-            specs.append(QuestionSpec(text=f"Question {n}: which of these is safe practice number {n}?",
-                                      kind="single" if n % 3 == 0 else "multiple",
-                                      options=[OptionSpec(f"Safe practice {n}", True),
-                                               OptionSpec(f"Also safe {n}", n % 3 == 1),
-                                               OptionSpec(f"Unsafe shortcut {n}"), OptionSpec(f"Unsafe habit {n}")]))
+            specs.append(
+                QuestionSpec(
+                    text=f"Question {n}: which of these is safe practice number {n}?",
+                    kind="single" if n % 3 == 0 else "multiple",
+                    options=[
+                        OptionSpec(f"Safe practice {n}", True),
+                        OptionSpec(f"Also safe {n}", n % 3 == 1),
+                        OptionSpec(f"Unsafe shortcut {n}"),
+                        OptionSpec(f"Unsafe habit {n}"),
+                    ],
+                )
+            )
     return create_quiz(values=QuizFields(title=title, passing_percentage=70), questions=specs, actor=None)
 
 
@@ -51,9 +59,18 @@ def _cohort_with_learners(quiz, count: int):
     from smoothlms.people.services import create_user
 
     start = timezone.localdate() + dt.timedelta(days=30)
-    batch = create_batch(title=f"Bench {quiz.title}", start_date=start, start_time=dt.time(9),
-                         end_date=start + dt.timedelta(days=5), end_time=dt.time(17), timezone="Europe/Berlin",
-                         seat_count=None, published=True, courses=[], actor=None)
+    batch = create_batch(
+        title=f"Bench {quiz.title}",
+        start_date=start,
+        start_time=dt.time(9),
+        end_date=start + dt.timedelta(days=5),
+        end_time=dt.time(17),
+        timezone="Europe/Berlin",
+        seat_count=None,
+        published=True,
+        courses=[],
+        actor=None,
+    )
     emails = [f"quiz{quiz.pk}.{i}@bench.example.com" for i in range(count)]
     for email in emails:
         create_user(email=email, actor=None)
@@ -99,10 +116,18 @@ def _http() -> list:
     logging.getLogger("django.request").setLevel(logging.ERROR)  # not a line per expected 422
     baseline = measure(trivial)
     run = measure(submit)
-    return [result(f"quiz submissions over HTTP: {SUBMISSIONS:,} of a {QUESTIONS}-question quiz", "", run,
-                   baseline=baseline,
-                   notes=[f"x per-row here: submissions per second / trivial authenticated POSTs per second (a 422 "
-                          f"after token auth) in the same run; {LEARNERS} learners, Django's test client in-process"])]
+    return [
+        result(
+            f"quiz submissions over HTTP: {SUBMISSIONS:,} of a {QUESTIONS}-question quiz",
+            "",
+            run,
+            baseline=baseline,
+            notes=[
+                f"x per-row here: submissions per second / trivial authenticated POSTs per second (a 422 "
+                f"after token auth) in the same run; {LEARNERS} learners, Django's test client in-process"
+            ],
+        )
+    ]
 
 
 def _submission(questions: int):
@@ -114,8 +139,10 @@ def _submission(questions: int):
     quiz = _quiz(f"PDF {questions}", questions)
     [learner] = _cohort_with_learners(quiz, 1)
 
-    answers = [AnswerIn(q.pk, text="10") if q.kind == "text" else AnswerIn(q.pk, options=[q.options.first().pk])
-               for q in list_questions(quiz=quiz)]
+    answers = [
+        AnswerIn(q.pk, text="10") if q.kind == "text" else AnswerIn(q.pk, options=[q.options.first().pk])
+        for q in list_questions(quiz=quiz)
+    ]
     return quiz, submit_quiz(quiz=quiz, member=User.objects.get(pk=learner.pk), answers=answers, actor=None)
 
 
@@ -133,8 +160,14 @@ def _pdf() -> list:
         return 1
 
     run = measure(render, memory_fn=render)
-    return [result(f"quiz submission PDF: {PDF_QUESTIONS} questions", "", run,
-                   notes=[f"{PDF_QUESTIONS}-question PDF: {sizes[0] / 1024:.0f} KB"])]
+    return [
+        result(
+            f"quiz submission PDF: {PDF_QUESTIONS} questions",
+            "",
+            run,
+            notes=[f"{PDF_QUESTIONS}-question PDF: {sizes[0] / 1024:.0f} KB"],
+        )
+    ]
 
 
 def _copies(quiz, submission, count: int) -> None:
@@ -144,18 +177,29 @@ def _copies(quiz, submission, count: int) -> None:
     from smoothlms.people.models import User
 
     now = timezone.now()
-    User.objects.bulk_create([User(email=f"zip.{i}@bench.example.com", password="!", created_at=now)
-                              for i in range(count)], batch_size=2000)
+    User.objects.bulk_create(
+        [User(email=f"zip.{i}@bench.example.com", password="!", created_at=now) for i in range(count)], batch_size=2000
+    )
     members = list(User.objects.filter(email__startswith="zip.").order_by("pk").values_list("pk", flat=True))
     template = list(QuizAnswer.objects.filter(submission=submission).order_by("position"))
-    fields = {f.attname: getattr(submission, f.attname) for f in QuizSubmission._meta.concrete_fields
-              if f.attname not in ("id", "member_id", "started_attempt_id")}
-    QuizSubmission.objects.bulk_create([QuizSubmission(**{**fields, "member_id": pk}) for pk in members],
-                                       batch_size=1000)
+    fields = {
+        f.attname: getattr(submission, f.attname)
+        for f in QuizSubmission._meta.concrete_fields
+        if f.attname not in ("id", "member_id", "started_attempt_id")
+    }
+    QuizSubmission.objects.bulk_create(
+        [QuizSubmission(**{**fields, "member_id": pk}) for pk in members], batch_size=1000
+    )
     ids = QuizSubmission.objects.filter(member_id__in=members).values_list("pk", flat=True)
     answer_fields = [f.attname for f in QuizAnswer._meta.concrete_fields if f.attname not in ("id", "submission_id")]
-    QuizAnswer.objects.bulk_create([QuizAnswer(submission_id=pk, **{name: getattr(a, name) for name in answer_fields})
-                                    for pk in ids for a in template], batch_size=5000)
+    QuizAnswer.objects.bulk_create(
+        [
+            QuizAnswer(submission_id=pk, **{name: getattr(a, name) for name in answer_fields})
+            for pk in ids
+            for a in template
+        ],
+        batch_size=5000,
+    )
 
 
 def _rss_mb() -> float:
@@ -205,11 +249,18 @@ def _zip() -> list:
         return ZIP_SUBMISSIONS
 
     rows, seconds, growth, start, top = _peak_rss_growth(export)
-    return [result(f"ZIP of {ZIP_SUBMISSIONS:,} submission PDFs ({QUESTIONS} questions each), streamed", "",
-                   Measure(seconds=seconds, rows=rows, peak_mb=growth),
-                   notes=[f"ZIP of {ZIP_SUBMISSIONS:,} PDFs: {sizes[0] / 1024 / 1024:.1f} MB streamed; peak MB here "
-                          "is the growth of resident memory during the run (sampled every 20 ms), not tracemalloc; "
-                          f"resident {start:.0f} MB at the start, {top:.0f} MB at the peak"])]
+    return [
+        result(
+            f"ZIP of {ZIP_SUBMISSIONS:,} submission PDFs ({QUESTIONS} questions each), streamed",
+            "",
+            Measure(seconds=seconds, rows=rows, peak_mb=growth),
+            notes=[
+                f"ZIP of {ZIP_SUBMISSIONS:,} PDFs: {sizes[0] / 1024 / 1024:.1f} MB streamed; peak MB here "
+                "is the growth of resident memory during the run (sampled every 20 ms), not tracemalloc; "
+                f"resident {start:.0f} MB at the start, {top:.0f} MB at the peak"
+            ],
+        )
+    ]
 
 
 def run(database: str):
@@ -217,4 +268,3 @@ def run(database: str):
     for item in results:
         item.database = database
     return results
-

@@ -239,8 +239,10 @@ def _check_waitlist(batch: Batch) -> str:
     waiting = rows.filter(status=EnrollmentStatus.WAITLISTED).order_by("waitlisted_at", "pk")
     positions = list(list_waitlist(batch=batch).values_list("waitlist_position", flat=True))
     batch.refresh_from_db()
-    return (f"seats taken {batch.seats_taken}, active {active}, waitlisted {waiting.count()}, positions 1-"
-            f"{len(positions)} exact: {positions == list(range(1, len(positions) + 1))}")
+    return (
+        f"seats taken {batch.seats_taken}, active {active}, waitlisted {waiting.count()}, positions 1-"
+        f"{len(positions)} exact: {positions == list(range(1, len(positions) + 1))}"
+    )
 
 
 def _check_cohort(batch: Batch) -> tuple[int, int]:
@@ -257,8 +259,11 @@ def _measure(server: Server, tokens: list[str]) -> tuple[dict, list[str]]:
     checks: list[str] = []
     for number in range(ROUNDS + 1):  # round 0 warms every worker up and is not counted
         for label, make in kinds.items():
-            batch = (_cohort(f"HTTP round {number} {label[-12:]}", course, waitlist=label == WAITLIST_LABEL)
-                     if label in ENROLL_LABELS else None)
+            batch = (
+                _cohort(f"HTTP round {number} {label[-12:]}", course, waitlist=label == WAITLIST_LABEL)
+                if label in ENROLL_LABELS
+                else None
+            )
             method, paths, body = make(batch)
             offset = server.log_size()
             wall, results = _burst(server.port, method, paths, tokens, body)

@@ -31,10 +31,20 @@ CHUNK = 5_000
 
 def _cohort(tag: str, course):
     start = timezone.localdate() + dt.timedelta(days=30)
-    return create_batch(title=f"Waitlist {tag}", start_date=start, start_time=dt.time(9),
-                        end_date=start + dt.timedelta(days=5), end_time=dt.time(17), timezone="Europe/Berlin",
-                        seat_count=1, waitlist_enabled=True, published=True, allow_self_enrollment=True,
-                        courses=[course], actor=None)
+    return create_batch(
+        title=f"Waitlist {tag}",
+        start_date=start,
+        start_time=dt.time(9),
+        end_date=start + dt.timedelta(days=5),
+        end_time=dt.time(17),
+        timezone="Europe/Berlin",
+        seat_count=1,
+        waitlist_enabled=True,
+        published=True,
+        allow_self_enrollment=True,
+        courses=[course],
+        actor=None,
+    )
 
 
 def _fill(batch, tag: str, waiting: int) -> User:
@@ -42,19 +52,26 @@ def _fill(batch, tag: str, waiting: int) -> User:
     now = timezone.now()
     student = Group.objects.get(name="LMS Student")
     for numbers in chunked(list(range(waiting + 1)), CHUNK):
-        User.objects.bulk_create([User(email=f"w{i}@{tag}.example.com", password="!", created_at=now)
-                                  for i in numbers])
+        User.objects.bulk_create([User(email=f"w{i}@{tag}.example.com", password="!", created_at=now) for i in numbers])
     users = list(User.objects.filter(email__endswith=f"@{tag}.example.com").order_by("pk").values_list("pk", flat=True))
     for ids in chunked(users, CHUNK):
         User.groups.through.objects.bulk_create([User.groups.through(user_id=pk, group_id=student.pk) for pk in ids])
     seated = User.objects.get(pk=users[0])
     enroll(batch=batch, member=seated, actor=None, source=Source.DESK)
     for offset, ids in enumerate(chunked(users[1:], CHUNK)):
-        BatchEnrollment.objects.bulk_create([
-            BatchEnrollment(batch=batch, member_id=pk, status=EnrollmentStatus.WAITLISTED, source=Source.PORTAL,
-                            waitlisted_at=now + dt.timedelta(microseconds=offset * CHUNK + i),
-                            confirmation_email_status=EmailStatus.SKIPPED)
-            for i, pk in enumerate(ids)])
+        BatchEnrollment.objects.bulk_create(
+            [
+                BatchEnrollment(
+                    batch=batch,
+                    member_id=pk,
+                    status=EnrollmentStatus.WAITLISTED,
+                    source=Source.PORTAL,
+                    waitlisted_at=now + dt.timedelta(microseconds=offset * CHUNK + i),
+                    confirmation_email_status=EmailStatus.SKIPPED,
+                )
+                for i, pk in enumerate(ids)
+            ]
+        )
     return seated
 
 

@@ -131,4 +131,3 @@ class QuizNotOfCourse(Conflict):
 class QuizAlreadyALesson(Conflict):
     code = "quiz_already_a_lesson"
     message = "Quiz {quiz} is already lesson {lesson}."
-

@@ -93,8 +93,9 @@ def check_answers(shown: Sequence[ShownQuestion], answers: Sequence[AnswerIn]) -
     for answer in answers:
         item = by_id.get(answer.question)
         if item is None:
-            raise InvalidAnswer(detail=f"Question {answer.question} is not a question of this quiz.",
-                                fields=["answers"])
+            raise InvalidAnswer(
+                detail=f"Question {answer.question} is not a question of this quiz.", fields=["answers"]
+            )
         if answer.question in checked:
             raise InvalidAnswer(detail=f"Question {answer.question} is answered twice.", fields=["answers"])
         _check_one(item, answer)
@@ -114,8 +115,9 @@ def _check_one(item: ShownQuestion, answer: AnswerIn) -> None:
     known = {option.pk for option in item.options}
     unknown = [pk for pk in chosen if pk not in known]
     if unknown:
-        raise InvalidAnswer(detail=f"Option {unknown[0]} is not an option of question {question.pk}.",
-                            fields=["answers"])
+        raise InvalidAnswer(
+            detail=f"Option {unknown[0]} is not an option of question {question.pk}.", fields=["answers"]
+        )
     if question.kind == QuestionKind.SINGLE and len(set(chosen)) > 1:
         raise InvalidAnswer(detail=f"Question {question.pk} takes one option.", fields=["answers"])
 
@@ -136,11 +138,16 @@ def _grade_one(position: int, item: ShownQuestion, answer: AnswerIn | None) -> G
         given = (answer.text or "") if answer else ""
         accepted = [str(value) for value in question.accepted_answers]
         right = bool(normalise_text(given)) and normalise_text(given) in {normalise_text(a) for a in accepted}
-        return GradedAnswer(position, item, [], given, " | ".join(accepted),
-                            question.marks if right else Decimal(0))
+        return GradedAnswer(position, item, [], given, " | ".join(accepted), question.marks if right else Decimal(0))
     chosen = list(dict.fromkeys(answer.options or [])) if answer else []
     correct = [option for option in item.options if option.correct]
     right = bool(chosen) and set(chosen) == {option.pk for option in correct}
     texts = {option.pk: option.text for option in item.options}
-    return GradedAnswer(position, item, chosen, "; ".join(texts[pk] for pk in chosen),
-                        "; ".join(option.text for option in correct), question.marks if right else Decimal(0))
+    return GradedAnswer(
+        position,
+        item,
+        chosen,
+        "; ".join(texts[pk] for pk in chosen),
+        "; ".join(option.text for option in correct),
+        question.marks if right else Decimal(0),
+    )

@@ -56,20 +56,33 @@ class ResultEmailStatus(models.TextChoices):
 
 class Quiz(models.Model):
     title = models.CharField(max_length=200)
-    course = models.ForeignKey("catalog.Course", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="quizzes", help_text="The course this quiz belongs to, if any.")
-    lesson = models.OneToOneField("catalog.Lesson", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="quiz", help_text="The quiz lesson this quiz is, if any: a passing "
-                                  "submission completes it.")
+    course = models.ForeignKey(
+        "catalog.Course",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="quizzes",
+        help_text="The course this quiz belongs to, if any.",
+    )
+    lesson = models.OneToOneField(
+        "catalog.Lesson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quiz",
+        help_text="The quiz lesson this quiz is, if any: a passing submission completes it.",
+    )
     # Signed columns with check constraints (MariaDB cannot compare UNSIGNED arithmetic that dips below zero).
     passing_percentage = models.IntegerField(default=70, help_text="0-100.")
     max_attempts = models.IntegerField(default=0, help_text="0: unlimited.")
     shuffle_questions = models.BooleanField(default=False)
     shuffle_options = models.BooleanField(default=False)
     time_limit_minutes = models.IntegerField(
-        null=True, blank=True, help_text="Blank: no limit. Counted on the server from each attempt's start.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+        null=True, blank=True, help_text="Blank: no limit. Counted on the server from each attempt's start."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,11 +91,15 @@ class Quiz(models.Model):
         verbose_name = "LMS quiz"
         verbose_name_plural = "LMS quizzes"
         constraints = [
-            models.CheckConstraint(condition=Q(passing_percentage__gte=0) & Q(passing_percentage__lte=100),
-                                   name="quiz_passing_percentage_range"),
+            models.CheckConstraint(
+                condition=Q(passing_percentage__gte=0) & Q(passing_percentage__lte=100),
+                name="quiz_passing_percentage_range",
+            ),
             models.CheckConstraint(condition=Q(max_attempts__gte=0), name="quiz_max_attempts_not_negative"),
-            models.CheckConstraint(condition=Q(time_limit_minutes__isnull=True) | Q(time_limit_minutes__gte=1),
-                                   name="quiz_time_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(time_limit_minutes__isnull=True) | Q(time_limit_minutes__gte=1),
+                name="quiz_time_limit_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -95,9 +112,11 @@ class Question(models.Model):
     text = models.TextField()
     kind = models.CharField(max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
     marks = models.DecimalField(max_digits=6, decimal_places=2, default=1)
-    accepted_answers = models.JSONField(default=list, blank=True,
-                                        help_text="Text questions: the answers accepted (case and surrounding "
-                                                  "spaces do not matter).")
+    accepted_answers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Text questions: the answers accepted (case and surrounding spaces do not matter).",
+    )
 
     class Meta:
         ordering = ["quiz", "position", "id"]
@@ -182,14 +201,22 @@ class QuizSubmission(ImmutableModel):
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="submissions")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quiz_submissions")
     attempt = models.IntegerField(help_text="1 for the first attempt.")
-    started_attempt = models.OneToOneField(QuizAttempt, null=True, blank=True, on_delete=models.PROTECT,
-                                           related_name="submission")
+    started_attempt = models.OneToOneField(
+        QuizAttempt, null=True, blank=True, on_delete=models.PROTECT, related_name="submission"
+    )
     source = models.CharField(max_length=16, choices=SubmissionSource.choices, default=SubmissionSource.TAKEN)
     quiz_title = models.CharField(max_length=200, help_text="As shown.")
-    course = models.ForeignKey("catalog.Course", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="quiz_submissions")
-    batch = models.ForeignKey("catalog.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                              help_text="The cohort the learner took it in.")
+    course = models.ForeignKey(
+        "catalog.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="quiz_submissions"
+    )
+    batch = models.ForeignKey(
+        "catalog.Batch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The cohort the learner took it in.",
+    )
     passing_percentage = models.IntegerField(null=True, blank=True, help_text="As it was when submitted.")
     time_limit_minutes = models.IntegerField(null=True, blank=True, help_text="As it was when started.")
     score = models.DecimalField(max_digits=9, decimal_places=2)
@@ -200,8 +227,9 @@ class QuizSubmission(ImmutableModel):
     started_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     time_zone = models.CharField(max_length=64, default="UTC", help_text="The learner's zone when submitted.")
-    recorded_answers = models.JSONField(null=True, blank=True,
-                                        help_text="Recorded rows only: the answers as typed into the desk.")
+    recorded_answers = models.JSONField(
+        null=True, blank=True, help_text="Recorded rows only: the answers as typed into the desk."
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -209,12 +237,15 @@ class QuizSubmission(ImmutableModel):
         constraints = [
             models.UniqueConstraint(fields=["quiz", "member", "attempt"], name="quiz_submission_one_per_attempt"),
             models.CheckConstraint(condition=Q(attempt__gte=1), name="quiz_submission_attempt_positive"),
-            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=F("score_out_of")),
-                                   name="quiz_submission_score_in_range"),
-            models.CheckConstraint(condition=Q(percentage__gte=0) & Q(percentage__lte=100),
-                                   name="quiz_submission_percentage_range"),
-            models.CheckConstraint(condition=Q(source__in=SubmissionSource.values),
-                                   name="quiz_submission_source_valid"),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=F("score_out_of")), name="quiz_submission_score_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0) & Q(percentage__lte=100), name="quiz_submission_percentage_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=SubmissionSource.values), name="quiz_submission_source_valid"
+            ),
         ]
         indexes = [models.Index(fields=["member", "quiz"]), models.Index(fields=["submitted_at"])]
 
@@ -247,8 +278,9 @@ class QuizAnswer(ImmutableModel):
         verbose_name = "quiz answer"
         constraints = [
             models.UniqueConstraint(fields=["submission", "position"], name="quiz_answer_one_per_position"),
-            models.CheckConstraint(condition=Q(marks_awarded__gte=0) & Q(marks_awarded__lte=F("marks")),
-                                   name="quiz_answer_marks_in_range"),
+            models.CheckConstraint(
+                condition=Q(marks_awarded__gte=0) & Q(marks_awarded__lte=F("marks")), name="quiz_answer_marks_in_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -265,13 +297,19 @@ class Assignment(models.Model):
     title = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
     kind = models.CharField(max_length=16, choices=AssignmentKind.choices, default=AssignmentKind.TEXT)
-    course = models.ForeignKey("catalog.Course", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="assignments")
-    allowed_extensions = models.CharField(max_length=200, default=DEFAULT_EXTENSIONS, blank=True,
-                                          help_text="File assignments: comma-separated, e.g. pdf,docx.")
+    course = models.ForeignKey(
+        "catalog.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
+    allowed_extensions = models.CharField(
+        max_length=200,
+        default=DEFAULT_EXTENSIONS,
+        blank=True,
+        help_text="File assignments: comma-separated, e.g. pdf,docx.",
+    )
     max_file_mb = models.IntegerField(default=10, help_text="File assignments: the largest file accepted, in MB.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -280,8 +318,9 @@ class Assignment(models.Model):
         verbose_name = "LMS assignment"
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=AssignmentKind.values), name="assignment_kind_valid"),
-            models.CheckConstraint(condition=Q(max_file_mb__gte=1) & Q(max_file_mb__lte=200),
-                                   name="assignment_max_file_mb_range"),
+            models.CheckConstraint(
+                condition=Q(max_file_mb__gte=1) & Q(max_file_mb__lte=200), name="assignment_max_file_mb_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -301,8 +340,9 @@ class AssignmentSubmission(models.Model):
     """A learner's answer to an assignment; its content never changes, its grade is given once."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="submissions")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                               related_name="assignment_submissions")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignment_submissions"
+    )
     batch = models.ForeignKey("catalog.Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(blank=True)
     file = models.FileField(upload_to=assignment_upload_to, max_length=300, blank=True)
@@ -310,8 +350,9 @@ class AssignmentSubmission(models.Model):
     file_size = models.BigIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=16, choices=GradeStatus.choices, default=GradeStatus.SUBMITTED)
-    graded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     graded_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
     # The outbox of the result email: pending when graded, then sent or failed.
@@ -323,15 +364,19 @@ class AssignmentSubmission(models.Model):
         ordering = ["-submitted_at", "-id"]
         verbose_name = "LMS assignment submission"
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=GradeStatus.values),
-                                   name="assignment_submission_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=GradeStatus.values), name="assignment_submission_status_valid"
+            ),
             models.CheckConstraint(
                 condition=(Q(status=GradeStatus.SUBMITTED) & Q(graded_at__isnull=True))
                 | (~Q(status=GradeStatus.SUBMITTED) & Q(graded_at__isnull=False)),
-                name="assignment_submission_graded_when_passed_or_failed"),
+                name="assignment_submission_graded_when_passed_or_failed",
+            ),
             models.CheckConstraint(condition=~Q(text="") | ~Q(file=""), name="assignment_submission_has_answer"),
-            models.CheckConstraint(condition=Q(result_email_status__in=ResultEmailStatus.values),
-                                   name="assignment_submission_email_status_valid"),
+            models.CheckConstraint(
+                condition=Q(result_email_status__in=ResultEmailStatus.values),
+                name="assignment_submission_email_status_valid",
+            ),
         ]
         indexes = [models.Index(fields=["member", "assignment"]), models.Index(fields=["status"])]
 
@@ -352,8 +397,9 @@ class BatchAssessment(models.Model):
 
     batch = models.ForeignKey("catalog.Batch", on_delete=models.CASCADE, related_name="assessments")
     quiz = models.ForeignKey(Quiz, null=True, blank=True, on_delete=models.PROTECT, related_name="batch_links")
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="batch_links")
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="batch_links"
+    )
     due_date = models.DateField(null=True, blank=True)
     position = models.IntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -365,7 +411,8 @@ class BatchAssessment(models.Model):
             models.CheckConstraint(
                 condition=(Q(quiz__isnull=False) & Q(assignment__isnull=True))
                 | (Q(quiz__isnull=True) & Q(assignment__isnull=False)),
-                name="batch_assessment_quiz_or_assignment"),
+                name="batch_assessment_quiz_or_assignment",
+            ),
             # NULLs are distinct on every database, so these hold for the side that is set.
             models.UniqueConstraint(fields=["batch", "quiz"], name="batch_assessment_one_per_quiz"),
             models.UniqueConstraint(fields=["batch", "assignment"], name="batch_assessment_one_per_assignment"),

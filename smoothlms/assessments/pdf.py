@@ -88,8 +88,12 @@ class SubmissionPDF(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.style(7.5, color=MUTED)
-        self.cell(0, 5, f"{self.data.reference} · {self.data.quiz} · attempt {self.data.attempt} · "
-                        f"page {self.page_no()} of {{nb}}", align="C")
+        self.cell(
+            0,
+            5,
+            f"{self.data.reference} · {self.data.quiz} · attempt {self.data.attempt} · page {self.page_no()} of {{nb}}",
+            align="C",
+        )
 
     def line_text(self, text: str, *, height: float = 5.2, indent: float = 0) -> None:
         self.set_x(self.l_margin + indent)
@@ -103,11 +107,19 @@ def _header(pdf: SubmissionPDF) -> None:
     pdf.style(9, color=MUTED)
     pdf.line_text(f"Generated {pdf.generated_at:%Y-%m-%d %H:%M} UTC by Smooth LMS. The record cannot be changed.")
     pdf.ln(3)
-    rows = [("Learner", f"{data.learner} <{data.email}>"), ("HR id", data.hr_id), ("Quiz", data.quiz),
-            ("Course", data.course), ("Cohort", data.cohort), ("Attempt", str(data.attempt)),
-            ("Started", data.started_at or "-"), ("Submitted", data.submitted_at),
-            ("Score", f"{data.score} ({data.percentage}; passing {data.passing})"), ("Result", data.result),
-            ("Record", data.source)]
+    rows = [
+        ("Learner", f"{data.learner} <{data.email}>"),
+        ("HR id", data.hr_id),
+        ("Quiz", data.quiz),
+        ("Course", data.course),
+        ("Cohort", data.cohort),
+        ("Attempt", str(data.attempt)),
+        ("Started", data.started_at or "-"),
+        ("Submitted", data.submitted_at),
+        ("Score", f"{data.score} ({data.percentage}; passing {data.passing})"),
+        ("Result", data.result),
+        ("Record", data.source),
+    ]
     for label, value in rows:
         pdf.style(9.5, bold=True)
         pdf.cell(28, 5.6, label)
@@ -213,5 +225,7 @@ def submissions_zip(queryset) -> Iterator[bytes]:
     """The PDFs of the submissions in `queryset` as one streamed ZIP (selectors read them a chunk at
     a time), for a cohort's bulk export."""
     generated_at = timezone.now()
-    return stream_zip((pdf_filename(submission, data), render_submission_pdf(data, generated_at=generated_at))
-                      for submission, data in iterate_submission_prints(queryset))
+    return stream_zip(
+        (pdf_filename(submission, data), render_submission_pdf(data, generated_at=generated_at))
+        for submission, data in iterate_submission_prints(queryset)
+    )

@@ -69,8 +69,11 @@ def get_quiz(*, quiz_id: int) -> Quiz:
 
 def list_questions(*, quiz: Quiz) -> list[Question]:
     """The quiz's questions in position order with their options. Two queries."""
-    return list(quiz.questions.order_by("position", "id").prefetch_related(
-        Prefetch("options", queryset=Option.objects.order_by("position", "id"))))
+    return list(
+        quiz.questions.order_by("position", "id").prefetch_related(
+            Prefetch("options", queryset=Option.objects.order_by("position", "id"))
+        )
+    )
 
 
 def get_assignment(*, assignment_id: int) -> Assignment:
@@ -86,18 +89,31 @@ def get_assignment(*, assignment_id: int) -> Assignment:
 def has_course_access(*, member: User, course_id: int) -> bool:
     """An active course enrollment: the course enrollment exists, and when a cohort gave it, the
     member is still actively enrolled in that cohort (cancelling withdraws the access it gave)."""
-    active_in_source = Exists(BatchEnrollment.objects.filter(
-        batch_id=OuterRef("enrollment_from_batch_id"), member_id=member.pk, status=EnrollmentStatus.ACTIVE))
-    return CourseEnrollment.objects.filter(member=member, course_id=course_id).filter(
-        Q(enrollment_from_batch__isnull=True) | active_in_source).exists()
+    active_in_source = Exists(
+        BatchEnrollment.objects.filter(
+            batch_id=OuterRef("enrollment_from_batch_id"), member_id=member.pk, status=EnrollmentStatus.ACTIVE
+        )
+    )
+    return (
+        CourseEnrollment.objects.filter(member=member, course_id=course_id)
+        .filter(Q(enrollment_from_batch__isnull=True) | active_in_source)
+        .exists()
+    )
 
 
 def _linking_cohort(*, member: User, quiz: Quiz | None = None, assignment: Assignment | None = None) -> Batch | None:
     """The first cohort (by start) that lists the assessment and in which `member` is active."""
-    links = BatchAssessment.objects.filter(quiz=quiz) if quiz is not None else BatchAssessment.objects.filter(
-        assignment=assignment)
-    link = (links.filter(batch__enrollments__member=member, batch__enrollments__status=EnrollmentStatus.ACTIVE)
-            .select_related("batch").order_by("batch__start_date", "batch__start_time", "batch_id").first())
+    links = (
+        BatchAssessment.objects.filter(quiz=quiz)
+        if quiz is not None
+        else BatchAssessment.objects.filter(assignment=assignment)
+    )
+    link = (
+        links.filter(batch__enrollments__member=member, batch__enrollments__status=EnrollmentStatus.ACTIVE)
+        .select_related("batch")
+        .order_by("batch__start_date", "batch__start_time", "batch_id")
+        .first()
+    )
     return link.batch if link else None
 
 
@@ -113,8 +129,12 @@ def check_access(*, member: User, quiz: Quiz | None = None, assignment: Assignme
     if item.course_id:
         if not has_course_access(member=member, course_id=item.course_id):
             raise NotEnrolledInCourse()
-        return (CourseEnrollment.objects.filter(member=member, course_id=item.course_id)
-                .select_related("enrollment_from_batch").first().enrollment_from_batch)
+        return (
+            CourseEnrollment.objects.filter(member=member, course_id=item.course_id)
+            .select_related("enrollment_from_batch")
+            .first()
+            .enrollment_from_batch
+        )
     raise NotEnrolledInCohort()
 
 
@@ -136,8 +156,9 @@ def is_open(attempt: QuizAttempt, *, now: dt.datetime) -> bool:
 def get_open_attempt(*, quiz: Quiz, member: User, now: dt.datetime | None = None) -> QuizAttempt | None:
     """The learner's latest attempt if it is neither submitted nor past its deadline."""
     now = now or timezone.now()
-    attempt = (QuizAttempt.objects.filter(quiz=quiz, member=member).select_related("submission")
-               .order_by("-number").first())
+    attempt = (
+        QuizAttempt.objects.filter(quiz=quiz, member=member).select_related("submission").order_by("-number").first()
+    )
     return attempt if attempt is not None and is_open(attempt, now=now) else None
 
 
@@ -182,15 +203,20 @@ def get_assignment_submission(*, submission_id: int, visible_to: User) -> Assign
 
 
 def list_member_assignment_submissions(*, assignment: Assignment, member: User) -> QuerySet[AssignmentSubmission]:
-    return AssignmentSubmission.objects.filter(assignment=assignment, member=member).select_related(
-        "graded_by").order_by("-submitted_at", "-id")
+    return (
+        AssignmentSubmission.objects.filter(assignment=assignment, member=member)
+        .select_related("graded_by")
+        .order_by("-submitted_at", "-id")
+    )
 
 
 def list_batch_submissions(*, batch: Batch) -> QuerySet[QuizSubmission]:
     """Quiz submissions of a cohort: taken in it, or by one of its members (any status: history
     counts) in one of its courses."""
-    in_courses = Q(Exists(BatchEnrollment.objects.filter(batch=batch, member_id=OuterRef("member_id"))),
-                   Exists(BatchCourse.objects.filter(batch=batch, course_id=OuterRef("course_id"))))
+    in_courses = Q(
+        Exists(BatchEnrollment.objects.filter(batch=batch, member_id=OuterRef("member_id"))),
+        Exists(BatchCourse.objects.filter(batch=batch, course_id=OuterRef("course_id"))),
+    )
     return QuizSubmission.objects.filter(Q(batch=batch) | in_courses)
 
 
@@ -247,16 +273,19 @@ def local_time(instant: dt.datetime | None, zone: str) -> str:
 def hr_ids(member_ids: list[int]) -> dict[int, str]:
     """The HR id (Employee.employee) of each linked user: the active record first, else the latest."""
     found: dict[int, str] = {}
-    for user_id, employee, status in (Employee.objects.filter(user_id__in=member_ids)
-                                      .order_by("user_id", "-updated_at", "-id")
-                                      .values_list("user_id", "employee", "status")):
+    for user_id, employee, status in (
+        Employee.objects.filter(user_id__in=member_ids)
+        .order_by("user_id", "-updated_at", "-id")
+        .values_list("user_id", "employee", "status")
+    ):
         if user_id not in found or status == "Active":
             found[user_id] = employee
     return found
 
 
-def submission_print(submission: QuizSubmission, *, answers: list[QuizAnswer] | None = None,
-                     hr_id: str | None = None) -> SubmissionPrint:
+def submission_print(
+    submission: QuizSubmission, *, answers: list[QuizAnswer] | None = None, hr_id: str | None = None
+) -> SubmissionPrint:
     """What the print format names (CONTRACT.md section 12), from the submission's own record: the
     learner (as they are now: a purge anonymises them), HR id, quiz, course, cohort, attempt,
     submission time in the learner's zone, and every question with the answer, the correct answer
@@ -265,15 +294,21 @@ def submission_print(submission: QuizSubmission, *, answers: list[QuizAnswer] | 
     answers = answers if answers is not None else list(submission.answers.order_by("position"))
     hr = hr_id if hr_id is not None else hr_ids([member.pk]).get(member.pk, "")
     return SubmissionPrint(
-        reference=submission.name, learner=member.full_name or member.email, email=member.email, hr_id=hr or "-",
-        quiz=submission.quiz_title, course=submission.course.title if submission.course else "-",
-        cohort=submission.batch.title if submission.batch else "-", attempt=submission.attempt,
+        reference=submission.name,
+        learner=member.full_name or member.email,
+        email=member.email,
+        hr_id=hr or "-",
+        quiz=submission.quiz_title,
+        course=submission.course.title if submission.course else "-",
+        cohort=submission.batch.title if submission.batch else "-",
+        attempt=submission.attempt,
         submitted_at=local_time(submission.submitted_at, submission.time_zone),
         started_at=local_time(submission.started_at, submission.time_zone),
         score=f"{_decimal(submission.score)} / {_decimal(submission.score_out_of)}",
         percentage=f"{_decimal(submission.percentage)}%",
         passing="-" if submission.passing_percentage is None else f"{submission.passing_percentage}%",
-        result="Passed" if submission.passed else "Not passed", source=submission.get_source_display(),
+        result="Passed" if submission.passed else "Not passed",
+        source=submission.get_source_display(),
         answers=[_printed(answer) for answer in answers],
         recorded_answers="" if submission.recorded_answers in (None, [], {}) else str(submission.recorded_answers),
     )
@@ -282,16 +317,20 @@ def submission_print(submission: QuizSubmission, *, answers: list[QuizAnswer] | 
 def _printed(answer: QuizAnswer) -> PrintedAnswer:
     chosen = set(answer.selected)
     return PrintedAnswer(
-        number=answer.position, question=answer.question_text, kind=answer.get_kind_display(),
+        number=answer.position,
+        question=answer.question_text,
+        kind=answer.get_kind_display(),
         options=[(option["text"], option["id"] in chosen, bool(option["correct"])) for option in answer.options],
-        answer=answer.answer or "(no answer)", correct=answer.correct_answer,
+        answer=answer.answer or "(no answer)",
+        correct=answer.correct_answer,
         marks=f"{_decimal(answer.marks_awarded)} / {_decimal(answer.marks)}",
         right=answer.marks_awarded == answer.marks,
     )
 
 
-def iterate_submission_prints(queryset: QuerySet[QuizSubmission], *, chunk_size: int = 100
-                              ) -> Iterator[tuple[QuizSubmission, SubmissionPrint]]:
+def iterate_submission_prints(
+    queryset: QuerySet[QuizSubmission], *, chunk_size: int = 100
+) -> Iterator[tuple[QuizSubmission, SubmissionPrint]]:
     """Each submission of `queryset` with its print, in id order, `chunk_size` at a time (keyset
     pagination, answers and HR ids read per chunk): memory stays flat whatever the number."""
     base = queryset.select_related("member", "course", "batch").order_by("pk")
@@ -306,8 +345,12 @@ def iterate_submission_prints(queryset: QuerySet[QuizSubmission], *, chunk_size:
             answers.setdefault(answer.submission_id, []).append(answer)
         hr = hr_ids(list({s.member_id for s in chunk}))
         for submission in chunk:
-            yield submission, submission_print(submission, answers=answers.get(submission.pk, []),
-                                               hr_id=hr.get(submission.member_id, ""))
+            yield (
+                submission,
+                submission_print(
+                    submission, answers=answers.get(submission.pk, []), hr_id=hr.get(submission.member_id, "")
+                ),
+            )
         last = chunk[-1].pk
 
 
@@ -315,8 +358,11 @@ def iterate_submission_prints(queryset: QuerySet[QuizSubmission], *, chunk_size:
 
 
 def list_batch_assessments(*, batch: Batch) -> list[BatchAssessment]:
-    return list(BatchAssessment.objects.filter(batch=batch).select_related("quiz", "assignment", "batch")
-                .order_by("position", "due_date", "id"))
+    return list(
+        BatchAssessment.objects.filter(batch=batch)
+        .select_related("quiz", "assignment", "batch")
+        .order_by("position", "due_date", "id")
+    )
 
 
 class Status:
@@ -326,8 +372,13 @@ class Status:
     PASSED = "passed"
     FAILED = "failed"  # quiz: no attempts left; assignment: the latest grade was a fail
 
-    LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "Not passed yet", SUBMITTED: "Awaiting grade",
-              PASSED: "Passed", FAILED: "Failed"}
+    LABELS = {
+        NOT_STARTED: "Not started",
+        IN_PROGRESS: "Not passed yet",
+        SUBMITTED: "Awaiting grade",
+        PASSED: "Passed",
+        FAILED: "Failed",
+    }
 
 
 def _quiz_status(row: dict | None, max_attempts: int) -> str:
@@ -353,17 +404,27 @@ def member_statuses(*, assessments: list[BatchAssessment], member_ids: list[int]
     whatever their number."""
     quiz_ids = [a.quiz_id for a in assessments if a.quiz_id]
     assignment_ids = [a.assignment_id for a in assessments if a.assignment_id]
-    quiz_rows = {(r["quiz_id"], r["member_id"]): r for r in QuizSubmission.objects.filter(
-        quiz_id__in=quiz_ids, member_id__in=member_ids).order_by().values("quiz_id", "member_id").annotate(
-        passed=Count("id", filter=Q(passed=True)), submissions=Count("id"))}
-    attempts = {(r["quiz_id"], r["member_id"]): r["n"] for r in QuizAttempt.objects.filter(
-        quiz_id__in=quiz_ids, member_id__in=member_ids).order_by().values("quiz_id", "member_id")
-        .annotate(n=Count("id"))}
+    quiz_rows = {
+        (r["quiz_id"], r["member_id"]): r
+        for r in QuizSubmission.objects.filter(quiz_id__in=quiz_ids, member_id__in=member_ids)
+        .order_by()
+        .values("quiz_id", "member_id")
+        .annotate(passed=Count("id", filter=Q(passed=True)), submissions=Count("id"))
+    }
+    attempts = {
+        (r["quiz_id"], r["member_id"]): r["n"]
+        for r in QuizAttempt.objects.filter(quiz_id__in=quiz_ids, member_id__in=member_ids)
+        .order_by()
+        .values("quiz_id", "member_id")
+        .annotate(n=Count("id"))
+    }
     latest: dict[tuple[int, int], str] = {}
     passed: set[tuple[int, int]] = set()
-    for assignment_id, member_id, status in (AssignmentSubmission.objects.filter(
-            assignment_id__in=assignment_ids, member_id__in=member_ids)
-            .order_by("submitted_at", "id").values_list("assignment_id", "member_id", "status")):
+    for assignment_id, member_id, status in (
+        AssignmentSubmission.objects.filter(assignment_id__in=assignment_ids, member_id__in=member_ids)
+        .order_by("submitted_at", "id")
+        .values_list("assignment_id", "member_id", "status")
+    ):
         latest[(assignment_id, member_id)] = status
         if status == GradeStatus.PASSED:
             passed.add((assignment_id, member_id))
@@ -399,12 +460,24 @@ class StatusRow:
 def list_batch_assessment_status(*, batch: Batch) -> tuple[list[BatchAssessment], list[StatusRow]]:
     """The cohort's assessments and, for each active member, the status of each. Six queries."""
     assessments = list_batch_assessments(batch=batch)
-    members = [e.member for e in BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
-               .select_related("member").order_by("member__full_name", "member__email")]
+    members = [
+        e.member
+        for e in BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
+        .select_related("member")
+        .order_by("member__full_name", "member__email")
+    ]
     statuses = member_statuses(assessments=assessments, member_ids=[m.pk for m in members])
     now = timezone.now()
-    rows = [StatusRow(member, [(a, statuses[(a.pk, member.pk)], is_overdue(a, statuses[(a.pk, member.pk)], now=now))
-                               for a in assessments]) for member in members]
+    rows = [
+        StatusRow(
+            member,
+            [
+                (a, statuses[(a.pk, member.pk)], is_overdue(a, statuses[(a.pk, member.pk)], now=now))
+                for a in assessments
+            ],
+        )
+        for member in members
+    ]
     return assessments, rows
 
 
@@ -422,32 +495,65 @@ class DueItem:
 def list_due_assessments(*, member: User) -> list[DueItem]:
     """The assessments of the cohorts `member` is actively enrolled in, with the member's status:
     overdue ones first, then by due date (none last). Five queries."""
-    assessments = list(BatchAssessment.objects.filter(
-        batch__enrollments__member=member, batch__enrollments__status=EnrollmentStatus.ACTIVE)
-        .select_related("quiz", "assignment", "batch"))
+    assessments = list(
+        BatchAssessment.objects.filter(
+            batch__enrollments__member=member, batch__enrollments__status=EnrollmentStatus.ACTIVE
+        ).select_related("quiz", "assignment", "batch")
+    )
     statuses = member_statuses(assessments=assessments, member_ids=[member.pk])
     now = timezone.now()
-    items = [DueItem(a, statuses[(a.pk, member.pk)], is_overdue(a, statuses[(a.pk, member.pk)], now=now))
-             for a in assessments]
-    items.sort(key=lambda item: (not item.overdue, item.status == Status.PASSED,
-                                 item.assessment.due_date or dt.date.max, item.assessment.batch.name,
-                                 item.assessment.position, item.assessment.pk))
+    items = [
+        DueItem(a, statuses[(a.pk, member.pk)], is_overdue(a, statuses[(a.pk, member.pk)], now=now))
+        for a in assessments
+    ]
+    items.sort(
+        key=lambda item: (
+            not item.overdue,
+            item.status == Status.PASSED,
+            item.assessment.due_date or dt.date.max,
+            item.assessment.batch.name,
+            item.assessment.position,
+            item.assessment.pk,
+        )
+    )
     return items
 
 
 # The quiz-submissions export (csvio.exports) --------------------------------------------------
 
 
-QUIZ_SUBMISSION_EXPORT_FIELDS = ("member__email", "member__full_name", "course__name", "quiz_title", "score",
-                                 "score_out_of", "percentage", "passed", "submitted_at", "attempt")
-QUIZ_ANSWER_EXPORT_FIELDS = ("submission_id", "position", "question_text", "answer", "correct_answer",
-                             "marks_awarded", "marks")
+QUIZ_SUBMISSION_EXPORT_FIELDS = (
+    "member__email",
+    "member__full_name",
+    "course__name",
+    "quiz_title",
+    "score",
+    "score_out_of",
+    "percentage",
+    "passed",
+    "submitted_at",
+    "attempt",
+)
+QUIZ_ANSWER_EXPORT_FIELDS = (
+    "submission_id",
+    "position",
+    "question_text",
+    "answer",
+    "correct_answer",
+    "marks_awarded",
+    "marks",
+)
 NO_ANSWERS = ("", "", "", "", "", "")
 
 
-def list_quiz_submission_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
-                                     until: dt.date | None = None, within: QuerySet | None = None
-                                     ) -> Iterator[tuple]:
+def list_quiz_submission_export_rows(
+    *,
+    batch: Batch | None = None,
+    member: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    within: QuerySet | None = None,
+) -> Iterator[tuple]:
     """Quiz submissions in long format, narrowed to a cohort (list_batch_submissions), a member
     (email), the days they were submitted on and `within` (a desk list's rows): one line per
     question of each submission (the submission's columns repeated: member, member name, course,
@@ -471,8 +577,11 @@ def list_quiz_submission_export_rows(*, batch: Batch | None = None, member: str 
 
 def _quiz_submission_lines(chunk: list[tuple]) -> Iterator[tuple]:
     answers: dict[int, list[tuple]] = {}
-    rows = QuizAnswer.objects.filter(submission_id__in=[row[0] for row in chunk]).order_by(
-        "submission_id", "position").values_list(*QUIZ_ANSWER_EXPORT_FIELDS)
+    rows = (
+        QuizAnswer.objects.filter(submission_id__in=[row[0] for row in chunk])
+        .order_by("submission_id", "position")
+        .values_list(*QUIZ_ANSWER_EXPORT_FIELDS)
+    )
     for submission_id, *rest in rows:
         answers.setdefault(submission_id, []).append(tuple(rest))
     for pk, *rest in chunk:

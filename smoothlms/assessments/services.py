@@ -162,8 +162,9 @@ def _write_question(quiz: Quiz, spec: QuestionSpec, position: int, question: Que
     question = question or Question(quiz=quiz)
     question.position, question.text, question.kind = position, spec.text.strip(), spec.kind
     question.marks = Decimal(spec.marks)
-    question.accepted_answers = ([answer.strip() for answer in spec.answers if answer.strip()]
-                                 if spec.kind == QuestionKind.TEXT else [])
+    question.accepted_answers = (
+        [answer.strip() for answer in spec.answers if answer.strip()] if spec.kind == QuestionKind.TEXT else []
+    )
     question.save()
     existing = {option.pk: option for option in question.options.all()}
     kept = []
@@ -189,9 +190,15 @@ def create_quiz(*, values: QuizFields, questions: Sequence[QuestionSpec], actor:
     for number, spec in enumerate(questions, start=1):
         _check_question(spec, number)
     quiz = Quiz.objects.create(
-        title=values.title.strip(), course=values.course, passing_percentage=values.passing_percentage,
-        max_attempts=values.max_attempts, shuffle_questions=values.shuffle_questions,
-        shuffle_options=values.shuffle_options, time_limit_minutes=values.time_limit_minutes, created_by=actor)
+        title=values.title.strip(),
+        course=values.course,
+        passing_percentage=values.passing_percentage,
+        max_attempts=values.max_attempts,
+        shuffle_questions=values.shuffle_questions,
+        shuffle_options=values.shuffle_options,
+        time_limit_minutes=values.time_limit_minutes,
+        created_by=actor,
+    )
     for position, spec in enumerate(questions):
         _write_question(quiz, spec, position)
     return quiz
@@ -210,15 +217,23 @@ def create_quiz_lesson(*, course: Course, chapter: Chapter, title: str, quiz: Qu
         raise QuizNotOfCourse(quiz=quiz.pk, course=course.name)
     if quiz.lesson_id is not None:
         raise QuizAlreadyALesson(quiz=quiz.pk, lesson=quiz.lesson_id)
-    lesson = create_lesson_in_transaction(course=course, chapter=chapter, title=title, kind=LessonKind.QUIZ,
-                                          actor=actor)
+    lesson = create_lesson_in_transaction(
+        course=course, chapter=chapter, title=title, kind=LessonKind.QUIZ, actor=actor
+    )
     quiz.lesson = lesson
     quiz.save(update_fields=["lesson", "updated_at"])
     return lesson
 
 
-QUIZ_FIELDS = ("title", "course", "passing_percentage", "max_attempts", "shuffle_questions", "shuffle_options",
-               "time_limit_minutes")
+QUIZ_FIELDS = (
+    "title",
+    "course",
+    "passing_percentage",
+    "max_attempts",
+    "shuffle_questions",
+    "shuffle_options",
+    "time_limit_minutes",
+)
 
 
 @transaction.atomic(durable=True)
@@ -239,8 +254,9 @@ def update_quiz(*, quiz: Quiz, actor: User | None, **changes: Any) -> Quiz:
 
 
 @transaction.atomic(durable=True)
-def save_question(*, quiz: Quiz, spec: QuestionSpec, position: int, actor: User | None,
-                  question: Question | None = None) -> Question:
+def save_question(
+    *, quiz: Quiz, spec: QuestionSpec, position: int, actor: User | None, question: Question | None = None
+) -> Question:
     """Add a question to `quiz`, or change `question` (its options given with their ids are kept,
     the others replaced). Rules: as create_quiz. Submissions keep the question as they showed it."""
     if not can_edit_quizzes(actor):
@@ -269,16 +285,18 @@ def _new_attempt(quiz: Quiz, member: User, number: int, questions: list[Question
     if quiz.max_attempts and number > quiz.max_attempts:
         raise MaxAttemptsReached()
     deadline = now + dt.timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
-    return QuizAttempt.objects.create(quiz=quiz, member=member, number=number, started_at=now, deadline=deadline,
-                                      order=_order(quiz, questions))
+    return QuizAttempt.objects.create(
+        quiz=quiz, member=member, number=number, started_at=now, deadline=deadline, order=_order(quiz, questions)
+    )
 
 
 def _latest_attempt(quiz: Quiz, member: User) -> tuple[QuizAttempt | None, int]:
     """The learner's latest attempt and how many they have used: attempts are numbered 1, 2, ...
     without gaps (each is the count so far plus one, under the learner's lock), so the latest
     number is the count."""
-    latest = QuizAttempt.objects.filter(quiz=quiz, member=member).select_related("submission").order_by(
-        "-number").first()
+    latest = (
+        QuizAttempt.objects.filter(quiz=quiz, member=member).select_related("submission").order_by("-number").first()
+    )
     return latest, latest.number if latest is not None else 0
 
 
@@ -306,15 +324,21 @@ def start_attempt(*, quiz: Quiz, member: User, actor: User | None) -> QuizAttemp
     return _new_attempt(quiz, member, used + 1, questions, now)
 
 
-def _attempt_to_submit(quiz: Quiz, member: User, number: int | None, questions: list[Question],
-                       now: dt.datetime) -> QuizAttempt:
+def _attempt_to_submit(
+    quiz: Quiz, member: User, number: int | None, questions: list[Question], now: dt.datetime
+) -> QuizAttempt:
     """The attempt a submission closes: attempt `number`, else the learner's latest unsubmitted one,
     else (no time limit) a new one. Caller holds the learner's lock."""
     latest, used = _latest_attempt(quiz, member)
     out_of_attempts = bool(quiz.max_attempts) and used >= quiz.max_attempts
     if number is not None:
-        attempt = latest if latest is not None and latest.number == number else (
-            QuizAttempt.objects.filter(quiz=quiz, member=member, number=number).select_related("submission").first())
+        attempt = (
+            latest
+            if latest is not None and latest.number == number
+            else (
+                QuizAttempt.objects.filter(quiz=quiz, member=member, number=number).select_related("submission").first()
+            )
+        )
         if attempt is None or is_submitted(attempt):
             raise MaxAttemptsReached() if out_of_attempts else AttemptNotOpen(attempt=number)
     else:
@@ -329,28 +353,54 @@ def _attempt_to_submit(quiz: Quiz, member: User, number: int | None, questions: 
     return attempt
 
 
-def _record(quiz: Quiz, member: User, attempt: QuizAttempt, result: Grade, cohort: Batch | None,
-            now: dt.datetime) -> QuizSubmission:
-    limit = (round((attempt.deadline - attempt.started_at).total_seconds() / 60) if attempt.deadline else None)
+def _record(
+    quiz: Quiz, member: User, attempt: QuizAttempt, result: Grade, cohort: Batch | None, now: dt.datetime
+) -> QuizSubmission:
+    limit = round((attempt.deadline - attempt.started_at).total_seconds() / 60) if attempt.deadline else None
     submission = QuizSubmission.objects.create(
-        quiz=quiz, member=member, attempt=attempt.number, started_attempt=attempt, quiz_title=quiz.title,
-        course_id=quiz.course_id, batch=cohort, passing_percentage=quiz.passing_percentage,
-        time_limit_minutes=limit, score=result.score, score_out_of=result.score_out_of,
-        percentage=result.percentage, passed=result.passes(quiz.passing_percentage),
-        question_order=[answer.shown.question.pk for answer in result.answers], started_at=attempt.started_at,
-        submitted_at=now, time_zone=member.time_zone or settings.TIME_ZONE)
-    QuizAnswer.objects.bulk_create([QuizAnswer(
-        submission=submission, position=answer.position, question_ref=answer.shown.question.pk,
-        question_text=answer.shown.question.text, kind=answer.shown.question.kind,
-        options=[{"id": o.pk, "text": o.text, "correct": o.correct} for o in answer.shown.options],
-        selected=answer.selected, answer=answer.answer, correct_answer=answer.correct_answer,
-        marks=answer.shown.question.marks, marks_awarded=answer.marks_awarded) for answer in result.answers])
+        quiz=quiz,
+        member=member,
+        attempt=attempt.number,
+        started_attempt=attempt,
+        quiz_title=quiz.title,
+        course_id=quiz.course_id,
+        batch=cohort,
+        passing_percentage=quiz.passing_percentage,
+        time_limit_minutes=limit,
+        score=result.score,
+        score_out_of=result.score_out_of,
+        percentage=result.percentage,
+        passed=result.passes(quiz.passing_percentage),
+        question_order=[answer.shown.question.pk for answer in result.answers],
+        started_at=attempt.started_at,
+        submitted_at=now,
+        time_zone=member.time_zone or settings.TIME_ZONE,
+    )
+    QuizAnswer.objects.bulk_create(
+        [
+            QuizAnswer(
+                submission=submission,
+                position=answer.position,
+                question_ref=answer.shown.question.pk,
+                question_text=answer.shown.question.text,
+                kind=answer.shown.question.kind,
+                options=[{"id": o.pk, "text": o.text, "correct": o.correct} for o in answer.shown.options],
+                selected=answer.selected,
+                answer=answer.answer,
+                correct_answer=answer.correct_answer,
+                marks=answer.shown.question.marks,
+                marks_awarded=answer.marks_awarded,
+            )
+            for answer in result.answers
+        ]
+    )
     return submission
 
 
 @transaction.atomic(durable=True)
-def submit_quiz(*, quiz: Quiz, member: User, answers: Sequence[AnswerIn], actor: User | None,
-                attempt: int | None = None) -> QuizSubmission:
+def submit_quiz(
+    *, quiz: Quiz, member: User, answers: Sequence[AnswerIn], actor: User | None, attempt: int | None = None
+) -> QuizSubmission:
     """Grade and record the learner's answers. Rules, in order: the learner may take the quiz
     (check_access); it has questions; the attempt is open (attempt `attempt`, else the latest
     unsubmitted one, else a new one when the quiz has no time limit: attempt_not_started /
@@ -367,10 +417,22 @@ def submit_quiz(*, quiz: Quiz, member: User, answers: Sequence[AnswerIn], actor:
     shown = shown_questions(questions, taken.order)
     result = grade(shown, check_answers(shown, answers))
     submission = _record(quiz, member, taken, result, cohort, now)
-    record_event(EventType.QUIZ_SUBMITTED, actor=actor, member=member, batch=cohort, after={
-        "quiz": quiz.pk, "quiz_title": quiz.title, "submission": submission.pk, "attempt": submission.attempt,
-        "score": str(submission.score), "score_out_of": str(submission.score_out_of),
-        "percentage": str(submission.percentage), "passed": submission.passed})
+    record_event(
+        EventType.QUIZ_SUBMITTED,
+        actor=actor,
+        member=member,
+        batch=cohort,
+        after={
+            "quiz": quiz.pk,
+            "quiz_title": quiz.title,
+            "submission": submission.pk,
+            "attempt": submission.attempt,
+            "score": str(submission.score),
+            "score_out_of": str(submission.score_out_of),
+            "percentage": str(submission.percentage),
+            "passed": submission.passed,
+        },
+    )
     _complete_lesson_if_any(submission, actor=actor)
     return submission
 
@@ -408,17 +470,31 @@ def _check_assignment(assignment: Assignment) -> None:
 
 
 @transaction.atomic(durable=True)
-def create_assignment(*, title: str, kind: str, actor: User | None, instructions: str = "",
-                      course: Course | None = None, allowed_extensions: str = DEFAULT_EXTENSIONS,
-                      max_file_mb: int = 10) -> Assignment:
+def create_assignment(
+    *,
+    title: str,
+    kind: str,
+    actor: User | None,
+    instructions: str = "",
+    course: Course | None = None,
+    allowed_extensions: str = DEFAULT_EXTENSIONS,
+    max_file_mb: int = 10,
+) -> Assignment:
     """Create an assignment answered with a text or a file. Rules: only Course Creators and
     Moderators; a title; a known kind; a file assignment names its file types; 1-200 MB."""
     if not can_edit_quizzes(actor):
         raise CannotEditAssessments()
-    assignment = Assignment(title=title.strip(), kind=kind, instructions=instructions.strip(), course=course,
-                            allowed_extensions=",".join(part.strip().lower().lstrip(".")
-                                                        for part in allowed_extensions.split(",") if part.strip()),
-                            max_file_mb=max_file_mb, created_by=actor)
+    assignment = Assignment(
+        title=title.strip(),
+        kind=kind,
+        instructions=instructions.strip(),
+        course=course,
+        allowed_extensions=",".join(
+            part.strip().lower().lstrip(".") for part in allowed_extensions.split(",") if part.strip()
+        ),
+        max_file_mb=max_file_mb,
+        created_by=actor,
+    )
     _check_assignment(assignment)
     assignment.save()
     return assignment
@@ -486,8 +562,9 @@ def _check_file(assignment: Assignment, upload: UploadedFile) -> str:
 
 
 @transaction.atomic(durable=True)
-def submit_assignment(*, assignment: Assignment, member: User, actor: User | None, text: str = "",
-                      upload: UploadedFile | None = None) -> AssignmentSubmission:
+def submit_assignment(
+    *, assignment: Assignment, member: User, actor: User | None, text: str = "", upload: UploadedFile | None = None
+) -> AssignmentSubmission:
     """Hand in an answer. Rules, in order: the learner may take it (check_access); a text
     assignment needs a text, a file assignment a file (answer_required) of an accepted type
     (file_type_not_allowed, checked by name and first bytes) within the size limit
@@ -507,14 +584,30 @@ def submit_assignment(*, assignment: Assignment, member: User, actor: User | Non
         raise AlreadyPassed()
     if previous.filter(status=GradeStatus.SUBMITTED).exists():
         raise AwaitingGrade()
-    submission = AssignmentSubmission(assignment=assignment, member=member, batch=cohort, text=text,
-                                      file_name=name, file_size=upload.size if upload else None)
+    submission = AssignmentSubmission(
+        assignment=assignment,
+        member=member,
+        batch=cohort,
+        text=text,
+        file_name=name,
+        file_size=upload.size if upload else None,
+    )
     if upload is not None and name:
         submission.file.save(name, upload, save=False)
     submission.save()
-    record_event(EventType.ASSIGNMENT_SUBMITTED, actor=actor, member=member, batch=cohort, after={
-        "assignment": assignment.pk, "assignment_title": assignment.title, "submission": submission.pk,
-        "file": name, "size": submission.file_size})
+    record_event(
+        EventType.ASSIGNMENT_SUBMITTED,
+        actor=actor,
+        member=member,
+        batch=cohort,
+        after={
+            "assignment": assignment.pk,
+            "assignment_title": assignment.title,
+            "submission": submission.pk,
+            "file": name,
+            "size": submission.file_size,
+        },
+    )
     return submission
 
 
@@ -526,8 +619,9 @@ def _queue_result_email(submission_id: int) -> None:
 
 
 @transaction.atomic(durable=True)
-def grade_assignment_submission(*, submission: AssignmentSubmission, passed: bool, comment: str,
-                                actor: User | None) -> AssignmentSubmission:
+def grade_assignment_submission(
+    *, submission: AssignmentSubmission, passed: bool, comment: str, actor: User | None
+) -> AssignmentSubmission:
     """Grade a submission pass or fail with a comment. Rules: only Batch Evaluators and Moderators
     (and System Managers); once (already_graded: the grade is evidence, not a draft). Side effects:
     an ASSIGNMENT_GRADED audit event; the learner is emailed the result after commit (the
@@ -542,9 +636,18 @@ def grade_assignment_submission(*, submission: AssignmentSubmission, passed: boo
     current.graded_by, current.graded_at = actor, timezone.now()
     current.result_email_status = ResultEmailStatus.PENDING
     current.save(update_fields=["status", "comment", "graded_by", "graded_at", "result_email_status"])
-    record_event(EventType.ASSIGNMENT_GRADED, actor=actor, member=current.member, batch=current.batch, after={
-        "assignment": current.assignment_id, "submission": current.pk, "status": current.status,
-        "comment": current.comment})
+    record_event(
+        EventType.ASSIGNMENT_GRADED,
+        actor=actor,
+        member=current.member,
+        batch=current.batch,
+        after={
+            "assignment": current.assignment_id,
+            "submission": current.pk,
+            "status": current.status,
+            "comment": current.comment,
+        },
+    )
     _queue_result_email(current.pk)
     return current
 
@@ -568,8 +671,14 @@ def resend_assignment_result(*, submission: AssignmentSubmission, actor: User | 
 
 
 @transaction.atomic(durable=True)
-def add_batch_assessment(*, batch: Batch, actor: User | None, quiz: Quiz | None = None,
-                         assignment: Assignment | None = None, due_date: dt.date | None = None) -> BatchAssessment:
+def add_batch_assessment(
+    *,
+    batch: Batch,
+    actor: User | None,
+    quiz: Quiz | None = None,
+    assignment: Assignment | None = None,
+    due_date: dt.date | None = None,
+) -> BatchAssessment:
     """List a quiz or an assignment among the assessments a cohort's members must pass. Rules:
     Moderators only; exactly one of quiz and assignment; not twice in one cohort
     (assessment_already_in_cohort)."""
@@ -580,7 +689,8 @@ def add_batch_assessment(*, batch: Batch, actor: User | None, quiz: Quiz | None 
     position = BatchAssessment.objects.filter(batch=batch).count()
     try:
         with transaction.atomic():  # savepoint: the unique constraint decides between two racing adds
-            return BatchAssessment.objects.create(batch=batch, quiz=quiz, assignment=assignment, due_date=due_date,
-                                                  position=position)
+            return BatchAssessment.objects.create(
+                batch=batch, quiz=quiz, assignment=assignment, due_date=due_date, position=position
+            )
     except IntegrityError:
         raise AlreadyInCohort(title=(quiz or assignment).title) from None

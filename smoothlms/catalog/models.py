@@ -23,7 +23,8 @@ class Course(models.Model):
     published = models.BooleanField(default=False)
     certificate = models.BooleanField(default=False, help_text="Issue a certificate when a member completes it.")
     validity_months = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="How long a certificate stays valid. Blank: no expiry.")
+        null=True, blank=True, help_text="How long a certificate stays valid. Blank: no expiry."
+    )
     control_id = models.CharField(max_length=140, blank=True, help_text="Compliance control id, e.g. ISO-27001-A.7.")
     created_at = models.DateTimeField(default=django_tz.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -51,30 +52,42 @@ class Batch(models.Model):
     start_time = models.TimeField()
     end_date = models.DateField()
     end_time = models.TimeField()
-    timezone = models.CharField(max_length=64, validators=[validate_time_zone],
-                                help_text="IANA name, e.g. Asia/Kolkata. Start and end are in this zone.")
+    timezone = models.CharField(
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Asia/Kolkata. Start and end are in this zone.",
+    )
     # Signed columns with check constraints rather than UNSIGNED ones: MariaDB refuses to evaluate
     # an UNSIGNED expression that dips below zero (seat arithmetic) instead of comparing it.
-    seat_count = models.IntegerField(null=True, blank=True, validators=[MinValueValidator(0)],
-                                     help_text="Blank: unlimited. 0: no seats.")
+    seat_count = models.IntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0)], help_text="Blank: unlimited. 0: no seats."
+    )
     seats_taken = models.IntegerField(default=0, editable=False)
     allow_self_enrollment = models.BooleanField(default=False)
     waitlist_enabled = models.BooleanField(
-        default=False, help_text="When full, enrolling puts the member on a waitlist (first come, first seated).")
+        default=False, help_text="When full, enrolling puts the member on a waitlist (first come, first seated)."
+    )
     allow_self_cancel = models.BooleanField(
-        default=False, help_text="Members may leave the cohort or its waitlist until it starts.")
+        default=False, help_text="Members may leave the cohort or its waitlist until it starts."
+    )
     published = models.BooleanField(default=False)
     paid_batch = models.BooleanField(default=False)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
-                                 validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     currency = models.CharField(max_length=3, blank=True)
     courses = models.ManyToManyField(Course, through="BatchCourse", related_name="batches", blank=True)
     confirmation_email_template = models.ForeignKey(
-        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "notifications.EmailTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Overrides the template of LMS Settings for this cohort.",
     )
-    late_join_policy = models.CharField(max_length=16, choices=LateJoinPolicy.choices,
-                                        default=LateJoinPolicy.OVERRIDE_ONLY)
+    late_join_policy = models.CharField(
+        max_length=16, choices=LateJoinPolicy.choices, default=LateJoinPolicy.OVERRIDE_ONLY
+    )
     created_at = models.DateTimeField(default=django_tz.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -87,12 +100,12 @@ class Batch(models.Model):
                 condition=Q(seat_count__isnull=True) | Q(seats_taken__lte=F("seat_count")),
                 name="batch_seats_within_seat_count",
             ),
-            models.CheckConstraint(condition=Q(seat_count__isnull=True) | Q(seat_count__gte=0),
-                                   name="batch_seat_count_not_negative"),
+            models.CheckConstraint(
+                condition=Q(seat_count__isnull=True) | Q(seat_count__gte=0), name="batch_seat_count_not_negative"
+            ),
             models.CheckConstraint(condition=Q(seats_taken__gte=0), name="batch_seats_taken_not_negative"),
             models.CheckConstraint(
-                condition=Q(end_date__gt=F("start_date"))
-                | Q(end_date=F("start_date"), end_time__gte=F("start_time")),
+                condition=Q(end_date__gt=F("start_date")) | Q(end_date=F("start_date"), end_time__gte=F("start_time")),
                 name="batch_end_not_before_start",
             ),
             models.CheckConstraint(
@@ -127,8 +140,13 @@ class Batch(models.Model):
         errors: dict[str, list[str]] = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors.setdefault("end_date", []).append("Batch end date cannot be before the batch start date.")
-        elif (self.start_date and self.start_date == self.end_date and self.start_time and self.end_time
-              and self.end_time < self.start_time):
+        elif (
+            self.start_date
+            and self.start_date == self.end_date
+            and self.start_time
+            and self.end_time
+            and self.end_time < self.start_time
+        ):
             errors.setdefault("end_time", []).append("Batch end time cannot be before the batch start time.")
         if self.paid_batch:
             if not self.amount:
@@ -169,8 +187,9 @@ class LiveClass(models.Model):
     duration = models.PositiveIntegerField(help_text="Minutes.", validators=[MinValueValidator(1)], default=60)
     timezone = models.CharField(max_length=64, validators=[validate_time_zone])
     join_url = models.URLField(blank=True)
-    sequence = models.PositiveIntegerField(default=0, editable=False,
-                                           help_text="Raised each time the class moves (calendar updates).")
+    sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Raised each time the class moves (calendar updates)."
+    )
     created_at = models.DateTimeField(default=django_tz.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -197,25 +216,39 @@ class LMSSettings(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     batch_confirmation_template = models.ForeignKey(
-        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "notifications.EmailTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="Batch Confirmation Email Template",
     )
     waitlist_promotion_template = models.ForeignKey(
-        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "notifications.EmailTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="Waitlist Seat Email Template",
         help_text="Sent instead of the confirmation to a member who got a seat from the waitlist.",
     )
     cancellation_template = models.ForeignKey(
-        "notifications.EmailTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "notifications.EmailTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="Cancellation Email Template",
         help_text="Sent to a member whose enrollment or waitlist place is cancelled, for any reason.",
     )
     send_confirmation_emails = models.BooleanField(default=True)
     # On by default (the guide: enroll only once the password is set, to avoid bounced emails).
     hold_emails_until_password_set = models.BooleanField(
-        default=True, help_text="Send cohort confirmations only once the learner has set a password.")
+        default=True, help_text="Send cohort confirmations only once the learner has set a password."
+    )
     reminder_hour = models.PositiveSmallIntegerField(
-        default=9, help_text="Local hour (cohort's zone) of the day before start when reminders go out.")
+        default=9, help_text="Local hour (cohort's zone) of the day before start when reminders go out."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -288,8 +321,9 @@ class Lesson(models.Model):
     url = models.URLField(max_length=500, blank=True, help_text="Video lessons: the video's address.")
     file = models.FileField(upload_to=lesson_file_path, max_length=300, blank=True)
     scorm_version = models.CharField(max_length=4, choices=ScormVersion.choices, blank=True)
-    scorm_launch = models.CharField(max_length=500, blank=True,
-                                    help_text="The launch file inside the package (from its manifest).")
+    scorm_launch = models.CharField(
+        max_length=500, blank=True, help_text="The launch file inside the package (from its manifest)."
+    )
     scorm_package_name = models.CharField(max_length=255, blank=True)
     scorm_uploaded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=django_tz.now, editable=False)
@@ -302,8 +336,10 @@ class Lesson(models.Model):
             models.UniqueConstraint(fields=["chapter", "position"], name="lesson_position_unique_per_chapter"),
             models.CheckConstraint(condition=Q(position__gte=1), name="lesson_position_positive"),
             models.CheckConstraint(condition=Q(kind__in=LessonKind.values), name="lesson_kind_valid"),
-            models.CheckConstraint(condition=Q(scorm_version="") | Q(scorm_version__in=ScormVersion.values),
-                                   name="lesson_scorm_version_valid"),
+            models.CheckConstraint(
+                condition=Q(scorm_version="") | Q(scorm_version__in=ScormVersion.values),
+                name="lesson_scorm_version_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,8 +19,11 @@ def list_batches_visible_to(user: User | None) -> QuerySet[Batch]:
     if user is None or not user.is_authenticated or not is_staff_role(user):
         queryset = queryset.filter(published=True)
     return queryset.annotate(
-        seats_left_value=Case(When(seat_count__isnull=True, then=None),
-                              default=F("seat_count") - F("seats_taken"), output_field=IntegerField()),
+        seats_left_value=Case(
+            When(seat_count__isnull=True, then=None),
+            default=F("seat_count") - F("seats_taken"),
+            output_field=IntegerField(),
+        ),
     ).prefetch_related(
         Prefetch("batch_courses", queryset=BatchCourse.objects.select_related("course").order_by("position", "id"))
     )

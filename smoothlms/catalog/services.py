@@ -40,8 +40,13 @@ def _save_unique(obj) -> None:
         with transaction.atomic():  # savepoint: the caller's transaction stays usable
             if obj.pk and isinstance(obj, Batch):
                 # seats_taken changes only through F() updates of the enrollment services.
-                obj.save(update_fields=[f.attname for f in Batch._meta.concrete_fields
-                                        if not f.primary_key and f.attname != "seats_taken"])
+                obj.save(
+                    update_fields=[
+                        f.attname
+                        for f in Batch._meta.concrete_fields
+                        if not f.primary_key and f.attname != "seats_taken"
+                    ]
+                )
             else:
                 obj.save()
     except IntegrityError as exc:
@@ -69,8 +74,7 @@ def update_course(*, course: Course, actor, **changes: Any) -> Course:
 
 
 @transaction.atomic
-def create_batch(*, title: str, name: str = "", courses: list[Course] | None = None, actor,
-                 **fields: Any) -> Batch:
+def create_batch(*, title: str, name: str = "", courses: list[Course] | None = None, actor, **fields: Any) -> Batch:
     """Create a cohort. Rules: the model's validation (end not before start, a real IANA time zone,
     paid cohorts need amount and currency); `name` defaults to a unique slug of the title."""
     batch = Batch(title=title, name=name or unique_name(Batch, title), **fields)
@@ -112,9 +116,21 @@ def apply_batch_changes(*, batch: Batch, courses: list[Course] | None = None, **
 
 
 # Fields a copy of a cohort takes from the original (CONTRACT.md section 14, "duplicate").
-COPIED_BATCH_FIELDS = ("description", "start_time", "end_time", "timezone", "seat_count", "allow_self_enrollment",
-                       "paid_batch", "amount", "currency", "confirmation_email_template_id", "late_join_policy",
-                       "waitlist_enabled", "allow_self_cancel")
+COPIED_BATCH_FIELDS = (
+    "description",
+    "start_time",
+    "end_time",
+    "timezone",
+    "seat_count",
+    "allow_self_enrollment",
+    "paid_batch",
+    "amount",
+    "currency",
+    "confirmation_email_template_id",
+    "late_join_policy",
+    "waitlist_enabled",
+    "allow_self_cancel",
+)
 
 
 @transaction.atomic
@@ -124,14 +140,30 @@ def copy_batch(*, batch: Batch, title: str, start_date: dt.date, end_date: dt.da
     defaults to keep the original's length. Rules: those of create_batch."""
     shift = start_date - batch.start_date
     fields = {field: getattr(batch, field) for field in COPIED_BATCH_FIELDS}
-    copy = create_batch(title=title, start_date=start_date, end_date=end_date or batch.end_date + shift,
-                        published=False, actor=actor,
-                        courses=[link.course for link in batch.batch_courses.select_related("course")
-                                 .order_by("position", "id")], **fields)
-    LiveClass.objects.bulk_create([
-        LiveClass(batch=copy, title=live.title, description=live.description, date=live.date + shift,
-                  time=live.time, duration=live.duration, timezone=live.timezone, join_url=live.join_url)
-        for live in batch.live_classes.order_by("date", "time", "id")])
+    copy = create_batch(
+        title=title,
+        start_date=start_date,
+        end_date=end_date or batch.end_date + shift,
+        published=False,
+        actor=actor,
+        courses=[link.course for link in batch.batch_courses.select_related("course").order_by("position", "id")],
+        **fields,
+    )
+    LiveClass.objects.bulk_create(
+        [
+            LiveClass(
+                batch=copy,
+                title=live.title,
+                description=live.description,
+                date=live.date + shift,
+                time=live.time,
+                duration=live.duration,
+                timezone=live.timezone,
+                join_url=live.join_url,
+            )
+            for live in batch.live_classes.order_by("date", "time", "id")
+        ]
+    )
     return copy
 
 
@@ -142,13 +174,31 @@ LIVE_CLASS_SCHEDULE_FIELDS = ("date", "time", "duration", "timezone")
 
 
 @transaction.atomic
-def schedule_live_class(*, batch: Batch, title: str, date: Any, time: Any, actor, duration: int = 60,
-                        timezone: str = "", description: str = "", join_url: str = "") -> LiveClass:
+def schedule_live_class(
+    *,
+    batch: Batch,
+    title: str,
+    date: Any,
+    time: Any,
+    actor,
+    duration: int = 60,
+    timezone: str = "",
+    description: str = "",
+    join_url: str = "",
+) -> LiveClass:
     """Add a live class to a cohort. Rules: the model's validation (a real IANA time zone, which
     defaults to the cohort's; a positive duration in minutes; a valid join URL).
     Side effects: none (the class shows in members' timetables and calendar feeds)."""
-    live_class = LiveClass(batch=batch, title=title, date=date, time=time, duration=duration,
-                           timezone=timezone or batch.timezone, description=description, join_url=join_url)
+    live_class = LiveClass(
+        batch=batch,
+        title=title,
+        date=date,
+        time=time,
+        duration=duration,
+        timezone=timezone or batch.timezone,
+        description=description,
+        join_url=join_url,
+    )
     _validated(live_class)
     live_class.save()
     return live_class
@@ -166,8 +216,13 @@ def update_live_class(*, live_class: LiveClass, actor, **changes: Any) -> LiveCl
         setattr(live_class, field, value)
     _validated(live_class)  # converts strings to dates and times, so the comparison below is exact
     moved = any(getattr(live_class, field) != before[field] for field in LIVE_CLASS_SCHEDULE_FIELDS)
-    live_class.save(update_fields=[f.attname for f in LiveClass._meta.concrete_fields
-                                   if not f.primary_key and f.attname not in ("sequence", "created_at")])
+    live_class.save(
+        update_fields=[
+            f.attname
+            for f in LiveClass._meta.concrete_fields
+            if not f.primary_key and f.attname not in ("sequence", "created_at")
+        ]
+    )
     if moved:
         # F(): two concurrent moves each count, whatever the instance in memory says.
         LiveClass.objects.filter(pk=live_class.pk).update(sequence=F("sequence") + 1)

@@ -128,8 +128,9 @@ if TESTING:
     # SMOOTHLMS_TEST_DB_NAME keeps parallel runs on one machine apart.
     _test_name = os.environ.get("SMOOTHLMS_TEST_DB_NAME", "test_smoothlms")
     _test = DATABASES["default"].setdefault("TEST", {})
-    _test["NAME"] = str(VAR_DIR / f"{_test_name}.sqlite3") if DATABASES["default"]["ENGINE"].endswith(
-        "sqlite3") else _test_name
+    _test["NAME"] = (
+        str(VAR_DIR / f"{_test_name}.sqlite3") if DATABASES["default"]["ENGINE"].endswith("sqlite3") else _test_name
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Auth -----------------------------------------------------------------------------------------
@@ -140,8 +141,10 @@ LOGIN_URL = "/login"
 LOGIN_REDIRECT_URL = "/lms/batches"
 LOGOUT_REDIRECT_URL = "/login"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ("email", "full_name")}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -277,12 +280,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "filters": {"expected_refusals": {"()": "smoothlms.core.logfilters.DropExpectedRefusals"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"},
-                 "requests": {"class": "logging.StreamHandler", "formatter": "plain",
-                              "filters": ["expected_refusals"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["expected_refusals"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"},
-                # 409s and friends are answers, not incidents: no WARNING line per refusal.
-                "django.request": {"handlers": ["requests"], "propagate": False},
-                "axes": {"level": "WARNING"}},  # not a line per sign-in
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # 409s and friends are answers, not incidents: no WARNING line per refusal.
+        "django.request": {"handlers": ["requests"], "propagate": False},
+        "axes": {"level": "WARNING"},
+    },  # not a line per sign-in
 }

@@ -20,14 +20,35 @@ def record_event(
     after: dict[str, Any] | None = None,
     remote_addr: str | None = None,
 ) -> EnrollmentEvent:
-    return EnrollmentEvent.objects.create(**event_fields(
-        kind, actor=actor, batch=batch, member=member, enrollment=enrollment, source=source,
-        reason=reason, before=before, after=after, remote_addr=remote_addr,
-    ))
+    return EnrollmentEvent.objects.create(
+        **event_fields(
+            kind,
+            actor=actor,
+            batch=batch,
+            member=member,
+            enrollment=enrollment,
+            source=source,
+            reason=reason,
+            before=before,
+            after=after,
+            remote_addr=remote_addr,
+        )
+    )
 
 
-def event_fields(kind, *, actor=None, batch=None, member=None, enrollment=None, source="", reason="",
-                 before=None, after=None, remote_addr=None) -> dict[str, Any]:
+def event_fields(
+    kind,
+    *,
+    actor=None,
+    batch=None,
+    member=None,
+    enrollment=None,
+    source="",
+    reason="",
+    before=None,
+    after=None,
+    remote_addr=None,
+) -> dict[str, Any]:
     """Field values of one event: for bulk paths that build many events and insert them at once."""
     return {
         "kind": str(kind),

@@ -27,8 +27,9 @@ def _adapter(field) -> Callable[[Any], Any] | None:
     return None
 
 
-def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool = False,
-                batch_size: int = 1000) -> None:
+def insert_rows(
+    model: type[Model], rows: Sequence[dict[str, Any]], *, ignore_conflicts: bool = False, batch_size: int = 1000
+) -> None:
     """INSERT `rows` (dicts keyed by attname, all with the same keys; other fields take their
     default, computed once) into `model`'s table. `ignore_conflicts` skips rows that break a unique
     constraint, as bulk_create(ignore_conflicts=True) does."""
@@ -41,8 +42,11 @@ def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, ignore_co
         adapt = _adapter(field)
         if field.attname in given:
             name = field.attname
-            getters.append((lambda row, name=name: row[name]) if adapt is None
-                           else (lambda row, name=name, adapt=adapt: None if row[name] is None else adapt(row[name])))
+            getters.append(
+                (lambda row, name=name: row[name])
+                if adapt is None
+                else (lambda row, name=name, adapt=adapt: None if row[name] is None else adapt(row[name]))
+            )
         else:
             default = field.get_default()
             constant = default if adapt is None or default is None else adapt(default)
@@ -55,8 +59,13 @@ def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]], *, ignore_co
     tail = " ON CONFLICT DO NOTHING" if ignore_conflicts and connection.vendor != "mysql" else ""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy_insert(cursor, table, columns, [tuple(get(row) for get in getters) for row in rows],
-                         ignore_conflicts=ignore_conflicts)
+            _copy_insert(
+                cursor,
+                table,
+                columns,
+                [tuple(get(row) for get in getters) for row in rows],
+                ignore_conflicts=ignore_conflicts,
+            )
             return
         # SQLite runs executemany in C; MySQLdb rewrites it into multi-row INSERTs.
         for chunk in chunked(rows, batch_size):
@@ -86,14 +95,17 @@ def _copy_insert(cursor, table: str, columns: list[str], values: list[tuple], *,
     staging = _staging(cursor, table, columns)
     try:
         _copy(cursor, staging, columns, values)
-        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staging} "
-                       "ON CONFLICT DO NOTHING")
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staging} "
+            "ON CONFLICT DO NOTHING"
+        )
     finally:
         cursor.execute(f"DROP TABLE {staging}")
 
 
-def update_rows(model: type[Model], rows: Sequence[dict[str, Any]], fields: Sequence[str],
-                *, batch_size: int = 1000) -> None:
+def update_rows(
+    model: type[Model], rows: Sequence[dict[str, Any]], fields: Sequence[str], *, batch_size: int = 1000
+) -> None:
     """UPDATE each row (a dict with `pk` and the attnames in `fields`) by primary key."""
     if not rows:
         return
@@ -101,8 +113,10 @@ def update_rows(model: type[Model], rows: Sequence[dict[str, Any]], fields: Sequ
     targets = [meta.get_field(name) for name in fields]  # names or attnames (user_id)
     adapters = [_adapter(field) for field in targets]
     assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in targets)
-    sql = (f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} "
-           f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s")
+    sql = (
+        f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} "
+        f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s"
+    )
 
     def params(row: dict[str, Any]) -> tuple:
         out = []
@@ -149,8 +163,10 @@ def ids_by(model: type[Model], key: str, values: Sequence[Any], *, chunk_size: i
     if connection.vendor == "postgresql":
         # One array parameter instead of thousands of placeholders for the driver to parse.
         column = connection.ops.quote_name(model._meta.get_field(key).column)
-        sql = (f"SELECT {column}, {connection.ops.quote_name(model._meta.pk.column)} "
-               f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {column} = ANY(%s)")
+        sql = (
+            f"SELECT {column}, {connection.ops.quote_name(model._meta.pk.column)} "
+            f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {column} = ANY(%s)"
+        )
         with connection.cursor() as cursor:
             for chunk in chunked(values, 10 * chunk_size):
                 cursor.execute(sql, [list(chunk)])

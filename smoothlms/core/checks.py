@@ -17,21 +17,24 @@ def check_periodic_jobs(app_configs=None, **kwargs) -> list[CheckMessage]:
         try:
             name, path, period = entry
         except (TypeError, ValueError):
-            errors.append(Error(f"{where}: expected (name, dotted path of a task, seconds), got {entry!r}.",
-                                id="smoothlms.E001"))
+            errors.append(
+                Error(f"{where}: expected (name, dotted path of a task, seconds), got {entry!r}.", id="smoothlms.E001")
+            )
             continue
         if name in names:
             errors.append(Error(f"{where}: the job name {name!r} is listed twice.", id="smoothlms.E002"))
         names.add(name)
         if not isinstance(period, int) or period <= 0:
-            errors.append(Error(f"{where}: the period of {name!r} must be a positive number of seconds.",
-                                id="smoothlms.E003"))
+            errors.append(
+                Error(f"{where}: the period of {name!r} must be a positive number of seconds.", id="smoothlms.E003")
+            )
         try:
             task = import_string(path)
         except ImportError as exc:
             errors.append(Error(f"{where}: cannot import {path!r}: {exc}", id="smoothlms.E004"))
             continue
         if not isinstance(task, Task):
-            errors.append(Error(f"{where}: {path!r} is not a task (decorate it with django_tasks.task).",
-                                id="smoothlms.E005"))
+            errors.append(
+                Error(f"{where}: {path!r} is not a task (decorate it with django_tasks.task).", id="smoothlms.E005")
+            )
     return errors

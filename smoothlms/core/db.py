@@ -85,8 +85,9 @@ def filter_within(queryset: QuerySet, within: QuerySet | None) -> QuerySet:
     return queryset if within is None else queryset.filter(pk__in=within.order_by().values("pk"))
 
 
-def filter_days(queryset: QuerySet, name: str, *, since: dt.date | None, until: dt.date | None,
-                is_date: bool) -> QuerySet:
+def filter_days(
+    queryset: QuerySet, name: str, *, since: dt.date | None, until: dt.date | None, is_date: bool
+) -> QuerySet:
     """Rows whose `name` falls on the days from `since` to `until` (inclusive, either may be None):
     a date field compared as it is, an instant from the start of `since` to the end of `until` in
     the server's time zone."""

@@ -47,14 +47,17 @@ class EnrollmentEvent(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=32, choices=EventType.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_email = models.CharField(max_length=254, blank=True)
     batch = models.ForeignKey("catalog.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    enrollment = models.ForeignKey("enrollment.BatchEnrollment", null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="events")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    enrollment = models.ForeignKey(
+        "enrollment.BatchEnrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     source = models.CharField(max_length=16, blank=True)
     reason = models.TextField(blank=True)
     before = models.JSONField(null=True, blank=True)

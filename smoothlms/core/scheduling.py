@@ -41,14 +41,16 @@ def claim_period(*, name: str, period: int, worker: str) -> bool:
     machines: a conditional UPDATE that moves the job's last period forward. No lock is held."""
     now = timezone.now()
     claimed = PeriodicJob.objects.filter(name=name, last_period__lt=period).update(
-        last_period=period, last_enqueued_at=now, last_worker=worker[:128])
+        last_period=period, last_enqueued_at=now, last_worker=worker[:128]
+    )
     if claimed:
         return True
     if not PeriodicJob.objects.filter(name=name).exists():
         try:
             with transaction.atomic():  # savepoint: another worker may create the row at the same moment
-                PeriodicJob.objects.create(name=name, last_period=period, last_enqueued_at=now,
-                                           last_worker=worker[:128])
+                PeriodicJob.objects.create(
+                    name=name, last_period=period, last_enqueued_at=now, last_worker=worker[:128]
+                )
             return True
         except IntegrityError:
             return False

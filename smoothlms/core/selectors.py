@@ -15,8 +15,15 @@ from smoothlms.core.models import EnrollmentEvent
 from smoothlms.core.timeutil import iso_seconds
 
 
-def audit_log_queryset(*, batch: Model | None = None, member: str = "", actor: str = "", event_kind: str = "",
-                       since: dt.date | None = None, until: dt.date | None = None) -> QuerySet[EnrollmentEvent]:
+def audit_log_queryset(
+    *,
+    batch: Model | None = None,
+    member: str = "",
+    actor: str = "",
+    event_kind: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[EnrollmentEvent]:
     """EnrollmentEvent rows narrowed by cohort (a catalog.Batch), member and actor (emails), kind
     (an EventType value) and days (inclusive, in the server's time zone)."""
     queryset = EnrollmentEvent.objects.all()
@@ -31,8 +38,19 @@ def audit_log_queryset(*, batch: Model | None = None, member: str = "", actor: s
     return filter_days(queryset, "created_at", since=since, until=until, is_date=False)
 
 
-AUDIT_FIELDS = ("created_at", "kind", "actor_email", "member__email", "batch__name", "enrollment_id", "source",
-                "reason", "before", "after", "remote_addr")
+AUDIT_FIELDS = (
+    "created_at",
+    "kind",
+    "actor_email",
+    "member__email",
+    "batch__name",
+    "enrollment_id",
+    "source",
+    "reason",
+    "before",
+    "after",
+    "remote_addr",
+)
 
 
 def _json(value: Any) -> str:
@@ -45,5 +63,16 @@ def list_audit_log_export_rows(**narrowing: Any) -> Iterator[tuple]:
     remote_addr."""
     rows = iterate_values(audit_log_queryset(**narrowing), AUDIT_FIELDS)
     for created_at, kind, actor, member, batch, enrollment_id, source, reason, before, after, addr in rows:
-        yield (iso_seconds(created_at), kind, actor, member, batch, f"BE-{enrollment_id:06d}" if enrollment_id else "",
-               source, reason, _json(before), _json(after), addr)
+        yield (
+            iso_seconds(created_at),
+            kind,
+            actor,
+            member,
+            batch,
+            f"BE-{enrollment_id:06d}" if enrollment_id else "",
+            source,
+            reason,
+            _json(before),
+            _json(after),
+            addr,
+        )

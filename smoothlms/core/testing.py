@@ -101,15 +101,21 @@ def _row_lock(sql: str, *, vendor: str, table: str, key: str = "id") -> int | No
     return pk
 
 
-def _check_transaction(txn: _Transaction, *, vendor: str, lock_table: str, pks: Sequence[int] | None,
-                       key: str = "id") -> None:
+def _check_transaction(
+    txn: _Transaction, *, vendor: str, lock_table: str, pks: Sequence[int] | None, key: str = "id"
+) -> None:
     statements = [sql for sql in txn.statements if not _SAVEPOINT.match(sql)]
     listing = f"{txn.begin or '(a transaction opened before the block)'}\n" + _listing(statements)
     # On SQLite a write to lock_table (the conditional seat UPDATE) takes the database's write lock
     # itself; the reads that stand in for row locks must precede the other writes.
-    first_write = next((i for i, sql in enumerate(statements)
-                        if (table := _written_table(sql)) and (vendor != "sqlite" or table != lock_table)),
-                       len(statements))
+    first_write = next(
+        (
+            i
+            for i, sql in enumerate(statements)
+            if (table := _written_table(sql)) and (vendor != "sqlite" or table != lock_table)
+        ),
+        len(statements),
+    )
     locked: list[int] = []
     for index, sql in enumerate(statements):
         pk = _row_lock(sql, vendor=vendor, table=lock_table, key=key)
@@ -132,19 +138,29 @@ def _check_sqlite_write_lock(txn: _Transaction, statements: list[str], *, lock_t
     time it writes. So a writing transaction must hold the write lock from its first statement: an
     IMMEDIATE (or EXCLUSIVE) BEGIN, or a first statement that writes lock_table (a conditional seat
     UPDATE)."""
-    assert txn.begin is not None, ("on SQLite the check must see the transaction begin: run the test with "
-                                   "django_db(transaction=True)\n" + listing)
+    assert txn.begin is not None, (
+        "on SQLite the check must see the transaction begin: run the test with django_db(transaction=True)\n" + listing
+    )
     match = _BEGIN.match(txn.begin)
     mode = (match.group(1) if match else None) or "DEFERRED"
     if mode.upper() in ("IMMEDIATE", "EXCLUSIVE"):
         return
     assert _written_table(statements[0]) == lock_table, (
         f"a {mode.lower()} transaction ran `{statements[0][:80]}` before it held SQLite's write lock (BEGIN "
-        f"IMMEDIATE, or a first statement that writes {lock_table})\n" + listing)
+        f"IMMEDIATE, or a first statement that writes {lock_table})\n" + listing
+    )
 
 
-def check_lock_order(statements: Sequence[str], *, vendor: str, lock_table: str, write_table: str,
-                     pks: Sequence[int] | None = None, in_transaction: bool = False, key: str = "id") -> None:
+def check_lock_order(
+    statements: Sequence[str],
+    *,
+    vendor: str,
+    lock_table: str,
+    write_table: str,
+    pks: Sequence[int] | None = None,
+    in_transaction: bool = False,
+    key: str = "id",
+) -> None:
     """Raise AssertionError unless every transaction among `statements` (SQL as captured, in
     order, on `vendor`) that writes `write_table` first locks rows of `lock_table`, in ascending pk
     order (exactly the rows `pks`, when given), and at least one transaction writes `write_table`.
@@ -156,8 +172,11 @@ def check_lock_order(statements: Sequence[str], *, vendor: str, lock_table: str,
     has no row locks: there the reads of the rows by pk stand in for the locks (in pk order, before
     any write to another table), and the transaction must hold the database's write lock from its
     first statement. `in_transaction`: the block ran inside a transaction opened before it."""
-    writing = [txn for txn in _transactions(statements, in_transaction=in_transaction)
-               if any(_written_table(sql) == write_table for sql in txn.statements)]
+    writing = [
+        txn
+        for txn in _transactions(statements, in_transaction=in_transaction)
+        if any(_written_table(sql) == write_table for sql in txn.statements)
+    ]
     assert writing, f"nothing was written to {write_table}\n" + _listing(statements)
     for txn in writing:
         _check_transaction(txn, vendor=vendor, lock_table=lock_table, pks=pks, key=key)
@@ -168,8 +187,7 @@ def _listing(statements: Sequence[str]) -> str:
 
 
 @contextmanager
-def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequence[int] | None = None,
-                              key: str = "id"):
+def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequence[int] | None = None, key: str = "id"):
     """Assert that each transaction of the block that writes `write_table` locks the rows of
     `lock_table` before it writes anything, in pk order (exactly `pks`, if given): check_lock_order
     on the SQL the block runs. On SQLite the test must run with django_db(transaction=True), so
@@ -177,5 +195,12 @@ def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequenc
     in_transaction = connection.in_atomic_block
     with CaptureQueriesContext(connection) as ctx:
         yield ctx
-    check_lock_order([q["sql"] for q in ctx.captured_queries], vendor=connection.vendor, lock_table=lock_table,
-                     write_table=write_table, pks=pks, in_transaction=in_transaction, key=key)
+    check_lock_order(
+        [q["sql"] for q in ctx.captured_queries],
+        vendor=connection.vendor,
+        lock_table=lock_table,
+        write_table=write_table,
+        pks=pks,
+        in_transaction=in_transaction,
+        key=key,
+    )

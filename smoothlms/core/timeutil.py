@@ -21,8 +21,11 @@ def is_valid_time_zone(name: str) -> bool:
 
 def validate_time_zone(value: str) -> None:
     if not is_valid_time_zone(value):
-        raise ValidationError("%(value)s is not a valid IANA time zone (for example Europe/Berlin).",
-                              code="invalid_time_zone", params={"value": value})
+        raise ValidationError(
+            "%(value)s is not a valid IANA time zone (for example Europe/Berlin).",
+            code="invalid_time_zone",
+            params={"value": value},
+        )
 
 
 def local_instant(day: dt.date, time: dt.time, zone: str) -> dt.datetime:

@@ -44,9 +44,11 @@ def read_employee_file(path: str | Path) -> Iterator[SourceRow]:
     table = read_table(path, filename=path.name, columns=HR_EXPORT_COLUMNS)  # streamed from the file
     if not table.has("employee"):
         # Provisioning is keyed on the HR id; reconciliation can do without it.
-        raise MissingColumn(column=LABELS["employee"], names="ID or employee",
-                            hint=" Columns read: " + ", ".join(f"{label}/{name}" for name, label in LABELS.items())
-                            + ".")
+        raise MissingColumn(
+            column=LABELS["employee"],
+            names="ID or employee",
+            hint=" Columns read: " + ", ".join(f"{label}/{name}" for name, label in LABELS.items()) + ".",
+        )
     return iter([SourceRow(row.number, dict(row.values), row.problem) for row in table.rows])
 
 
@@ -55,8 +57,11 @@ def read_hr_export(data: FileSource, *, filename: str) -> Table:
     when the file cannot be read, or names neither an HR id nor an email column."""
     table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS)
     if not table.has("employee") and not any(table.has(name) for name in EMAIL_COLUMNS):
-        raise MissingColumn(column=LABELS["employee"], names="ID or employee",
-                            hint=" An export with no HR id needs a User ID, Company Email or Personal Email column.")
+        raise MissingColumn(
+            column=LABELS["employee"],
+            names="ID or employee",
+            hint=" An export with no HR id needs a User ID, Company Email or Personal Email column.",
+        )
     return table
 
 

@@ -70,8 +70,12 @@ class ImportReport(OutcomeCounts):
 
     def as_json(self) -> dict:
         """The `--format json` document of CONTRACT.md section 3."""
-        return {"created": self.created, "skipped": self.skipped, "failed": self.failed,
-                "rows": [asdict(row) for row in self.rows]}
+        return {
+            "created": self.created,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "rows": [asdict(row) for row in self.rows],
+        }
 
 
 def failed_row_lines(data: FileSource, *, filename: str, report: ImportReport) -> Iterator[str]:
@@ -93,8 +97,6 @@ def read_enrollment_file(data: FileSource, *, filename: str) -> Table:
     if "member" not in table.columns:
         table.columns.append("member")
     return table
-
-
 
 
 def import_enrollments(
@@ -135,26 +137,42 @@ def import_enrollments(
             results[row.number] = RowResult(row.number, member, cell, "failed", row.problem.code, row.problem.message)
             continue
         if not member:
-            results[row.number] = RowResult(row.number, member, cell, "failed", "member_required",
-                                            "The row names no member: fill its member (or User ID or email) cell.")
+            results[row.number] = RowResult(
+                row.number,
+                member,
+                cell,
+                "failed",
+                "member_required",
+                "The row names no member: fill its member (or User ID or email) cell.",
+            )
             continue
         target = named.get(cell) if cell else batch
         if target is None:
             error = BatchNotFound(name=cell) if cell else None
             results[row.number] = RowResult(
-                row.number, member, cell, "failed", error.code if error else "batch_required",
-                error.user_message() if error else "The row names no cohort: fill its batch cell or choose a cohort.")
+                row.number,
+                member,
+                cell,
+                "failed",
+                error.code if error else "batch_required",
+                error.user_message() if error else "The row names no cohort: fill its batch cell or choose a cohort.",
+            )
             continue
         row_reason = (row.get("reason") or reason) if override_start else ""
         if override_start and not row_reason:
             error = OverrideReasonRequired()
-            results[row.number] = RowResult(row.number, member, target.name, "failed", error.code,
-                                            error.user_message())
+            results[row.number] = RowResult(row.number, member, target.name, "failed", error.code, error.user_message())
             continue
         key = (target.pk, normalize_email(member))
         if key in seen:
-            results[row.number] = RowResult(row.number, member, target.name, "skipped", DUPLICATE_ROW,
-                                            "This row repeats an earlier row of the file.")
+            results[row.number] = RowResult(
+                row.number,
+                member,
+                target.name,
+                "skipped",
+                DUPLICATE_ROW,
+                "This row repeats an earlier row of the file.",
+            )
             continue
         seen.add(key)
         batches[target.pk] = target
@@ -164,19 +182,25 @@ def import_enrollments(
     if progress and done:
         progress(done)
     outcomes = bulk_enroll_groups(
-        [BulkGroup(batch=batches[batch_pk], members=[row.get("member") for row in rows], reason=row_reason)
-         for (batch_pk, row_reason), rows in groups.items()],
-        actor=actor, source=source, override_start=override_start, notify=notify, dry_run=dry_run,
-        chunk_size=IMPORT_CHUNK, progress=progress)
+        [
+            BulkGroup(batch=batches[batch_pk], members=[row.get("member") for row in rows], reason=row_reason)
+            for (batch_pk, row_reason), rows in groups.items()
+        ],
+        actor=actor,
+        source=source,
+        override_start=override_start,
+        notify=notify,
+        dry_run=dry_run,
+        chunk_size=IMPORT_CHUNK,
+        progress=progress,
+    )
     for ((batch_pk, _), rows), outcome in zip(groups.items(), outcomes, strict=True):
         name = batches[batch_pk].name
         for row, result in zip(rows, outcome.results, strict=True):
-            results[row.number] = RowResult(row.number, result.member, name, result.status, result.code,
-                                            result.message)
-    return ImportReport(rows=[results[number] for number in sorted(results)], ignored_columns=table.ignored,
-                        dry_run=dry_run)
-
-
+            results[row.number] = RowResult(row.number, result.member, name, result.status, result.code, result.message)
+    return ImportReport(
+        rows=[results[number] for number in sorted(results)], ignored_columns=table.ignored, dry_run=dry_run
+    )
 
 
 def _batches_named(values: set[str], *, actor: User | None) -> dict[str, Batch]:
@@ -198,12 +222,36 @@ def _batches_named(values: set[str], *, actor: User | None) -> dict[str, Batch]:
 
 # Export ---------------------------------------------------------------------------------------
 
-EXPORT_HEADER = ("name", "batch", "batch_title", "member", "member_name", "member_type", "status", "source",
-                 "confirmation_email_status", "confirmation_email_sent", "override_reason", "created_at",
-                 "cancelled_at")
-_EXPORT_FIELDS = ("pk", "batch__name", "batch__title", "member__email", "member__full_name", "member_type", "status",
-                  "source", "confirmation_email_status", "confirmation_email_sent", "override_reason", "created_at",
-                  "cancelled_at")
+EXPORT_HEADER = (
+    "name",
+    "batch",
+    "batch_title",
+    "member",
+    "member_name",
+    "member_type",
+    "status",
+    "source",
+    "confirmation_email_status",
+    "confirmation_email_sent",
+    "override_reason",
+    "created_at",
+    "cancelled_at",
+)
+_EXPORT_FIELDS = (
+    "pk",
+    "batch__name",
+    "batch__title",
+    "member__email",
+    "member__full_name",
+    "member_type",
+    "status",
+    "source",
+    "confirmation_email_status",
+    "confirmation_email_sent",
+    "override_reason",
+    "created_at",
+    "cancelled_at",
+)
 
 
 def enrollment_export_rows(queryset: QuerySet[BatchEnrollment]) -> Iterator[tuple]:

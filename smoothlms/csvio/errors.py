@@ -17,8 +17,10 @@ class EmptyFile(FileUnusable):
 
 class NotUtf8(FileUnusable):
     code = "file_not_utf8"
-    message = ("The file is not UTF-8 text: byte {byte} on line {line} is not valid UTF-8 (the file was "
-               "probably saved as Windows-1252 or Latin-1). Save it as \"CSV UTF-8\" and import it again.")
+    message = (
+        "The file is not UTF-8 text: byte {byte} on line {line} is not valid UTF-8 (the file was "
+        'probably saved as Windows-1252 or Latin-1). Save it as "CSV UTF-8" and import it again.'
+    )
 
 
 class UnsupportedFile(FileUnusable):

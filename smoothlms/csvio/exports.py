@@ -75,9 +75,11 @@ def check_range(since: dt.date | None, until: dt.date | None) -> None:
         raise InvalidDateRange(since=since.isoformat(), until=until.isoformat())
 
 
-def _narrowed(selector: Callable[..., Iterator[Sequence[Any]]], *names: str
-              ) -> Callable[[ExportFilters], Iterator[Sequence[Any]]]:
+def _narrowed(
+    selector: Callable[..., Iterator[Sequence[Any]]], *names: str
+) -> Callable[[ExportFilters], Iterator[Sequence[Any]]]:
     """The rows of `selector`, given the filters it takes (`names`, as ExportFilters calls them)."""
+
     def rows(filters: ExportFilters) -> Iterator[Sequence[Any]]:
         return selector(**{name: getattr(filters, name) for name in names})
 
@@ -105,44 +107,132 @@ class ExportKind:
 
 # The columns of the desk's enrollment list download (csvio.enrollments.EXPORT_HEADER), so a file
 # from the command line and one from the desk line up.
-BATCH_ENROLLMENT_HEADER = ("name", "batch", "batch_title", "member", "member_name", "member_type", "status", "source",
-                           "confirmation_email_status", "confirmation_email_sent", "override_reason", "created_at",
-                           "cancelled_at")
-ROLE_AUDIT_HEADER = ("email", "full_name", "enabled", "roles", "last_login", "last_login_from",
-                     "roles_changed_at", "created_at")
+BATCH_ENROLLMENT_HEADER = (
+    "name",
+    "batch",
+    "batch_title",
+    "member",
+    "member_name",
+    "member_type",
+    "status",
+    "source",
+    "confirmation_email_status",
+    "confirmation_email_sent",
+    "override_reason",
+    "created_at",
+    "cancelled_at",
+)
+ROLE_AUDIT_HEADER = (
+    "email",
+    "full_name",
+    "enabled",
+    "roles",
+    "last_login",
+    "last_login_from",
+    "roles_changed_at",
+    "created_at",
+)
 
-EXPORTS: dict[str, ExportKind] = {kind.name: kind for kind in (
-    ExportKind("batch-enrollments", BATCH_ENROLLMENT_HEADER,
-               _narrowed(list_batch_enrollment_export_rows, *COHORT_MEMBER_DAYS), "enrollment.view_batchenrollment",
-               "created_at"),
-    ExportKind("course-enrollments",
-               ("member", "member_name", "course", "course_title", "batch", "progress", "created_at", "updated_at"),
-               _narrowed(list_course_enrollment_export_rows, *COHORT_MEMBER_DAYS),
-               "enrollment.view_courseenrollment", "created_at"),
-    ExportKind("training-assignments",
-               ("user", "user_name", "course", "course_title", "due_date", "status", "completed_at",
-                "assigned_by_rule", "assigned_by", "created_at"),
-               _narrowed(list_training_assignment_export_rows, *COHORT_MEMBER_DAYS),
-               "training.view_trainingassignment", "due_date"),
-    ExportKind("certificates",
-               ("name", "member", "member_name", "course", "course_title", "batch", "issue_date", "expiry_date",
-                "created_at"),
-               _narrowed(list_certificate_export_rows, *COHORT_MEMBER_DAYS), "training.view_certificate",
-               "issue_date"),
-    ExportKind("quiz-submissions",
-               ("member", "member_name", "course", "quiz", "score", "score_out_of", "percentage", "passed",
-                "submitted_at", "submission", "attempt", "question_number", "question", "answer", "correct", "marks",
-                "marks_out_of"),
-               _narrowed(list_quiz_submission_export_rows, *COHORT_MEMBER_DAYS), "assessments.view_quizsubmission",
-               "submitted_at"),
-    ExportKind("audit-log",
-               ("created_at", "kind", "actor", "member", "batch", "enrollment", "source", "reason", "before", "after",
-                "remote_addr"),
-               _narrowed(list_audit_log_export_rows, *AUDIT_LOG_FILTERS), "core.view_enrollmentevent",
-               "created_at"),
-    # A few hundred staff at most: read in one go (the roles come with it).
-    ExportKind("role-audit", ROLE_AUDIT_HEADER, _narrowed(role_audit_rows), "people.view_user", "-"),
-)}
+EXPORTS: dict[str, ExportKind] = {
+    kind.name: kind
+    for kind in (
+        ExportKind(
+            "batch-enrollments",
+            BATCH_ENROLLMENT_HEADER,
+            _narrowed(list_batch_enrollment_export_rows, *COHORT_MEMBER_DAYS),
+            "enrollment.view_batchenrollment",
+            "created_at",
+        ),
+        ExportKind(
+            "course-enrollments",
+            ("member", "member_name", "course", "course_title", "batch", "progress", "created_at", "updated_at"),
+            _narrowed(list_course_enrollment_export_rows, *COHORT_MEMBER_DAYS),
+            "enrollment.view_courseenrollment",
+            "created_at",
+        ),
+        ExportKind(
+            "training-assignments",
+            (
+                "user",
+                "user_name",
+                "course",
+                "course_title",
+                "due_date",
+                "status",
+                "completed_at",
+                "assigned_by_rule",
+                "assigned_by",
+                "created_at",
+            ),
+            _narrowed(list_training_assignment_export_rows, *COHORT_MEMBER_DAYS),
+            "training.view_trainingassignment",
+            "due_date",
+        ),
+        ExportKind(
+            "certificates",
+            (
+                "name",
+                "member",
+                "member_name",
+                "course",
+                "course_title",
+                "batch",
+                "issue_date",
+                "expiry_date",
+                "created_at",
+            ),
+            _narrowed(list_certificate_export_rows, *COHORT_MEMBER_DAYS),
+            "training.view_certificate",
+            "issue_date",
+        ),
+        ExportKind(
+            "quiz-submissions",
+            (
+                "member",
+                "member_name",
+                "course",
+                "quiz",
+                "score",
+                "score_out_of",
+                "percentage",
+                "passed",
+                "submitted_at",
+                "submission",
+                "attempt",
+                "question_number",
+                "question",
+                "answer",
+                "correct",
+                "marks",
+                "marks_out_of",
+            ),
+            _narrowed(list_quiz_submission_export_rows, *COHORT_MEMBER_DAYS),
+            "assessments.view_quizsubmission",
+            "submitted_at",
+        ),
+        ExportKind(
+            "audit-log",
+            (
+                "created_at",
+                "kind",
+                "actor",
+                "member",
+                "batch",
+                "enrollment",
+                "source",
+                "reason",
+                "before",
+                "after",
+                "remote_addr",
+            ),
+            _narrowed(list_audit_log_export_rows, *AUDIT_LOG_FILTERS),
+            "core.view_enrollmentevent",
+            "created_at",
+        ),
+        # A few hundred staff at most: read in one go (the roles come with it).
+        ExportKind("role-audit", ROLE_AUDIT_HEADER, _narrowed(role_audit_rows), "people.view_user", "-"),
+    )
+}
 
 
 def get_export(kind: str) -> ExportKind:

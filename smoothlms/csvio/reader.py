@@ -129,8 +129,14 @@ def header_key(text: str) -> str:
     return " ".join(str(text).replace("\ufeff", "").replace("_", " ").split()).casefold()
 
 
-def read_table(source: FileSource, *, filename: str, columns: Sequence[Column], limits: Limits | None = None,
-               keep_cells: bool = False) -> Table:
+def read_table(
+    source: FileSource,
+    *,
+    filename: str,
+    columns: Sequence[Column],
+    limits: Limits | None = None,
+    keep_cells: bool = False,
+) -> Table:
     """Rows of `source` (CSV or XLSX, told apart by content, then by name) keyed by column name.
 
     `source` is bytes, a path or an open binary file: a file is read as a stream (never whole into
@@ -201,8 +207,9 @@ class _Budget:
         while width and not str(cells[width - 1] if cells[width - 1] is not None else "").strip():
             width -= 1
         if width > self.limits.max_columns:
-            raise TooLargeToRead(detail=f"its header row is {width:,} columns wide; at most "
-                                        f"{self.limits.max_columns:,} are read.")
+            raise TooLargeToRead(
+                detail=f"its header row is {width:,} columns wide; at most {self.limits.max_columns:,} are read."
+            )
         return width
 
 
@@ -215,8 +222,13 @@ def _csv_table(stream: IO[bytes], *, shape: _Shape, limits: Limits) -> Table:
     try:
         try:
             delimiter, lines = _delimiter(text)
-            return _table(_csv_records(lines, delimiter, _Budget(limits)), shape=shape, fmt="csv",
-                          delimiter=delimiter, formulas={})
+            return _table(
+                _csv_records(lines, delimiter, _Budget(limits)),
+                shape=shape,
+                fmt="csv",
+                delimiter=delimiter,
+                formulas={},
+            )
         except UnicodeDecodeError:
             raise _decoding_error(stream, encoding) from None
         except csv.Error as exc:
@@ -249,7 +261,7 @@ def _decoding_error(stream: IO[bytes], encoding: str) -> NotUtf8 | UnreadableFil
             position = offset - len(pending) + exc.start
             if encoding == "utf-16":
                 return UnreadableFile(detail=f"it starts as UTF-16 but byte {position} is not UTF-16.")
-            line = newlines + data[:exc.start].count(b"\n") + 1
+            line = newlines + data[: exc.start].count(b"\n") + 1
             if data[:3] == codecs.BOM_UTF8 and offset == 0:
                 position -= len(codecs.BOM_UTF8)
             return NotUtf8(byte=f"0x{data[exc.start]:02X}", line=line, position=position)
@@ -331,11 +343,14 @@ def _check_unpacked_size(stream: IO[bytes], limits: Limits) -> None:
         stream.seek(0)
     unpacked = sum(part.file_size for part in parts)
     loaded = sum(part.file_size for part in parts if not part.filename.startswith("xl/worksheets/"))
-    for size, limit, what in ((unpacked, limits.max_unpacked_bytes, "the workbook unpacks to"),
-                              (loaded, limits.max_loaded_bytes, "its shared strings and styles unpack to")):
+    for size, limit, what in (
+        (unpacked, limits.max_unpacked_bytes, "the workbook unpacks to"),
+        (loaded, limits.max_loaded_bytes, "its shared strings and styles unpack to"),
+    ):
         if size > limit:
-            raise TooLargeToRead(detail=f"{what} {size / 1024 / 1024:,.0f} MB; at most "
-                                        f"{limit // 1024 // 1024:,} MB are read.")
+            raise TooLargeToRead(
+                detail=f"{what} {size / 1024 / 1024:,.0f} MB; at most {limit // 1024 // 1024:,} MB are read."
+            )
 
 
 def _open_book(stream: IO[bytes], *, data_only: bool):
@@ -351,8 +366,9 @@ def _sheet(book):
     return sheet
 
 
-def _xlsx_records(sheet, saved: _SavedResults, missing: dict[tuple[int, int], str],
-                  budget: _Budget) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_records(
+    sheet, saved: _SavedResults, missing: dict[tuple[int, int], str], budget: _Budget
+) -> Iterator[tuple[int, list[str]]]:
     """Rows of the workbook's active sheet as text, read only as wide as the header row (the first
     non-blank one). A formula cell gives the result the spreadsheet saved with it (never evaluated
     here); one without a saved result is recorded in `missing` ({(row, column index): formula})."""
@@ -455,8 +471,14 @@ def column_letter(index: int) -> str:
 # Headers and rows -----------------------------------------------------------------------------
 
 
-def _table(records: Iterable[tuple[int, list[str]]], *, shape: _Shape, fmt: str,
-           delimiter: str | None, formulas: dict[tuple[int, int], str]) -> Table:
+def _table(
+    records: Iterable[tuple[int, list[str]]],
+    *,
+    shape: _Shape,
+    fmt: str,
+    delimiter: str | None,
+    formulas: dict[tuple[int, int], str],
+) -> Table:
     iterator: Iterator[tuple[int, list[str]]] = iter(records)
     header: list[str] | None = None
     for _number, cells in iterator:
@@ -466,8 +488,9 @@ def _table(records: Iterable[tuple[int, list[str]]], *, shape: _Shape, fmt: str,
     if header is None:
         raise EmptyFile()
     index_of = _match_header(header, shape.columns)
-    ignored = [text.strip() for position, text in enumerate(header)
-               if text.strip() and position not in index_of.values()]
+    ignored = [
+        text.strip() for position, text in enumerate(header) if text.strip() and position not in index_of.values()
+    ]
     rows: list[Row] = []
     # Row numbers are those a spreadsheet shows for the file (blank lines count, as they do there).
     for number, cells in iterator:

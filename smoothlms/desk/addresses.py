@@ -120,6 +120,7 @@ for _address in ADDRESSES:
 def _keyed(address: Address, model_admin, view: Callable) -> Callable:
     """`view(request, object_id, ...)` reached by the record's path key."""
     if address.key == "pk":
+
         def by_pk(request: HttpRequest, key: str, **kwargs) -> HttpResponse:
             return view(request, key, **kwargs)
 
@@ -172,18 +173,37 @@ def _patterns(site, address: Address, model_admin) -> list:
     if not address.singleton:
         patterns.append(path(f"{slug}/new", _wrap(site, model_admin, model_admin.add_view, "add"), name=f"{name}_add"))
     # Pages under the address before records' paths, which could otherwise take their names.
-    patterns += [path(f"{slug}/{extra.route}", _wrap(site, model_admin, extra.view, extra.permission),
-                      name=f"{name}_{extra.name}") for extra in extras if not extra.keyed]
-    keyed = [] if address.singleton else [
-        ("history", model_admin.history_view, "history", "view"),
-        ("delete", model_admin.delete_view, "delete", "delete"),
+    patterns += [
+        path(
+            f"{slug}/{extra.route}", _wrap(site, model_admin, extra.view, extra.permission), name=f"{name}_{extra.name}"
+        )
+        for extra in extras
+        if not extra.keyed
     ]
+    keyed = (
+        []
+        if address.singleton
+        else [
+            ("history", model_admin.history_view, "history", "view"),
+            ("delete", model_admin.delete_view, "delete", "delete"),
+        ]
+    )
     keyed += [(extra.route, extra.view, extra.name, extra.permission) for extra in extras if extra.keyed]
-    patterns += [path(f"{slug}/{key}/{route}", _wrap(site, model_admin, _keyed(address, model_admin, view), permission),
-                      name=f"{name}_{suffix}") for route, view, suffix, permission in keyed]
+    patterns += [
+        path(
+            f"{slug}/{key}/{route}",
+            _wrap(site, model_admin, _keyed(address, model_admin, view), permission),
+            name=f"{name}_{suffix}",
+        )
+        for route, view, suffix, permission in keyed
+    ]
     if not address.singleton:
-        patterns.append(path(f"{slug}/{key}", _wrap(site, model_admin, _keyed(address, model_admin,
-                                                                              model_admin.change_view), "view"),
-                             name=f"{name}_change"))
+        patterns.append(
+            path(
+                f"{slug}/{key}",
+                _wrap(site, model_admin, _keyed(address, model_admin, model_admin.change_view), "view"),
+                name=f"{name}_change",
+            )
+        )
     patterns.append(re_path(rf"^{re.escape(slug)}(?:/[^/]+)*/$", strip_slash))
     return patterns

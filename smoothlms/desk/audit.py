@@ -37,9 +37,17 @@ from smoothlms.people.selectors import role_audit_queryset, role_audit_rows
 
 PER_PAGE = 50
 STALE_DAYS = 90  # a staff role unused for a quarter is worth a question in the quarterly audit
-KIND_TONES = {EventType.ENROLLED: "ok", EventType.REACTIVATED: "ok", EventType.CANCELLED: "cancelled",
-              EventType.OVERRIDE: "warn", EventType.LOGIN_FAILED: "full", EventType.USER_DISABLED: "cancelled",
-              EventType.USER_PURGED: "full", EventType.ROLES_CHANGED: "warn", EventType.EMAIL_FAILED: "full"}
+KIND_TONES = {
+    EventType.ENROLLED: "ok",
+    EventType.REACTIVATED: "ok",
+    EventType.CANCELLED: "cancelled",
+    EventType.OVERRIDE: "warn",
+    EventType.LOGIN_FAILED: "full",
+    EventType.USER_DISABLED: "cancelled",
+    EventType.USER_PURGED: "full",
+    EventType.ROLES_CHANGED: "warn",
+    EventType.EMAIL_FAILED: "full",
+}
 
 
 def can_audit(user) -> bool:
@@ -52,12 +60,18 @@ class BatchField(forms.ModelChoiceField):
 
 
 class AuditFilterForm(forms.Form):
-    batch = BatchField(queryset=Batch.objects.none(), to_field_name="name", required=False, label="Cohort",
-                       empty_label="Any cohort")
-    member = forms.CharField(required=False, label="Member", max_length=254,
-                             widget=forms.TextInput(attrs={"placeholder": "member's email"}))
-    actor = forms.CharField(required=False, label="Actor", max_length=254,
-                            widget=forms.TextInput(attrs={"placeholder": "who did it (email)"}))
+    batch = BatchField(
+        queryset=Batch.objects.none(), to_field_name="name", required=False, label="Cohort", empty_label="Any cohort"
+    )
+    member = forms.CharField(
+        required=False, label="Member", max_length=254, widget=forms.TextInput(attrs={"placeholder": "member's email"})
+    )
+    actor = forms.CharField(
+        required=False,
+        label="Actor",
+        max_length=254,
+        widget=forms.TextInput(attrs={"placeholder": "who did it (email)"}),
+    )
     kind = forms.ChoiceField(required=False, label="Kind", choices=[("", "Any kind"), *EventType.choices])
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
@@ -75,9 +89,14 @@ class AuditFilterForm(forms.Form):
 
     def filters(self) -> ExportFilters:
         data = self.cleaned_data if self.is_valid() else {}
-        return ExportFilters(batch=data.get("batch"), member=normalize_email(data.get("member") or ""),
-                             actor=normalize_email(data.get("actor") or ""), event_kind=data.get("kind") or "",
-                             since=data.get("since"), until=data.get("until"))
+        return ExportFilters(
+            batch=data.get("batch"),
+            member=normalize_email(data.get("member") or ""),
+            actor=normalize_email(data.get("actor") or ""),
+            event_kind=data.get("kind") or "",
+            since=data.get("since"),
+            until=data.get("until"),
+        )
 
 
 def _zone(request: HttpRequest):
@@ -101,22 +120,57 @@ def audit_log_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
-    queryset = (audit_log_queryset(filters).select_related("batch", "member")
-                .only("created_at", "kind", "actor_email", "source", "reason", "before", "after", "remote_addr",
-                      "enrollment_id", "batch__name", "batch__title", "member__email")
-                .order_by("-created_at", "-id"))
+    queryset = (
+        audit_log_queryset(filters)
+        .select_related("batch", "member")
+        .only(
+            "created_at",
+            "kind",
+            "actor_email",
+            "source",
+            "reason",
+            "before",
+            "after",
+            "remote_addr",
+            "enrollment_id",
+            "batch__name",
+            "batch__title",
+            "member__email",
+        )
+        .order_by("-created_at", "-id")
+    )
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     zone = _zone(request)
-    rows = [{"event": event, "when": event.created_at.astimezone(zone), "tone": KIND_TONES.get(event.kind, ""),
-             "change": _change(event.before, event.after)} for event in page.object_list]
+    rows = [
+        {
+            "event": event,
+            "when": event.created_at.astimezone(zone),
+            "tone": KIND_TONES.get(event.kind, ""),
+            "change": _change(event.before, event.after),
+        }
+        for event in page.object_list
+    ]
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
-    return render_desk(request, "desk/audit/log.html", {
-        "form": form, "page": page, "rows": rows, "zone": str(zone), "desk_section": "audit",
-        "query": urlencode(query), "export_query": urlencode({"export": "audit-log", **query}),
-        "export_form": AuditFilterForm(auto_id="export_%s"),
-        "exports": [kind for kind, spec in EXPORTS.items()
-                    if kind not in ("audit-log", "role-audit") and request.user.has_perm(spec.permission)],
-    }, title="Audit log")
+    return render_desk(
+        request,
+        "desk/audit/log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "zone": str(zone),
+            "desk_section": "audit",
+            "query": urlencode(query),
+            "export_query": urlencode({"export": "audit-log", **query}),
+            "export_form": AuditFilterForm(auto_id="export_%s"),
+            "exports": [
+                kind
+                for kind, spec in EXPORTS.items()
+                if kind not in ("audit-log", "role-audit") and request.user.has_perm(spec.permission)
+            ],
+        },
+        title="Audit log",
+    )
 
 
 def role_audit_view(request: HttpRequest) -> HttpResponse:
@@ -126,14 +180,27 @@ def role_audit_view(request: HttpRequest) -> HttpResponse:
         return _csv_response("role-audit", csv_lines(ROLE_AUDIT_HEADER, role_audit_rows(), bom=True))
     zone = _zone(request)
     users = list(role_audit_queryset())
-    rows = [{"user": user, "roles": [group.name for group in user.groups.all()],
-             "last_login": user.last_login.astimezone(zone) if user.last_login else None,
-             "roles_changed_at": user.roles_changed_at.astimezone(zone) if user.roles_changed_at else None}
-            for user in users]
-    return render_desk(request, "desk/audit/roles.html", {
-        "rows": rows, "zone": str(zone), "desk_section": "role-audit",
-        "stale_days": STALE_DAYS, "stale_before": timezone.now() - dt.timedelta(days=STALE_DAYS),
-    }, title="Role audit")
+    rows = [
+        {
+            "user": user,
+            "roles": [group.name for group in user.groups.all()],
+            "last_login": user.last_login.astimezone(zone) if user.last_login else None,
+            "roles_changed_at": user.roles_changed_at.astimezone(zone) if user.roles_changed_at else None,
+        }
+        for user in users
+    ]
+    return render_desk(
+        request,
+        "desk/audit/roles.html",
+        {
+            "rows": rows,
+            "zone": str(zone),
+            "desk_section": "role-audit",
+            "stale_days": STALE_DAYS,
+            "stale_before": timezone.now() - dt.timedelta(days=STALE_DAYS),
+        },
+        title="Role audit",
+    )
 
 
 def export_view(request: HttpRequest) -> HttpResponse:
@@ -147,8 +214,11 @@ def export_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
-        return HttpResponse("; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
-                            status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     return _csv_response(kind, export_lines(kind, form.filters(), bom=True))
 
 

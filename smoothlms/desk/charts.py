@@ -46,10 +46,27 @@ def seat_chart(rows: list[dict], *, width: int = 900, row_height: int = 30, labe
             tone = "full" if used >= total else "warn" if share >= 0.8 else "ok"
             text = f"{used} / {total}"
         label = row["title"] if len(row["title"]) <= 34 else row["title"][:33] + "…"
-        bars.append(SeatBar(y=index * row_height, label=label, href=row["href"], used=used, total=total,
-                            fill_width=round(max(min(share, 1.0), 0.0) * bar_width, 1), tone=tone, text=text))
-    return SeatChart(width=width, height=max(len(rows), 1) * row_height, label_width=label_width, bar_x=bar_x,
-                     bar_width=bar_width, row_height=row_height, bars=bars)
+        bars.append(
+            SeatBar(
+                y=index * row_height,
+                label=label,
+                href=row["href"],
+                used=used,
+                total=total,
+                fill_width=round(max(min(share, 1.0), 0.0) * bar_width, 1),
+                tone=tone,
+                text=text,
+            )
+        )
+    return SeatChart(
+        width=width,
+        height=max(len(rows), 1) * row_height,
+        label_width=label_width,
+        bar_x=bar_x,
+        bar_width=bar_width,
+        row_height=row_height,
+        bars=bars,
+    )
 
 
 @dataclass(frozen=True)
@@ -100,9 +117,25 @@ def day_chart(per_day: list[tuple[dt.date, int]], *, width: int = 1100, height: 
     for index, (day, count) in enumerate(per_day):
         column_height = (plot_bottom - plot_top) * count / top
         label = day.strftime("%d %b") if (len(per_day) - 1 - index) % 7 == 0 else ""
-        columns.append(DayColumn(x=round(left + index * slot + slot * 0.15, 1), y=round(plot_bottom - column_height, 1),
-                                 width=round(slot * 0.7, 1), height=round(column_height, 1), day=day, count=count,
-                                 label=label))
+        columns.append(
+            DayColumn(
+                x=round(left + index * slot + slot * 0.15, 1),
+                y=round(plot_bottom - column_height, 1),
+                width=round(slot * 0.7, 1),
+                height=round(column_height, 1),
+                day=day,
+                count=count,
+                label=label,
+            )
+        )
     ticks = [(round(plot_bottom - (plot_bottom - plot_top) * i / 4, 1), step * i) for i in range(5)]
-    return DayChart(width=width, height=height, plot_top=plot_top, plot_bottom=plot_bottom, left=left,
-                    columns=columns, ticks=ticks, total=sum(count for _day, count in per_day))
+    return DayChart(
+        width=width,
+        height=height,
+        plot_top=plot_top,
+        plot_bottom=plot_bottom,
+        left=left,
+        columns=columns,
+        ticks=ticks,
+        total=sum(count for _day, count in per_day),
+    )

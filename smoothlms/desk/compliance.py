@@ -24,8 +24,12 @@ ROLES = (Role.HR_MANAGER, Role.SYSTEM_MANAGER)
 
 
 class ComplianceFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200,
-                        widget=forms.TextInput(attrs={"placeholder": "name, HR id or email", "type": "search"}))
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "name, HR id or email", "type": "search"}),
+    )
     department = forms.CharField(required=False, label="Department", max_length=140)
     status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *EmployeeStatus.choices])
     overdue = forms.BooleanField(required=False, label="Only with overdue training")
@@ -36,8 +40,12 @@ def _filtered(form: ComplianceFilterForm):
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("q"):
         text = data["q"].strip()
-        queryset = queryset.filter(Q(employee__icontains=text) | Q(employee_name__icontains=text)
-                                   | Q(company_email__icontains=text) | Q(user__email__icontains=text))
+        queryset = queryset.filter(
+            Q(employee__icontains=text)
+            | Q(employee_name__icontains=text)
+            | Q(company_email__icontains=text)
+            | Q(user__email__icontains=text)
+        )
     if data.get("department"):
         queryset = queryset.filter(department__iexact=data["department"].strip())
     if data.get("status"):
@@ -57,16 +65,35 @@ def compliance_view(request: HttpRequest) -> HttpResponse:
     rows = []
     for employee in page.object_list:
         email = employee.user.email if employee.user_id else ""
-        rows.append({"employee": employee, "email": email or employee.company_email or employee.personal_email,
-                     "href": f"{assignments}?{urlencode({'q': email})}" if email else "",
-                     "overdue_href": f"{assignments}?{urlencode({'q': email, 'overdue': 'yes'})}" if email else ""})
+        rows.append(
+            {
+                "employee": employee,
+                "email": email or employee.company_email or employee.personal_email,
+                "href": f"{assignments}?{urlencode({'q': email})}" if email else "",
+                "overdue_href": f"{assignments}?{urlencode({'q': email, 'overdue': 'yes'})}" if email else "",
+            }
+        )
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
-    return render_desk(request, "desk/compliance.html", {
-        "form": form, "page": page, "rows": rows, "query": urlencode(query), "desk_section": "compliance",
-        "departments": _departments(),
-    }, title="Employee compliance")
+    return render_desk(
+        request,
+        "desk/compliance.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": urlencode(query),
+            "desk_section": "compliance",
+            "departments": _departments(),
+        },
+        title="Employee compliance",
+    )
 
 
 def _departments() -> list[str]:
-    return list(list_employees().exclude(department="").order_by("department")
-                .values_list("department", flat=True).distinct()[:200])
+    return list(
+        list_employees()
+        .exclude(department="")
+        .order_by("department")
+        .values_list("department", flat=True)
+        .distinct()[:200]
+    )

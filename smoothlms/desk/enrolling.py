@@ -47,19 +47,44 @@ def enroll_members_view(request: HttpRequest, object_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = bulk_enroll(batch=batch, members=data["members"], actor=request.user, source=Source.DESK,
-                                 override_start=data["override_start"], reason=data["reason"], notify=data["notify"])
+            result = bulk_enroll(
+                batch=batch,
+                members=data["members"],
+                actor=request.user,
+                source=Source.DESK,
+                override_start=data["override_start"],
+                reason=data["reason"],
+                notify=data["notify"],
+            )
         except DomainError as err:  # refusals of the whole request (permission, override reason)
             form.add_error("reason" if isinstance(err, OverrideReasonRequired) else None, err.user_message())
         else:
             batch.refresh_from_db()
             form = EnrollMembersForm(initial={"notify": data["notify"]})
-    rows = [{"member": r.member or "(blank)", "status": r.status, "label": RESULT_LABELS[r.status], "code": r.code,
-             "message": r.message or "Enrolled."} for r in (result.results if result else [])]
-    return render_desk(request, "desk/enroll_members.html", {
-        "batch": batch, "form": form, "result": result, "rows": rows, "batch_url": batch_url(batch),
-        "media": form.media,
-    }, title=f"Enroll members in {batch.title}", opts=Batch._meta)
+    rows = [
+        {
+            "member": r.member or "(blank)",
+            "status": r.status,
+            "label": RESULT_LABELS[r.status],
+            "code": r.code,
+            "message": r.message or "Enrolled.",
+        }
+        for r in (result.results if result else [])
+    ]
+    return render_desk(
+        request,
+        "desk/enroll_members.html",
+        {
+            "batch": batch,
+            "form": form,
+            "result": result,
+            "rows": rows,
+            "batch_url": batch_url(batch),
+            "media": form.media,
+        },
+        title=f"Enroll members in {batch.title}",
+        opts=Batch._meta,
+    )
 
 
 _MEMBER_ERRORS = (UserNotFound, UserDisabled, NotAStudent, AlreadyEnrolled)
@@ -70,25 +95,43 @@ def add_enrollment_view(request: HttpRequest) -> HttpResponse:
     shows the contract's message on the form and no success message."""
     if not can_enroll(request):
         raise PermissionDenied
-    form = EnrollmentAddForm(request.POST or None,
-                             initial={"batch": request.GET.get("batch"), "member": request.GET.get("member")})
+    form = EnrollmentAddForm(
+        request.POST or None, initial={"batch": request.GET.get("batch"), "member": request.GET.get("member")}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         batch = data["batch"]
         try:
-            enrollment = enroll(batch=batch, member=data["member"], actor=request.user, source=Source.DESK,
-                                override_start=data["override_start"], reason=data["reason"], notify=data["notify"])
+            enrollment = enroll(
+                batch=batch,
+                member=data["member"],
+                actor=request.user,
+                source=Source.DESK,
+                override_start=data["override_start"],
+                reason=data["reason"],
+                notify=data["notify"],
+            )
         except DomainError as err:
-            field = "member" if isinstance(err, _MEMBER_ERRORS) else "reason" if isinstance(
-                err, OverrideReasonRequired) else None
+            field = (
+                "member"
+                if isinstance(err, _MEMBER_ERRORS)
+                else "reason"
+                if isinstance(err, OverrideReasonRequired)
+                else None
+            )
             form.add_error(field, err.user_message())
         else:
             messages.success(request, f"{enrollment.member.email} is enrolled in {batch.title}.")
             if "_addanother" in request.POST:
                 return redirect(f"{reverse('admin:enrollment_batchenrollment_add')}?batch={batch.name}")
             return redirect(batch_url(batch) + "#roster")
-    return render_desk(request, "desk/enrollment_add.html", {"form": form},
-                       title="Add LMS batch enrollment", opts=BatchEnrollment._meta)
+    return render_desk(
+        request,
+        "desk/enrollment_add.html",
+        {"form": form},
+        title="Add LMS batch enrollment",
+        opts=BatchEnrollment._meta,
+    )
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
@@ -107,18 +150,35 @@ def cancel_one_view(request: HttpRequest, object_id: str) -> HttpResponse:
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            cancel_enrollment(batch=enrollment.batch, member=enrollment.member, actor=request.user,
-                              reason=form.cleaned_data["reason"], source=Source.DESK)
+            cancel_enrollment(
+                batch=enrollment.batch,
+                member=enrollment.member,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                source=Source.DESK,
+            )
         except DomainError as err:
             messages.error(request, err.user_message())
         else:
-            messages.success(request, f"Cancelled the enrollment of {enrollment.member.email} in "
-                                      f"{enrollment.batch.title}: its seat is free again.")
+            messages.success(
+                request,
+                f"Cancelled the enrollment of {enrollment.member.email} in "
+                f"{enrollment.batch.title}: its seat is free again.",
+            )
         return redirect(back)
-    return render_desk(request, "desk/cancel_confirm.html", {
-        "enrollments": [enrollment], "form": form, "back": back, "single": True,
-        "active": enrollment.status == EnrollmentStatus.ACTIVE,
-    }, title="Cancel enrollment", opts=BatchEnrollment._meta)
+    return render_desk(
+        request,
+        "desk/cancel_confirm.html",
+        {
+            "enrollments": [enrollment],
+            "form": form,
+            "back": back,
+            "single": True,
+            "active": enrollment.status == EnrollmentStatus.ACTIVE,
+        },
+        title="Cancel enrollment",
+        opts=BatchEnrollment._meta,
+    )
 
 
 def cancel_many(request: HttpRequest, enrollments: list[BatchEnrollment], *, reason: str) -> tuple[int, list[str]]:
@@ -126,8 +186,9 @@ def cancel_many(request: HttpRequest, enrollments: list[BatchEnrollment], *, rea
     cancelled, refusals = 0, []
     for enrollment in enrollments:
         try:
-            cancel_enrollment(batch=enrollment.batch, member=enrollment.member, actor=request.user, reason=reason,
-                              source=Source.DESK)
+            cancel_enrollment(
+                batch=enrollment.batch, member=enrollment.member, actor=request.user, reason=reason, source=Source.DESK
+            )
         except DomainError as err:
             refusals.append(err.user_message())
         else:
@@ -141,11 +202,17 @@ def promote_now_view(request: HttpRequest, object_id: str) -> HttpResponse:
     if not can_enroll(request) or request.method != "POST":
         raise PermissionDenied
     batch = get_object_or_404(Batch, pk=object_id)
-    row = get_object_or_404(BatchEnrollment, pk=request.POST.get("enrollment", ""), batch=batch,
-                            status=EnrollmentStatus.WAITLISTED)
+    row = get_object_or_404(
+        BatchEnrollment, pk=request.POST.get("enrollment", ""), batch=batch, status=EnrollmentStatus.WAITLISTED
+    )
     try:
-        promote_now(batch=batch, member=row.member, actor=request.user, reason=request.POST.get("reason", ""),
-                    source=Source.DESK)
+        promote_now(
+            batch=batch,
+            member=row.member,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            source=Source.DESK,
+        )
     except DomainError as err:
         messages.error(request, err.user_message())
     else:

@@ -33,13 +33,15 @@ def csv_response(lines: Iterable[str], *, stem: str) -> StreamingHttpResponse:
     return _attachment(response, stem, "csv")
 
 
-def table_response(header: Sequence[str], rows: Iterable[Sequence[object]], *, fmt: str, stem: str,
-                   sheet_title: str) -> HttpResponse:
+def table_response(
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, fmt: str, stem: str, sheet_title: str
+) -> HttpResponse:
     if fmt == "csv":
         return csv_response(csv_lines(header, rows, bom=True), stem=stem)
     if fmt == "xlsx":
-        return _attachment(HttpResponse(xlsx_bytes(header, rows, sheet_title=sheet_title), content_type=XLSX_TYPE),
-                           stem, fmt)
+        return _attachment(
+            HttpResponse(xlsx_bytes(header, rows, sheet_title=sheet_title), content_type=XLSX_TYPE), stem, fmt
+        )
     raise Http404("Unknown export format: use csv or xlsx.")
 
 

@@ -27,8 +27,9 @@ class DateRangeFilter(admin.FieldListFilter):
         self.since = self._day(self.lookup_since, "from")
         self.until = self._day(self.lookup_until, "to")
         if self.since and self.until and self.since > self.until:
-            self.errors.append(f"{self.title.capitalize()}: the range ends ({self.until}) before it starts "
-                               f"({self.since}).")
+            self.errors.append(
+                f"{self.title.capitalize()}: the range ends ({self.until}) before it starts ({self.since})."
+            )
             self.since = self.until = None
         self._reported = False
 
@@ -62,8 +63,12 @@ class DateRangeFilter(admin.FieldListFilter):
 
     def choices(self, changelist):
         ours = {self.lookup_since, self.lookup_until, PAGE_VAR}
-        keep = [(name, value) for name, values in changelist.params.items() if name not in ours
-                for value in (values if isinstance(values, list) else [values])]
+        keep = [
+            (name, value)
+            for name, values in changelist.params.items()
+            if name not in ours
+            for value in (values if isinstance(values, list) else [values])
+        ]
         yield {
             "since": self.since.isoformat() if self.since else "",
             "until": self.until.isoformat() if self.until else "",

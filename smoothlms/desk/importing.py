@@ -50,8 +50,12 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
-        options = {"batch": data["batch"].name if data["batch"] else "", "override_start": data["override_start"],
-                   "reason": data["reason"], "notify": data["notify"]}
+        options = {
+            "batch": data["batch"].name if data["batch"] else "",
+            "override_start": data["override_start"],
+            "reason": data["reason"],
+            "notify": data["notify"],
+        }
         _forget_preview(request)
         token = uploads.keep_upload(upload)
         path = uploads.path_of(token)
@@ -63,26 +67,40 @@ def import_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SESSION_KEY] = {"token": token, "filename": upload.name, **options}
             failed = _keep_failed(request, path, upload.name, report)
-            return _render_report(request, report, filename=upload.name, options=options, token=token,
-                                  failed=failed)
-    return render_desk(request, "desk/import_upload.html", {"form": form},
-                       title="Import LMS batch enrollments", opts=BatchEnrollment._meta)
+            return _render_report(request, report, filename=upload.name, options=options, token=token, failed=failed)
+    return render_desk(
+        request,
+        "desk/import_upload.html",
+        {"form": form},
+        title="Import LMS batch enrollments",
+        opts=BatchEnrollment._meta,
+    )
 
 
 def _run(request: HttpRequest, path: Path, filename: str, options: dict, *, dry_run: bool) -> ImportReport:
     table = read_enrollment_file(path, filename=filename)
     batch = Batch.objects.get(name=options["batch"]) if options["batch"] else None
-    return import_enrollments(table, actor=request.user, batch=batch, dry_run=dry_run,
-                              notify=options["notify"], override_start=options["override_start"],
-                              reason=options["reason"], source=Source.IMPORT)
+    return import_enrollments(
+        table,
+        actor=request.user,
+        batch=batch,
+        dry_run=dry_run,
+        notify=options["notify"],
+        override_start=options["override_start"],
+        reason=options["reason"],
+        source=Source.IMPORT,
+    )
 
 
 def _apply(request: HttpRequest) -> HttpResponse:
     stored = request.session.get(SESSION_KEY)
     path = uploads.path_of(stored["token"]) if stored else None
     if path is None or not secrets.compare_digest(stored["token"], request.POST.get("token", "")):
-        messages.error(request, "That preview is no longer available (it was applied, replaced or is more than "
-                                "a day old): upload the file again.")
+        messages.error(
+            request,
+            "That preview is no longer available (it was applied, replaced or is more than "
+            "a day old): upload the file again.",
+        )
         return redirect(import_url())
     del request.session[SESSION_KEY]  # one apply per preview, even on a double click
     request.session.save()
@@ -96,8 +114,9 @@ def _apply(request: HttpRequest) -> HttpResponse:
     finally:
         uploads.discard(stored["token"])
     level = messages.WARNING if report.failed else messages.SUCCESS
-    messages.add_message(request, level, f"Import applied: {report.created} enrolled, {report.skipped} skipped, "
-                                         f"{report.failed} failed.")
+    messages.add_message(
+        request, level, f"Import applied: {report.created} enrolled, {report.skipped} skipped, {report.failed} failed."
+    )
     return _render_report(request, report, filename=stored["filename"], options=stored, token=None, failed=failed)
 
 
@@ -129,18 +148,46 @@ def failed_rows_download(request: HttpRequest, token: str, *, key: str, name: st
     path = uploads.path_of(token, "csv") if token in request.session.get(key, []) else None
     if path is None:
         raise Http404("That file of failed rows is no longer available: preview the file again.")
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=name,  # noqa: SIM115 - closed by Django
-                        content_type="text/csv; charset=utf-8")
+    return FileResponse(
+        open(path, "rb"),
+        as_attachment=True,
+        filename=name,  # noqa: SIM115 - closed by Django
+        content_type="text/csv; charset=utf-8",
+    )
 
 
-def _render_report(request: HttpRequest, report: ImportReport, *, filename: str, options: dict,
-                   token: str | None, failed: str | None) -> HttpResponse:
+def _render_report(
+    request: HttpRequest, report: ImportReport, *, filename: str, options: dict, token: str | None, failed: str | None
+) -> HttpResponse:
     ordered = sorted(report.rows, key=lambda r: (STATUS_ORDER[r.status], r.row))
-    rows = [{"row": r.row, "member": r.member or "(blank)", "batch": r.batch, "status": r.status,
-             "label": RESULT_LABELS[r.status], "code": r.code, "message": r.message} for r in ordered[:SHOWN_ROWS]]
+    rows = [
+        {
+            "row": r.row,
+            "member": r.member or "(blank)",
+            "batch": r.batch,
+            "status": r.status,
+            "label": RESULT_LABELS[r.status],
+            "code": r.code,
+            "message": r.message,
+        }
+        for r in ordered[:SHOWN_ROWS]
+    ]
     preview = token is not None
-    return render_desk(request, "desk/import_report.html", {
-        "report": report, "rows": rows, "shown": len(rows), "total": len(report.rows), "filename": filename,
-        "options": options, "token": token, "preview": preview, "import_url": import_url(),
-        "failed_url": f"{import_url()}?failed={failed}" if failed else "",
-    }, title="Preview of the import" if preview else "Import applied", opts=BatchEnrollment._meta)
+    return render_desk(
+        request,
+        "desk/import_report.html",
+        {
+            "report": report,
+            "rows": rows,
+            "shown": len(rows),
+            "total": len(report.rows),
+            "filename": filename,
+            "options": options,
+            "token": token,
+            "preview": preview,
+            "import_url": import_url(),
+            "failed_url": f"{import_url()}?failed={failed}" if failed else "",
+        },
+        title="Preview of the import" if preview else "Import applied",
+        opts=BatchEnrollment._meta,
+    )

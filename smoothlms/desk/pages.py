@@ -8,6 +8,13 @@ from django.template.response import TemplateResponse
 
 
 def render_desk(request: HttpRequest, template: str, context: dict, *, title: str, opts=None) -> TemplateResponse:
-    return TemplateResponse(request, template, {
-        **admin.site.each_context(request), "title": title, "opts": opts, **context,
-    })
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **admin.site.each_context(request),
+            "title": title,
+            "opts": opts,
+            **context,
+        },
+    )

@@ -44,12 +44,23 @@ from smoothlms.people.roles import can_manage_hr, can_reconcile
 SESSION_KEY = "desk_reconciliation"
 SHOWN = 1000  # findings shown on the page (the command's JSON or CSV has them all)
 KIND_LABELS = {
-    "missing_user": "Missing user", "user_disabled": "User disabled", "not_enrolled": "Not enrolled",
-    "enrolled_not_in_hr": "Enrolled, not in HR", "left_but_enrolled": "Left, still enrolled",
-    "duplicate_alias": "Duplicate alias", "rehire_duplicate": "Rehire duplicate",
+    "missing_user": "Missing user",
+    "user_disabled": "User disabled",
+    "not_enrolled": "Not enrolled",
+    "enrolled_not_in_hr": "Enrolled, not in HR",
+    "left_but_enrolled": "Left, still enrolled",
+    "duplicate_alias": "Duplicate alias",
+    "rehire_duplicate": "Rehire duplicate",
 }
-KIND_TONES = {"missing_user": "full", "user_disabled": "warn", "not_enrolled": "warn", "enrolled_not_in_hr": "warn",
-              "left_but_enrolled": "full", "duplicate_alias": "warn", "rehire_duplicate": "warn"}
+KIND_TONES = {
+    "missing_user": "full",
+    "user_disabled": "warn",
+    "not_enrolled": "warn",
+    "enrolled_not_in_hr": "warn",
+    "left_but_enrolled": "full",
+    "duplicate_alias": "warn",
+    "rehire_duplicate": "warn",
+}
 
 
 def can_enroll(user) -> bool:
@@ -62,17 +73,21 @@ class BatchField(forms.ModelChoiceField):
 
 
 class ReconcileForm(forms.Form):
-    batch = BatchField(queryset=Batch.objects.none(), to_field_name="name", label="Cohort",
-                       empty_label="Choose a cohort")
-    file = forms.FileField(label="HR export (CSV or Excel)",
-                           help_text="The Frappe HRMS Employee report: ID, Full Name, Company Email, Personal Email, "
-                                     "User ID, Status. UTF-8 CSV or .xlsx.",
-                           widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}))
+    batch = BatchField(
+        queryset=Batch.objects.none(), to_field_name="name", label="Cohort", empty_label="Choose a cohort"
+    )
+    file = forms.FileField(
+        label="HR export (CSV or Excel)",
+        help_text="The Frappe HRMS Employee report: ID, Full Name, Company Email, Personal Email, "
+        "User ID, Status. UTF-8 CSV or .xlsx.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["batch"].queryset = Batch.objects.only("pk", "name", "title", "start_date").order_by(
-            "-start_date", "title")
+            "-start_date", "title"
+        )
 
 
 def page_url(token: str | None = None) -> str:
@@ -103,8 +118,12 @@ def reconcile_view(request: HttpRequest) -> HttpResponse:
         else:
             request.session[SESSION_KEY] = {"token": token, "batch": batch.name, "filename": upload.name}
             return redirect(page_url(token))
-    return render_desk(request, "desk/reconcile/upload.html", {"form": form, "desk_section": "reconcile"},
-                       title="Reconcile a roster with HR")
+    return render_desk(
+        request,
+        "desk/reconcile/upload.html",
+        {"form": form, "desk_section": "reconcile"},
+        title="Reconcile a roster with HR",
+    )
 
 
 def _kept(request: HttpRequest, token: str) -> tuple[Batch, str, Path] | None:
@@ -135,8 +154,9 @@ def _download(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(page_url())
     batch, filename, path = kept
     report = reconcile_file(batch=batch, data=path, filename=filename)
-    response = StreamingHttpResponse(finding_row_lines(data=path, filename=filename, report=report),
-                                     content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        finding_row_lines(data=path, filename=filename, report=report), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="reconcile-{batch.name}-problems.csv"'
     return response
 
@@ -148,22 +168,48 @@ def _report(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(page_url())
     batch, filename, report = found
     counts = report.counts()
-    rows = [{"key": f.key, "kind": f.kind, "label": KIND_LABELS[f.kind], "tone": KIND_TONES[f.kind],
-             "employee": f.employee, "email": f.email, "detail": f.detail, "fix": f.fix,
-             "enrollable": f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL,
-             "creatable": f.kind == MISSING_USER and bool(f.email)} for f in report.findings[:SHOWN]]
+    rows = [
+        {
+            "key": f.key,
+            "kind": f.kind,
+            "label": KIND_LABELS[f.kind],
+            "tone": KIND_TONES[f.kind],
+            "employee": f.employee,
+            "email": f.email,
+            "detail": f.detail,
+            "fix": f.fix,
+            "enrollable": f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL,
+            "creatable": f.kind == MISSING_USER and bool(f.email),
+        }
+        for f in report.findings[:SHOWN]
+    ]
     user = request.user
-    return render_desk(request, "desk/reconcile/report.html", {
-        "report": report, "batch": batch, "filename": filename, "token": token, "rows": rows,
-        "shown": len(rows), "total": len(report.findings), "desk_section": "reconcile",
-        "kinds": [{"kind": kind, "label": KIND_LABELS[kind], "count": counts[kind], "tone": KIND_TONES[kind]}
-                  for kind in KINDS if counts[kind]],
-        "enrollable": sum(1 for f in report.findings if f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL),
-        "creatable": sum(1 for f in report.findings if f.kind == MISSING_USER and f.email),
-        "can_enroll": can_enroll(user), "can_create_users": can_manage_hr(user),
-        "batch_url": reverse("admin:catalog_batch_change", args=[record_key(batch)]),
-        "problems_url": f"{page_url(token)}&{urlencode({'download': 'problems'})}",
-    }, title=f"Reconciliation of {batch.title}")
+    return render_desk(
+        request,
+        "desk/reconcile/report.html",
+        {
+            "report": report,
+            "batch": batch,
+            "filename": filename,
+            "token": token,
+            "rows": rows,
+            "shown": len(rows),
+            "total": len(report.findings),
+            "desk_section": "reconcile",
+            "kinds": [
+                {"kind": kind, "label": KIND_LABELS[kind], "count": counts[kind], "tone": KIND_TONES[kind]}
+                for kind in KINDS
+                if counts[kind]
+            ],
+            "enrollable": sum(1 for f in report.findings if f.kind == NOT_ENROLLED and f.fix == FIX_ENROLL),
+            "creatable": sum(1 for f in report.findings if f.kind == MISSING_USER and f.email),
+            "can_enroll": can_enroll(user),
+            "can_create_users": can_manage_hr(user),
+            "batch_url": reverse("admin:catalog_batch_change", args=[record_key(batch)]),
+            "problems_url": f"{page_url(token)}&{urlencode({'download': 'problems'})}",
+        },
+        title=f"Reconciliation of {batch.title}",
+    )
 
 
 def _act(request: HttpRequest) -> HttpResponse:
@@ -211,13 +257,21 @@ def _create_users(request: HttpRequest, report: Reconciliation, findings) -> Non
     created, refusals = 0, []
     for finding in findings:
         try:
-            create_missing_user(email=finding.email, full_name=report.employee_names.get(finding.employee or "", ""),
-                                employee=finding.employee, actor=request.user)
+            create_missing_user(
+                email=finding.email,
+                full_name=report.employee_names.get(finding.employee or "", ""),
+                employee=finding.employee,
+                actor=request.user,
+            )
         except DomainError as err:
             refusals.append(err.user_message())
         else:
             created += 1
     level = messages.WARNING if refusals else messages.SUCCESS
-    messages.add_message(request, level, " ".join([
-        f"Created {created} user{'' if created == 1 else 's'} and linked their Employee records.",
-        *refusals[:5]]))
+    messages.add_message(
+        request,
+        level,
+        " ".join(
+            [f"Created {created} user{'' if created == 1 else 's'} and linked their Employee records.", *refusals[:5]]
+        ),
+    )

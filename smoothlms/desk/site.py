@@ -46,13 +46,15 @@ def needed_roles(request: HttpRequest) -> list[str]:
     model_admin = getattr(func, "model_admin", None)
     if model_admin is not None:
         action = getattr(func, "desk_permission", None) or URL_ACTIONS.get(
-            (match.url_name or "").rsplit("_", 1)[-1], "view")
+            (match.url_name or "").rsplit("_", 1)[-1], "view"
+        )
         return roles_with(f"{model_admin.opts.app_label}.{action}_{model_admin.opts.model_name}")
     return [role for role in ROLE_ORDER if role in STAFF_ROLES]
 
 
 def desk_roles(*roles: str):
     """Mark a desk view with the roles that may open it (for the access-denied page)."""
+
     def mark(view):
         view.desk_roles = tuple(roles)
         return view
@@ -92,8 +94,13 @@ class DeskSite(admin.AdminSite):
         """The desk's 403 page: what the page needs, and who the visitor is signed in as."""
         user = request.user
         roles = needed_roles(request)
-        context = {**self.each_context(request), "title": "You cannot open this page", "needed_roles": roles,
-                   "user_roles": sorted(getattr(user, "role_names", ())), "is_staff": user.is_staff}
+        context = {
+            **self.each_context(request),
+            "title": "You cannot open this page",
+            "needed_roles": roles,
+            "user_roles": sorted(getattr(user, "role_names", ())),
+            "is_staff": user.is_staff,
+        }
         response = TemplateResponse(request, "desk/denied.html", context, status=403)
         return response.render()
 
@@ -109,4 +116,4 @@ class DeskSite(admin.AdminSite):
         # The desk's addresses go after the admin's own patterns (so reverse() prefers them) and
         # before the catch-all that answers unknown paths.
         tail = urls[-1:] if self.final_catch_all_view else []
-        return urls[:len(urls) - len(tail)] + address_urls(self) + tail
+        return urls[: len(urls) - len(tail)] + address_urls(self) + tail

@@ -14,8 +14,7 @@ from smoothlms.desk.views import dashboard
 # the role get the desk's 403 page; each view checks its own permission.
 urlpatterns = [
     path("desk/learning", admin.site.admin_view(dashboard), name="desk-learning"),
-    path("app/employee-compliance", admin.site.admin_view(compliance.compliance_view),
-         name="desk-employee-compliance"),
+    path("app/employee-compliance", admin.site.admin_view(compliance.compliance_view), name="desk-employee-compliance"),
     path("app/employee-compliance/", strip_slash),
     path("desk/reconcile", admin.site.admin_view(reconcile.reconcile_view), name="desk-reconcile"),
     path("desk/audit", admin.site.admin_view(audit.audit_log_view), name="desk-audit"),

@@ -43,8 +43,13 @@ def _cohort_row(batch, now: dt.datetime) -> dict:
     else:
         state = "upcoming"
     return {
-        "batch": batch, "title": batch.title, "href": reverse("admin:catalog_batch_change", args=[record_key(batch)]),
-        "used": batch.seats_taken, "total": batch.seat_count, "left": batch.seats_left_value, "state": state,
+        "batch": batch,
+        "title": batch.title,
+        "href": reverse("admin:catalog_batch_change", args=[record_key(batch)]),
+        "used": batch.seats_taken,
+        "total": batch.seat_count,
+        "left": batch.seats_left_value,
+        "state": state,
         "days_to_start": (batch.start_date - local_today).days,
     }
 
@@ -55,16 +60,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = now.astimezone(zone).date()
     show_all = request.GET.get("show") == "all"
     page = Paginator(list_dashboard_batches(today=today, include_ended=show_all), COHORTS_PER_PAGE).get_page(
-        request.GET.get("page"))
+        request.GET.get("page")
+    )
     rows = [_cohort_row(batch, now) for batch in page.object_list]
     per_day = count_enrollments_per_day(days=30, zone=zone, now=now)
     overdue = list_overdue_assignments(today=today)
     may_read_training = can_read_training(request.user)  # learners' names: only to roles that read them
-    return render_desk(request, "desk/dashboard.html", {
-        "rows": rows, "page": page, "show_all": show_all,
-        "seat_chart": charts.seat_chart(rows), "day_chart": charts.day_chart(per_day),
-        "emails": get_email_queue_health(), "hr_sync": get_hr_sync_status(), "totals": count_batch_totals(),
-        "overdue_count": overdue.count(), "overdue": list(overdue[:OVERDUE_SHOWN]) if may_read_training else [],
-        "may_read_training": may_read_training,
-        "today": today, "zone": str(zone), "now": now.astimezone(zone), "desk_section": "dashboard",
-    }, title="Learning dashboard")
+    return render_desk(
+        request,
+        "desk/dashboard.html",
+        {
+            "rows": rows,
+            "page": page,
+            "show_all": show_all,
+            "seat_chart": charts.seat_chart(rows),
+            "day_chart": charts.day_chart(per_day),
+            "emails": get_email_queue_health(),
+            "hr_sync": get_hr_sync_status(),
+            "totals": count_batch_totals(),
+            "overdue_count": overdue.count(),
+            "overdue": list(overdue[:OVERDUE_SHOWN]) if may_read_training else [],
+            "may_read_training": may_read_training,
+            "today": today,
+            "zone": str(zone),
+            "now": now.astimezone(zone),
+            "desk_section": "dashboard",
+        },
+        title="Learning dashboard",
+    )

@@ -5,10 +5,26 @@ from smoothlms.core.errors import Conflict, Forbidden, Invalid, NotFound, Paymen
 from smoothlms.people.errors import UserNotFound
 
 __all__ = [
-    "BatchNotFound", "CannotEnrollOthers", "OverrideReasonRequired", "UserNotFound", "UserDisabled",
-    "NotAStudent", "CohortNotPublished", "CourseNotPublished", "CohortEnded", "AlreadyEnrolled",
-    "CohortStarted", "SelfEnrollmentClosed", "PaymentMissing", "CohortFull", "NotEnrolled",
-    "SeatCountBelowEnrolled", "CannotCancelOthers", "SelfCancelClosed", "NotWaitlisted", "PromotionReasonRequired",
+    "BatchNotFound",
+    "CannotEnrollOthers",
+    "OverrideReasonRequired",
+    "UserNotFound",
+    "UserDisabled",
+    "NotAStudent",
+    "CohortNotPublished",
+    "CourseNotPublished",
+    "CohortEnded",
+    "AlreadyEnrolled",
+    "CohortStarted",
+    "SelfEnrollmentClosed",
+    "PaymentMissing",
+    "CohortFull",
+    "NotEnrolled",
+    "SeatCountBelowEnrolled",
+    "CannotCancelOthers",
+    "SelfCancelClosed",
+    "NotWaitlisted",
+    "PromotionReasonRequired",
 ]
 
 
@@ -87,8 +103,10 @@ class CannotCancelOthers(Forbidden):
 
 class SeatCountBelowEnrolled(Conflict):
     code = "seat_count_below_enrolled"
-    message = ("There are no seats available in this batch: it has {enrolled} active enrollments, "
-               "so the seat count cannot be lower than {enrolled}.")
+    message = (
+        "There are no seats available in this batch: it has {enrolled} active enrollments, "
+        "so the seat count cannot be lower than {enrolled}."
+    )
 
 
 class SelfCancelClosed(Forbidden):

@@ -50,8 +50,9 @@ class Payment(models.Model):
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.RECEIVED)
     reference = models.CharField(max_length=140, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -78,8 +79,9 @@ class BatchEnrollment(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices)
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     override_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -87,10 +89,12 @@ class BatchEnrollment(models.Model):
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     # When the seat came from the waitlist: its confirmation is the "You have a seat" email.
     promoted_at = models.DateTimeField(null=True, blank=True)
-    confirmation_email_status = models.CharField(max_length=16, choices=EmailStatus.choices,
-                                                 default=EmailStatus.PENDING)
+    confirmation_email_status = models.CharField(
+        max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
     confirmation_email_sent = models.BooleanField(
-        default=False, help_text="True only once the SMTP server accepted the message.")
+        default=False, help_text="True only once the SMTP server accepted the message."
+    )
     confirmation_email_sent_at = models.DateTimeField(null=True, blank=True)
     confirmation_email_attempts = models.PositiveSmallIntegerField(default=0)
     confirmation_email_next_attempt = models.DateTimeField(null=True, blank=True)
@@ -103,13 +107,17 @@ class BatchEnrollment(models.Model):
         constraints = [
             # Unconditional on purpose: MariaDB has no partial indexes.
             models.UniqueConstraint(fields=["batch", "member"], name="batch_enrollment_one_per_member"),
-            models.CheckConstraint(condition=Q(status__in=EnrollmentStatus.values),
-                                   name="batch_enrollment_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=EnrollmentStatus.values), name="batch_enrollment_status_valid"
+            ),
             models.CheckConstraint(condition=Q(source__in=Source.values), name="batch_enrollment_source_valid"),
-            models.CheckConstraint(condition=Q(member_type__in=MemberType.values),
-                                   name="batch_enrollment_member_type_valid"),
-            models.CheckConstraint(condition=Q(confirmation_email_status__in=EmailStatus.values),
-                                   name="batch_enrollment_email_status_valid"),
+            models.CheckConstraint(
+                condition=Q(member_type__in=MemberType.values), name="batch_enrollment_member_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmation_email_status__in=EmailStatus.values),
+                name="batch_enrollment_email_status_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(confirmation_email_sent=False) | Q(confirmation_email_status=EmailStatus.SENT),
                 name="batch_enrollment_sent_means_sent",
@@ -131,19 +139,24 @@ class BatchEnrollment(models.Model):
 
 
 class CourseEnrollment(models.Model):
-    """"LMS Enrollment": a member's access to one course. One per (member, course)."""
+    """ "LMS Enrollment": a member's access to one course. One per (member, course)."""
 
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="course_enrollments")
     course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="enrollments")
-    enrollment_from_batch = models.ForeignKey("catalog.Batch", null=True, blank=True, on_delete=models.SET_NULL,
-                                              related_name="course_enrollments")
+    enrollment_from_batch = models.ForeignKey(
+        "catalog.Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="course_enrollments"
+    )
     progress = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Course access: active gives the lessons; cancelled withdraws them, keeping the progress.
     # db_default: rows inserted by raw SQL (grant_course_access) are active.
-    status = models.CharField(max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE,
-                              db_default=EnrollmentStatus.ACTIVE)
+    status = models.CharField(
+        max_length=16,
+        choices=EnrollmentStatus.choices,
+        default=EnrollmentStatus.ACTIVE,
+        db_default=EnrollmentStatus.ACTIVE,
+    )
     completed_at = models.DateTimeField(null=True, blank=True, help_text="When the progress first reached 100%.")
 
     class Meta:
@@ -151,10 +164,13 @@ class CourseEnrollment(models.Model):
         verbose_name = "LMS enrollment"
         constraints = [
             models.UniqueConstraint(fields=["member", "course"], name="course_enrollment_one_per_member"),
-            models.CheckConstraint(condition=Q(progress__gte=0) & Q(progress__lte=100),
-                                   name="course_enrollment_progress_range"),
-            models.CheckConstraint(condition=Q(status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED]),
-                                   name="course_enrollment_status_valid"),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="course_enrollment_progress_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED]),
+                name="course_enrollment_status_valid",
+            ),
         ]
         indexes = [models.Index(fields=["course", "completed_at"])]
 

@@ -71,8 +71,12 @@ class CohortFacts:
     @classmethod
     def of(cls, batch: Batch, *, unpublished_course: str | None, now: dt.datetime) -> CohortFacts:
         free = None if batch.seat_count is None else batch.seat_count - batch.seats_taken
-        return cls(unpublished_course=unpublished_course, free_seats=free, started=batch.has_started(at=now),
-                   ended=batch.has_ended(at=now))
+        return cls(
+            unpublished_course=unpublished_course,
+            free_seats=free,
+            started=batch.has_started(at=now),
+            ended=batch.has_ended(at=now),
+        )
 
 
 def acts_as_moderator(actor: User | None) -> bool:
@@ -130,14 +134,18 @@ def _cohort_not_ended(request: EnrollRequest, member: MemberFacts, cohort: Cohor
 
 def _not_enrolled(request: EnrollRequest, member: MemberFacts, cohort: CohortFacts) -> Refusal:  # 10
     if member.is_enrolled:
-        return AlreadyEnrolled.for_member(email=member.user.email if member.user else member.email,
-                                          is_self=request.is_self)
+        return AlreadyEnrolled.for_member(
+            email=member.user.email if member.user else member.email, is_self=request.is_self
+        )
     return None
 
 
 def _cohort_not_started(request: EnrollRequest, member: MemberFacts, cohort: CohortFacts) -> Refusal:  # 11
-    if cohort.started and not request.override_start \
-            and request.batch.late_join_policy != LateJoinPolicy.OPEN_UNTIL_END:
+    if (
+        cohort.started
+        and not request.override_start
+        and request.batch.late_join_policy != LateJoinPolicy.OPEN_UNTIL_END
+    ):
         return CohortStarted()
     return None
 
@@ -155,16 +163,28 @@ def _seat_free(request: EnrollRequest, member: MemberFacts, cohort: CohortFacts)
 
 
 REQUEST_CHECKS: tuple[Callable[[EnrollRequest], Refusal], ...] = (
-    _cohort_visible, _may_enroll, _override_has_reason,
+    _cohort_visible,
+    _may_enroll,
+    _override_has_reason,
 )
 MEMBER_CHECKS: tuple[Callable[[EnrollRequest, MemberFacts, CohortFacts], Refusal], ...] = (
-    _user_exists, _user_enabled, _user_is_student, _cohort_published, _courses_published, _cohort_not_ended,
-    _not_enrolled, _cohort_not_started, _self_enrollment_open, _paid_for, _seat_free,
+    _user_exists,
+    _user_enabled,
+    _user_is_student,
+    _cohort_published,
+    _courses_published,
+    _cohort_not_ended,
+    _not_enrolled,
+    _cohort_not_started,
+    _self_enrollment_open,
+    _paid_for,
+    _seat_free,
 )
 
 
-def refusal_for(request: EnrollRequest, member: MemberFacts | None = None,
-                cohort: CohortFacts | None = None) -> DomainError | None:
+def refusal_for(
+    request: EnrollRequest, member: MemberFacts | None = None, cohort: CohortFacts | None = None
+) -> DomainError | None:
     """The refusal the engine gives `request` for `member`, or None when it would enroll them.
 
     Without `member` and `cohort`, only the checks of the request itself run (1-3): those a bulk

@@ -20,6 +20,7 @@ def queue_confirmation_emails(*, enrollment_ids: Iterable[int]) -> None:
     rolled-back enrollment sends nothing; a lost enqueue only delays the email (the sweep)."""
     confirmation_emails_pending.send(sender=BatchEnrollment, enrollment_ids=list(enrollment_ids))
 
+
 # Sent inside the engine's transaction, with `cancellations` (a list of Cancellation): these
 # enrollments were cancelled at `cancelled_at`; each member is told once the transaction commits.
 cancellations_recorded = Signal()

@@ -44,13 +44,17 @@ class DuplicateEmployee(Invalid):
 
 class TooManyDisables(Conflict):
     code = "too_many_disables"
-    message = ("This import would disable {count} of {total} enabled employee users (more than {percent}%). "
-               "Check the file, or run it again with --force.")
+    message = (
+        "This import would disable {count} of {total} enabled employee users (more than {percent}%). "
+        "Check the file, or run it again with --force."
+    )
 
 
 class TooManyDisablesPerHour(TooManyDisables):
-    message = ("HR {source} would disable {count} employee users within an hour, of {total} enabled (more than "
-               "{percent}%): nothing was changed. Check the HRMS, or import the change as a file with --force.")
+    message = (
+        "HR {source} would disable {count} employee users within an hour, of {total} enabled (more than "
+        "{percent}%): nothing was changed. Check the HRMS, or import the change as a file with --force."
+    )
 
 
 class HRMSNotConfigured(DomainError):

@@ -19,8 +19,21 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-EMPLOYEE_FIELDS = ["name", "employee", "employee_name", "company_email", "personal_email", "user_id", "status",
-                   "date_of_joining", "relieving_date", "employment_type", "department", "designation", "modified"]
+EMPLOYEE_FIELDS = [
+    "name",
+    "employee",
+    "employee_name",
+    "company_email",
+    "personal_email",
+    "user_id",
+    "status",
+    "date_of_joining",
+    "relieving_date",
+    "employment_type",
+    "department",
+    "designation",
+    "modified",
+]
 
 
 DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
@@ -56,8 +69,10 @@ def check_hrms_url(url: str) -> None:
     scheme, host, _ = _origin(url)
     if scheme == "https" or (scheme == "http" and (settings.DEBUG or is_loopback(host))):
         return
-    raise HRMSError(f"HRMS_URL must start with https:// (http:// only with DEBUG or on a loopback address), "
-                    f"got {url}", transient=False)
+    raise HRMSError(
+        f"HRMS_URL must start with https:// (http:// only with DEBUG or on a loopback address), got {url}",
+        transient=False,
+    )
 
 
 class _SameOriginRedirects(HTTPRedirectHandler):
@@ -70,8 +85,11 @@ class _SameOriginRedirects(HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if _origin(newurl) != _origin(self.base_url):
             fp.close()
-            raise HRMSError(f"{self.base_url} redirected to another host ({_origin(newurl)[1] or newurl}); "
-                            "not followed, so the API token stays with HRMS_URL's host", transient=False)
+            raise HRMSError(
+                f"{self.base_url} redirected to another host ({_origin(newurl)[1] or newurl}); "
+                "not followed, so the API token stays with HRMS_URL's host",
+                transient=False,
+            )
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -84,24 +102,39 @@ class FrappeClient:
 
     @classmethod
     def from_settings(cls) -> FrappeClient:
-        return cls(settings.HRMS_URL.rstrip("/"), settings.HRMS_API_KEY, settings.HRMS_API_SECRET,
-                   float(getattr(settings, "HRMS_TIMEOUT", 10.0)))
+        return cls(
+            settings.HRMS_URL.rstrip("/"),
+            settings.HRMS_API_KEY,
+            settings.HRMS_API_SECRET,
+            float(getattr(settings, "HRMS_TIMEOUT", 10.0)),
+        )
 
-    def list_employees(self, *, filters: list[list[Any]], limit_start: int, limit_page_length: int,
-                       order_by: str = "modified asc, name asc") -> list[dict[str, Any]]:
+    def list_employees(
+        self,
+        *,
+        filters: list[list[Any]],
+        limit_start: int,
+        limit_page_length: int,
+        order_by: str = "modified asc, name asc",
+    ) -> list[dict[str, Any]]:
         """One page of Employee documents, as Frappe's `frappe.client.get_list` answers it."""
-        query = urlencode({
-            "fields": json.dumps(EMPLOYEE_FIELDS),
-            "filters": json.dumps(filters),
-            "order_by": order_by,
-            "limit_start": limit_start,
-            "limit_page_length": limit_page_length,
-        })
+        query = urlencode(
+            {
+                "fields": json.dumps(EMPLOYEE_FIELDS),
+                "filters": json.dumps(filters),
+                "order_by": order_by,
+                "limit_start": limit_start,
+                "limit_page_length": limit_page_length,
+            }
+        )
         check_hrms_url(self.base_url)
-        request = Request(f"{self.base_url}/api/resource/Employee?{query}", headers={
-            "Authorization": f"token {self.api_key}:{self.api_secret}",
-            "Accept": "application/json",
-        })
+        request = Request(
+            f"{self.base_url}/api/resource/Employee?{query}",
+            headers={
+                "Authorization": f"token {self.api_key}:{self.api_secret}",
+                "Accept": "application/json",
+            },
+        )
         opener = build_opener(_SameOriginRedirects(self.base_url))
         try:
             with opener.open(request, timeout=self.timeout) as response:
@@ -119,8 +152,9 @@ class FrappeClient:
             if not all(isinstance(document, dict) for document in data):
                 raise TypeError("an item is not an object")
         except (ValueError, KeyError, TypeError) as exc:
-            raise HRMSError(f"{self.base_url} answered something that is not an Employee list ({exc})",
-                            transient=True) from None
+            raise HRMSError(
+                f"{self.base_url} answered something that is not an Employee list ({exc})", transient=True
+            ) from None
         return data
 
     def _read_capped(self, response) -> bytes:
@@ -128,14 +162,22 @@ class FrappeClient:
         limit = int(getattr(settings, "HRMS_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES))
         body = response.read(limit + 1)
         if len(body) > limit:
-            raise HRMSError(f"{self.base_url} answered more than {limit / 1024 / 1024:g} MB "
-                            "(HRMS_MAX_RESPONSE_BYTES); lower HR_SYNC_PAGE_SIZE", transient=False)
+            raise HRMSError(
+                f"{self.base_url} answered more than {limit / 1024 / 1024:g} MB "
+                "(HRMS_MAX_RESPONSE_BYTES); lower HR_SYNC_PAGE_SIZE",
+                transient=False,
+            )
         return body
 
 
-def with_retries(call: Callable[[], T], *, attempts: int, backoff: float,
-                 sleep: Callable[[float], None] = time.sleep, on_retry: Callable[[int, HRMSError], None] | None = None
-                 ) -> T:
+def with_retries(
+    call: Callable[[], T],
+    *,
+    attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None] = time.sleep,
+    on_retry: Callable[[int, HRMSError], None] | None = None,
+) -> T:
     """`call()`, retried on transient HRMS errors up to `attempts` times in all, waiting `backoff`,
     then twice as long each time. The last error is raised."""
     for attempt in range(1, attempts + 1):

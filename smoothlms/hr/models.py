@@ -44,23 +44,36 @@ class OnboardingRule(models.Model):
     enabled = models.BooleanField(default=True)
     department = models.CharField(max_length=140, blank=True, help_text="Blank: any department.")
     designation = models.CharField(max_length=140, blank=True, help_text="Blank: any designation.")
-    employment_type = models.CharField(max_length=64, blank=True,
-                                       help_text="Blank: any employment type (contractors and interns too).")
+    employment_type = models.CharField(
+        max_length=64, blank=True, help_text="Blank: any employment type (contractors and interns too)."
+    )
     joined_on_or_after = models.DateField(
         default=timezone.localdate,
-        help_text="New hires are employees who joined on or after this date; earlier staff are left alone.")
+        help_text="New hires are employees who joined on or after this date; earlier staff are left alone.",
+    )
     programme = models.ForeignKey(
-        "catalog.Course", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "catalog.Course",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="New hires join the next published cohort teaching this course that starts on or after "
-                  "their date of joining.")
+        "their date of joining.",
+    )
     mandatory_courses = models.ManyToManyField("catalog.Course", blank=True, related_name="+")
-    due_in_days = models.PositiveIntegerField(default=30, help_text="Mandatory courses are due this many days "
-                                                                    "after the date of joining.")
+    due_in_days = models.PositiveIntegerField(
+        default=30, help_text="Mandatory courses are due this many days after the date of joining."
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Who last saved the rule: its enrollments follow that user's rights (seats, payment, "
-                  "self-enrollment). Without a moderator author, joiners are enrolled as if they enrolled "
-                  "themselves.")
+        "self-enrollment). Without a moderator author, joiners are enrolled as if they enrolled "
+        "themselves.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,8 +111,9 @@ class OnboardingApplication(models.Model):
         verbose_name = "onboarding application"
         constraints = [
             models.UniqueConstraint(fields=["rule", "employee", "joined_on"], name="onboardingapplication_once"),
-            models.CheckConstraint(condition=models.Q(status__in=["pending", "done"]),
-                                   name="onboardingapplication_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "done"]), name="onboardingapplication_status_valid"
+            ),
         ]
         indexes = [models.Index(fields=["status"])]
 

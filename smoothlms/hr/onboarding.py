@@ -65,8 +65,12 @@ def _same(wanted: str, value: str) -> bool:
 
 
 def rule_matches(rule: OnboardingRule, joiner: _Joiner) -> bool:
-    return (joiner.joined_on >= rule.joined_on_or_after and _same(rule.department, joiner.department)
-            and _same(rule.designation, joiner.designation) and _same(rule.employment_type, joiner.employment_type))
+    return (
+        joiner.joined_on >= rule.joined_on_or_after
+        and _same(rule.department, joiner.department)
+        and _same(rule.designation, joiner.designation)
+        and _same(rule.employment_type, joiner.employment_type)
+    )
 
 
 def apply_onboarding_rules(*, employee_ids: Iterable[int] | None = None) -> OnboardingResult:
@@ -76,8 +80,12 @@ def apply_onboarding_rules(*, employee_ids: Iterable[int] | None = None) -> Onbo
     confirmation emails) and training assignments through their services; the applications'
     state. Must run outside a transaction (enrolling opens its own)."""
     result = OnboardingResult()
-    rules = list(OnboardingRule.objects.filter(enabled=True).select_related("programme", "author")
-                 .prefetch_related("mandatory_courses").order_by("pk"))
+    rules = list(
+        OnboardingRule.objects.filter(enabled=True)
+        .select_related("programme", "author")
+        .prefetch_related("mandatory_courses")
+        .order_by("pk")
+    )
     if not rules:
         return result
     joiners = _read_joiners(employee_ids, cutoff=min(rule.joined_on_or_after for rule in rules))
@@ -102,26 +110,44 @@ def apply_onboarding_rules(*, employee_ids: Iterable[int] | None = None) -> Onbo
             result.applied += 1
         else:
             result.pending += 1
-    Application.objects.bulk_update([a for _, _, a in todo],
-                                    ["status", "batch", "enrolled", "trained", "detail", "attempts", "updated_at"],
-                                    batch_size=500)
+    Application.objects.bulk_update(
+        [a for _, _, a in todo],
+        ["status", "batch", "enrolled", "trained", "detail", "attempts", "updated_at"],
+        batch_size=500,
+    )
     return result
 
 
 def _read_joiners(employee_ids: Iterable[int] | None, *, cutoff: dt.date) -> list[_Joiner]:
     start = timezone.make_aware(dt.datetime.combine(cutoff, dt.time.min))
-    queryset = (Employee.objects.filter(status=EmployeeStatus.ACTIVE, user__isnull=False, user__enabled=True)
-                .filter(Q(date_of_joining__gte=cutoff) | Q(date_of_joining__isnull=True, created_at__gte=start)))
-    fields = ("pk", "employee", "user_id", "user__email", "department", "designation", "employment_type",
-              "date_of_joining", "created_at")
+    queryset = Employee.objects.filter(status=EmployeeStatus.ACTIVE, user__isnull=False, user__enabled=True).filter(
+        Q(date_of_joining__gte=cutoff) | Q(date_of_joining__isnull=True, created_at__gte=start)
+    )
+    fields = (
+        "pk",
+        "employee",
+        "user_id",
+        "user__email",
+        "department",
+        "designation",
+        "employment_type",
+        "date_of_joining",
+        "created_at",
+    )
     if employee_ids is None:
         rows = list(queryset.values_list(*fields))
     else:
-        rows = [row for chunk in chunked(list(employee_ids), 2000)
-                for row in queryset.filter(pk__in=chunk).values_list(*fields)]
-    return [_Joiner(pk, hr_id, user_id, email, department, designation, employment_type,
-                    joined or timezone.localdate(created))
-            for pk, hr_id, user_id, email, department, designation, employment_type, joined, created in rows]
+        rows = [
+            row
+            for chunk in chunked(list(employee_ids), 2000)
+            for row in queryset.filter(pk__in=chunk).values_list(*fields)
+        ]
+    return [
+        _Joiner(
+            pk, hr_id, user_id, email, department, designation, employment_type, joined or timezone.localdate(created)
+        )
+        for pk, hr_id, user_id, email, department, designation, employment_type, joined, created in rows
+    ]
 
 
 def _applications_for(pairs: list[tuple[OnboardingRule, _Joiner]]) -> dict[tuple[int, int, dt.date], Application]:
@@ -135,8 +161,11 @@ def _applications_for(pairs: list[tuple[OnboardingRule, _Joiner]]) -> dict[tuple
         return found
 
     found = read()
-    missing = [Application(rule=rule, employee_id=joiner.pk, joined_on=joiner.joined_on)
-               for rule, joiner in pairs if (rule.pk, joiner.pk, joiner.joined_on) not in found]
+    missing = [
+        Application(rule=rule, employee_id=joiner.pk, joined_on=joiner.joined_on)
+        for rule, joiner in pairs
+        if (rule.pk, joiner.pk, joiner.joined_on) not in found
+    ]
     if missing:
         # ignore_conflicts: a concurrent run may create the same application; the constraint keeps one.
         Application.objects.bulk_create(missing, ignore_conflicts=True, batch_size=1000)
@@ -159,7 +188,9 @@ def _enroll(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:
     for programme_id in {rule.programme_id for rule, _, _ in waiting}:
         cohorts[programme_id] = list(
             Batch.objects.filter(published=True, batch_courses__course_id=programme_id, end_date__gte=today)
-            .order_by("start_date", "start_time", "pk").distinct())
+            .order_by("start_date", "start_time", "pk")
+            .distinct()
+        )
     full: set[int] = set()
     for _ in range(MAX_ROUNDS):
         groups, batches = _group_by_cohort(waiting, cohorts, full=full, now=now)
@@ -170,29 +201,48 @@ def _enroll(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:
         waiting = [item for item in waiting if item[2] in retry]
 
 
-def _group_by_cohort(waiting: list[tuple[OnboardingRule, _Joiner, Application]], cohorts: dict[int, list[Batch]],
-                     *, full: set[int], now: dt.datetime
-                     ) -> tuple[dict[tuple[int, int], list[tuple[_Joiner, Application]]], dict[int, Batch]]:
+def _group_by_cohort(
+    waiting: list[tuple[OnboardingRule, _Joiner, Application]],
+    cohorts: dict[int, list[Batch]],
+    *,
+    full: set[int],
+    now: dt.datetime,
+) -> tuple[dict[tuple[int, int], list[tuple[_Joiner, Application]]], dict[int, Batch]]:
     """Each joiner's cohort: the first of the programme that starts on or after they joined, has
     not started and has a seat (as far as we know); joiners with none get the reason. Grouped by
     (cohort, rule): each rule enrolls with its author's rights."""
     groups: dict[tuple[int, int], list[tuple[_Joiner, Application]]] = defaultdict(list)
     batches: dict[int, Batch] = {}
     for rule, joiner, application in waiting:
-        batch = next((b for b in cohorts[rule.programme_id]
-                      if b.start_date >= joiner.joined_on and b.pk not in full and not b.has_started(at=now)
-                      and (b.seat_count is None or b.seats_taken < b.seat_count)), None)
+        batch = next(
+            (
+                b
+                for b in cohorts[rule.programme_id]
+                if b.start_date >= joiner.joined_on
+                and b.pk not in full
+                and not b.has_started(at=now)
+                and (b.seat_count is None or b.seats_taken < b.seat_count)
+            ),
+            None,
+        )
         if batch is None:
-            application.detail = (f"No published cohort of {rule.programme.title} with a free seat starts on or "
-                                  f"after {joiner.joined_on.isoformat()} yet.")
+            application.detail = (
+                f"No published cohort of {rule.programme.title} with a free seat starts on or "
+                f"after {joiner.joined_on.isoformat()} yet."
+            )
             continue
         groups[(batch.pk, rule.pk)].append((joiner, application))
         batches[batch.pk] = batch
     return groups, batches
 
 
-def _enroll_groups(groups: dict[tuple[int, int], list[tuple[_Joiner, Application]]], batches: dict[int, Batch],
-                   rules: dict[int, OnboardingRule], *, full: set[int]) -> list[Application]:
+def _enroll_groups(
+    groups: dict[tuple[int, int], list[tuple[_Joiner, Application]]],
+    batches: dict[int, Batch],
+    rules: dict[int, OnboardingRule],
+    *,
+    full: set[int],
+) -> list[Application]:
     """Enroll each group in its cohort through the engine, with its rule author's rights; returns the
     applications to try again in another cohort (theirs was full), and adds those cohorts to `full`."""
     retry = []
@@ -216,8 +266,11 @@ def _enroll_as_author(rule: OnboardingRule, batch: Batch, joiners: list[_Joiner]
     joiner is enrolled on the self-enrollment rules (open, paid for, a seat)."""
     author = rule.author
     if author is not None and author.enabled and is_moderator(author):
-        return list(bulk_enroll(batch=batch, members=[joiner.email for joiner in joiners], actor=author,
-                                source=Source.HR_RULE).results)
+        return list(
+            bulk_enroll(
+                batch=batch, members=[joiner.email for joiner in joiners], actor=author, source=Source.HR_RULE
+            ).results
+        )
     users = User.objects.in_bulk([joiner.user_id for joiner in joiners])
     return [_enroll_self(batch, users[joiner.user_id]) for joiner in joiners]
 
@@ -247,7 +300,13 @@ def _train(todo: list[tuple[OnboardingRule, _Joiner, Application]]) -> None:
     for (rule_pk, due_date), members in groups.items():
         rule = rules[rule_pk]
         # Late-recorded joiners may be due already: the date still says when it was due.
-        assign_training(user_ids=[user_id for user_id, _ in members], courses=list(rule.mandatory_courses.all()),
-                        due_date=due_date, actor=None, assigned_by_rule=rule.name, allow_past_due_date=True)
+        assign_training(
+            user_ids=[user_id for user_id, _ in members],
+            courses=list(rule.mandatory_courses.all()),
+            due_date=due_date,
+            actor=None,
+            assigned_by_rule=rule.name,
+            allow_past_due_date=True,
+        )
         for _, application in members:
             application.trained = True

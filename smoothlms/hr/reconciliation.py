@@ -52,8 +52,15 @@ ENROLLED_NOT_IN_HR = "enrolled_not_in_hr"
 LEFT_BUT_ENROLLED = "left_but_enrolled"
 DUPLICATE_ALIAS = "duplicate_alias"
 REHIRE_DUPLICATE = "rehire_duplicate"
-KINDS = (MISSING_USER, USER_DISABLED, NOT_ENROLLED, ENROLLED_NOT_IN_HR, LEFT_BUT_ENROLLED, DUPLICATE_ALIAS,
-         REHIRE_DUPLICATE)
+KINDS = (
+    MISSING_USER,
+    USER_DISABLED,
+    NOT_ENROLLED,
+    ENROLLED_NOT_IN_HR,
+    LEFT_BUT_ENROLLED,
+    DUPLICATE_ALIAS,
+    REHIRE_DUPLICATE,
+)
 
 # The fixes, in the words of the enrollment guide (troubleshooting table and roster reconciliation).
 FIX_CREATE_USER = "Create User; link Employee.user_id"
@@ -63,11 +70,14 @@ FIX_SEATS = "Increase seats or create second batch"
 FIX_STARTED = "Adjust dates or enroll via desk override policy"
 FIX_ENDED = "The cohort has ended: enroll in another batch"
 FIX_REENABLE = "Re-enable the User (rehires: the old account), then enroll if needed"
-FIX_REHIRE = ("Confirm old User re-enabled rather than creating duplicate accounts: link the old user to "
-              "Employee.user_id and disable the new one")
+FIX_REHIRE = (
+    "Confirm old User re-enabled rather than creating duplicate accounts: link the old user to "
+    "Employee.user_id and disable the new one"
+)
 FIX_ALIAS = "Keep one User per person: link it to Employee.user_id and disable the duplicate aliases"
-FIX_NOT_IN_HR = ("Check with HR: contractors need an HR employee record (or stay External); "
-                 "otherwise cancel the enrollment")
+FIX_NOT_IN_HR = (
+    "Check with HR: contractors need an HR employee record (or stay External); otherwise cancel the enrollment"
+)
 FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
 
 EMAIL_COLUMNS = ("user_id", "company_email", "personal_email")
@@ -90,8 +100,14 @@ class Finding:
         return f"{self.kind}:{self.employee or ''}:{self.email}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "employee": self.employee, "email": self.email, "detail": self.detail,
-                "fix": self.fix, "users": list(self.users)}
+        return {
+            "kind": self.kind,
+            "employee": self.employee,
+            "email": self.email,
+            "detail": self.detail,
+            "fix": self.fix,
+            "users": list(self.users),
+        }
 
 
 @dataclass
@@ -104,8 +120,13 @@ class Reconciliation:
     employee_names: dict[str, str] = field(default_factory=dict, repr=False)  # HR id -> name (to create users)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"batch": self.batch, "hr_headcount": self.hr_headcount, "enrolled": self.enrolled,
-                "matched": self.matched, "findings": [finding.as_dict() for finding in self.findings]}
+        return {
+            "batch": self.batch,
+            "hr_headcount": self.hr_headcount,
+            "enrolled": self.enrolled,
+            "matched": self.matched,
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
 
     def of_kind(self, kind: str) -> list[Finding]:
         return [finding for finding in self.findings if finding.kind == kind]
@@ -180,8 +201,12 @@ def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> l
 
 
 def _read_roster(batch: Batch) -> dict[int, _User]:
-    return {pk: _User(pk, email, enabled) for pk, email, enabled in BatchEnrollment.objects.filter(
-        batch=batch, status=EnrollmentStatus.ACTIVE).values_list("member_id", "member__email", "member__enabled")}
+    return {
+        pk: _User(pk, email, enabled)
+        for pk, email, enabled in BatchEnrollment.objects.filter(
+            batch=batch, status=EnrollmentStatus.ACTIVE
+        ).values_list("member_id", "member__email", "member__enabled")
+    }
 
 
 def _read_linked_users(hr_ids: Sequence[str]) -> dict[str, int | None]:
@@ -196,7 +221,8 @@ def _read_member_employees(batch: Batch) -> dict[int, str]:
     """{member id: HR id} of enrolled members with an Employee record (the Active one first)."""
     found: dict[int, str] = {}
     rows = Employee.objects.filter(
-        user__batch_enrollments__batch=batch, user__batch_enrollments__status=EnrollmentStatus.ACTIVE,
+        user__batch_enrollments__batch=batch,
+        user__batch_enrollments__status=EnrollmentStatus.ACTIVE,
     ).values_list("user_id", "employee", "status")
     for user_id, employee, status in rows:
         if user_id not in found or status == EmployeeStatus.ACTIVE:
@@ -262,21 +288,36 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
             enrolled = sorted(pk for pk in person.users if pk in roster)
             if enrolled:
                 emails = [users[pk].email for pk in enrolled]
-                findings.append(_finding(LEFT_BUT_ENROLLED, person, emails[0], FIX_LEFT,
-                                         "Left in HR but actively enrolled in this cohort",
-                                         users=emails if len(emails) > 1 else []))
+                findings.append(
+                    _finding(
+                        LEFT_BUT_ENROLLED,
+                        person,
+                        emails[0],
+                        FIX_LEFT,
+                        "Left in HR but actively enrolled in this cohort",
+                        users=emails if len(emails) > 1 else [],
+                    )
+                )
     attributed = {pk for person in people for pk in person.users}
     member_employees = _read_member_employees(batch) if len(attributed & set(roster)) < len(roster) else {}
     for pk in sorted(set(roster) - attributed, key=lambda pk: roster[pk].email):
         hr_id = member_employees.get(pk)
-        detail = ("Enrolled, but not in the HR export" + (f" (Employee record {hr_id})" if hr_id else
-                                                          " and no HR employee record"))
-        findings.append(Finding(ENROLLED_NOT_IN_HR, hr_id, roster[pk].email, f"{detail}. Fix: {FIX_NOT_IN_HR}.",
-                                FIX_NOT_IN_HR))
+        detail = "Enrolled, but not in the HR export" + (
+            f" (Employee record {hr_id})" if hr_id else " and no HR employee record"
+        )
+        findings.append(
+            Finding(ENROLLED_NOT_IN_HR, hr_id, roster[pk].email, f"{detail}. Fix: {FIX_NOT_IN_HR}.", FIX_NOT_IN_HR)
+        )
     order = {kind: index for index, kind in enumerate(KINDS)}
     findings.sort(key=lambda f: order[f.kind])  # stable: export order within a kind
-    return Reconciliation(batch=batch.name, hr_headcount=len(active), enrolled=len(roster), matched=matched,
-                          findings=findings, employee_names={p.employee: p.name for p in active if p.employee})
+    return Reconciliation(
+        batch=batch.name,
+        hr_headcount=len(active),
+        enrolled=len(roster),
+        matched=matched,
+        findings=findings,
+        employee_names={p.employee: p.name for p in active if p.employee},
+    )
 
 
 def _resolve(person: Person, by_key: dict[str, list[int]], key_of, may_take) -> None:
@@ -289,8 +330,7 @@ def _resolve(person: Person, by_key: dict[str, list[int]], key_of, may_take) -> 
                 person.users.add(pk)
 
 
-def _finding(kind: str, person: Person, email: str, fix: str, what: str, *, users: list[str] | None = None
-             ) -> Finding:
+def _finding(kind: str, person: Person, email: str, fix: str, what: str, *, users: list[str] | None = None) -> Finding:
     return Finding(kind, person.employee or None, email, f"{what}. Fix: {fix}.", fix, users or [])
 
 
@@ -306,13 +346,19 @@ def _preferred_user(person: Person, candidates: list[_User]) -> _User:
     return min(candidates, key=lambda user: user.pk)
 
 
-def _check_active(person: Person, users: dict[int, _User], roster: dict[int, _User], findings: list[Finding],
-                  not_enrolled: list[Finding]) -> int:
+def _check_active(
+    person: Person,
+    users: dict[int, _User],
+    roster: dict[int, _User],
+    findings: list[Finding],
+    not_enrolled: list[Finding],
+) -> int:
     """Findings of one Active row; returns 1 when the person is actively enrolled (matched)."""
     if not person.users:
         if person.emails:
             what = f"No LMS user has {' or '.join(person.emails)}" + (
-                "" if person.employee else " (the row has no HR id)")
+                "" if person.employee else " (the row has no HR id)"
+            )
             findings.append(_finding(MISSING_USER, person, person.email, FIX_CREATE_USER, what))
         else:
             findings.append(_finding(MISSING_USER, person, "", FIX_ADD_EMAIL, "The HR record has no email"))
@@ -322,18 +368,33 @@ def _check_active(person: Person, users: dict[int, _User], roster: dict[int, _Us
     disabled = [user for user in mine if not user.enabled]
     emails = [user.email for user in mine]
     if enabled and disabled:
-        findings.append(_finding(
-            REHIRE_DUPLICATE, person, person.email or enabled[0].email, FIX_REHIRE,
-            f"One person, a disabled old user ({', '.join(u.email for u in disabled)}) and a new one "
-            f"({', '.join(u.email for u in enabled)})", users=emails))
+        findings.append(
+            _finding(
+                REHIRE_DUPLICATE,
+                person,
+                person.email or enabled[0].email,
+                FIX_REHIRE,
+                f"One person, a disabled old user ({', '.join(u.email for u in disabled)}) and a new one "
+                f"({', '.join(u.email for u in enabled)})",
+                users=emails,
+            )
+        )
     if len(enabled) > 1:
-        findings.append(_finding(
-            DUPLICATE_ALIAS, person, person.email or enabled[0].email, FIX_ALIAS,
-            f"One person, {len(enabled)} enabled users: {', '.join(u.email for u in enabled)}", users=emails))
+        findings.append(
+            _finding(
+                DUPLICATE_ALIAS,
+                person,
+                person.email or enabled[0].email,
+                FIX_ALIAS,
+                f"One person, {len(enabled)} enabled users: {', '.join(u.email for u in enabled)}",
+                users=emails,
+            )
+        )
     if not enabled:
         user = _preferred_user(person, disabled)
-        findings.append(_finding(USER_DISABLED, person, user.email, FIX_REENABLE,
-                                 "Active in HR but the LMS user is disabled"))
+        findings.append(
+            _finding(USER_DISABLED, person, user.email, FIX_REENABLE, "Active in HR but the LMS user is disabled")
+        )
     if any(pk in roster for pk in person.users):
         return 1
     if enabled:
@@ -357,8 +418,10 @@ def _assign_enroll_fixes(batch: Batch, findings: list[Finding], *, free: int | N
     for index, finding in enumerate(findings):
         chosen = fix or (FIX_SEATS if free is not None and index >= free else FIX_ENROLL)
         if chosen == FIX_SEATS:
-            what = f"Active in HR, not enrolled in this cohort; {free} seat{'' if free == 1 else 's'} left for " \
-                   f"{len(findings)} people"
+            what = (
+                f"Active in HR, not enrolled in this cohort; {free} seat{'' if free == 1 else 's'} left for "
+                f"{len(findings)} people"
+            )
         else:
             what = "Active in HR, not enrolled in this cohort"
         finding.fix = chosen
@@ -369,8 +432,7 @@ def _assign_enroll_fixes(batch: Batch, findings: list[Finding], *, free: int | N
 
 
 @transaction.atomic(durable=True)
-def create_missing_user(*, email: str, full_name: str = "", employee: str | None = None,
-                        actor: User | None) -> User:
+def create_missing_user(*, email: str, full_name: str = "", employee: str | None = None, actor: User | None) -> User:
     """The fix of a missing_user finding: "Create User; link Employee.user_id".
 
     Rules: the email is valid and unused in any case (people.services.create_user: InvalidEmail,
@@ -385,9 +447,14 @@ def create_missing_user(*, email: str, full_name: str = "", employee: str | None
         now = timezone.now()
         # The condition is the guard: a record that got a user meanwhile is not relinked.
         if Employee.objects.filter(employee=employee, user__isnull=True).update(user=user, updated_at=now):
-            record_event(EventType.EMPLOYEE_CHANGED, actor=actor, member=user, reason="roster reconciliation",
-                         before={"employee": employee, "user_id": None},
-                         after={"employee": employee, "user_id": user.email})
+            record_event(
+                EventType.EMPLOYEE_CHANGED,
+                actor=actor,
+                member=user,
+                reason="roster reconciliation",
+                before={"employee": employee, "user_id": None},
+                after={"employee": employee, "user_id": user.email},
+            )
     return user
 
 

@@ -34,8 +34,17 @@ LABELS: dict[str, str] = {
 _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
 
 # Employee model fields a record sets (the user link is decided by provisioning).
-EMPLOYEE_FIELDS = ("employee_name", "company_email", "personal_email", "status", "date_of_joining",
-                   "relieving_date", "employment_type", "department", "designation")
+EMPLOYEE_FIELDS = (
+    "employee_name",
+    "company_email",
+    "personal_email",
+    "status",
+    "date_of_joining",
+    "relieving_date",
+    "employment_type",
+    "department",
+    "designation",
+)
 
 
 @dataclass
@@ -75,8 +84,7 @@ class EmployeeRecord:
 
     def is_leaver(self, *, today: dt.date) -> bool:
         """Left, or the relieving date has passed (the relieving date itself is the last working day)."""
-        return self.status == EmployeeStatus.LEFT or (
-            self.relieving_date is not None and self.relieving_date < today)
+        return self.status == EmployeeStatus.LEFT or (self.relieving_date is not None and self.relieving_date < today)
 
     def is_active(self, *, today: dt.date) -> bool:
         return self.status == EmployeeStatus.ACTIVE and not self.is_leaver(today=today)
@@ -178,8 +186,9 @@ def parse_record(data: Mapping[str, Any], *, row: int | None = None, only_given:
         given=frozenset(name for name in EMPLOYEE_FIELDS if name in data) if only_given else None,
     )
     if record.date_of_joining and record.relieving_date and record.relieving_date < record.date_of_joining:
-        raise RelievingBeforeJoining(relieving_date=record.relieving_date.isoformat(),
-                                     date_of_joining=record.date_of_joining.isoformat())
+        raise RelievingBeforeJoining(
+            relieving_date=record.relieving_date.isoformat(), date_of_joining=record.date_of_joining.isoformat()
+        )
     if len(employee) > 140:
         raise Invalid("The HR id {value} is longer than 140 characters.", value=employee[:20] + "...")
     return record

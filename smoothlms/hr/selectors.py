@@ -52,12 +52,16 @@ class HRSyncStatus:
         if self.failing:
             since = "never" if self.last_success is None else _when(self.last_success.finished_at)
             error = (self.last_run.error or "").splitlines()[0] if self.last_run.error else "unknown error"
-            return (f"HR sync failing ({self.consecutive_failures} run(s) in a row): {error}. "
-                    f"Last success: {since}. New hires wait for the HRMS; the LMS keeps serving.")
+            return (
+                f"HR sync failing ({self.consecutive_failures} run(s) in a row): {error}. "
+                f"Last success: {since}. New hires wait for the HRMS; the LMS keeps serving."
+            )
         if self.last_run.status == HRSyncRun.Status.RUNNING:
             return f"HR sync running since {_when(self.last_run.started_at)}."
-        return (f"HR sync OK: {_when(self.last_run.finished_at)}, {self.last_run.fetched} fetched, "
-                f"{self.last_run.changed} changed.")
+        return (
+            f"HR sync OK: {_when(self.last_run.finished_at)}, {self.last_run.fetched} fetched, "
+            f"{self.last_run.changed} changed."
+        )
 
 
 def _when(moment: dt.datetime | None) -> str:

@@ -58,8 +58,9 @@ class SyncStopped(HRMSError):
         super().__init__(message, transient=False)
 
 
-def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
-            sleep: Callable[[float], None] = time.sleep) -> HRSyncRun:
+def sync_hr(
+    *, client: FrappeClient | None = None, page_size: int | None = None, sleep: Callable[[float], None] = time.sleep
+) -> HRSyncRun:
     """Pull and apply the Employee records changed in the HRMS since the last successful run.
 
     Rules: HRMS_URL must be set; one run at a time (a run older than 30 minutes counts as dead);
@@ -82,7 +83,8 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
     if running is not None:
         raise HRSyncRunning(started_at=timezone.localtime(running.started_at).strftime("%Y-%m-%d %H:%M"))
     HRSyncRun.objects.filter(status=HRSyncRun.Status.RUNNING).update(
-        status=HRSyncRun.Status.FAILED, finished_at=now, error="The run stopped without finishing (worker ended).")
+        status=HRSyncRun.Status.FAILED, finished_at=now, error="The run stopped without finishing (worker ended)."
+    )
     last = HRSyncRun.objects.filter(status=HRSyncRun.Status.SUCCEEDED).order_by("-started_at", "-pk").first()
     since = last.modified_until if last else None
     run = HRSyncRun.objects.create(started_at=now, modified_since=since, modified_until=since)
@@ -95,8 +97,10 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
     try:
         while True:
             if pages >= max_pages:
-                raise SyncStopped(f"Stopped after {max_pages} pages (HR_SYNC_MAX_PAGES) with more to fetch: "
-                                  "raise the limit or HR_SYNC_PAGE_SIZE.")
+                raise SyncStopped(
+                    f"Stopped after {max_pages} pages (HR_SYNC_MAX_PAGES) with more to fetch: "
+                    "raise the limit or HR_SYNC_PAGE_SIZE."
+                )
             if first:
                 filters = [["modified", ">", format_modified(cursor)]] if cursor else []
                 start = 0
@@ -107,16 +111,26 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
             def fetch(filters=filters, start=start) -> list[dict[str, Any]]:
                 return client.list_employees(filters=filters, limit_start=start, limit_page_length=page_size)
 
-            page = with_retries(fetch, attempts=attempts, backoff=backoff, sleep=sleep,
-                                on_retry=lambda attempt, error: retries.append(f"attempt {attempt}: {error}"))
+            page = with_retries(
+                fetch,
+                attempts=attempts,
+                backoff=backoff,
+                sleep=sleep,
+                on_retry=lambda attempt, error: retries.append(f"attempt {attempt}: {error}"),
+            )
             if not page:
                 break
             pages += 1
             _check_progress(page, seen=seen, number=pages)
             records, errors = _parse_page(page, offset=fetched)
-            report = provision_employees(records=records, actor=None, source=SOURCE, errors=errors,
-                                         chunk_size=max(len(records), 1),
-                                         disable_threshold=disable_threshold_setting())
+            report = provision_employees(
+                records=records,
+                actor=None,
+                source=SOURCE,
+                errors=errors,
+                chunk_size=max(len(records), 1),
+                disable_threshold=disable_threshold_setting(),
+            )
             fetched += len(page)
             changed += report.changed
             refused += [f"{row.employee}: {row.code}: {row.message}" for row in report.rows if row.action == ERROR]
@@ -138,22 +152,37 @@ def sync_hr(*, client: FrappeClient | None = None, page_size: int | None = None,
         else:
             detail = f"{type(error).__name__}: {error}"
             log.exception("HR sync %s stopped by an unexpected error", run.pk)
-        _finish(run, HRSyncRun.Status.FAILED, fetched=fetched, changed=changed,
-                error="\n".join([f"Failed: {detail}", *retries, *_refused_lines(refused)]))
+        _finish(
+            run,
+            HRSyncRun.Status.FAILED,
+            fetched=fetched,
+            changed=changed,
+            error="\n".join([f"Failed: {detail}", *retries, *_refused_lines(refused)]),
+        )
         return run
-    _finish(run, HRSyncRun.Status.SUCCEEDED, fetched=fetched, changed=changed, modified_until=cursor,
-            error="\n".join([*retries, *_refused_lines(refused)]))
+    _finish(
+        run,
+        HRSyncRun.Status.SUCCEEDED,
+        fetched=fetched,
+        changed=changed,
+        modified_until=cursor,
+        error="\n".join([*retries, *_refused_lines(refused)]),
+    )
     return run
 
 
 def _check_progress(page: list[dict[str, Any]], *, seen: set[tuple[str, str]], number: int) -> None:
     """A page must bring a record this run has not fetched yet: a server that ignores limit_start
     answers the same records for ever. `seen` collects (HR id, modified) of every record fetched."""
-    keys = {(str(document.get("name") or document.get("employee") or ""), str(document.get("modified")))
-            for document in page}
+    keys = {
+        (str(document.get("name") or document.get("employee") or ""), str(document.get("modified")))
+        for document in page
+    }
     if keys <= seen:
-        raise SyncStopped(f"Page {number} from the HRMS brought no new record (the same records again: "
-                          "does it ignore limit_start?); stopped.")
+        raise SyncStopped(
+            f"Page {number} from the HRMS brought no new record (the same records again: "
+            "does it ignore limit_start?); stopped."
+        )
     seen |= keys
 
 
@@ -166,8 +195,9 @@ def _refused_lines(refused: list[str]) -> list[str]:
     return lines
 
 
-def _finish(run: HRSyncRun, status: str, *, fetched: int, changed: int, error: str,
-            modified_until: dt.datetime | None = None) -> None:
+def _finish(
+    run: HRSyncRun, status: str, *, fetched: int, changed: int, error: str, modified_until: dt.datetime | None = None
+) -> None:
     run.status, run.fetched, run.changed, run.error = status, fetched, changed, error
     run.finished_at = timezone.now()
     fields = ["status", "fetched", "changed", "error", "finished_at"]
@@ -185,8 +215,11 @@ def _parse_page(page: list[dict[str, Any]], *, offset: int) -> tuple[list[Employ
             records.append(parse_record(document, row=index))
         except DomainError as error:
             hr_id = str(document.get("name") or document.get("employee") or "")
-            errors.append(RowOutcome(row=index, employee=hr_id, action=ERROR, code=error.code,
-                                     message=error.user_message(), error=error))
+            errors.append(
+                RowOutcome(
+                    row=index, employee=hr_id, action=ERROR, code=error.code, message=error.user_message(), error=error
+                )
+            )
     return records, errors
 
 
@@ -218,7 +251,7 @@ def run_periodic_hr_sync(*, now: dt.datetime | None = None) -> HRSyncRun | None:
     run = None
     if settings.HRMS_URL:
         failures, latest = _consecutive_failures()
-        wait = dt.timedelta(minutes=min(2 ** failures, 60)) if failures else dt.timedelta(0)
+        wait = dt.timedelta(minutes=min(2**failures, 60)) if failures else dt.timedelta(0)
         if not failures or latest is None or latest.finished_at is None or now - latest.finished_at >= wait:
             try:
                 run = sync_hr()

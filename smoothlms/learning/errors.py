@@ -4,9 +4,19 @@ from smoothlms.catalog.errors import CourseNotFound
 from smoothlms.core.errors import Conflict, Forbidden, Invalid, NotFound
 
 __all__ = [
-    "CourseNotFound", "NotEnrolledInCourse", "ChapterNotFound", "LessonNotFound", "InvalidContent",
-    "ScormPackageInvalid", "ScormDataInvalid", "NotAScormLesson", "NotAFileLesson", "CompletesByItself",
-    "LessonHasProgress", "ChapterNotEmpty", "CannotMove",
+    "CourseNotFound",
+    "NotEnrolledInCourse",
+    "ChapterNotFound",
+    "LessonNotFound",
+    "InvalidContent",
+    "ScormPackageInvalid",
+    "ScormDataInvalid",
+    "NotAScormLesson",
+    "NotAFileLesson",
+    "CompletesByItself",
+    "LessonHasProgress",
+    "ChapterNotEmpty",
+    "CannotMove",
 ]
 
 

@@ -23,5 +23,6 @@ def lock_course_enrollment(*, member: User, course: Course) -> CourseEnrollment 
     the member's progress in the course takes it first, so lesson rows and the course progress
     computed from them are read as committed and written by one transaction at a time."""
     queryset = active_course_enrollments(member=member, course=course).select_related(
-        "course", "member", "enrollment_from_batch")
+        "course", "member", "enrollment_from_batch"
+    )
     return select_for_update(queryset, of=("self",)).first()

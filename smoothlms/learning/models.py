@@ -36,8 +36,10 @@ class LessonProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "lesson"], name="lessonprogress_one_per_member"),
             models.CheckConstraint(condition=Q(status__in=LessonStatus.values), name="lessonprogress_status_valid"),
-            models.CheckConstraint(condition=~Q(status=LessonStatus.COMPLETED) | Q(completed_at__isnull=False),
-                                   name="lessonprogress_completed_has_time"),
+            models.CheckConstraint(
+                condition=~Q(status=LessonStatus.COMPLETED) | Q(completed_at__isnull=False),
+                name="lessonprogress_completed_has_time",
+            ),
         ]
         indexes = [models.Index(fields=["member", "course", "status"])]
 

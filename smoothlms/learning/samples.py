@@ -132,8 +132,12 @@ button { font: inherit; padding: 10px 18px; border: 0; border-radius: 6px; backg
 """
 
 
-def scorm_package_files(*, version: str = ScormVersion.SCORM_12, title: str = "Sample SCORM lesson",
-                        intro: str = "A short interactive lesson.") -> dict[str, bytes]:
+def scorm_package_files(
+    *,
+    version: str = ScormVersion.SCORM_12,
+    title: str = "Sample SCORM lesson",
+    intro: str = "A short interactive lesson.",
+) -> dict[str, bytes]:
     """The files of a minimal package: a manifest, a launch page, its script and style sheet."""
     manifest = MANIFEST_2004 if version == ScormVersion.SCORM_2004 else MANIFEST_12
     return {
@@ -152,8 +156,9 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def scorm_package_upload(*, version: str = ScormVersion.SCORM_12, title: str = "Sample SCORM lesson",
-                         name: str = "") -> SimpleUploadedFile:
+def scorm_package_upload(
+    *, version: str = ScormVersion.SCORM_12, title: str = "Sample SCORM lesson", name: str = ""
+) -> SimpleUploadedFile:
     data = zip_bytes(scorm_package_files(version=version, title=title))
     filename = name or f"sample-scorm-{version.replace('.', '')}.zip"
     return SimpleUploadedFile(filename, data, content_type="application/zip")
@@ -172,30 +177,58 @@ class LessonSpec:
 
 SAMPLE_OUTLINES: dict[str, list[tuple[str, list[LessonSpec]]]] = {
     "welcome": [
-        ("Getting started", [
-            LessonSpec("How this course works", LessonKind.TEXT,
-                       "## Welcome\n\nWork through the lessons **in order**. Each one takes about ten minutes.\n\n"
-                       "- Read or watch the lesson\n- Select *Mark as complete*\n- Move on with *Next*\n"),
-            LessonSpec("A word from the team", LessonKind.VIDEO, "Two minutes on why we train together.",
-                       "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
-        ]),
-        ("Working here", [
-            LessonSpec("Our tools", LessonKind.TEXT,
-                       "| Tool | For |\n|---|---|\n| Mail | Talking to customers |\n| Chat | Talking to us |\n"),
-            LessonSpec("Safety walk-through", LessonKind.SCORM, "An interactive lesson: finish it to complete it."),
-        ]),
+        (
+            "Getting started",
+            [
+                LessonSpec(
+                    "How this course works",
+                    LessonKind.TEXT,
+                    "## Welcome\n\nWork through the lessons **in order**. Each one takes about ten minutes.\n\n"
+                    "- Read or watch the lesson\n- Select *Mark as complete*\n- Move on with *Next*\n",
+                ),
+                LessonSpec(
+                    "A word from the team",
+                    LessonKind.VIDEO,
+                    "Two minutes on why we train together.",
+                    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                ),
+            ],
+        ),
+        (
+            "Working here",
+            [
+                LessonSpec(
+                    "Our tools",
+                    LessonKind.TEXT,
+                    "| Tool | For |\n|---|---|\n| Mail | Talking to customers |\n| Chat | Talking to us |\n",
+                ),
+                LessonSpec("Safety walk-through", LessonKind.SCORM, "An interactive lesson: finish it to complete it."),
+            ],
+        ),
     ],
     "security": [
-        ("Phishing", [
-            LessonSpec("Spotting a phishing email", LessonKind.TEXT,
-                       "Look at the **sender**, the **links** and the **urgency**. When in doubt, report it."),
-            LessonSpec("Report, don't reply", LessonKind.TEXT,
-                       "Use the *Report phishing* button in your mail client. Never reply or click."),
-        ]),
-        ("Passwords", [
-            LessonSpec("Pass phrases", LessonKind.TEXT, "Four random words beat `P@ssw0rd!` every time."),
-            LessonSpec("Password managers", LessonKind.VIDEO, "", "https://vimeo.com/76979871"),
-        ]),
+        (
+            "Phishing",
+            [
+                LessonSpec(
+                    "Spotting a phishing email",
+                    LessonKind.TEXT,
+                    "Look at the **sender**, the **links** and the **urgency**. When in doubt, report it.",
+                ),
+                LessonSpec(
+                    "Report, don't reply",
+                    LessonKind.TEXT,
+                    "Use the *Report phishing* button in your mail client. Never reply or click.",
+                ),
+            ],
+        ),
+        (
+            "Passwords",
+            [
+                LessonSpec("Pass phrases", LessonKind.TEXT, "Four random words beat `P@ssw0rd!` every time."),
+                LessonSpec("Password managers", LessonKind.VIDEO, "", "https://vimeo.com/76979871"),
+            ],
+        ),
     ],
 }
 
@@ -208,11 +241,19 @@ def build_sample_content(*, course: Course, outline: str, actor: User | None) ->
     for chapter_title, specs in SAMPLE_OUTLINES[outline]:
         chapter = services.create_chapter(course=course, title=chapter_title, actor=actor)
         for spec in specs:
-            lesson = services.create_lesson(course=course, chapter=chapter, title=spec.title, kind=spec.kind,
-                                            body=spec.body, url=spec.url, actor=actor)
+            lesson = services.create_lesson(
+                course=course,
+                chapter=chapter,
+                title=spec.title,
+                kind=spec.kind,
+                body=spec.body,
+                url=spec.url,
+                actor=actor,
+            )
             if spec.kind == LessonKind.SCORM:
-                lesson = services.attach_scorm_package(lesson=lesson, upload=scorm_package_upload(title=spec.title),
-                                                       actor=actor)
+                lesson = services.attach_scorm_package(
+                    lesson=lesson, upload=scorm_package_upload(title=spec.title), actor=actor
+                )
             lessons.append(lesson)
     return lessons
 

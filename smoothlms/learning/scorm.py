@@ -81,8 +81,9 @@ def install_package(upload: IO[bytes] | Any, *, destination: Path) -> Package:
 def _copy_upload(upload: Any, target: Path) -> None:
     """Write the upload to `target` in chunks, stopping as soon as it passes the size cap."""
     limit = settings.SCORM_MAX_MB * MB
-    chunks: Iterable[bytes] = upload.chunks(CHUNK) if hasattr(upload, "chunks") else iter(
-        lambda: upload.read(CHUNK), b"")
+    chunks: Iterable[bytes] = (
+        upload.chunks(CHUNK) if hasattr(upload, "chunks") else iter(lambda: upload.read(CHUNK), b"")
+    )
     written = 0
     with target.open("wb") as out:
         for chunk in chunks:
@@ -105,8 +106,9 @@ def _extract(archive: Path, staging: Path) -> Package:
             size = _write_entries(package, entries, staging)
     except zipfile.BadZipFile as exc:
         raise _refuse(f"the zip archive is damaged ({exc}).") from None
-    return Package(version=version, launch=launch, files=sum(1 for info in entries.values() if not info.is_dir()),
-                   size=size)
+    return Package(
+        version=version, launch=launch, files=sum(1 for info in entries.values() if not info.is_dir()), size=size
+    )
 
 
 def safe_member_name(info: zipfile.ZipInfo) -> str:
@@ -147,11 +149,15 @@ def _checked_entries(infos: list[zipfile.ZipInfo], *, archive_size: int) -> dict
         total += info.file_size
     cap = settings.SCORM_MAX_UNCOMPRESSED_MB * MB
     if total > cap:
-        raise _refuse(f"it expands to {total // MB} MB; at most {settings.SCORM_MAX_UNCOMPRESSED_MB} MB "
-                      "are accepted (the SCORM_MAX_UNCOMPRESSED_MB setting).")
+        raise _refuse(
+            f"it expands to {total // MB} MB; at most {settings.SCORM_MAX_UNCOMPRESSED_MB} MB "
+            "are accepted (the SCORM_MAX_UNCOMPRESSED_MB setting)."
+        )
     if total > RATIO_FLOOR and total > settings.SCORM_MAX_RATIO * max(archive_size, 1):
-        raise _refuse(f"it expands {total // max(archive_size, 1)} times its size; at most "
-                      f"{settings.SCORM_MAX_RATIO} times is accepted (a zip bomb?).")
+        raise _refuse(
+            f"it expands {total // max(archive_size, 1)} times its size; at most "
+            f"{settings.SCORM_MAX_RATIO} times is accepted (a zip bomb?)."
+        )
     return entries
 
 
@@ -173,8 +179,10 @@ def _write_entries(package: zipfile.ZipFile, entries: dict[str, zipfile.ZipInfo]
             while chunk := source.read(CHUNK):
                 written += len(chunk)
                 if written > cap:
-                    raise _refuse(f"it expands past {settings.SCORM_MAX_UNCOMPRESSED_MB} MB "
-                                  "(the SCORM_MAX_UNCOMPRESSED_MB setting).")
+                    raise _refuse(
+                        f"it expands past {settings.SCORM_MAX_UNCOMPRESSED_MB} MB "
+                        "(the SCORM_MAX_UNCOMPRESSED_MB setting)."
+                    )
                 out.write(chunk)
     return written
 
@@ -268,8 +276,9 @@ def _launch_path(root: ElementTree.Element) -> str:
         if _local(element.tag) == "resources":
             resources_base = element.get(XML_BASE, "")
         if _local(element.tag) == "resource" and _attribute(element, "href"):
-            path = _joined(root.get(XML_BASE, ""), resources_base, element.get(XML_BASE, ""),
-                           _attribute(element, "href"))
+            path = _joined(
+                root.get(XML_BASE, ""), resources_base, element.get(XML_BASE, ""), _attribute(element, "href")
+            )
             kind = _attribute(element, "scormtype").casefold()
             resources[_attribute(element, "identifier")] = (path, kind)
             ordered.append((path, kind))
@@ -303,11 +312,25 @@ MAX_VALUE_LENGTH = 65536
 KEY = re.compile(r"^(cmi|adl)\.[A-Za-z0-9_.]+$")
 
 RESTORED = {
-    ScormVersion.SCORM_12: ("cmi.suspend_data", "cmi.core.lesson_location", "cmi.core.lesson_status",
-                            "cmi.core.score.raw", "cmi.core.score.min", "cmi.core.score.max"),
-    ScormVersion.SCORM_2004: ("cmi.suspend_data", "cmi.location", "cmi.completion_status", "cmi.success_status",
-                              "cmi.score.raw", "cmi.score.min", "cmi.score.max", "cmi.score.scaled",
-                              "cmi.progress_measure"),
+    ScormVersion.SCORM_12: (
+        "cmi.suspend_data",
+        "cmi.core.lesson_location",
+        "cmi.core.lesson_status",
+        "cmi.core.score.raw",
+        "cmi.core.score.min",
+        "cmi.core.score.max",
+    ),
+    ScormVersion.SCORM_2004: (
+        "cmi.suspend_data",
+        "cmi.location",
+        "cmi.completion_status",
+        "cmi.success_status",
+        "cmi.score.raw",
+        "cmi.score.min",
+        "cmi.score.max",
+        "cmi.score.scaled",
+        "cmi.progress_measure",
+    ),
 }
 
 
@@ -327,8 +350,9 @@ def clean_runtime_data(cmi: Any) -> dict[str, str]:
             raise ScormDataInvalid(detail=f"{key} must be a text, number or boolean.", fields=["cmi"])
         text = "" if value is None else ("true" if value is True else "false" if value is False else str(value))
         if len(text) > MAX_VALUE_LENGTH or "\x00" in text:
-            raise ScormDataInvalid(detail=f"{key} is longer than {MAX_VALUE_LENGTH} characters or has NUL.",
-                                   fields=["cmi"])
+            raise ScormDataInvalid(
+                detail=f"{key} is longer than {MAX_VALUE_LENGTH} characters or has NUL.", fields=["cmi"]
+            )
         cleaned[key] = text
     return cleaned
 
@@ -361,10 +385,16 @@ def launch_values(version: str, saved: dict[str, str], *, learner_id: str, learn
     """What the runtime is loaded with before the package starts: who the learner is and, when the
     learner has been here before, where they were (suspend data, location, status, score)."""
     if version == ScormVersion.SCORM_2004:
-        values = {"cmi.learner_id": learner_id, "cmi.learner_name": learner_name,
-                  "cmi.entry": "resume" if saved else "ab-initio"}
+        values = {
+            "cmi.learner_id": learner_id,
+            "cmi.learner_name": learner_name,
+            "cmi.entry": "resume" if saved else "ab-initio",
+        }
     else:
-        values = {"cmi.core.student_id": learner_id, "cmi.core.student_name": learner_name,
-                  "cmi.core.entry": "resume" if saved else "ab-initio"}
+        values = {
+            "cmi.core.student_id": learner_id,
+            "cmi.core.student_name": learner_name,
+            "cmi.core.entry": "resume" if saved else "ab-initio",
+        }
     values.update({key: saved[key] for key in RESTORED[version] if saved.get(key)})
     return values

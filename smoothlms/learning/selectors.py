@@ -44,8 +44,9 @@ def get_course_visible_to(*, name: str, user: User) -> Course:
     """The course named `name` if `user` may see it: published courses for everyone signed in;
     unpublished ones for staff and for members with a course enrollment. Else CourseNotFound."""
     course = Course.objects.filter(name=name).first()
-    if course is None or not (course.published or user.is_staff
-                              or CourseEnrollment.objects.filter(member=user, course=course).exists()):
+    if course is None or not (
+        course.published or user.is_staff or CourseEnrollment.objects.filter(member=user, course=course).exists()
+    ):
         raise CourseNotFound(name=name)
     return course
 
@@ -66,13 +67,17 @@ class Outline:
 
     def first_unfinished(self) -> Lesson | None:
         """Where "Continue" leads: the first lesson not completed (the first one if all are)."""
-        return next((lesson for lesson in self.lessons if lesson.status != LessonStatus.COMPLETED),
-                    self.lessons[0] if self.lessons else None)
+        return next(
+            (lesson for lesson in self.lessons if lesson.status != LessonStatus.COMPLETED),
+            self.lessons[0] if self.lessons else None,
+        )
 
     def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
         index = next(i for i, item in enumerate(self.lessons) if item.pk == lesson.pk)
-        return (self.lessons[index - 1] if index else None,
-                self.lessons[index + 1] if index + 1 < len(self.lessons) else None)
+        return (
+            self.lessons[index - 1] if index else None,
+            self.lessons[index + 1] if index + 1 < len(self.lessons) else None,
+        )
 
     def lesson_at(self, chapter_position: int, lesson_position: int) -> Lesson:
         for lesson in self.lessons:
@@ -90,13 +95,15 @@ class Outline:
 def get_outline(*, course: Course, member: User | None = None) -> Outline:
     """The course's chapters and lessons in order; for a member with a course enrollment, each
     lesson's status (not_started, in_progress, completed) and the course progress. Four queries."""
-    chapters = list(Chapter.objects.filter(course=course).order_by("position").prefetch_related(
-        Prefetch("lessons", queryset=Lesson.objects.order_by("position"))))
+    chapters = list(
+        Chapter.objects.filter(course=course)
+        .order_by("position")
+        .prefetch_related(Prefetch("lessons", queryset=Lesson.objects.order_by("position")))
+    )
     enrollment = get_course_enrollment(member=member, course=course) if member is not None else None
     statuses: dict[int, str] = {}
     if enrollment is not None:
-        statuses = dict(LessonProgress.objects.filter(member=member, course=course)
-                        .values_list("lesson_id", "status"))
+        statuses = dict(LessonProgress.objects.filter(member=member, course=course).values_list("lesson_id", "status"))
     lessons = []
     for chapter in chapters:
         chapter.course = course
@@ -155,24 +162,52 @@ def list_my_courses(*, member: User, today: dt.date | None = None) -> list[MyCou
     """The member's active course enrollments with the cohort each came from and the due date of an
     open training assignment (and when the last one was completed), plus assigned courses without
     access yet; overdue ones first, then by due date, then by title. Three queries."""
-    enrollments = list(CourseEnrollment.objects.filter(member=member, status=EnrollmentStatus.ACTIVE)
-                       .select_related("course", "enrollment_from_batch"))
-    due = dict(TrainingAssignment.objects.filter(user=member, status=AssignmentStatus.ASSIGNED)
-               .values("course_id").annotate(due=Min("due_date")).values_list("course_id", "due"))
-    closed = dict(TrainingAssignment.objects.filter(user=member, status=AssignmentStatus.COMPLETED)
-                  .values("course_id").annotate(at=Max("completed_at")).values_list("course_id", "at"))
-    rows = [MyCourse(course=e.course, batch=e.enrollment_from_batch, progress=int(e.progress),
-                     completed_at=e.completed_at, due_date=due.pop(e.course_id, None), enrolled=True,
-                     assignment_closed_at=closed.get(e.course_id))
-            for e in enrollments]
+    enrollments = list(
+        CourseEnrollment.objects.filter(member=member, status=EnrollmentStatus.ACTIVE).select_related(
+            "course", "enrollment_from_batch"
+        )
+    )
+    due = dict(
+        TrainingAssignment.objects.filter(user=member, status=AssignmentStatus.ASSIGNED)
+        .values("course_id")
+        .annotate(due=Min("due_date"))
+        .values_list("course_id", "due")
+    )
+    closed = dict(
+        TrainingAssignment.objects.filter(user=member, status=AssignmentStatus.COMPLETED)
+        .values("course_id")
+        .annotate(at=Max("completed_at"))
+        .values_list("course_id", "at")
+    )
+    rows = [
+        MyCourse(
+            course=e.course,
+            batch=e.enrollment_from_batch,
+            progress=int(e.progress),
+            completed_at=e.completed_at,
+            due_date=due.pop(e.course_id, None),
+            enrolled=True,
+            assignment_closed_at=closed.get(e.course_id),
+        )
+        for e in enrollments
+    ]
     if due:
         for course in Course.objects.filter(pk__in=due):
-            rows.append(MyCourse(course=course, batch=None, progress=0, completed_at=None, due_date=due[course.pk],
-                                 enrolled=False))
+            rows.append(
+                MyCourse(
+                    course=course, batch=None, progress=0, completed_at=None, due_date=due[course.pk], enrolled=False
+                )
+            )
     today = today or timezone.localdate()
     far = dt.date.max
-    rows.sort(key=lambda row: (not (row.due_date and row.due_date < today), row.due_date or far,
-                               row.course.title.casefold(), row.course.pk))
+    rows.sort(
+        key=lambda row: (
+            not (row.due_date and row.due_date < today),
+            row.due_date or far,
+            row.course.title.casefold(),
+            row.course.pk,
+        )
+    )
     return rows
 
 
@@ -200,17 +235,22 @@ class BatchProgress:
 
     def rows(self) -> list[tuple[User, list[ProgressCell]]]:
         width = len(self.courses)
-        return [(member, self.cells[i * width:(i + 1) * width]) for i, member in enumerate(self.members)]
+        return [(member, self.cells[i * width : (i + 1) * width]) for i, member in enumerate(self.members)]
 
 
 def get_batch_progress(*, batch: Batch, offset: int = 0, limit: int | None = None) -> BatchProgress:
     """Progress of every active member of the cohort in every cohort course: one cell per (member,
     course), members by email, courses in cohort order, `offset`/`limit` counted in cells. A member
     without a course enrollment (not granted yet) shows 0%. Four queries."""
-    courses = [link.course for link in BatchCourse.objects.filter(batch=batch).select_related("course")
-               .order_by("position", "id")]
-    roster = (BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
-              .select_related("member").order_by("member__email", "member_id"))
+    courses = [
+        link.course
+        for link in BatchCourse.objects.filter(batch=batch).select_related("course").order_by("position", "id")
+    ]
+    roster = (
+        BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
+        .select_related("member")
+        .order_by("member__email", "member_id")
+    )
     member_count = roster.count()
     result = BatchProgress(courses=courses, members=[], member_count=member_count)
     if not courses or not member_count:
@@ -219,17 +259,26 @@ def get_batch_progress(*, batch: Batch, offset: int = 0, limit: int | None = Non
     first = offset // width
     last = member_count if limit is None else min(member_count, -(-(offset + limit) // width))
     result.members = [enrollment.member for enrollment in roster[first:last]]
-    found = {(e.member_id, e.course_id): e for e in CourseEnrollment.objects.filter(
-        member__in=result.members, course__in=courses).only("member_id", "course_id", "progress", "completed_at")}
+    found = {
+        (e.member_id, e.course_id): e
+        for e in CourseEnrollment.objects.filter(member__in=result.members, course__in=courses).only(
+            "member_id", "course_id", "progress", "completed_at"
+        )
+    }
     cells = []
     for member in result.members:
         for course in courses:
             enrollment = found.get((member.pk, course.pk))
-            cells.append(ProgressCell(member=member, course=course,
-                                      progress=int(enrollment.progress) if enrollment else 0,
-                                      completed_at=enrollment.completed_at if enrollment else None))
+            cells.append(
+                ProgressCell(
+                    member=member,
+                    course=course,
+                    progress=int(enrollment.progress) if enrollment else 0,
+                    completed_at=enrollment.completed_at if enrollment else None,
+                )
+            )
     start = offset - first * width
-    result.cells = cells[start:start + limit] if limit is not None else cells[start:]
+    result.cells = cells[start : start + limit] if limit is not None else cells[start:]
     return result
 
 
@@ -243,7 +292,9 @@ def count_completions_per_week(*, weeks: int, zone, now: dt.datetime) -> list[tu
     first = today - dt.timedelta(days=today.weekday(), weeks=weeks - 1)
     bounds = [dt.datetime.combine(first + dt.timedelta(weeks=i), dt.time(0), tzinfo=zone) for i in range(weeks + 1)]
     counts = CourseEnrollment.objects.filter(completed_at__gte=bounds[0], completed_at__lt=bounds[-1]).aggregate(
-        **{f"w{i}": Count("id", filter=Q(completed_at__gte=bounds[i], completed_at__lt=bounds[i + 1]))
-           for i in range(weeks)})
+        **{
+            f"w{i}": Count("id", filter=Q(completed_at__gte=bounds[i], completed_at__lt=bounds[i + 1]))
+            for i in range(weeks)
+        }
+    )
     return [(first + dt.timedelta(weeks=i), counts[f"w{i}"] or 0) for i in range(weeks)]
-

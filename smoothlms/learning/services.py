@@ -122,17 +122,20 @@ def _swap(siblings, item: Chapter | Lesson, *, up: bool, title: str) -> None:
 
 
 @transaction.atomic(durable=True)
-def create_lesson(*, course: Course, chapter: Chapter, title: str, kind: str, actor: User | None, body: str = "",
-                  url: str = "") -> Lesson:
+def create_lesson(
+    *, course: Course, chapter: Chapter, title: str, kind: str, actor: User | None, body: str = "", url: str = ""
+) -> Lesson:
     """Add a lesson at the end of `chapter`. Rules: the chapter belongs to the course; a title and
     a known kind; a video lesson has a URL. Side effects: every enrollment's progress in the course
     is recomputed (one lesson more to complete)."""
-    return create_lesson_in_transaction(course=course, chapter=chapter, title=title, kind=kind, actor=actor,
-                                        body=body, url=url)
+    return create_lesson_in_transaction(
+        course=course, chapter=chapter, title=title, kind=kind, actor=actor, body=body, url=url
+    )
 
 
-def create_lesson_in_transaction(*, course: Course, chapter: Chapter, title: str, kind: str, actor: User | None,
-                                 body: str = "", url: str = "") -> Lesson:
+def create_lesson_in_transaction(
+    *, course: Course, chapter: Chapter, title: str, kind: str, actor: User | None, body: str = "", url: str = ""
+) -> Lesson:
     """create_lesson inside the caller's transaction (not durable): a quiz lesson is created and
     linked to its quiz in one transaction (assessments.services.create_quiz_lesson)."""
     _require_transaction()
@@ -140,8 +143,14 @@ def create_lesson_in_transaction(*, course: Course, chapter: Chapter, title: str
         raise ChapterNotFound(chapter=chapter.pk, course=course.name)
     lock_course_content(course)
     last = Lesson.objects.filter(chapter=chapter).aggregate(last=Max("position"))["last"] or 0
-    lesson = Lesson(chapter=chapter, title=(title or "").strip(), kind=kind, body=body or "", url=(url or "").strip(),
-                    position=last + 1)
+    lesson = Lesson(
+        chapter=chapter,
+        title=(title or "").strip(),
+        kind=kind,
+        body=body or "",
+        url=(url or "").strip(),
+        position=last + 1,
+    )
     _check_lesson(lesson)
     lesson.save()
     recompute_course_progress(course=course)
@@ -179,8 +188,9 @@ def delete_lesson(*, lesson: Lesson, actor: User | None) -> None:
     lesson.delete()
     _close_gap(Lesson.objects.filter(chapter_id=lesson.chapter_id), position)
     recompute_course_progress(course=course)
-    transaction.on_commit(lambda: scorm.remove_package(
-        destination=scorm.package_dir(course_name=course.name, lesson_id=lesson_id)))
+    transaction.on_commit(
+        lambda: scorm.remove_package(destination=scorm.package_dir(course_name=course.name, lesson_id=lesson_id))
+    )
 
 
 @transaction.atomic(durable=True)
@@ -215,15 +225,15 @@ def attach_scorm_package(*, lesson: Lesson, upload: Any, actor: User | None) -> 
     if lesson.kind != LessonKind.SCORM:
         raise NotAScormLesson(lesson=lesson.pk, kind=lesson.kind)
     course = lesson.chapter.course
-    package = scorm.install_package(upload, destination=scorm.package_dir(course_name=course.name,
-                                                                            lesson_id=lesson.pk))
+    package = scorm.install_package(upload, destination=scorm.package_dir(course_name=course.name, lesson_id=lesson.pk))
     with transaction.atomic(durable=True):
         lesson.scorm_version = package.version
         lesson.scorm_launch = package.launch
         lesson.scorm_package_name = (getattr(upload, "name", "") or "package.zip").rsplit("/", 1)[-1][:255]
         lesson.scorm_uploaded_at = timezone.now()
-        lesson.save(update_fields=["scorm_version", "scorm_launch", "scorm_package_name", "scorm_uploaded_at",
-                                   "updated_at"])
+        lesson.save(
+            update_fields=["scorm_version", "scorm_launch", "scorm_package_name", "scorm_uploaded_at", "updated_at"]
+        )
     return lesson
 
 
@@ -235,9 +245,16 @@ def recompute_course_progress(*, course: Course) -> int:
     enrollments = CourseEnrollment.objects.filter(course=course)
     if not total:
         return enrollments.exclude(progress=0).update(progress=0)
-    done = Subquery(LessonProgress.objects.filter(
-        member_id=OuterRef("member_id"), course_id=OuterRef("course_id"), status=LessonStatus.COMPLETED)
-        .order_by().values("course_id").annotate(n=Count("id")).values("n")[:1], output_field=IntegerField())
+    done = Subquery(
+        LessonProgress.objects.filter(
+            member_id=OuterRef("member_id"), course_id=OuterRef("course_id"), status=LessonStatus.COMPLETED
+        )
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
     share = ExpressionWrapper(Coalesce(done, 0) * 100 / Value(total), output_field=DecimalField())
     return enrollments.update(progress=Floor(share))
 
@@ -282,8 +299,9 @@ def start_lesson(*, member: User, lesson: Lesson, actor: User | None) -> LessonP
     enrollment = _locked_enrollment(member, lesson)  # checked even when the row exists: access may be gone
     if existing is not None:
         return existing
-    return LessonProgress.objects.create(member=member, lesson=lesson, course_id=enrollment.course_id,
-                                         status=LessonStatus.IN_PROGRESS)
+    return LessonProgress.objects.create(
+        member=member, lesson=lesson, course_id=enrollment.course_id, status=LessonStatus.IN_PROGRESS
+    )
 
 
 @transaction.atomic(durable=True)
@@ -328,40 +346,49 @@ def commit_scorm_data(*, member: User, lesson: Lesson, cmi: Any, actor: User | N
     row = get_lesson_progress(member=member, lesson=lesson)
     fields = {"scorm_data": values, "score": scorm.score_of(lesson.scorm_version, values)}
     if row is None:
-        row = LessonProgress.objects.create(member=member, lesson=lesson, course_id=enrollment.course_id,
-                                            status=LessonStatus.IN_PROGRESS, **fields)
+        row = LessonProgress.objects.create(
+            member=member, lesson=lesson, course_id=enrollment.course_id, status=LessonStatus.IN_PROGRESS, **fields
+        )
     else:
         LessonProgress.objects.filter(pk=row.pk).update(**fields, updated_at=timezone.now())
         for name, value in fields.items():
             setattr(row, name, value)
     if scorm.reports_completion(lesson.scorm_version, values):
         return _complete(enrollment, lesson, row, actor=actor)
-    return CourseProgress(lesson_progress=row, progress=int(enrollment.progress),
-                          completed_at=enrollment.completed_at)
+    return CourseProgress(lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at)
 
 
-def _complete(enrollment: CourseEnrollment, lesson: Lesson, row: LessonProgress | None, *,
-              actor: User | None) -> CourseProgress:
+def _complete(
+    enrollment: CourseEnrollment, lesson: Lesson, row: LessonProgress | None, *, actor: User | None
+) -> CourseProgress:
     if row is not None and row.status == LessonStatus.COMPLETED:
-        return CourseProgress(lesson_progress=row, progress=int(enrollment.progress),
-                              completed_at=enrollment.completed_at)
+        return CourseProgress(
+            lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at
+        )
     now = timezone.now()
     if row is None:
-        row = LessonProgress.objects.create(member=enrollment.member, lesson=lesson, course_id=enrollment.course_id,
-                                            status=LessonStatus.COMPLETED, started_at=now, completed_at=now)
+        row = LessonProgress.objects.create(
+            member=enrollment.member,
+            lesson=lesson,
+            course_id=enrollment.course_id,
+            status=LessonStatus.COMPLETED,
+            started_at=now,
+            completed_at=now,
+        )
     else:
-        LessonProgress.objects.filter(pk=row.pk).update(status=LessonStatus.COMPLETED, completed_at=now,
-                                                        updated_at=now)
+        LessonProgress.objects.filter(pk=row.pk).update(status=LessonStatus.COMPLETED, completed_at=now, updated_at=now)
         row.status, row.completed_at = LessonStatus.COMPLETED, now
     return _update_course_progress(enrollment, row, actor=actor, now=now)
 
 
-def _update_course_progress(enrollment: CourseEnrollment, row: LessonProgress, *, actor: User | None,
-                            now: dt.datetime) -> CourseProgress:
+def _update_course_progress(
+    enrollment: CourseEnrollment, row: LessonProgress, *, actor: User | None, now: dt.datetime
+) -> CourseProgress:
     """Two counts and at most one UPDATE of the enrollment, whatever the number of lessons."""
     total = Lesson.objects.filter(chapter__course_id=enrollment.course_id).count()
-    done = LessonProgress.objects.filter(member_id=enrollment.member_id, course_id=enrollment.course_id,
-                                         status=LessonStatus.COMPLETED).count()
+    done = LessonProgress.objects.filter(
+        member_id=enrollment.member_id, course_id=enrollment.course_id, status=LessonStatus.COMPLETED
+    ).count()
     progress = _percent(done, total)
     reached = progress == 100 and enrollment.completed_at is None
     changes: dict[str, Any] = {}
@@ -383,7 +410,15 @@ def _on_course_completed(*, enrollment: CourseEnrollment, actor: User | None, at
     open training assignment for the course closes, and an audit event records it. (Certificates,
     CONTRACT.md section 13, are issued from here.)"""
     closed = complete_assignments_for(user=enrollment.member, course=enrollment.course, at=at)
-    record_event(EventType.COURSE_COMPLETED, actor=actor, batch=enrollment.enrollment_from_batch,
-                 member=enrollment.member, source="learning",
-                 after={"course": enrollment.course.name, "completed_at": at.isoformat(),
-                        "training_assignments_completed": closed})
+    record_event(
+        EventType.COURSE_COMPLETED,
+        actor=actor,
+        batch=enrollment.enrollment_from_batch,
+        member=enrollment.member,
+        source="learning",
+        after={
+            "course": enrollment.course.name,
+            "completed_at": at.isoformat(),
+            "training_assignments_completed": closed,
+        },
+    )

@@ -69,9 +69,13 @@ class DeliveryReport:
 
 
 def build_message(rendered: RenderedEmail, *, to: str, invitation: bytes, message_id: str) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text,
-                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
-                                     headers={"Message-ID": message_id})
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers={"Message-ID": message_id},
+    )
     if rendered.html:
         message.attach_alternative(rendered.html, "text/html")
     message.attach("invitation.ics", invitation.decode(), "text/calendar")
@@ -93,8 +97,10 @@ class BatchMaterials:
 
     def get(self, batch: Batch) -> BatchMaterial:
         if batch.pk not in self.cache:
-            courses = [title for title in batch.batch_courses.order_by("position", "id")
-                       .values_list("course__title", flat=True)]
+            courses = [
+                title
+                for title in batch.batch_courses.order_by("position", "id").values_list("course__title", flat=True)
+            ]
             live_classes = list(batch.live_classes.order_by("date", "time", "id"))
             self.cache[batch.pk] = BatchMaterial(
                 context=batch_context(batch, courses=courses, live_classes=live_classes),
@@ -129,8 +135,12 @@ def deliver_confirmations(*, enrollment_ids: list[int]) -> DeliveryReport:
     )
     if not rows:
         return report
-    lms = (LMSSettings.objects.select_related("batch_confirmation_template", "waitlist_promotion_template")
-           .filter(pk=1).first() or LMSSettings.load())
+    lms = (
+        LMSSettings.objects.select_related("batch_confirmation_template", "waitlist_promotion_template")
+        .filter(pk=1)
+        .first()
+        or LMSSettings.load()
+    )
     materials = BatchMaterials()
     mailer = Mailer()
     try:
@@ -163,14 +173,18 @@ def _template_for(enrollment: BatchEnrollment, lms: LMSSettings) -> EmailTemplat
     return enrollment.batch.confirmation_email_template or lms.batch_confirmation_template
 
 
-def _deliver_confirmation(enrollment: BatchEnrollment, *, lms: LMSSettings, materials: BatchMaterials,
-                          mailer: Mailer, report: DeliveryReport) -> None:
+def _deliver_confirmation(
+    enrollment: BatchEnrollment, *, lms: LMSSettings, materials: BatchMaterials, mailer: Mailer, report: DeliveryReport
+) -> None:
     template = _template_for(enrollment, lms)
     now = timezone.now()
     free = BatchEnrollment.objects.filter(due(now), pk=enrollment.pk, confirmation_email_status=EmailStatus.PENDING)
     if reason := _skip_reason(enrollment, lms, template):
-        free.update(confirmation_email_status=EmailStatus.SKIPPED, confirmation_email_error=reason,
-                    confirmation_email_next_attempt=None)
+        free.update(
+            confirmation_email_status=EmailStatus.SKIPPED,
+            confirmation_email_error=reason,
+            confirmation_email_next_attempt=None,
+        )
         report.skipped += 1
         return
     if lms.hold_emails_until_password_set and not enrollment.member.password_set:
@@ -181,20 +195,28 @@ def _deliver_confirmation(enrollment: BatchEnrollment, *, lms: LMSSettings, mate
     lease = now + dt.timedelta(seconds=CLAIM_SECONDS)
     attempt = enrollment.confirmation_email_attempts + 1
     if not free.filter(confirmation_email_attempts=enrollment.confirmation_email_attempts).update(
-            confirmation_email_next_attempt=lease, confirmation_email_attempts=attempt):
+        confirmation_email_next_attempt=lease, confirmation_email_attempts=attempt
+    ):
         report.claimed_elsewhere += 1  # another worker holds it, or it changed since we read it
         return
-    claimed = BatchEnrollment.objects.filter(pk=enrollment.pk, confirmation_email_status=EmailStatus.PENDING,
-                                             confirmation_email_next_attempt=lease,
-                                             confirmation_email_attempts=attempt)
+    claimed = BatchEnrollment.objects.filter(
+        pk=enrollment.pk,
+        confirmation_email_status=EmailStatus.PENDING,
+        confirmation_email_next_attempt=lease,
+        confirmation_email_attempts=attempt,
+    )
     material = materials.get(enrollment.batch)
     try:
         rendered = render_email(template, {**material.context, **member_context(enrollment.member)})
     except Exception as exc:  # noqa: BLE001 - a template saved around validation: fail it, visibly
         error = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True, server_down=False)
     else:
-        message = build_message(rendered, to=enrollment.member.email, invitation=material.invitation,
-                                message_id=_message_id("confirmation", enrollment))
+        message = build_message(
+            rendered,
+            to=enrollment.member.email,
+            invitation=material.invitation,
+            message_id=_message_id("confirmation", enrollment),
+        )
         error = mailer.send(message)
     if error is None:
         _record_sent(claimed, enrollment, attempt)
@@ -204,20 +226,33 @@ def _deliver_confirmation(enrollment: BatchEnrollment, *, lms: LMSSettings, mate
         report.failed += 1
     else:
         next_attempt = timezone.now() + retry_delay(attempt)
-        claimed.update(confirmation_email_next_attempt=next_attempt, confirmation_email_error=(
-            f"Attempt {attempt} of {MAX_ATTEMPTS} failed: {error.text} Next attempt after "
-            f"{next_attempt:%Y-%m-%d %H:%M} UTC.")[:ERROR_LENGTH])
+        claimed.update(
+            confirmation_email_next_attempt=next_attempt,
+            confirmation_email_error=(
+                f"Attempt {attempt} of {MAX_ATTEMPTS} failed: {error.text} Next attempt after "
+                f"{next_attempt:%Y-%m-%d %H:%M} UTC."
+            )[:ERROR_LENGTH],
+        )
         report.retrying += 1
 
 
 def _record_sent(claimed, enrollment: BatchEnrollment, attempt: int) -> None:
     with transaction.atomic():
-        marked = claimed.update(confirmation_email_status=EmailStatus.SENT, confirmation_email_sent=True,
-                                confirmation_email_sent_at=timezone.now(), confirmation_email_error="",
-                                confirmation_email_next_attempt=None)
+        marked = claimed.update(
+            confirmation_email_status=EmailStatus.SENT,
+            confirmation_email_sent=True,
+            confirmation_email_sent_at=timezone.now(),
+            confirmation_email_error="",
+            confirmation_email_next_attempt=None,
+        )
         if marked:
-            record_event(EventType.EMAIL_SENT, batch=enrollment.batch, member=enrollment.member, enrollment=enrollment,
-                         after={"email": "confirmation", "attempts": attempt, "to": enrollment.member.email})
+            record_event(
+                EventType.EMAIL_SENT,
+                batch=enrollment.batch,
+                member=enrollment.member,
+                enrollment=enrollment,
+                after={"email": "confirmation", "attempts": attempt, "to": enrollment.member.email},
+            )
     if not marked:
         # Our claim was overtaken (a resend reset the row, or the lease ran out): the row's new
         # owner decides; the server has this message already.
@@ -233,10 +268,19 @@ def _record_failed(claimed, enrollment: BatchEnrollment, attempt: int, error: Se
         text = f"Failed after {attempt} attempts: {error.text}"
     text = text[:ERROR_LENGTH]
     with transaction.atomic():
-        if claimed.update(confirmation_email_status=EmailStatus.FAILED, confirmation_email_error=text,
-                          confirmation_email_next_attempt=None):
-            record_event(EventType.EMAIL_FAILED, batch=enrollment.batch, member=enrollment.member,
-                         enrollment=enrollment, reason=text, after={"email": "confirmation", "attempts": attempt})
+        if claimed.update(
+            confirmation_email_status=EmailStatus.FAILED,
+            confirmation_email_error=text,
+            confirmation_email_next_attempt=None,
+        ):
+            record_event(
+                EventType.EMAIL_FAILED,
+                batch=enrollment.batch,
+                member=enrollment.member,
+                enrollment=enrollment,
+                reason=text,
+                after={"email": "confirmation", "attempts": attempt},
+            )
 
 
 # Reminders ------------------------------------------------------------------------------------
@@ -276,45 +320,69 @@ def _claim_reminder(enrollment: BatchEnrollment) -> tuple[dt.datetime, int] | No
     if current is None or current >= MAX_ATTEMPTS:
         return None
     claimed = ReminderDelivery.objects.filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now), enrollment=enrollment, sent_at__isnull=True,
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now),
+        enrollment=enrollment,
+        sent_at__isnull=True,
         attempts=current,
     ).update(claimed_until=lease, attempts=F("attempts") + 1)
     return (lease, current + 1) if claimed else None
 
 
-def _deliver_reminder(enrollment: BatchEnrollment, *, template: EmailTemplate, materials: BatchMaterials,
-                      mailer: Mailer, report: DeliveryReport) -> None:
+def _deliver_reminder(
+    enrollment: BatchEnrollment,
+    *,
+    template: EmailTemplate,
+    materials: BatchMaterials,
+    mailer: Mailer,
+    report: DeliveryReport,
+) -> None:
     claim = _claim_reminder(enrollment)
     if claim is None:
         report.claimed_elsewhere += 1
         return
     lease, attempt = claim
-    claimed = ReminderDelivery.objects.filter(enrollment=enrollment, claimed_until=lease, attempts=attempt,
-                                              sent_at__isnull=True)
+    claimed = ReminderDelivery.objects.filter(
+        enrollment=enrollment, claimed_until=lease, attempts=attempt, sent_at__isnull=True
+    )
     material = materials.get(enrollment.batch)
     try:
         rendered = render_email(template, {**material.context, **member_context(enrollment.member)})
     except Exception as exc:  # noqa: BLE001 - a template saved around validation: give up on it, visibly
         error = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True, server_down=False)
     else:
-        error = mailer.send(build_message(rendered, to=enrollment.member.email, invitation=material.invitation,
-                                          message_id=_message_id("reminder", enrollment)))
+        error = mailer.send(
+            build_message(
+                rendered,
+                to=enrollment.member.email,
+                invitation=material.invitation,
+                message_id=_message_id("reminder", enrollment),
+            )
+        )
     now = timezone.now()
     if error is None:
         with transaction.atomic():
             if claimed.update(sent_at=now, error="", claimed_until=None):
                 BatchEnrollment.objects.filter(pk=enrollment.pk).update(reminder_sent_at=now)
-                record_event(EventType.EMAIL_SENT, batch=enrollment.batch, member=enrollment.member,
-                             enrollment=enrollment, after={"email": "reminder", "attempts": attempt,
-                                                           "to": enrollment.member.email})
+                record_event(
+                    EventType.EMAIL_SENT,
+                    batch=enrollment.batch,
+                    member=enrollment.member,
+                    enrollment=enrollment,
+                    after={"email": "reminder", "attempts": attempt, "to": enrollment.member.email},
+                )
         report.sent += 1
     elif error.permanent or attempt >= MAX_ATTEMPTS:
         with transaction.atomic():
             # attempts at the limit: never claimed again
             if claimed.update(error=error.text[:ERROR_LENGTH], attempts=MAX_ATTEMPTS):
-                record_event(EventType.EMAIL_FAILED, batch=enrollment.batch, member=enrollment.member,
-                             enrollment=enrollment, reason=error.text[:ERROR_LENGTH],
-                             after={"email": "reminder", "attempts": attempt})
+                record_event(
+                    EventType.EMAIL_FAILED,
+                    batch=enrollment.batch,
+                    member=enrollment.member,
+                    enrollment=enrollment,
+                    reason=error.text[:ERROR_LENGTH],
+                    after={"email": "reminder", "attempts": attempt},
+                )
         report.failed += 1
     else:
         claimed.update(claimed_until=now + retry_delay(attempt), error=error.text[:ERROR_LENGTH])
@@ -341,8 +409,12 @@ def deliver_invitations(*, user_ids: list[int]) -> DeliveryReport:
     server (5xx) -> `failed` at once; other failures retry with backoff up to MAX_ATTEMPTS, then
     `failed` with the last error. Side effects: the email and the row's status."""
     report = DeliveryReport()
-    rows = list(UserInvitation.objects.filter(user_id__in=user_ids, status=UserInvitation.Status.PENDING)
-                .filter(invitation_due(timezone.now())).select_related("user").order_by("pk"))
+    rows = list(
+        UserInvitation.objects.filter(user_id__in=user_ids, status=UserInvitation.Status.PENDING)
+        .filter(invitation_due(timezone.now()))
+        .select_related("user")
+        .order_by("pk")
+    )
     if not rows:
         return report
     mailer = Mailer()
@@ -356,14 +428,22 @@ def deliver_invitations(*, user_ids: list[int]) -> DeliveryReport:
 
 def set_password_message(invitation: UserInvitation) -> EmailMultiAlternatives:
     user = invitation.user
-    context = {"user": user, "name": user.display_name, "url": set_password_url(user),
-               "site_url": settings.SITE_URL, "login_url": f"{settings.SITE_URL}/login",
-               "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)}
+    context = {
+        "user": user,
+        "name": user.display_name,
+        "url": set_password_url(user),
+        "site_url": settings.SITE_URL,
+        "login_url": f"{settings.SITE_URL}/login",
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
     template = SET_PASSWORD_TEMPLATES.get(invitation.kind, SET_PASSWORD_TEMPLATES[RESET])
-    return EmailMultiAlternatives(subject=render_to_string(f"{template}_subject.txt", context).strip(),
-                                  body=render_to_string(f"{template}.txt", context),
-                                  from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email],
-                                  headers={"Message-ID": f"<set-password.{invitation.pk}@{calendar_host()}>"})
+    return EmailMultiAlternatives(
+        subject=render_to_string(f"{template}_subject.txt", context).strip(),
+        body=render_to_string(f"{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers={"Message-ID": f"<set-password.{invitation.pk}@{calendar_host()}>"},
+    )
 
 
 def _invitation_skip_reason(invitation: UserInvitation) -> str:
@@ -391,8 +471,9 @@ def _deliver_invitation(invitation: UserInvitation, *, mailer: Mailer, report: D
     try:
         message = set_password_message(invitation)
     except Exception as exc:  # noqa: BLE001 - a broken template: fail this email, visibly
-        error: SendError | None = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True,
-                                            server_down=False)
+        error: SendError | None = SendError(
+            f"Template error: {type(exc).__name__}: {exc}", permanent=True, server_down=False
+        )
     else:
         error = mailer.send(message)
     if error is None:
@@ -415,8 +496,10 @@ CANCELLATION_REASONS = {
     "": "A moderator cancelled it.",
     "self": "You cancelled it yourself.",
     "user_disabled": "Your account was disabled.",
-    "not_eligible": ("A seat opened for you from the waitlist, but your account is disabled or no longer "
-                     "has the LMS Student role, so the place went to the next person in line."),
+    "not_eligible": (
+        "A seat opened for you from the waitlist, but your account is disabled or no longer "
+        "has the LMS Student role, so the place went to the next person in line."
+    ),
     EventType.TRANSFERRED: "A moderator moved you to another cohort; its own email gives the details.",
     EventType.REPLACED: "A moderator passed your seat to a colleague.",
 }
@@ -439,10 +522,12 @@ def deliver_cancellations(*, enrollment_ids: list[int]) -> DeliveryReport:
     calendar cancellation (METHOD:CANCEL, the invitation's UIDs) when the member had a seat. Side
     effects: the email, the notice's status, an EMAIL_SENT or EMAIL_FAILED audit event."""
     report = DeliveryReport()
-    rows = list(CancellationNotice.objects.filter(enrollment_id__in=enrollment_ids,
-                                                  status=CancellationNotice.Status.PENDING)
-                .filter(cancellation_due(timezone.now()))
-                .select_related("enrollment__batch", "enrollment__member").order_by("pk"))
+    rows = list(
+        CancellationNotice.objects.filter(enrollment_id__in=enrollment_ids, status=CancellationNotice.Status.PENDING)
+        .filter(cancellation_due(timezone.now()))
+        .select_related("enrollment__batch", "enrollment__member")
+        .order_by("pk")
+    )
     if not rows:
         return report
     lms = LMSSettings.objects.select_related("cancellation_template").filter(pk=1).first() or LMSSettings.load()
@@ -450,22 +535,39 @@ def deliver_cancellations(*, enrollment_ids: list[int]) -> DeliveryReport:
     mailer = Mailer()
     try:
         for notice in rows:
-            _deliver_cancellation(notice, template=lms.cancellation_template, materials=materials,
-                                  cancellations=cancellations, mailer=mailer, report=report)
+            _deliver_cancellation(
+                notice,
+                template=lms.cancellation_template,
+                materials=materials,
+                cancellations=cancellations,
+                mailer=mailer,
+                report=report,
+            )
     finally:
         mailer.close()
     return report
 
 
-def _cancellation_message(notice: CancellationNotice, template: EmailTemplate, material: BatchMaterial,
-                          calendar: bytes | None) -> EmailMultiAlternatives:
+def _cancellation_message(
+    notice: CancellationNotice, template: EmailTemplate, material: BatchMaterial, calendar: bytes | None
+) -> EmailMultiAlternatives:
     enrollment = notice.enrollment
-    rendered = render_email(template, {**material.context, **member_context(enrollment.member),
-                                       "live_classes": material.context["live_classes"] if notice.had_seat else [],
-                                       "cancellation_reason": cancellation_reason_text(notice.reason)})
-    message = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text,
-                                     from_email=settings.DEFAULT_FROM_EMAIL, to=[enrollment.member.email],
-                                     headers={"Message-ID": f"<cancellation.{notice.pk}@{calendar_host()}>"})
+    rendered = render_email(
+        template,
+        {
+            **material.context,
+            **member_context(enrollment.member),
+            "live_classes": material.context["live_classes"] if notice.had_seat else [],
+            "cancellation_reason": cancellation_reason_text(notice.reason),
+        },
+    )
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[enrollment.member.email],
+        headers={"Message-ID": f"<cancellation.{notice.pk}@{calendar_host()}>"},
+    )
     if rendered.html:
         message.attach_alternative(rendered.html, "text/html")
     if calendar is not None:
@@ -473,14 +575,24 @@ def _cancellation_message(notice: CancellationNotice, template: EmailTemplate, m
     return message
 
 
-def _deliver_cancellation(notice: CancellationNotice, *, template: EmailTemplate | None, materials: BatchMaterials,
-                          cancellations: dict[int, bytes], mailer: Mailer, report: DeliveryReport) -> None:
+def _deliver_cancellation(
+    notice: CancellationNotice,
+    *,
+    template: EmailTemplate | None,
+    materials: BatchMaterials,
+    cancellations: dict[int, bytes],
+    mailer: Mailer,
+    report: DeliveryReport,
+) -> None:
     now = timezone.now()
     pending = CancellationNotice.Status.PENDING
     free = CancellationNotice.objects.filter(cancellation_due(now), pk=notice.pk, status=pending)
     if template is None:
-        free.update(status=CancellationNotice.Status.SKIPPED, next_attempt=None,
-                    error="Not sent: no cancellation email template is configured in LMS Settings.")
+        free.update(
+            status=CancellationNotice.Status.SKIPPED,
+            next_attempt=None,
+            error="Not sent: no cancellation email template is configured in LMS Settings.",
+        )
         report.skipped += 1
         return
     lease, attempt = now + dt.timedelta(seconds=CLAIM_SECONDS), notice.attempts + 1
@@ -493,35 +605,47 @@ def _deliver_cancellation(notice: CancellationNotice, *, template: EmailTemplate
     if notice.had_seat:
         if batch.pk not in cancellations:
             cancellations[batch.pk] = build_batch_cancellation(
-                batch, list(batch.live_classes.order_by("date", "time", "id")))
+                batch, list(batch.live_classes.order_by("date", "time", "id"))
+            )
         calendar = cancellations[batch.pk]
     try:
         message = _cancellation_message(notice, template, materials.get(batch), calendar)
     except Exception as exc:  # noqa: BLE001 - a template saved around validation: fail it, visibly
-        error: SendError | None = SendError(f"Template error: {type(exc).__name__}: {exc}", permanent=True,
-                                            server_down=False)
+        error: SendError | None = SendError(
+            f"Template error: {type(exc).__name__}: {exc}", permanent=True, server_down=False
+        )
     else:
         error = mailer.send(message)
     _record_cancellation(claimed, notice, attempt, error, report)
 
 
-def _record_cancellation(claimed, notice: CancellationNotice, attempt: int, error: SendError | None,
-                         report: DeliveryReport) -> None:
+def _record_cancellation(
+    claimed, notice: CancellationNotice, attempt: int, error: SendError | None, report: DeliveryReport
+) -> None:
     enrollment = notice.enrollment
     event = {"batch": enrollment.batch, "member": enrollment.member, "enrollment": enrollment}
     if error is None:
         with transaction.atomic():
-            if claimed.update(status=CancellationNotice.Status.SENT, sent_at=timezone.now(), error="",
-                              next_attempt=None):
-                record_event(EventType.EMAIL_SENT, **event, after={"email": "cancellation", "attempts": attempt,
-                                                                   "to": enrollment.member.email})
+            if claimed.update(
+                status=CancellationNotice.Status.SENT, sent_at=timezone.now(), error="", next_attempt=None
+            ):
+                record_event(
+                    EventType.EMAIL_SENT,
+                    **event,
+                    after={"email": "cancellation", "attempts": attempt, "to": enrollment.member.email},
+                )
         report.sent += 1
     elif error.permanent or attempt >= MAX_ATTEMPTS:
         with transaction.atomic():
-            if claimed.update(status=CancellationNotice.Status.FAILED, error=error.text[:ERROR_LENGTH],
-                              next_attempt=None):
-                record_event(EventType.EMAIL_FAILED, **event, reason=error.text[:ERROR_LENGTH],
-                             after={"email": "cancellation", "attempts": attempt})
+            if claimed.update(
+                status=CancellationNotice.Status.FAILED, error=error.text[:ERROR_LENGTH], next_attempt=None
+            ):
+                record_event(
+                    EventType.EMAIL_FAILED,
+                    **event,
+                    reason=error.text[:ERROR_LENGTH],
+                    after={"email": "cancellation", "attempts": attempt},
+                )
         report.failed += 1
     else:
         claimed.update(next_attempt=timezone.now() + retry_delay(attempt), error=error.text[:ERROR_LENGTH])

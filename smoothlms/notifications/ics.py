@@ -35,10 +35,16 @@ def live_class_event(live_class: LiveClass, *, batch_title: str, links: Sequence
     class last changed, so a feed fetched twice without changes is byte-for-byte the same."""
     zone = ZoneInfo(live_class.timezone)
     description = "\n\n".join(part for part in (live_class.description.strip(), live_class.join_url, *links) if part)
-    event = _event(uid=live_class_uid(live_class), summary=f"{live_class.title} ({batch_title})",
-                   start=live_class.starts_at.astimezone(zone), end=live_class.ends_at.astimezone(zone),
-                   sequence=live_class.sequence, stamp=live_class.updated_at, description=description,
-                   url=live_class.join_url or (links[0] if links else ""))
+    event = _event(
+        uid=live_class_uid(live_class),
+        summary=f"{live_class.title} ({batch_title})",
+        start=live_class.starts_at.astimezone(zone),
+        end=live_class.ends_at.astimezone(zone),
+        sequence=live_class.sequence,
+        stamp=live_class.updated_at,
+        description=description,
+        url=live_class.join_url or (links[0] if links else ""),
+    )
     event.add("last-modified", live_class.updated_at.astimezone(dt.UTC))
     if live_class.join_url:
         event.add("location", live_class.join_url)
@@ -49,8 +55,9 @@ def add_time_zones(calendar: Calendar, days: Sequence[dt.date]) -> None:
     """A VTIMEZONE for each zone the events use, covering a year either side of them (not a
     zone's whole history), in a stable order: identical data gives an identical file."""
     if days:
-        calendar.add_missing_timezones(first_date=min(days) - dt.timedelta(days=366),
-                                       last_date=max(days) + dt.timedelta(days=366))
+        calendar.add_missing_timezones(
+            first_date=min(days) - dt.timedelta(days=366), last_date=max(days) + dt.timedelta(days=366)
+        )
 
 
 def new_calendar(product: str, *, method: str = "PUBLISH") -> Calendar:
@@ -73,11 +80,18 @@ def build_batch_invitation(batch: Batch, live_classes: Sequence[LiveClass]) -> b
             calendar.add_component(live_class_event(live_class, batch_title=batch.title, links=[batch_url]))
     else:
         zone = ZoneInfo(batch.timezone)
-        calendar.add_component(_event(
-            uid=batch_uid(batch), summary=batch.title, start=batch.starts_at.astimezone(zone),
-            end=batch.ends_at.astimezone(zone), sequence=0, stamp=batch.updated_at,
-            description=f"{batch.description.strip()}\n\n{batch_url}".strip(), url=batch_url,
-        ))
+        calendar.add_component(
+            _event(
+                uid=batch_uid(batch),
+                summary=batch.title,
+                start=batch.starts_at.astimezone(zone),
+                end=batch.ends_at.astimezone(zone),
+                sequence=0,
+                stamp=batch.updated_at,
+                description=f"{batch.description.strip()}\n\n{batch_url}".strip(),
+                url=batch_url,
+            )
+        )
     add_time_zones(calendar, [live_class.date for live_class in live_classes] or [batch.start_date, batch.end_date])
     return calendar.to_ical()
 
@@ -98,8 +112,17 @@ def build_batch_cancellation(batch: Batch, live_classes: Sequence[LiveClass]) ->
     return calendar.to_ical()
 
 
-def _event(*, uid: str, summary: str, start: dt.datetime, end: dt.datetime, sequence: int, stamp: dt.datetime,
-           description: str, url: str) -> Event:
+def _event(
+    *,
+    uid: str,
+    summary: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    sequence: int,
+    stamp: dt.datetime,
+    description: str,
+    url: str,
+) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("summary", summary)

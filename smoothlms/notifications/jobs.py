@@ -14,8 +14,9 @@ from smoothlms.notifications.delivery import deliver_reminders
 def sweep_email_queue() -> int:
     """Confirmations, set-password and cancellation emails that stayed pending. Returns how many
     were enqueued."""
-    return (services.sweep_email_queue() + services.requeue_pending_invitations()
-            + services.requeue_pending_cancellations())
+    return (
+        services.sweep_email_queue() + services.requeue_pending_invitations() + services.requeue_pending_cancellations()
+    )
 
 
 @task()

@@ -35,8 +35,9 @@ class ReminderDelivery(models.Model):
     never both send it; sent_at once the SMTP server accepted it (also copied to the enrollment's
     reminder_sent_at)."""
 
-    enrollment = models.OneToOneField("enrollment.BatchEnrollment", on_delete=models.CASCADE,
-                                      related_name="reminder_delivery")
+    enrollment = models.OneToOneField(
+        "enrollment.BatchEnrollment", on_delete=models.CASCADE, related_name="reminder_delivery"
+    )
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -47,8 +48,9 @@ class ReminderDelivery(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "cohort reminder"
         constraints = [
-            models.CheckConstraint(condition=Q(sent_at__isnull=True) | Q(error=""),
-                                   name="reminderdelivery_sent_no_error"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(error=""), name="reminderdelivery_sent_no_error"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,8 +68,9 @@ class CancellationNotice(models.Model):
         FAILED = "failed"
         SKIPPED = "skipped"
 
-    enrollment = models.ForeignKey("enrollment.BatchEnrollment", on_delete=models.CASCADE,
-                                   related_name="cancellation_notices")
+    enrollment = models.ForeignKey(
+        "enrollment.BatchEnrollment", on_delete=models.CASCADE, related_name="cancellation_notices"
+    )
     cancelled_at = models.DateTimeField()
     reason = models.CharField(max_length=255, blank=True)
     had_seat = models.BooleanField(default=False)

@@ -23,8 +23,21 @@ from smoothlms.notifications.errors import TemplateLimitExceeded
 # Bounds that keep one template from allocating gigabytes or running for minutes.
 MAX_LOREM = 20  # {% lorem N %}: words or paragraphs
 MAX_FILTER_NUMBER = 1000  # a number given to a filter that pads, truncates or formats (ljust:1000)
-NUMERIC_FILTERS = frozenset({"ljust", "rjust", "center", "truncatechars", "truncatechars_html", "truncatewords",
-                             "truncatewords_html", "wordwrap", "floatformat", "stringformat", "urlizetrunc"})
+NUMERIC_FILTERS = frozenset(
+    {
+        "ljust",
+        "rjust",
+        "center",
+        "truncatechars",
+        "truncatechars_html",
+        "truncatewords",
+        "truncatewords_html",
+        "wordwrap",
+        "floatformat",
+        "stringformat",
+        "urlizetrunc",
+    }
+)
 MAX_SOURCE_CHARS = 100_000  # a template's own text
 MAX_RENDER_CHARS = 200_000  # what one render may produce (loops included), and what one filter may return
 _NUMBER = re.compile(r"\d+")
@@ -40,8 +53,9 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
             _check_filter_number(name, args[0])
         result = func(value, *args, **kwargs)
         if isinstance(result, str | list | tuple) and len(result) > MAX_RENDER_CHARS:
-            raise TemplateLimitExceeded(detail=f"the filter {name} would produce more than "
-                                               f"{MAX_RENDER_CHARS:,} characters.")
+            raise TemplateLimitExceeded(
+                detail=f"the filter {name} would produce more than {MAX_RENDER_CHARS:,} characters."
+            )
         return result
 
     return bounded
@@ -84,8 +98,11 @@ class Variable:
 
 
 _LIVE_CLASS_SAMPLE = {
-    "title": "Kick-off", "starts_at": "Monday 02 March 2026, 10:00", "ends_at": "Monday 02 March 2026, 11:30",
-    "timezone": "Asia/Kolkata", "join_url": "https://meet.example.com/kick-off",
+    "title": "Kick-off",
+    "starts_at": "Monday 02 March 2026, 10:00",
+    "ends_at": "Monday 02 March 2026, 11:30",
+    "timezone": "Asia/Kolkata",
+    "join_url": "https://meet.example.com/kick-off",
 }
 
 VARIABLES: tuple[Variable, ...] = (
@@ -93,10 +110,18 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("member_email", "the learner's email address", "asha@example.com", "a@example.com"),
     Variable("batch_title", "the cohort's title", "New Hire - Week 12", "Cohort"),
     Variable("batch_name", "the cohort's name, as in its URL", "new-hire-week-12", "cohort"),
-    Variable("starts_at", "start, date and time in the cohort's time zone, e.g. Monday 02 March 2026, 09:00",
-             "Monday 02 March 2026, 09:00", "Monday 02 March 2026, 09:00"),
-    Variable("ends_at", "end, date and time in the cohort's time zone", "Friday 13 March 2026, 17:00",
-             "Friday 13 March 2026, 17:00"),
+    Variable(
+        "starts_at",
+        "start, date and time in the cohort's time zone, e.g. Monday 02 March 2026, 09:00",
+        "Monday 02 March 2026, 09:00",
+        "Monday 02 March 2026, 09:00",
+    ),
+    Variable(
+        "ends_at",
+        "end, date and time in the cohort's time zone",
+        "Friday 13 March 2026, 17:00",
+        "Friday 13 March 2026, 17:00",
+    ),
     Variable("start_date", "start date, YYYY-MM-DD", "2026-03-02", "2026-03-02"),
     Variable("start_time", "start time, HH:MM, in the cohort's time zone", "09:00", "09:00"),
     Variable("end_date", "end date, YYYY-MM-DD", "2026-03-13", "2026-03-13"),
@@ -104,17 +129,34 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("timezone", "the cohort's time zone, e.g. Asia/Kolkata", "Asia/Kolkata", "UTC"),
     Variable("timezone_abbreviation", "its abbreviation at the start, e.g. IST or CET", "IST", "UTC"),
     Variable("courses", "list of the cohort's course titles, in order", ["Onboarding", "Security basics"], []),
-    Variable("live_classes", "list of live classes, each with title, starts_at, ends_at (in the cohort's "
-             "time zone), timezone and join_url", [_LIVE_CLASS_SAMPLE], []),
-    Variable("batch_url", "the cohort's page: {SITE_URL}/lms/batches/<name>",
-             "https://lms.example.com/lms/batches/new-hire-week-12", "https://lms.example.com/lms/batches/c"),
-    Variable("courses_url", "the learner's courses: {SITE_URL}/lms/courses", "https://lms.example.com/lms/courses",
-             "https://lms.example.com/lms/courses"),
-    Variable("timetable_url", "the learner's timetable: {SITE_URL}/lms/timetable",
-             "https://lms.example.com/lms/timetable", "https://lms.example.com/lms/timetable"),
+    Variable(
+        "live_classes",
+        "list of live classes, each with title, starts_at, ends_at (in the cohort's time zone), timezone and join_url",
+        [_LIVE_CLASS_SAMPLE],
+        [],
+    ),
+    Variable(
+        "batch_url",
+        "the cohort's page: {SITE_URL}/lms/batches/<name>",
+        "https://lms.example.com/lms/batches/new-hire-week-12",
+        "https://lms.example.com/lms/batches/c",
+    ),
+    Variable(
+        "courses_url",
+        "the learner's courses: {SITE_URL}/lms/courses",
+        "https://lms.example.com/lms/courses",
+        "https://lms.example.com/lms/courses",
+    ),
+    Variable(
+        "timetable_url",
+        "the learner's timetable: {SITE_URL}/lms/timetable",
+        "https://lms.example.com/lms/timetable",
+        "https://lms.example.com/lms/timetable",
+    ),
     Variable("site_url", "the site's address (SITE_URL)", "https://lms.example.com", "https://lms.example.com"),
-    Variable("cancellation_reason", "in a cancellation email: why the place was cancelled",
-             "A moderator cancelled it.", ""),
+    Variable(
+        "cancellation_reason", "in a cancellation email: why the place was cancelled", "A moderator cancelled it.", ""
+    ),
 )
 
 
@@ -137,19 +179,23 @@ def validate_template_source(source: str) -> None:
         except TemplateLimitExceeded as exc:
             raise ValidationError("%(error)s", code="template_limit", params={"error": exc.user_message()}) from exc
         except (TemplateSyntaxError, TemplateDoesNotExist) as exc:
-            raise ValidationError("Template error: %(error)s", code="template_syntax",
-                                  params={"error": exc}) from exc
+            raise ValidationError("Template error: %(error)s", code="template_syntax", params={"error": exc}) from exc
         except Exception as exc:  # noqa: BLE001 - any rendering failure must refuse the template
-            raise ValidationError("Template error while rendering: %(error)s", code="template_render",
-                                  params={"error": f"{type(exc).__name__}: {exc}"}) from exc
+            raise ValidationError(
+                "Template error while rendering: %(error)s",
+                code="template_render",
+                params={"error": f"{type(exc).__name__}: {exc}"},
+            ) from exc
         unknown.update(_unknown_names(output))
         if "{{" in output or "{%" in output:
-            raise ValidationError("Template error: an unclosed or stray {{ or {% is left in the text.",
-                                  code="template_syntax")
+            raise ValidationError(
+                "Template error: an unclosed or stray {{ or {% is left in the text.", code="template_syntax"
+            )
     if unknown:
         known = ", ".join(variable.name for variable in VARIABLES)
         raise ValidationError(
-            "Unknown variable %(names)s. Available: %(known)s.", code="template_variable",
+            "Unknown variable %(names)s. Available: %(known)s.",
+            code="template_variable",
             params={"names": ", ".join(sorted(unknown)), "known": known},
         )
 
@@ -247,8 +293,11 @@ def _nodelists(node: Node) -> list[NodeList]:
         if isinstance(value, NodeList):
             found.append(value)
         elif isinstance(value, list | tuple):  # {% if %}: [(condition, nodelist), ...]
-            found.extend(item[1] for item in value
-                         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], NodeList))
+            found.extend(
+                item[1]
+                for item in value
+                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], NodeList)
+            )
     return found
 
 
@@ -281,13 +330,17 @@ def _condition_expressions(condition) -> list[FilterExpression]:
     if isinstance(getattr(condition, "value", None), FilterExpression):
         return [condition.value]
     return _condition_expressions(getattr(condition, "first", None)) + _condition_expressions(
-        getattr(condition, "second", None))
+        getattr(condition, "second", None)
+    )
 
 
 def _roots(expression: FilterExpression) -> set[str]:
     candidates = [expression.var] + [arg for _, args in expression.filters for _, arg in args]
-    return {candidate.lookups[0] for candidate in candidates
-            if isinstance(candidate, TemplateVariable) and candidate.lookups}
+    return {
+        candidate.lookups[0]
+        for candidate in candidates
+        if isinstance(candidate, TemplateVariable) and candidate.lookups
+    }
 
 
 def _sample_context(*, full: bool) -> dict[str, Any]:
@@ -302,7 +355,7 @@ def _unknown_names(output: str) -> set[str]:
         end = output.find(suffix, start + len(prefix))
         if end == -1:
             break
-        names.add(output[start + len(prefix):end])
+        names.add(output[start + len(prefix) : end])
         start = output.find(prefix, end + len(suffix))
     return names
 
@@ -345,8 +398,13 @@ def batch_context(batch, *, courses: list[str], live_classes: list) -> dict[str,
         "timezone_abbreviation": starts_at.tzname() or zone,
         "courses": courses,
         "live_classes": [
-            {"title": live_class.title, "starts_at": format_local(live_class.starts_at, zone),
-             "ends_at": format_local(live_class.ends_at, zone), "timezone": zone, "join_url": live_class.join_url}
+            {
+                "title": live_class.title,
+                "starts_at": format_local(live_class.starts_at, zone),
+                "ends_at": format_local(live_class.ends_at, zone),
+                "timezone": zone,
+                "join_url": live_class.join_url,
+            }
             for live_class in live_classes
         ],
         "batch_url": f"{settings.SITE_URL}/lms/batches/{batch.name}",

@@ -34,11 +34,14 @@ def get_email_queue_health() -> EmailQueueHealth:
         "oldest": Min("created_at", filter=pending),
     }
     if hold:
-        aggregates["held"] = Count("pk", filter=pending & Q(status=EnrollmentStatus.ACTIVE,
-                                                              member__password_set=False))
+        aggregates["held"] = Count("pk", filter=pending & Q(status=EnrollmentStatus.ACTIVE, member__password_set=False))
     values = BatchEnrollment.objects.aggregate(**aggregates)
-    return EmailQueueHealth(pending=values["pending"], held=values.get("held", 0), failed=values["failed"],
-                            oldest_pending_at=values["oldest"])
+    return EmailQueueHealth(
+        pending=values["pending"],
+        held=values.get("held", 0),
+        failed=values["failed"],
+        oldest_pending_at=values["oldest"],
+    )
 
 
 def list_due_confirmation_ids(*, now: dt.datetime, limit: int) -> list[int]:
@@ -83,12 +86,18 @@ def list_due_reminders(*, now: dt.datetime) -> list[BatchEnrollment]:
     if window is None:
         return []
     queryset = (
-        BatchEnrollment.objects.filter(window, status=EnrollmentStatus.ACTIVE, reminder_sent_at__isnull=True,
-                                       member__enabled=True)
+        BatchEnrollment.objects.filter(
+            window, status=EnrollmentStatus.ACTIVE, reminder_sent_at__isnull=True, member__enabled=True
+        )
         .exclude(confirmation_email_status=EmailStatus.SKIPPED)
-        .filter(Q(reminder_delivery__isnull=True)
-                | Q(Q(reminder_delivery__claimed_until__isnull=True) | Q(reminder_delivery__claimed_until__lte=now),
-                    reminder_delivery__sent_at__isnull=True, reminder_delivery__attempts__lt=MAX_ATTEMPTS))
+        .filter(
+            Q(reminder_delivery__isnull=True)
+            | Q(
+                Q(reminder_delivery__claimed_until__isnull=True) | Q(reminder_delivery__claimed_until__lte=now),
+                reminder_delivery__sent_at__isnull=True,
+                reminder_delivery__attempts__lt=MAX_ATTEMPTS,
+            )
+        )
     )
     if lms.hold_emails_until_password_set:
         queryset = queryset.filter(member__password_set=True)
@@ -110,5 +119,10 @@ def list_due_cancellation_enrollment_ids(*, now: dt.datetime, limit: int) -> lis
     """Enrollments with a pending cancellation email nobody holds (never tried, lease or backoff
     passed), oldest first."""
     due = Q(next_attempt__isnull=True) | Q(next_attempt__lte=now)
-    return list(dict.fromkeys(CancellationNotice.objects.filter(due, status=CancellationNotice.Status.PENDING)
-                              .order_by("pk").values_list("enrollment_id", flat=True)[:limit]))
+    return list(
+        dict.fromkeys(
+            CancellationNotice.objects.filter(due, status=CancellationNotice.Status.PENDING)
+            .order_by("pk")
+            .values_list("enrollment_id", flat=True)[:limit]
+        )
+    )

@@ -63,9 +63,13 @@ def release_held_emails(*, user: User, actor: User | None = None) -> int:
     be called once the user has set a password. Rules: only pending confirmations of active
     enrollments. Side effects: their delivery, after the current transaction commits (so the
     worker sees the password as set). Returns how many were queued."""
-    ids = list(BatchEnrollment.objects.filter(member=user, status=EnrollmentStatus.ACTIVE,
-                                              confirmation_email_status=EmailStatus.PENDING)
-               .order_by("pk").values_list("pk", flat=True))
+    ids = list(
+        BatchEnrollment.objects.filter(
+            member=user, status=EnrollmentStatus.ACTIVE, confirmation_email_status=EmailStatus.PENDING
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     if ids:
         enqueue_confirmation_emails(enrollment_ids=ids)
     return len(ids)
@@ -89,10 +93,17 @@ def resend_confirmation(*, enrollment: BatchEnrollment, actor: User | None) -> B
         raise NoConfirmationTemplate()
     # Conditional on still being active: a cancellation that committed since we read wins.
     if not BatchEnrollment.objects.filter(pk=current.pk, status=EnrollmentStatus.ACTIVE).update(
-            **fresh_email_state(), updated_at=timezone.now()):
+        **fresh_email_state(), updated_at=timezone.now()
+    ):
         raise EnrollmentNotActive(member=current.member.email, status=EnrollmentStatus.CANCELLED)
-    record_event(EventType.EMAIL_RESEND_REQUESTED, actor=actor, batch=current.batch, member=current.member,
-                 enrollment=current, before={"confirmation_email_status": current.confirmation_email_status})
+    record_event(
+        EventType.EMAIL_RESEND_REQUESTED,
+        actor=actor,
+        batch=current.batch,
+        member=current.member,
+        enrollment=current,
+        before={"confirmation_email_status": current.confirmation_email_status},
+    )
     enqueue_confirmation_emails(enrollment_ids=[current.pk])
     current.refresh_from_db()
     return current
@@ -126,8 +137,14 @@ def record_cancellations(cancellations, *, cancelled_at: dt.datetime) -> None:
     the emails once it commits (the engine's enrollment.signals.announce_cancellations ends here).
     One row per cancellation: announcing the same one twice writes nothing more."""
     CancellationNotice.objects.bulk_create(
-        [CancellationNotice(enrollment_id=c.enrollment_id, cancelled_at=cancelled_at, reason=c.reason[:255],
-                            had_seat=c.had_seat) for c in cancellations], ignore_conflicts=True)
+        [
+            CancellationNotice(
+                enrollment_id=c.enrollment_id, cancelled_at=cancelled_at, reason=c.reason[:255], had_seat=c.had_seat
+            )
+            for c in cancellations
+        ],
+        ignore_conflicts=True,
+    )
     _enqueue_after_commit(send_cancellation_emails, [c.enrollment_id for c in cancellations])
 
 

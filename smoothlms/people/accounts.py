@@ -45,7 +45,7 @@ def queue_invitations(*, user_ids: Iterable[int], kind: str = INVITATION) -> Non
 
 @transaction.atomic(durable=True)
 def request_password_reset(*, email: str) -> bool:
-    """"Forgot password?": email a set-password link to an enabled user with that address. Unknown
+    """ "Forgot password?": email a set-password link to an enabled user with that address. Unknown
     or disabled addresses get nothing, and the caller shows the same page either way (no way to learn
     who has an account). At most one link per address per minute. Side effects: the email, after
     commit. True when one was queued."""
@@ -75,6 +75,7 @@ def set_user_password(*, user: User, password: str) -> User:
     user.set_password(password)
     user.save(update_fields=["password", "password_set", "updated_at"])
     UserInvitation.objects.filter(user=user, status=UserInvitation.Status.PENDING).update(
-        status=UserInvitation.Status.SKIPPED, error="The password was set before this email went out.")
+        status=UserInvitation.Status.SKIPPED, error="The password was set before this email went out."
+    )
     password_set.send(sender=User, user=user)
     return user

@@ -39,5 +39,7 @@ class InvalidTimeZone(Invalid):
 
 class LastSystemManager(Conflict):
     code = "last_system_manager"
-    message = ("{email} is the last enabled System Manager: it cannot be disabled or lose that role. "
-               "Give another enabled user the System Manager role first.")
+    message = (
+        "{email} is the last enabled System Manager: it cannot be disabled or lose that role. "
+        "Give another enabled user the System Manager role first."
+    )

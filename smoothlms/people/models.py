@@ -30,15 +30,19 @@ from smoothlms.people.roles import DEFAULT_ROLES, Role, is_staff_role
 # alphabetic TLD, no punycode): most addresses match it and skip the slower checks (50,000-row files).
 _PLAIN_EMAIL = re.compile(
     r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
 # Control, format (zero-width, bidi controls), private-use, surrogate and unassigned characters, and
 # line or paragraph separators: nothing a person types on purpose, and invisible on screen.
 _INVISIBLE = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 _LABEL_DOTS = re.compile("[.\u3002]")  # IDNA also reads the ideographic full stop as a dot
 # Scripts that one label may mix (Unicode TS #39, "highly restrictive"): Latin with Japanese,
 # Chinese or Korean writing. Any other mix (Latin with Cyrillic, Greek with Latin...) is a look-alike.
-_SCRIPT_MIXES = (frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}), frozenset({"LATIN", "CJK", "BOPOMOFO"}),
-                 frozenset({"LATIN", "CJK", "HANGUL"}))
+_SCRIPT_MIXES = (
+    frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "CJK", "BOPOMOFO"}),
+    frozenset({"LATIN", "CJK", "HANGUL"}),
+)
 
 
 def normalize_email(email: str) -> str:
@@ -76,8 +80,7 @@ def clean_email(email: str) -> str:
 def _shown(email: str) -> str:
     """The address as typed, for messages: invisible characters written out as \\uXXXX."""
     text = (email or "").strip() or "(blank)"
-    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in _INVISIBLE else char
-                   for char in text)[:254]
+    return "".join(f"\\u{ord(char):04x}" if unicodedata.category(char) in _INVISIBLE else char for char in text)[:254]
 
 
 def _unicode_label(label: str, shown: str) -> str:
@@ -92,8 +95,11 @@ def _unicode_label(label: str, shown: str) -> str:
 def _scripts(label: str) -> set[str]:
     """The scripts of a label's letters (digits and hyphens belong to none), from their Unicode names:
     `LATIN SMALL LETTER A`, `CYRILLIC SMALL LETTER A`, `CJK UNIFIED IDEOGRAPH-4E00`..."""
-    return {unicodedata.name(char, "UNKNOWN").split(" ")[0] for char in label
-            if not (char.isascii() and not char.isalpha()) and unicodedata.category(char)[0] in "LM"}
+    return {
+        unicodedata.name(char, "UNKNOWN").split(" ")[0]
+        for char in label
+        if not (char.isascii() and not char.isalpha()) and unicodedata.category(char)[0] in "LM"
+    }
 
 
 def role_groups(roles: Iterable[str]) -> list[Group]:
@@ -121,15 +127,25 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email=normalize_email(username or ""))
 
     @transaction.atomic
-    def create_user(self, email: str, password: str | None = None, *, roles: Iterable[str] | None = None,
-                    full_name: str = "", enabled: bool = True, actor: User | None = None, superuser: bool = False,
-                    **extra) -> User:
+    def create_user(
+        self,
+        email: str,
+        password: str | None = None,
+        *,
+        roles: Iterable[str] | None = None,
+        full_name: str = "",
+        enabled: bool = True,
+        actor: User | None = None,
+        superuser: bool = False,
+        **extra,
+    ) -> User:
         """Rules: the email is valid and unused (in any case). Roles default to LMS Student;
         explicit roles replace that default. Side effects: audit event."""
         address = clean_email(email)
         groups = role_groups(DEFAULT_ROLES if roles is None else roles)
-        user = self.model(email=address, full_name=(full_name or "").strip(), enabled=enabled,
-                          is_superuser=superuser, **extra)
+        user = self.model(
+            email=address, full_name=(full_name or "").strip(), enabled=enabled, is_superuser=superuser, **extra
+        )
         if password:
             user.set_password(password)
         else:
@@ -142,8 +158,12 @@ class UserManager(BaseUserManager["User"]):
                 raise UserExists(email=address) from None
             raise
         user.groups.set(groups)
-        record_event(EventType.USER_CREATED, actor=actor, member=user,
-                     after={"email": address, "roles": sorted(g.name for g in groups), "enabled": enabled})
+        record_event(
+            EventType.USER_CREATED,
+            actor=actor,
+            member=user,
+            after={"email": address, "roles": sorted(g.name for g in groups), "enabled": enabled},
+        )
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
@@ -157,13 +177,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True, max_length=254)
     full_name = models.CharField(max_length=200, blank=True)
     enabled = models.BooleanField(default=True, help_text="Disabled users cannot sign in; their history stays.")
-    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone],
-                                 help_text="Shown beside cohort times on the portal. Blank: the browser's.")
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Shown beside cohort times on the portal. Blank: the browser's.",
+    )
     api_key = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     api_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
     calendar_token = models.CharField(max_length=43, unique=True, null=True, blank=True, editable=False)
-    password_set = models.BooleanField(default=False, editable=False,
-                                       help_text="False until the person chose a password.")
+    password_set = models.BooleanField(
+        default=False, editable=False, help_text="False until the person chose a password."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -195,9 +220,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return frozenset(self.groups.values_list("name", flat=True))
 
     def has_role(self, *roles: str) -> bool:
-        return bool(self.role_names.intersection(roles)) or (
-            self.is_superuser and Role.SYSTEM_MANAGER in roles
-        )
+        return bool(self.role_names.intersection(roles)) or (self.is_superuser and Role.SYSTEM_MANAGER in roles)
 
     @property
     def is_staff(self) -> bool:  # what Django admin reads: staff roles reach the desk, students never
@@ -224,9 +247,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return hashlib.sha256(secret.encode()).hexdigest()
 
     def check_api_secret(self, secret: str) -> bool:
-        return bool(self.api_secret_hash) and secrets.compare_digest(
-            self.api_secret_hash, self.hash_api_secret(secret)
-        )
+        return bool(self.api_secret_hash) and secrets.compare_digest(self.api_secret_hash, self.hash_api_secret(secret))
 
 
 class EmployeeStatus(models.TextChoices):
@@ -269,7 +290,8 @@ class Employee(models.Model):
             models.UniqueConstraint(fields=["active_user"], name="employee_one_active_per_user"),
             models.CheckConstraint(condition=Q(status__in=EmployeeStatus.values), name="employee_status_valid"),
             models.CheckConstraint(
-                condition=Q(relieving_date__isnull=True) | Q(date_of_joining__isnull=True)
+                condition=Q(relieving_date__isnull=True)
+                | Q(date_of_joining__isnull=True)
                 | Q(relieving_date__gte=F("date_of_joining")),
                 name="employee_relieving_after_joining",
             ),
@@ -311,7 +333,8 @@ class UserInvitation(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt = models.DateTimeField(
-        null=True, blank=True, help_text="While pending: a claim's lease, or the retry's time after a failure.")
+        null=True, blank=True, help_text="While pending: a claim's lease, or the retry's time after a failure."
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -322,8 +345,10 @@ class UserInvitation(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "set-password email"
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=["pending", "sent", "failed", "skipped"]),
-                                   name="userinvitation_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "sent", "failed", "skipped"]),
+                name="userinvitation_status_valid",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
 

@@ -32,8 +32,10 @@ PURGED_DOMAIN = "invalid"  # RFC 2606: a top-level domain that never delivers ma
 
 class PurgeNotConfirmed(Invalid):
     code = "confirmation_required"
-    message = ("Purging erases the personal data of {email} for good (their enrollments, submissions and "
-               "certificates stay, anonymised). Run it again with --confirm.")
+    message = (
+        "Purging erases the personal data of {email} for good (their enrollments, submissions and "
+        "certificates stay, anonymised). Run it again with --confirm."
+    )
 
 
 class AlreadyPurged(Conflict):
@@ -93,10 +95,13 @@ def purge_user(*, user: User, actor: User | None, confirm: bool, reason: str = "
         raise AlreadyPurged(email=user.email)
     old_email, old_name = user.email, user.full_name
     placeholder = purged_email(user)
-    employees = Employee.objects.filter(Q(user=user) | Q(company_email__iexact=old_email)
-                                        | Q(personal_email__iexact=old_email))
-    secrets = [old_email, *(name for name in [old_name, *employees.values_list("employee_name", flat=True)]
-                            if name and len(name) > 2)]
+    employees = Employee.objects.filter(
+        Q(user=user) | Q(company_email__iexact=old_email) | Q(personal_email__iexact=old_email)
+    )
+    secrets = [
+        old_email,
+        *(name for name in [old_name, *employees.values_list("employee_name", flat=True)] if name and len(name) > 2),
+    ]
     secrets += [e for pair in employees.values_list("company_email", "personal_email") for e in pair if e]
     was_enabled = user.enabled
 
@@ -118,12 +123,19 @@ def purge_user(*, user: User, actor: User | None, confirm: bool, reason: str = "
     # done with queryset updates (EnrollmentEvent.save refuses updates on purpose).
     EnrollmentEvent.objects.filter(Q(actor=user) | Q(actor_email__iexact=old_email)).update(actor_email="")
     related = EnrollmentEvent.objects.filter(Q(member=user) | Q(actor=user)).exclude(
-        before__isnull=True, after__isnull=True)
+        before__isnull=True, after__isnull=True
+    )
     for pk, before, after in related.values_list("pk", "before", "after"):
         cleaned = (_scrub(before, secrets, placeholder), _scrub(after, secrets, placeholder))
         if cleaned != (before, after):
             EnrollmentEvent.objects.filter(pk=pk).update(before=cleaned[0], after=cleaned[1])
 
-    record_event(EventType.USER_PURGED, actor=actor, member=user, reason=reason,
-                 before={"enabled": was_enabled}, after={"email": placeholder, "enabled": False})
+    record_event(
+        EventType.USER_PURGED,
+        actor=actor,
+        member=user,
+        reason=reason,
+        before={"enabled": was_enabled},
+        after={"email": placeholder, "enabled": False},
+    )
     return user

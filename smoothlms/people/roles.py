@@ -115,6 +115,7 @@ def student_memberships() -> QuerySet:
     """The role rows behind `is_student`, for many users in one query: filter on `user_id`."""
     return Group.user_set.through.objects.filter(group__name=Role.LMS_STUDENT)
 
+
 # Desk permissions per role: {app_label.model: actions}. System Manager has every permission.
 # Django's model permissions ("view", "add", "change", "delete") drive the admin; rules that
 # matter (seats, enrollment) live in services, so "change" here never means "bypass a rule".

@@ -45,22 +45,38 @@ def role_audit_queryset() -> QuerySet[User]:
     Creator), or superusers, with their last sign-in, where it came from and when their roles last
     changed. Roles are prefetched: two queries in all."""
     logins = EnrollmentEvent.objects.filter(kind=EventType.LOGIN, member_id=OuterRef("pk")).order_by(
-        "-created_at", "-id")
-    return (User.objects.filter(Q(groups__name__in=AUDITED_ROLES) | Q(is_superuser=True)).distinct()
-            .annotate(last_login_from=Subquery(logins.values("remote_addr")[:1]),
-                      roles_changed_at=Subquery(
-                          EnrollmentEvent.objects.filter(kind=EventType.ROLES_CHANGED, member_id=OuterRef("pk"))
-                          .order_by("-created_at", "-id").values("created_at")[:1]))
-            .prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
-            .order_by(F("last_login").asc(nulls_first=True), "email"))
+        "-created_at", "-id"
+    )
+    return (
+        User.objects.filter(Q(groups__name__in=AUDITED_ROLES) | Q(is_superuser=True))
+        .distinct()
+        .annotate(
+            last_login_from=Subquery(logins.values("remote_addr")[:1]),
+            roles_changed_at=Subquery(
+                EnrollmentEvent.objects.filter(kind=EventType.ROLES_CHANGED, member_id=OuterRef("pk"))
+                .order_by("-created_at", "-id")
+                .values("created_at")[:1]
+            ),
+        )
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
+        .order_by(F("last_login").asc(nulls_first=True), "email")
+    )
 
 
 def role_audit_rows(queryset: Iterable[User] | None = None) -> Iterator[tuple]:
     """One row per audited user (of `role_audit_queryset` unless given): email, full name, enabled,
     roles ("; "-separated), last login, where from, when the roles changed, created_at."""
-    for user in (role_audit_queryset() if queryset is None else queryset):
+    for user in role_audit_queryset() if queryset is None else queryset:
         roles = [group.name for group in user.groups.all()]
         if user.is_superuser and Role.SYSTEM_MANAGER not in roles:
             roles.append("superuser")
-        yield (user.email, user.full_name, user.enabled, "; ".join(roles), iso_seconds(user.last_login),
-               user.last_login_from or "", iso_seconds(user.roles_changed_at), iso_seconds(user.created_at))
+        yield (
+            user.email,
+            user.full_name,
+            user.enabled,
+            "; ".join(roles),
+            iso_seconds(user.last_login),
+            user.last_login_from or "",
+            iso_seconds(user.roles_changed_at),
+            iso_seconds(user.created_at),
+        )

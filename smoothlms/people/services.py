@@ -31,8 +31,9 @@ def create_user(
     """Create a user. Rules: the email is valid and unused (in any case). Roles default to LMS
     Student; explicit roles replace that default. Side effects: audit event. (The rules live in
     User.objects.create_user, the one constructor, which Django's createsuperuser uses too.)"""
-    return User.objects.create_user(email, password, roles=roles, full_name=full_name, enabled=enabled, actor=actor,
-                                    superuser=superuser, **extra)
+    return User.objects.create_user(
+        email, password, roles=roles, full_name=full_name, enabled=enabled, actor=actor, superuser=superuser, **extra
+    )
 
 
 @transaction.atomic
@@ -46,8 +47,9 @@ def set_user_roles(*, user: User, roles: Iterable[str], actor: User | None) -> U
     after = sorted(g.name for g in groups)
     user.__dict__.pop("role_names", None)
     if before != after:
-        record_event(EventType.ROLES_CHANGED, actor=actor, member=user, before={"roles": before},
-                     after={"roles": after})
+        record_event(
+            EventType.ROLES_CHANGED, actor=actor, member=user, before={"roles": before}, after={"roles": after}
+        )
     return user
 
 
@@ -61,8 +63,15 @@ def set_user_enabled(*, user: User, enabled: bool, actor: User | None, reason: s
         keep_a_system_manager(user=user)
     User.objects.filter(pk=user.pk).update(enabled=enabled)
     user.enabled = enabled
-    record_event(EventType.USER_ENABLED if enabled else EventType.USER_DISABLED, actor=actor, member=user,
-                 reason=reason, source=source, before={"enabled": not enabled}, after={"enabled": enabled})
+    record_event(
+        EventType.USER_ENABLED if enabled else EventType.USER_DISABLED,
+        actor=actor,
+        member=user,
+        reason=reason,
+        source=source,
+        before={"enabled": not enabled},
+        after={"enabled": enabled},
+    )
     return user
 
 
@@ -71,11 +80,15 @@ def keep_a_system_manager(*, user: User) -> None:
     last enabled System Manager (a superuser counts as one). Call inside the write's transaction:
     the enabled System Managers are locked, so two such changes at once cannot both pass."""
     managers = User.objects.filter(enabled=True).filter(
-        models.Q(is_superuser=True) | models.Q(pk__in=system_manager_memberships().values("user_id")))
+        models.Q(is_superuser=True) | models.Q(pk__in=system_manager_memberships().values("user_id"))
+    )
     # Locked, then filtered again on `enabled`: a manager disabled meanwhile by a change we waited
     # for is read as it is now (the lock re-reads the row), so it no longer counts.
-    locked = set(User.objects.select_for_update().filter(pk__in=list(managers.values_list("pk", flat=True)),
-                                                         enabled=True).values_list("pk", flat=True))
+    locked = set(
+        User.objects.select_for_update()
+        .filter(pk__in=list(managers.values_list("pk", flat=True)), enabled=True)
+        .values_list("pk", flat=True)
+    )
     if user.pk in locked and not locked - {user.pk}:
         raise LastSystemManager(email=user.email)
 
@@ -89,8 +102,13 @@ def issue_api_key(*, user: User, actor: User | None = None) -> str:
     previous = user.api_key
     User.objects.filter(pk=user.pk).update(api_key=key, api_secret_hash=User.hash_api_secret(secret))
     user.api_key, user.api_secret_hash = key, User.hash_api_secret(secret)
-    record_event(EventType.API_KEY_ISSUED, actor=actor, member=user,
-                 before={"api_key": previous} if previous else None, after={"api_key": key})
+    record_event(
+        EventType.API_KEY_ISSUED,
+        actor=actor,
+        member=user,
+        before={"api_key": previous} if previous else None,
+        after={"api_key": key},
+    )
     return f"{key}:{secret}"
 
 

@@ -35,5 +35,6 @@ def record_login(sender, request, user, **kwargs) -> None:
 def record_login_failed(sender, credentials, request=None, **kwargs) -> None:
     typed = normalize_email(str(credentials.get("username") or credentials.get("email") or ""))[:254]
     user = User.objects.filter(email=typed).first() if typed else None
-    record_event(EventType.LOGIN_FAILED, member=user, remote_addr=remote_addr(request),
-                 after={"email": typed} if typed else None)
+    record_event(
+        EventType.LOGIN_FAILED, member=user, remote_addr=remote_addr(request), after={"email": typed} if typed else None
+    )

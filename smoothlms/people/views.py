@@ -52,9 +52,11 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     At most PASSWORD_RESET_LIMIT_PER_CLIENT requests per client address per window (429 past it),
     so the form cannot be used to mail every account from one place."""
     form = ForgotPasswordForm(request.POST or None)
-    if request.method == "POST" and not allow(f"forgot-password:{remote_addr(request)}",
-                                              limit=settings.PASSWORD_RESET_LIMIT_PER_CLIENT,
-                                              window=settings.PASSWORD_RESET_LIMIT_WINDOW):
+    if request.method == "POST" and not allow(
+        f"forgot-password:{remote_addr(request)}",
+        limit=settings.PASSWORD_RESET_LIMIT_PER_CLIENT,
+        window=settings.PASSWORD_RESET_LIMIT_WINDOW,
+    ):
         messages.error(request, TOO_MANY_RESETS)
         return render(request, "people/forgot_password.html", {"form": form, "sent": False}, status=429)
     if request.method == "POST" and form.is_valid():

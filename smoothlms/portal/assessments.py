@@ -45,13 +45,19 @@ def quiz(request: HttpRequest, quiz_id: int) -> HttpResponse:
     except (NotFound, Forbidden) as error:
         return refused(request, error)
     submissions = list(selectors.list_member_submissions(quiz=item, member=request.user))
-    return render(request, "portal/assessments/quiz.html", {
-        "quiz": item, "cohort": cohort, "submissions": submissions,
-        "passed": any(s.passed for s in submissions),
-        "attempts_used": selectors.count_attempts(quiz=item, member=request.user),
-        "attempts_left": selectors.attempts_left(quiz=item, member=request.user),
-        "open_attempt": selectors.get_open_attempt(quiz=item, member=request.user),
-    })
+    return render(
+        request,
+        "portal/assessments/quiz.html",
+        {
+            "quiz": item,
+            "cohort": cohort,
+            "submissions": submissions,
+            "passed": any(s.passed for s in submissions),
+            "attempts_used": selectors.count_attempts(quiz=item, member=request.user),
+            "attempts_left": selectors.attempts_left(quiz=item, member=request.user),
+            "open_attempt": selectors.get_open_attempt(quiz=item, member=request.user),
+        },
+    )
 
 
 @require_POST
@@ -78,10 +84,19 @@ def quiz_attempt(request: HttpRequest, quiz_id: int) -> HttpResponse:
         messages.error(request, "Start an attempt to answer this quiz.")
         return redirect("portal:quiz", quiz_id=quiz_id)
     shown = shown_questions(selectors.list_questions(quiz=item), attempt.order)
-    return render(request, "portal/assessments/attempt.html", {
-        "quiz": item, "attempt": attempt, "shown": shown, "kinds": QuestionKind,
-        "seconds_left": max(int((attempt.deadline - timezone.now()).total_seconds()), 0) if attempt.deadline else None,
-    })
+    return render(
+        request,
+        "portal/assessments/attempt.html",
+        {
+            "quiz": item,
+            "attempt": attempt,
+            "shown": shown,
+            "kinds": QuestionKind,
+            "seconds_left": max(int((attempt.deadline - timezone.now()).total_seconds()), 0)
+            if attempt.deadline
+            else None,
+        },
+    )
 
 
 def _answers_from(post, shown) -> list[AnswerIn]:
@@ -103,9 +118,13 @@ def quiz_submit(request: HttpRequest, quiz_id: int) -> HttpResponse:
         item = selectors.get_quiz(quiz_id=quiz_id)
         number = request.POST.get("attempt", "")
         shown = shown_questions(selectors.list_questions(quiz=item), [])
-        submission = submit_quiz(quiz=item, member=request.user, actor=request.user,
-                                 answers=_answers_from(request.POST, shown),
-                                 attempt=int(number) if number.isdigit() else None)
+        submission = submit_quiz(
+            quiz=item,
+            member=request.user,
+            actor=request.user,
+            answers=_answers_from(request.POST, shown),
+            attempt=int(number) if number.isdigit() else None,
+        )
     except DomainError as error:
         messages.error(request, error.user_message())
         return redirect("portal:quiz", quiz_id=quiz_id)
@@ -124,10 +143,15 @@ def quiz_result(request: HttpRequest, submission_id: int) -> HttpResponse:
     if submission.member_id != request.user.pk:
         return refused(request, Forbidden("This is another learner's submission."))
     left = selectors.attempts_left(quiz=submission.quiz, member=request.user)
-    return render(request, "portal/assessments/result.html", {
-        "submission": submission, "answers": list(submission.answers.order_by("position")),
-        "can_retry": left is None or left > 0,
-    })
+    return render(
+        request,
+        "portal/assessments/result.html",
+        {
+            "submission": submission,
+            "answers": list(submission.answers.order_by("position")),
+            "can_retry": left is None or left > 0,
+        },
+    )
 
 
 # Assignments ----------------------------------------------------------------------------------
@@ -143,19 +167,31 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
         return refused(request, error)
     submissions = list(selectors.list_member_assignment_submissions(assignment=item, member=request.user))
     statuses = {s.status for s in submissions}
-    return render(request, "portal/assessments/assignment.html", {
-        "assignment": item, "cohort": cohort, "submissions": submissions, "is_file": item.kind == AssignmentKind.FILE,
-        "can_hand_in": not statuses & {GradeStatus.SUBMITTED, GradeStatus.PASSED},
-        "accept": ",".join(f".{ext}" for ext in item.extensions),
-    })
+    return render(
+        request,
+        "portal/assessments/assignment.html",
+        {
+            "assignment": item,
+            "cohort": cohort,
+            "submissions": submissions,
+            "is_file": item.kind == AssignmentKind.FILE,
+            "can_hand_in": not statuses & {GradeStatus.SUBMITTED, GradeStatus.PASSED},
+            "accept": ",".join(f".{ext}" for ext in item.extensions),
+        },
+    )
 
 
 @require_POST
 @learner_required
 def assignment_submit(request: HttpRequest, assignment_id: int) -> HttpResponse:
     try:
-        submit_assignment(assignment=selectors.get_assignment(assignment_id=assignment_id), member=request.user,
-                          actor=request.user, text=request.POST.get("text", ""), upload=request.FILES.get("file"))
+        submit_assignment(
+            assignment=selectors.get_assignment(assignment_id=assignment_id),
+            member=request.user,
+            actor=request.user,
+            text=request.POST.get("text", ""),
+            upload=request.FILES.get("file"),
+        )
     except DomainError as error:
         messages.error(request, error.user_message())
     else:

@@ -25,13 +25,18 @@ class SignInView(LoginView):
         return "/lms/batches"
 
 
-def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None
-               ) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
     """django-axes' answer to a sign-in for a locked email (AXES_LOCKOUT_CALLABLE): the sign-in form
     again, with the reason, as 429 Too Many Requests. The password typed is not checked."""
     form = AuthenticationForm(request, data={"username": (credentials or {}).get("username", "")})
-    return render(request, "login.html", {"form": form, "locked_out": LOCKED_OUT,
-                                          "next": request.POST.get("next", "")}, status=429)
+    return render(
+        request,
+        "login.html",
+        {"form": form, "locked_out": LOCKED_OUT, "next": request.POST.get("next", "")},
+        status=429,
+    )
 
 
 @require_http_methods(["GET", "POST"])

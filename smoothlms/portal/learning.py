@@ -27,14 +27,27 @@ from smoothlms.learning.errors import CourseNotFound, LessonNotFound, NotEnrolle
 from smoothlms.learning.rendering import render_markdown, video_embed
 from smoothlms.portal.views import learner_required, not_found
 
-INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "video/mp4",
-                "video/webm", "audio/mpeg"}
+INLINE_TYPES = {
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "text/plain",
+    "video/mp4",
+    "video/webm",
+    "audio/mpeg",
+}
 SCORM_RUNTIME = {"1.2": "vendor/scorm-again/scorm12.min.js", "2004": "vendor/scorm-again/scorm2004.min.js"}
 
 
 def forbidden(request: HttpRequest, error: DomainError, *, course: Course | None = None) -> HttpResponse:
-    return render(request, "portal/learning/forbidden.html", {"message": error.user_message(), "code": error.code,
-                                                              "course": course}, status=403)
+    return render(
+        request,
+        "portal/learning/forbidden.html",
+        {"message": error.user_message(), "code": error.code, "course": course},
+        status=403,
+    )
 
 
 def lesson_url(lesson: Lesson) -> str:
@@ -59,12 +72,20 @@ def course_outline(request: HttpRequest, course: str) -> HttpResponse:
     outline = selectors.get_outline(course=found, member=request.user)
     can_learn = selectors.has_course_access(request.user, found)
     resume = outline.first_unfinished() if can_learn else None
-    return render(request, "portal/learning/outline.html", {
-        "course": found, "outline": outline, "can_learn": can_learn,
-        "resume_url": lesson_url(resume) if resume else "",
-        "resume_label": "Continue" if any(lesson.status != "not_started" for lesson in outline.lessons) else "Start",
-        "withdrawn": outline.enrollment is not None and not can_learn,
-    })
+    return render(
+        request,
+        "portal/learning/outline.html",
+        {
+            "course": found,
+            "outline": outline,
+            "can_learn": can_learn,
+            "resume_url": lesson_url(resume) if resume else "",
+            "resume_label": "Continue"
+            if any(lesson.status != "not_started" for lesson in outline.lessons)
+            else "Start",
+            "withdrawn": outline.enrollment is not None and not can_learn,
+        },
+    )
 
 
 def _load_lesson(request: HttpRequest, course: str, chapter: int, lesson: int):
@@ -91,10 +112,15 @@ def lesson_page(request: HttpRequest, course: str, chapter: int, lesson: int) ->
         item.status = progress.status
     previous, following = outline.neighbours(item)
     context = {
-        "course": found, "outline": outline, "lesson": item, "lesson_progress": progress,
+        "course": found,
+        "outline": outline,
+        "lesson": item,
+        "lesson_progress": progress,
         "previous_url": lesson_url(previous) if previous else "",
         "next_url": lesson_url(following) if following else "",
-        "previous": previous, "next": following, "body_html": mark_safe(render_markdown(item.body)),  # noqa: S308 - nh3
+        "previous": previous,
+        "next": following,
+        "body_html": mark_safe(render_markdown(item.body)),  # noqa: S308 - nh3
         "can_mark_complete": item.kind in services.SELF_COMPLETED,
         "number": outline.lessons.index(item) + 1,
     }
@@ -113,9 +139,10 @@ def _scorm_context(request: HttpRequest, lesson: Lesson, progress) -> dict:
             "version": lesson.scorm_version,
             "commitUrl": f"/api/v1/me/lessons/{lesson.pk}/scorm",
             "launchUrl": reverse("portal:scorm_file", args=[lesson.pk, lesson.scorm_launch.split("?")[0]])
-                         + ("?" + lesson.scorm_launch.split("?", 1)[1] if "?" in lesson.scorm_launch else ""),
-            "values": scorm.launch_values(lesson.scorm_version, progress.scorm_data or {}, learner_id=user.email,
-                                          learner_name=user.display_name),
+            + ("?" + lesson.scorm_launch.split("?", 1)[1] if "?" in lesson.scorm_launch else ""),
+            "values": scorm.launch_values(
+                lesson.scorm_version, progress.scorm_data or {}, learner_id=user.email, learner_name=user.display_name
+            ),
         },
     }
 

@@ -24,8 +24,7 @@ def list_portal_batches(*, user: User, now: dt.datetime | None = None) -> list[B
     running ones (most recently started last). Each is annotated by list_batches_for
     (`seats_left_value`, `is_enrolled`) and gets `is_running`. One query."""
     now = now or timezone.now()
-    candidates = (list_batches_for(user=user).prefetch_related(None)
-                  .filter(end_date__gte=(now - ZONE_SLACK).date()))
+    candidates = list_batches_for(user=user).prefetch_related(None).filter(end_date__gte=(now - ZONE_SLACK).date())
     # "Ended" and "started" are instants in each cohort's own zone: decided here, not in SQL.
     batches = [batch for batch in candidates if not batch.has_ended(at=now)]
     for batch in batches:
@@ -46,11 +45,16 @@ def predict_refusal(*, batch: Batch, user: User, now: dt.datetime | None = None)
     not predicted: the page names the price and the engine asks for the payment."""
     courses = [link.course for link in batch.batch_courses.all()]
     request = EnrollRequest(batch=batch, actor=user, is_self=True)
-    member = MemberFacts(email=user.email, user=user, is_student=is_student(user),
-                         is_enrolled=batch.is_enrolled or getattr(batch, "waitlist_position", None) is not None,
-                         has_paid=None)
-    cohort = CohortFacts.of(batch, unpublished_course=next((c.name for c in courses if not c.published), None),
-                            now=now or timezone.now())
+    member = MemberFacts(
+        email=user.email,
+        user=user,
+        is_student=is_student(user),
+        is_enrolled=batch.is_enrolled or getattr(batch, "waitlist_position", None) is not None,
+        has_paid=None,
+    )
+    cohort = CohortFacts.of(
+        batch, unpublished_course=next((c.name for c in courses if not c.published), None), now=now or timezone.now()
+    )
     return refusal_for(request, member, cohort)
 
 

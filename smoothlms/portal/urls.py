@@ -14,8 +14,11 @@ urlpatterns = [
     path("courses", learning.my_courses, name="courses"),
     path("courses/<slug:course>", learning.course_outline, name="course"),
     path("courses/<slug:course>/learn/<int:chapter>-<int:lesson>", learning.lesson_page, name="lesson"),
-    path("courses/<slug:course>/learn/<int:chapter>-<int:lesson>/complete", learning.lesson_complete,
-         name="lesson_complete"),
+    path(
+        "courses/<slug:course>/learn/<int:chapter>-<int:lesson>/complete",
+        learning.lesson_complete,
+        name="lesson_complete",
+    ),
     path("scorm/<int:lesson_id>/<path:path>", learning.scorm_file, name="scorm_file"),
     path("lesson-files/<int:lesson_id>", learning.lesson_file, name="lesson_file"),
     path("timetable", views.timetable, name="timetable"),

@@ -60,15 +60,19 @@ def batch_detail(request: HttpRequest, name: str) -> HttpResponse:
     holds = batch.is_enrolled or batch.waitlist_position is not None
     blocker = None if holds else selectors.predict_refusal(batch=batch, user=request.user)
     joins_waitlist = waits_instead(blocker, batch)
-    return render(request, "portal/batch_detail.html", {
-        "batch": batch,
-        "courses": [link.course for link in batch.batch_courses.all()],
-        "live_classes": selectors.list_batch_live_classes(batch=batch),
-        "blocker": blocker.user_message() if blocker and not joins_waitlist else "",
-        "can_enroll": not holds and (blocker is None or joins_waitlist),
-        "joins_waitlist": joins_waitlist,
-        "can_leave": holds and selectors.can_leave(batch=batch),
-    })
+    return render(
+        request,
+        "portal/batch_detail.html",
+        {
+            "batch": batch,
+            "courses": [link.course for link in batch.batch_courses.all()],
+            "live_classes": selectors.list_batch_live_classes(batch=batch),
+            "blocker": blocker.user_message() if blocker and not joins_waitlist else "",
+            "can_enroll": not holds and (blocker is None or joins_waitlist),
+            "joins_waitlist": joins_waitlist,
+            "can_leave": holds and selectors.can_leave(batch=batch),
+        },
+    )
 
 
 def _names_someone_else(request: HttpRequest) -> bool:
@@ -129,16 +133,21 @@ def batch_leave(request: HttpRequest, name: str) -> HttpResponse:
 def timetable(request: HttpRequest) -> HttpResponse:
     token = ensure_calendar_token(user=request.user)
     feed_path = reverse("portal:timetable_feed", args=[token])
-    return render(request, "portal/timetable.html", {
-        "live_classes": selectors.list_upcoming_live_classes(user=request.user),
-        "feed_url": request.build_absolute_uri(feed_path),
-        "webcal_url": "webcal://" + request.get_host() + feed_path,
-    })
+    return render(
+        request,
+        "portal/timetable.html",
+        {
+            "live_classes": selectors.list_upcoming_live_classes(user=request.user),
+            "feed_url": request.build_absolute_uri(feed_path),
+            "webcal_url": "webcal://" + request.get_host() + feed_path,
+        },
+    )
 
 
 def _ics_response(user: User) -> HttpResponse:
-    calendar = build_timetable_calendar(selectors.list_calendar_live_classes(user=user),
-                                        name=f"Smooth LMS: {user.display_name}")
+    calendar = build_timetable_calendar(
+        selectors.list_calendar_live_classes(user=user), name=f"Smooth LMS: {user.display_name}"
+    )
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="timetable.ics"'
     return response
@@ -177,11 +186,19 @@ def profile(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = exc.user_message()
         else:
-            messages.success(request, f"Times are now also shown in {value}." if value.strip()
-                             else "Times are now also shown in your browser's time zone.")
+            messages.success(
+                request,
+                f"Times are now also shown in {value}."
+                if value.strip()
+                else "Times are now also shown in your browser's time zone.",
+            )
             return redirect("portal:profile")
-    return render(request, "portal/profile.html", {
-        "zones": time_zone_choices(),
-        "value": value,
-        "error": error,
-    })
+    return render(
+        request,
+        "portal/profile.html",
+        {
+            "zones": time_zone_choices(),
+            "value": value,
+            "error": error,
+        },
+    )

@@ -21,10 +21,12 @@ class TrainingAssignment(models.Model):
     course = models.ForeignKey("catalog.Course", on_delete=models.PROTECT, related_name="training_assignments")
     due_date = models.DateField()
     status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED)
-    assigned_by_rule = models.CharField(max_length=140, blank=True,
-                                        help_text="The onboarding rule or command that assigned it.")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    assigned_by_rule = models.CharField(
+        max_length=140, blank=True, help_text="The onboarding rule or command that assigned it."
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -35,8 +37,9 @@ class TrainingAssignment(models.Model):
         constraints = [
             # One assignment of a course per due date: recertification adds a row with a new date.
             models.UniqueConstraint(fields=["user", "course", "due_date"], name="training_assignment_one_per_due_date"),
-            models.CheckConstraint(condition=Q(status__in=AssignmentStatus.values),
-                                   name="training_assignment_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=AssignmentStatus.values), name="training_assignment_status_valid"
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_date"])]
 
@@ -61,8 +64,10 @@ class Certificate(models.Model):
         ordering = ["-issue_date", "id"]
         verbose_name = "LMS certificate"
         constraints = [
-            models.CheckConstraint(condition=Q(expiry_date__isnull=True) | Q(expiry_date__gte=F("issue_date")),
-                                   name="certificate_expiry_after_issue"),
+            models.CheckConstraint(
+                condition=Q(expiry_date__isnull=True) | Q(expiry_date__gte=F("issue_date")),
+                name="certificate_expiry_after_issue",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -40,8 +40,11 @@ def count_overdue_assignments() -> int:
 
 def list_overdue_assignments(*, today=None) -> QuerySet[TrainingAssignment]:
     """Open assignments past their due date, most overdue first, with their user and course."""
-    return (TrainingAssignment.objects.filter(overdue_q(today=today)).select_related("user", "course")
-            .order_by("due_date", "id"))
+    return (
+        TrainingAssignment.objects.filter(overdue_q(today=today))
+        .select_related("user", "course")
+        .order_by("due_date", "id")
+    )
 
 
 # Exports (csvio.exports streams them as CSV) ----------------------------------------------------
@@ -61,9 +64,14 @@ def _rows(queryset: QuerySet, fields: tuple[str, ...]) -> Iterator[tuple]:
         yield tuple(iso_seconds(value) for value in row)
 
 
-def list_training_assignment_export_rows(*, batch: Batch | None = None, member: str = "",
-                                         since: dt.date | None = None, until: dt.date | None = None,
-                                         within: QuerySet | None = None) -> Iterator[tuple]:
+def list_training_assignment_export_rows(
+    *,
+    batch: Batch | None = None,
+    member: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    within: QuerySet | None = None,
+) -> Iterator[tuple]:
     """Assignments, narrowed to a cohort (its members in its courses), a user (email), due dates
     and `within` (a desk list's rows): user, user name, course, course title, due date, status,
     completed_at, rule, assigned by, created_at."""
@@ -73,12 +81,31 @@ def list_training_assignment_export_rows(*, batch: Batch | None = None, member: 
     if member:
         queryset = queryset.filter(user__email=member)
     queryset = filter_days(queryset, "due_date", since=since, until=until, is_date=True)
-    return _rows(queryset, ("user__email", "user__full_name", "course__name", "course__title", "due_date", "status",
-                            "completed_at", "assigned_by_rule", "assigned_by__email", "created_at"))
+    return _rows(
+        queryset,
+        (
+            "user__email",
+            "user__full_name",
+            "course__name",
+            "course__title",
+            "due_date",
+            "status",
+            "completed_at",
+            "assigned_by_rule",
+            "assigned_by__email",
+            "created_at",
+        ),
+    )
 
 
-def list_certificate_export_rows(*, batch: Batch | None = None, member: str = "", since: dt.date | None = None,
-                                 until: dt.date | None = None, within: QuerySet | None = None) -> Iterator[tuple]:
+def list_certificate_export_rows(
+    *,
+    batch: Batch | None = None,
+    member: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    within: QuerySet | None = None,
+) -> Iterator[tuple]:
     """Certificates, narrowed to a cohort, a member (email), issue dates and `within` (a desk
     list's rows): name, member, member name, course, course title, batch, issue date, expiry date,
     created_at."""
@@ -88,8 +115,20 @@ def list_certificate_export_rows(*, batch: Batch | None = None, member: str = ""
     if member:
         queryset = queryset.filter(member__email=member)
     queryset = filter_days(queryset, "issue_date", since=since, until=until, is_date=True)
-    return _rows(queryset, ("name", "member__email", "member__full_name", "course__name", "course__title",
-                            "batch__name", "issue_date", "expiry_date", "created_at"))
+    return _rows(
+        queryset,
+        (
+            "name",
+            "member__email",
+            "member__full_name",
+            "course__name",
+            "course__title",
+            "batch__name",
+            "issue_date",
+            "expiry_date",
+            "created_at",
+        ),
+    )
 
 
 # Desk: employee compliance and an assignment's history ------------------------------------------
@@ -117,5 +156,6 @@ ASSIGNMENT_EVENT_KINDS = (EventType.TRAINING_REMINDED, EventType.TRAINING_DUE_DA
 
 def count_assignment_events(*, assignment: TrainingAssignment) -> int:
     """Audit events about one assignment: reminders sent and due dates moved (its history)."""
-    return EnrollmentEvent.objects.filter(member_id=assignment.user_id, kind__in=ASSIGNMENT_EVENT_KINDS,
-                                          after__assignment=assignment.pk).count()
+    return EnrollmentEvent.objects.filter(
+        member_id=assignment.user_id, kind__in=ASSIGNMENT_EVENT_KINDS, after__assignment=assignment.pk
+    ).count()

@@ -74,8 +74,14 @@ def assign_training(
     return result
 
 
-def _assign_chunk(user_ids: list[int], courses: Sequence[Course], due_date: dt.date, actor: User | None,
-                  rule: str, result: AssignResult) -> None:
+def _assign_chunk(
+    user_ids: list[int],
+    courses: Sequence[Course],
+    due_date: dt.date,
+    actor: User | None,
+    rule: str,
+    result: AssignResult,
+) -> None:
     now = timezone.now()
     for course in courses:
         have = set(
@@ -83,26 +89,42 @@ def _assign_chunk(user_ids: list[int], courses: Sequence[Course], due_date: dt.d
             .filter(Q(status=AssignmentStatus.ASSIGNED) | Q(due_date=due_date))
             .values_list("user_id", flat=True)
         )
-        rows = [{"user_id": user_id, "course_id": course.pk, "due_date": due_date, "assigned_by_rule": rule,
-                 "assigned_by_id": actor.pk if actor else None, "created_at": now, "updated_at": now}
-                for user_id in user_ids if user_id not in have]
+        rows = [
+            {
+                "user_id": user_id,
+                "course_id": course.pk,
+                "due_date": due_date,
+                "assigned_by_rule": rule,
+                "assigned_by_id": actor.pk if actor else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for user_id in user_ids
+            if user_id not in have
+        ]
         # ignore_conflicts: a concurrent run that inserted the same (user, course, due date) first
         # already did what we wanted; the unique constraint decides.
         insert_rows(TrainingAssignment, rows, ignore_conflicts=True)
         result.assigned += len(rows)
         result.skipped += len(user_ids) - len(rows)
         if rows:
-            record_event(EventType.TRAINING_ASSIGNED, actor=actor, source="hr_rule" if rule else "",
-                         after={"course": course.name, "due_date": due_date.isoformat(), "assigned": len(rows),
-                                "rule": rule})
+            record_event(
+                EventType.TRAINING_ASSIGNED,
+                actor=actor,
+                source="hr_rule" if rule else "",
+                after={"course": course.name, "due_date": due_date.isoformat(), "assigned": len(rows), "rule": rule},
+            )
 
 
 def complete_assignments_for(*, user: User, course: Course, at: dt.datetime) -> int:
     """Close `user`'s open (assigned) training assignments of `course`: status completed at `at`.
     Called when the user's course enrollment reaches 100%, inside that transaction (no transaction of
     its own). Returns how many were closed; closed or cancelled ones are left as they are."""
-    return (TrainingAssignment.objects.filter(user=user, course=course, status=AssignmentStatus.ASSIGNED)
-            .update(status=AssignmentStatus.COMPLETED, completed_at=at, updated_at=at))
+    return TrainingAssignment.objects.filter(user=user, course=course, status=AssignmentStatus.ASSIGNED).update(
+        status=AssignmentStatus.COMPLETED, completed_at=at, updated_at=at
+    )
+
+
 # Reminders and due dates (the desk's actions on the overdue list) ------------------------------
 
 log = logging.getLogger(__name__)
@@ -110,8 +132,9 @@ log = logging.getLogger(__name__)
 
 def _check_open(assignment: TrainingAssignment) -> None:
     if assignment.status != AssignmentStatus.ASSIGNED:
-        raise AssignmentNotOpen(course=assignment.course.name, email=assignment.user.email,
-                                status=assignment.get_status_display().lower())
+        raise AssignmentNotOpen(
+            course=assignment.course.name, email=assignment.user.email, status=assignment.get_status_display().lower()
+        )
 
 
 def _assignment_facts(assignment: TrainingAssignment) -> dict:
@@ -130,8 +153,13 @@ def remind_learner(*, assignment: TrainingAssignment, actor: User | None, source
     _check_open(assignment)
     if not assignment.user.enabled:
         raise UserDisabled(email=assignment.user.email)
-    record_event(EventType.TRAINING_REMINDED, actor=actor, member=assignment.user, source=source,
-                 after={**_assignment_facts(assignment), "kind": "desk"})
+    record_event(
+        EventType.TRAINING_REMINDED,
+        actor=actor,
+        member=assignment.user,
+        source=source,
+        after={**_assignment_facts(assignment), "kind": "desk"},
+    )
     transaction.on_commit(partial(_send_reminder, assignment.pk), robust=True)
     return assignment
 
@@ -141,16 +169,19 @@ def _send_reminder(assignment_id: int) -> None:
     user, course = assignment.user, assignment.course
     overdue = assignment.due_date < timezone.localdate()
     when = f"{'was due on' if overdue else 'is due on'} {assignment.due_date:%d %B %Y}"
-    body = (f"Hello {user.display_name},\n\n"
-            f"This is a reminder that your training \"{course.title}\" {when}.\n\n"
-            f"Open your courses: {settings.SITE_URL}/lms/courses\n")
+    body = (
+        f"Hello {user.display_name},\n\n"
+        f'This is a reminder that your training "{course.title}" {when}.\n\n'
+        f"Open your courses: {settings.SITE_URL}/lms/courses\n"
+    )
     send_mail(f"Reminder: {course.title} {when}", body, None, [user.email])
     log.info("training reminder sent to %s for assignment %s", user.email, assignment_id)
 
 
 @transaction.atomic(durable=True)
-def extend_due_date(*, assignment: TrainingAssignment, due_date: dt.date, reason: str, actor: User | None,
-                    source: str = "") -> TrainingAssignment:
+def extend_due_date(
+    *, assignment: TrainingAssignment, due_date: dt.date, reason: str, actor: User | None, source: str = ""
+) -> TrainingAssignment:
     """Move an open assignment's due date later.
 
     Rules: a reason is given; the assignment is open (assigned); the new date is after the current
@@ -167,8 +198,9 @@ def extend_due_date(*, assignment: TrainingAssignment, due_date: dt.date, reason
     if due_date < timezone.localdate():
         raise DueDateInPast(due_date=due_date.isoformat())
     taken = DueDateTaken(email=assignment.user.email, course=assignment.course.name, due_date=due_date.isoformat())
-    same_day = TrainingAssignment.objects.filter(user_id=assignment.user_id, course_id=assignment.course_id,
-                                                 due_date=due_date)
+    same_day = TrainingAssignment.objects.filter(
+        user_id=assignment.user_id, course_id=assignment.course_id, due_date=due_date
+    )
     if same_day.exists():
         raise taken
     before = _assignment_facts(assignment)
@@ -179,6 +211,13 @@ def extend_due_date(*, assignment: TrainingAssignment, due_date: dt.date, reason
         # Only training_assignment_one_per_due_date covers the due date: one was added meanwhile.
         raise taken from exc
     assignment.refresh_from_db()
-    record_event(EventType.TRAINING_DUE_DATE_CHANGED, actor=actor, member=assignment.user, source=source,
-                 reason=reason, before=before, after=_assignment_facts(assignment))
+    record_event(
+        EventType.TRAINING_DUE_DATE_CHANGED,
+        actor=actor,
+        member=assignment.user,
+        source=source,
+        reason=reason,
+        before=before,
+        after=_assignment_facts(assignment),
+    )
     return assignment

@@ -14,8 +14,12 @@ def test_docs_render_without_outside_requests(page, live_server, artifacts_dir):
     page.goto("/api/v1/docs")
     page.wait_for_selector(".opblock-summary-path", timeout=15000)
     paths = set(page.locator(".opblock-summary-path").all_inner_texts())
-    assert {"/api/v1/batches", "/api/v1/batches/{name}/enroll", "/api/v1/batches/{name}/enrollments/bulk",
-            "/api/v1/me/timetable"} <= {path.replace("\u200b", "") for path in paths}
+    assert {
+        "/api/v1/batches",
+        "/api/v1/batches/{name}/enroll",
+        "/api/v1/batches/{name}/enrollments/bulk",
+        "/api/v1/me/timetable",
+    } <= {path.replace("\u200b", "") for path in paths}
     page.screenshot(path=str(artifacts_dir / "api-docs.png"))
     outside = [url for url in requested if not url.startswith(live_server.url) and not url.startswith("data:")]
     assert outside == []

@@ -69,8 +69,22 @@ def server(django_db_setup, tmp_path_factory):
     # A deployment's environment: only what it would set, pointed at the test database.
     env = {name: os.environ[name] for name in ("PATH", "HOME", "SECRET_KEY", "SMOOTHLMS_VAR_DIR") if name in os.environ}
     env.update(DATABASE_URL=_database_url(), DEBUG="false", ALLOWED_HOSTS="127.0.0.1", LOG_LEVEL="WARNING")
-    command = [sys.executable, "-m", "gunicorn", "smoothlms.config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", "4", "--worker-class", "gthread", "--threads", "6", "--timeout", "60"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "smoothlms.config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "4",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "6",
+        "--timeout",
+        "60",
+    ]
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
@@ -92,8 +106,9 @@ def test_200_learners_race_for_50_seats(server):
     outcomes: list[tuple[int, str]] = []
 
     def attempt(token: str) -> None:  # each thread: its own learner, connection and request
-        response = requests.post(f"{server}/batches/{batch.name}/enroll", headers={"Authorization": f"token {token}"},
-                                 timeout=120)
+        response = requests.post(
+            f"{server}/batches/{batch.name}/enroll", headers={"Authorization": f"token {token}"}, timeout=120
+        )
         body = response.json()
         outcomes.append((response.status_code, body["error"]["code"] if "error" in body else body["data"]["status"]))
 
@@ -110,9 +125,12 @@ def test_errors_and_docs_over_the_server(server):
     refused = requests.post(f"{server}/batches/{batch.name}/enroll", timeout=30)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "not_authenticated"
     token = issue_api_key(user=UserFactory())
-    bad_json = requests.post(f"{server}/batches/{batch.name}/enroll", data="{oops",
-                             headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
-                             timeout=30)
+    bad_json = requests.post(
+        f"{server}/batches/{batch.name}/enroll",
+        data="{oops",
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert bad_json.status_code == 400 and bad_json.json()["error"]["code"] == "bad_request"
     docs = requests.get(f"{server}/docs", timeout=30)
     assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text

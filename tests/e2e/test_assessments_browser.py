@@ -24,18 +24,29 @@ PASSWORD = "learner-pass-123"
 
 @pytest.fixture
 def cohort_quiz():
-    cohort = BatchFactory(name="warehouse-safety", title="Warehouse safety induction",
-                          courses=[CourseFactory(title="Warehouse safety")])
-    learner = UserFactory(email="ada@example.com", full_name="Ada Lovelace", password=PASSWORD,
-                          time_zone="Europe/London")
+    cohort = BatchFactory(
+        name="warehouse-safety", title="Warehouse safety induction", courses=[CourseFactory(title="Warehouse safety")]
+    )
+    learner = UserFactory(
+        email="ada@example.com", full_name="Ada Lovelace", password=PASSWORD, time_zone="Europe/London"
+    )
     EmployeeFactory(employee="HR-0815", employee_name="Ada Lovelace", user=learner)
     enroll(batch=cohort, member=learner, actor=None, source=Source.DESK, notify=False)
-    quiz = make_quiz(title="Forklift safety check", passing_percentage=75, max_attempts=3, questions=[
-        single("Who may drive a forklift?", "Only trained, authorised staff", "Anyone with a car licence",
-               "Visitors with a guide"),
-        multiple("What do you check before driving?", ["Brakes", "Forks and chains"], ["The radio"], marks="2"),
-        text("What is the site speed limit in km/h?", "10", "10 km/h"),
-    ])
+    quiz = make_quiz(
+        title="Forklift safety check",
+        passing_percentage=75,
+        max_attempts=3,
+        questions=[
+            single(
+                "Who may drive a forklift?",
+                "Only trained, authorised staff",
+                "Anyone with a car licence",
+                "Visitors with a guide",
+            ),
+            multiple("What do you check before driving?", ["Brakes", "Forks and chains"], ["The radio"], marks="2"),
+            text("What is the site speed limit in km/h?", "10", "10 km/h"),
+        ],
+    )
     link(cohort, quiz)
     return quiz
 
@@ -88,7 +99,21 @@ def test_a_learner_fails_retries_and_passes_a_cohort_quiz(page, sign_in, artifac
     assert "HR-0815" in content and "Learner's answer: 10" in content and "Europe/London" in content
     (artifacts_dir / "quiz-submission.pdf").write_bytes(pdf)
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
-                        str(artifacts_dir / "quiz-submission.pdf"), str(artifacts_dir / "quiz-submission")],
-                       check=True, timeout=60)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "80",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                str(artifacts_dir / "quiz-submission.pdf"),
+                str(artifacts_dir / "quiz-submission"),
+            ],
+            check=True,
+            timeout=60,
+        )
         assert (artifacts_dir / "quiz-submission.png").stat().st_size > 10_000

@@ -20,10 +20,12 @@ from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-EXPORT = ("ID,Full Name,Company Email,Status\n"
-          "E1,Ann,ann@corp.com,Active\n"
-          "E2,Bo,bo@corp.com,Active\n"
-          "E3,Cy,=cy@corp.com,Active\n")
+EXPORT = (
+    "ID,Full Name,Company Email,Status\n"
+    "E1,Ann,ann@corp.com,Active\n"
+    "E2,Bo,bo@corp.com,Active\n"
+    "E3,Cy,=cy@corp.com,Active\n"
+)
 
 
 def fail(capsys, *args) -> tuple[int, str]:
@@ -62,10 +64,16 @@ def test_reconcile_roster_json_is_the_contract_shape(cohort, capsys):
     data = json.loads(capsys.readouterr().out)
 
     assert {key: data[key] for key in ("batch", "hr_headcount", "enrolled", "matched")} == {
-        "batch": "week-12", "hr_headcount": 3, "enrolled": 2, "matched": 1}
+        "batch": "week-12",
+        "hr_headcount": 3,
+        "enrolled": 2,
+        "matched": 1,
+    }
     assert [(f["kind"], f["employee"], f["email"]) for f in data["findings"]] == [
-        ("missing_user", "E3", "=cy@corp.com"), ("not_enrolled", "E2", "bo@corp.com"),
-        ("enrolled_not_in_hr", None, "zed@agency.com")]
+        ("missing_user", "E3", "=cy@corp.com"),
+        ("not_enrolled", "E2", "bo@corp.com"),
+        ("enrolled_not_in_hr", None, "zed@agency.com"),
+    ]
     assert data["findings"][0]["detail"].endswith("Fix: Create User; link Employee.user_id.")
 
 
@@ -81,7 +89,9 @@ def test_reconcile_roster_csv_defuses_formulas(cohort, capsys):
 def test_reconcile_roster_fails_only_when_it_cannot_run(cohort, capsys, tmp_path):
     _, path = cohort
     assert fail(capsys, "reconcile_roster", "--batch", "nope", str(path)) == (
-        1, "error: not_found: No cohort named nope.\n")
+        1,
+        "error: not_found: No cohort named nope.\n",
+    )
     code, err = fail(capsys, "reconcile_roster", "--batch", "week-12", str(tmp_path / "missing.csv"))
     assert code == 1 and err.startswith("error: file_not_found: Cannot read ")
     bad = tmp_path / "bad.csv"
@@ -106,7 +116,9 @@ def course_gap():
 def test_check_course_access_lists_then_repairs(course_gap, capsys):
     batch, second = course_gap
     assert fail(capsys, "check_course_access") == (
-        1, "error: course_access_missing: 1 course enrollment(s) missing; run with --repair to create them.\n")
+        1,
+        "error: course_access_missing: 1 course enrollment(s) missing; run with --repair to create them.\n",
+    )
     with pytest.raises(SystemExit):
         call_command("check_course_access")
     assert capsys.readouterr().out.splitlines() == ["week-13\ta@corp.com\tsecond", "missing=1"]
@@ -170,18 +182,25 @@ def test_export_refuses_unknown_kinds_dates_and_cohorts(capsys):
     code, err = fail(capsys, ExportCommand(), "salaries")
     assert code == 1 and err.startswith("error: unknown_export: Unknown export salaries. Exports: batch-enrollments,")
     assert fail(capsys, ExportCommand(), "certificates", "--since", "31-12-2025") == (
-        1, "error: invalid_date: --since 31-12-2025 is not a date (use YYYY-MM-DD).\n")
+        1,
+        "error: invalid_date: --since 31-12-2025 is not a date (use YYYY-MM-DD).\n",
+    )
     assert fail(capsys, ExportCommand(), "certificates", "--since", "2025-02-01", "--until", "2025-01-01") == (
-        1, "error: invalid_date_range: --since 2025-02-01 is after --until 2025-01-01.\n")
+        1,
+        "error: invalid_date_range: --since 2025-02-01 is after --until 2025-01-01.\n",
+    )
     assert fail(capsys, ExportCommand(), "certificates", "--batch", "nope") == (
-        1, "error: not_found: No cohort named nope.\n")
+        1,
+        "error: not_found: No cohort named nope.\n",
+    )
 
 
 def test_purge_user_needs_confirm_then_anonymises(capsys):
     user = UserFactory(email="gone@corp.com", full_name="Gone Person")
     code, err = fail(capsys, "purge_user", "gone@corp.com")
-    assert code == 1 and err.startswith("error: confirmation_required: Purging erases the personal data of "
-                                        "gone@corp.com for good")
+    assert code == 1 and err.startswith(
+        "error: confirmation_required: Purging erases the personal data of gone@corp.com for good"
+    )
     assert User.objects.get(pk=user.pk).email == "gone@corp.com"
 
     call_command("purge_user", "Gone@Corp.com", "--confirm", "--reason", "ticket 9")
@@ -190,4 +209,6 @@ def test_purge_user_needs_confirm_then_anonymises(capsys):
     assert EnrollmentEvent.objects.get(kind=EventType.USER_PURGED).reason == "ticket 9"
     assert f"is now purged-{user.pk}@invalid" in capsys.readouterr().out
     assert fail(capsys, "purge_user", "gone@corp.com", "--confirm") == (
-        1, "error: user_not_found: No user with email gone@corp.com.\n")
+        1,
+        "error: user_not_found: No user with email gone@corp.com.\n",
+    )

@@ -23,11 +23,13 @@ from smoothlms.people.tests.factories import EmployeeFactory, UserFactory, moder
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery"
-EXPORT = (b"ID,Full Name,Company Email,Status\n"
-          b"E1,Ann Enrolled,ann@corp.com,Active\n"
-          b"E2,Bo Notenrolled,BO@corp.com,Active\n"
-          b"E3,Cy Nouser,cy@corp.com,Active\n"
-          b"E4,Di Left,di@corp.com,Left\n")
+EXPORT = (
+    b"ID,Full Name,Company Email,Status\n"
+    b"E1,Ann Enrolled,ann@corp.com,Active\n"
+    b"E2,Bo Notenrolled,BO@corp.com,Active\n"
+    b"E3,Cy Nouser,cy@corp.com,Active\n"
+    b"E4,Di Left,di@corp.com,Left\n"
+)
 
 
 @pytest.fixture
@@ -53,8 +55,10 @@ def test_reconcile_page_shows_counts_and_findings_with_fixes(client, roster):
     report = response.context["report"]
     assert (report.hr_headcount, report.enrolled, report.matched) == (3, 2, 1)
     assert [(f.kind, f.employee, f.email) for f in report.findings] == [
-        ("missing_user", "E3", "cy@corp.com"), ("not_enrolled", "E2", "bo@corp.com"),
-        ("left_but_enrolled", "E4", "di@corp.com")]
+        ("missing_user", "E3", "cy@corp.com"),
+        ("not_enrolled", "E2", "bo@corp.com"),
+        ("left_but_enrolled", "E4", "di@corp.com"),
+    ]
     assert "Create User; link Employee.user_id" in html
     assert 'data-count="hr_headcount">3<' in html
     # HR managers create users; enrolling is a moderator's.
@@ -68,8 +72,7 @@ def test_reconcile_page_fixes_missing_users_then_enrolls(client, roster):
     token = response.context["token"]
     key = response.context["report"].of_kind("missing_user")[0].key
 
-    response = client.post("/desk/reconcile", {"token": token, "action": "create_users", "finding": [key]},
-                           follow=True)
+    response = client.post("/desk/reconcile", {"token": token, "action": "create_users", "finding": [key]}, follow=True)
     cy = User.objects.get(email="cy@corp.com")
     assert Employee.objects.get(employee="E3").user == cy and cy.full_name == "Cy Nouser"
     assert "Created 1 user" in response.content.decode()
@@ -78,9 +81,14 @@ def test_reconcile_page_fixes_missing_users_then_enrolls(client, roster):
     response = client.post("/desk/reconcile", {"token": token, "action": "enroll", "all": "1"}, follow=True)
     enrolled = BatchEnrollment.objects.filter(batch=roster, status=EnrollmentStatus.ACTIVE)
     assert sorted(enrolled.values_list("member__email", flat=True)) == [
-        "ann@corp.com", "bo@corp.com", "cy@corp.com", "di@corp.com"]
+        "ann@corp.com",
+        "bo@corp.com",
+        "cy@corp.com",
+        "di@corp.com",
+    ]
     assert set(enrolled.filter(member__email__in=["bo@corp.com", "cy@corp.com"]).values_list("source", flat=True)) == {
-        "desk"}
+        "desk"
+    }
     assert "Enrolled 2 in" in response.content.decode()
     report = response.context["report"]
     assert [f.kind for f in report.findings] == ["left_but_enrolled"] and report.matched == 3
@@ -108,8 +116,9 @@ def test_a_stale_report_token_asks_for_the_file_again(client, roster):
     assert "no longer available" in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/desk/reconcile", "/desk/audit", "/desk/audit/roles",
-                                  "/desk/audit/export?export=audit-log"])
+@pytest.mark.parametrize(
+    "path", ["/desk/reconcile", "/desk/audit", "/desk/audit/roles", "/desk/audit/export?export=audit-log"]
+)
 def test_students_get_403_and_anonymous_users_the_login(client, path):
     response = client.get(path, follow=True)
     assert response.redirect_chain and response.redirect_chain[-1][0].startswith("/login")
@@ -164,8 +173,12 @@ def test_audit_log_pages_with_constant_queries(client, events):
         return len(captured)
 
     few = queries()
-    EnrollmentEvent.objects.bulk_create([EnrollmentEvent(kind=EventType.ENROLLED, batch=batch, member=member,
-                                                         actor=actor, actor_email=actor.email) for _ in range(120)])
+    EnrollmentEvent.objects.bulk_create(
+        [
+            EnrollmentEvent(kind=EventType.ENROLLED, batch=batch, member=member, actor=actor, actor_email=actor.email)
+            for _ in range(120)
+        ]
+    )
     assert queries() == few
     response = client.get("/desk/audit", {"page": 3})
     total = EnrollmentEvent.objects.count()  # 123 and the sign-in events of this test
@@ -206,7 +219,7 @@ def test_sign_ins_and_failures_are_audited_with_their_address(client):
 
 
 def test_role_audit_lists_staff_roles_with_last_sign_in_and_exports_csv(client):
-    mod = UserFactory(email="mod@corp.com", password=PASSWORD, full_name="=HYPERLINK(\"x\")", roles=[Role.MODERATOR])
+    mod = UserFactory(email="mod@corp.com", password=PASSWORD, full_name='=HYPERLINK("x")', roles=[Role.MODERATOR])
     creator = UserFactory(email="creator@corp.com", roles=[Role.COURSE_CREATOR])
     UserFactory(email="student@corp.com")
     UserFactory(email="hr@corp.com", roles=[Role.HR_MANAGER])
@@ -227,4 +240,4 @@ def test_role_audit_lists_staff_roles_with_last_sign_in_and_exports_csv(client):
     response = client.get("/desk/audit/roles", {"format": "csv"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     mod_row = next(row for row in rows if row["email"] == "mod@corp.com")
-    assert mod_row["full_name"] == "'=HYPERLINK(\"x\")" and mod_row["last_login_from"] == "198.51.100.4"
+    assert mod_row["full_name"] == '\'=HYPERLINK("x")' and mod_row["last_login_from"] == "198.51.100.4"

@@ -27,8 +27,7 @@ def moderator_signed_in(sign_in):
 
 
 def test_moderator_enrolls_two_members_with_the_dialog(page, moderator_signed_in):
-    cohort = BatchFactory(name="new-hire-week-12", title="New Hire — Week 12", seat_count=5,
-                          courses=[CourseFactory()])
+    cohort = BatchFactory(name="new-hire-week-12", title="New Hire — Week 12", seat_count=5, courses=[CourseFactory()])
     asha, ben = UserFactory(email="asha@example.com"), UserFactory(email="ben@example.com")
     enroll(batch=cohort, member=ben, actor=None, source=Source.PORTAL)
 
@@ -46,7 +45,8 @@ def test_moderator_enrolls_two_members_with_the_dialog(page, moderator_signed_in
     skipped = table.locator("tr[data-status=skipped]").inner_text()
     assert "ben@example.com is already enrolled for this cohort." in skipped
     assert "1 enrolled" in page.inner_text("#enroll-results") and "3 seats left of 5" in page.inner_text(
-        "#enroll-results")
+        "#enroll-results"
+    )
     assert BatchEnrollment.objects.filter(batch=cohort, member=asha, source=Source.DESK).exists()
 
 
@@ -54,8 +54,9 @@ def test_moderator_imports_a_csv_and_sees_the_bad_rows_reason(page, moderator_si
     BatchFactory(name="security-basics", title="Security Basics")
     UserFactory(email="asha@example.com")
     csv_file = tmp_path / "roster.csv"
-    csv_file.write_text("Member;Batch\nasha@example.com;Security Basics\nnobody@example.com;security-basics\n",
-                        encoding="utf-8-sig")
+    csv_file.write_text(
+        "Member;Batch\nasha@example.com;Security Basics\nnobody@example.com;security-basics\n", encoding="utf-8-sig"
+    )
 
     page.goto("/app/lms-batch-enrollment/import")
     page.set_input_files("input[name=file]", str(csv_file))
@@ -82,8 +83,9 @@ def test_dashboard_screenshot(page, sign_in, artifacts_dir, settings, tmp_path):
     rng = random.Random(5)
     now = timezone.now()
     for pk in EnrollmentEvent.objects.filter(kind="enrolled").values_list("pk", flat=True):
-        EnrollmentEvent.objects.filter(pk=pk).update(created_at=now - dt.timedelta(days=int(rng.triangular(0, 29, 3)),
-                                                                                    hours=rng.randint(0, 8)))
+        EnrollmentEvent.objects.filter(pk=pk).update(
+            created_at=now - dt.timedelta(days=int(rng.triangular(0, 29, 3)), hours=rng.randint(0, 8))
+        )
     assert TrainingAssignment.objects.filter(due_date__lt=timezone.localdate()).count() == 2
     email, password = next((e, p) for e, p, roles, _name in LOGINS if Role.MODERATOR in roles)
     sign_in(email, password)

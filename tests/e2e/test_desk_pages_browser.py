@@ -45,15 +45,27 @@ def test_anonymous_visitors_land_on_the_login_page_and_return_to_the_address(pag
 
 def test_employee_list_filtered_by_joining_dates_and_department(page, sign_in, artifacts_dir):
     UserFactory(email="hr@example.com", password=PASSWORD, roles=[Role.HR_MANAGER])
-    joiners = [("HR-101", "Asha Rao", "Engineering", "Full-time", dt.date(2025, 1, 6)),
-               ("HR-102", "Ben Ode", "Engineering", "Intern", dt.date(2025, 2, 3)),
-               ("HR-103", "Chen Wu", "Engineering", "Full-time", dt.date(2024, 5, 20)),
-               ("HR-104", "Dara Byrne", "Sales", "Full-time", dt.date(2025, 1, 13)),
-               ("HR-105", "Eli Moss", "Sales", "Contract", dt.date(2025, 3, 3))]
+    joiners = [
+        ("HR-101", "Asha Rao", "Engineering", "Full-time", dt.date(2025, 1, 6)),
+        ("HR-102", "Ben Ode", "Engineering", "Intern", dt.date(2025, 2, 3)),
+        ("HR-103", "Chen Wu", "Engineering", "Full-time", dt.date(2024, 5, 20)),
+        ("HR-104", "Dara Byrne", "Sales", "Full-time", dt.date(2025, 1, 13)),
+        ("HR-105", "Eli Moss", "Sales", "Contract", dt.date(2025, 3, 3)),
+    ]
     for hr_id, name, department, kind, joined in joiners:
-        provision_employee(record=record(hr_id, employee_name=name, department=department, employment_type=kind,
-                                         company_email=f"{name.split()[0].lower()}@corp.example",
-                                         designation="Analyst", date_of_joining=joined), actor=None, source="api")
+        provision_employee(
+            record=record(
+                hr_id,
+                employee_name=name,
+                department=department,
+                employment_type=kind,
+                company_email=f"{name.split()[0].lower()}@corp.example",
+                designation="Analyst",
+                date_of_joining=joined,
+            ),
+            actor=None,
+            source="api",
+        )
     sign_in("hr@example.com", PASSWORD)
     page.goto("/app/employee?department=Engineering")
     panel = page.locator("form.desk-range-filter")
@@ -79,11 +91,17 @@ def test_employee_list_filtered_by_joining_dates_and_department(page, sign_in, a
 
 def test_the_cohort_page_at_its_address(page, sign_in, artifacts_dir):
     UserFactory(email="mod@example.com", password=PASSWORD, roles=[Role.MODERATOR])
-    cohort = BatchFactory(name="new-hire-week-12", title="New Hire — Week 12", seat_count=8,
-                          courses=[CourseFactory(title="Company Basics"), CourseFactory(title="Security Awareness")])
+    cohort = BatchFactory(
+        name="new-hire-week-12",
+        title="New Hire — Week 12",
+        seat_count=8,
+        courses=[CourseFactory(title="Company Basics"), CourseFactory(title="Security Awareness")],
+    )
     LiveClassFactory(batch=cohort, title="Welcome session")
-    people = [UserFactory(email=f"{first.lower()}@corp.example", full_name=f"{first} {last}")
-              for first, last in [("Asha", "Rao"), ("Ben", "Ode"), ("Chen", "Wu"), ("Dara", "Byrne")]]
+    people = [
+        UserFactory(email=f"{first.lower()}@corp.example", full_name=f"{first} {last}")
+        for first, last in [("Asha", "Rao"), ("Ben", "Ode"), ("Chen", "Wu"), ("Dara", "Byrne")]
+    ]
     bulk_enroll(batch=cohort, members=[p.email for p in people], actor=None, source="desk", notify=False)
     sign_in("mod@example.com", PASSWORD)
     page.goto("/app/lms-batch")

@@ -29,8 +29,9 @@ def shoot(page, path) -> None:
     assert path.stat().st_size > 10_000
 
 
-def test_hr_enrolls_the_new_hire_class_and_a_learner_sees_the_live_class(demo, chromium, live_server, page, sign_in,
-                                                                         artifacts_dir, tmp_path):
+def test_hr_enrolls_the_new_hire_class_and_a_learner_sees_the_live_class(
+    demo, chromium, live_server, page, sign_in, artifacts_dir, tmp_path
+):
     monday = next_monday(timezone.localdate()).isoformat()
     cohort = Batch.objects.get(title=MONDAY_COHORT)
     sign_in("moderator@example.com", "moderator-demo-1")

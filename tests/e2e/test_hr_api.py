@@ -43,16 +43,28 @@ def error(response) -> tuple[int, str]:
 
 
 def test_upsert_creates_the_employee_and_its_user(client, hr):
-    answer = post(client, "/employees", doc("HR-1", company_email=" Ana@Example.com ", employment_type="Intern",
-                                            date_of_joining="2025-01-06"), hr)
+    answer = post(
+        client,
+        "/employees",
+        doc("HR-1", company_email=" Ana@Example.com ", employment_type="Intern", date_of_joining="2025-01-06"),
+        hr,
+    )
     assert answer.status_code == 201, answer.content
     data = answer.json()["data"]
     assert (data["employee"], data["user_id"], data["user_enabled"], data["employment_type"]) == (
-        "HR-1", "ana@example.com", True, "Intern")
+        "HR-1",
+        "ana@example.com",
+        True,
+        "Intern",
+    )
     assert data["date_of_joining"] == "2025-01-06"
     assert User.objects.get(email="ana@example.com").role_names == {Role.LMS_STUDENT}
-    again = post(client, "/employees", doc("HR-1", company_email="ana@example.com", employment_type="Intern",
-                                           date_of_joining="2025-01-06"), hr)
+    again = post(
+        client,
+        "/employees",
+        doc("HR-1", company_email="ana@example.com", employment_type="Intern", date_of_joining="2025-01-06"),
+        hr,
+    )
     assert again.status_code == 200 and again.json()["data"] == data
 
 
@@ -73,8 +85,12 @@ def test_upsert_rehires_and_disables_leavers(client, hr):
     assert answer.status_code == 201
     assert (answer.json()["data"]["user_id"], answer.json()["data"]["user_enabled"]) == ("rita@example.com", True)
     assert User.objects.count() == 2  # the HR Manager and Rita: no duplicate
-    gone = post(client, "/employees", doc("HR-NEW", company_email="rita@example.com", status="Left",
-                                          relieving_date="2025-01-31"), hr)
+    gone = post(
+        client,
+        "/employees",
+        doc("HR-NEW", company_email="rita@example.com", status="Left", relieving_date="2025-01-31"),
+        hr,
+    )
     assert gone.status_code == 200
     assert gone.json()["data"]["user_enabled"] is False
 
@@ -87,13 +103,16 @@ def test_upsert_refuses_a_user_linked_to_another_active_employee(client, hr):
     assert not Employee.objects.filter(employee="HR-2").exists()
 
 
-@pytest.mark.parametrize(("body", "fields"), [
-    ({"employee": "HR-1", "employee_name": "X"}, ["status"]),
-    (doc("HR-1", status="Retired"), ["status"]),
-    (doc("HR-1", company_email="not an email"), ["company_email"]),
-    (doc("HR-1", date_of_joining="2025-02-01", relieving_date="2025-01-01"), ["relieving_date"]),
-    (doc("HR-1", shoe_size=42), ["shoe_size"]),
-])
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"employee": "HR-1", "employee_name": "X"}, ["status"]),
+        (doc("HR-1", status="Retired"), ["status"]),
+        (doc("HR-1", company_email="not an email"), ["company_email"]),
+        (doc("HR-1", date_of_joining="2025-02-01", relieving_date="2025-01-01"), ["relieving_date"]),
+        (doc("HR-1", shoe_size=42), ["shoe_size"]),
+    ],
+)
 def test_upsert_validation_names_the_fields(client, hr, body, fields):
     answer = post(client, "/employees", body, hr)
     assert error(answer) == (422, "validation_error")
@@ -140,9 +159,20 @@ def webhook_secret(settings):
 
 def frappe_doc(hr_id: str, **fields) -> bytes:
     # As Frappe sends it: `name` is the HR id, nulls for empty fields, the doctype's own keys.
-    return json.dumps({"name": hr_id, "doctype": "Employee", "employee_name": f"Person {hr_id}", "status": "Active",
-                       "company_email": None, "personal_email": None, "user_id": None, "relieving_date": None,
-                       "modified": "2025-03-01 10:00:00.000000", **fields}).encode()
+    return json.dumps(
+        {
+            "name": hr_id,
+            "doctype": "Employee",
+            "employee_name": f"Person {hr_id}",
+            "status": "Active",
+            "company_email": None,
+            "personal_email": None,
+            "user_id": None,
+            "relieving_date": None,
+            "modified": "2025-03-01 10:00:00.000000",
+            **fields,
+        }
+    ).encode()
 
 
 def test_signed_webhook_provisions_each_case(client, webhook_secret):
@@ -153,11 +183,17 @@ def test_signed_webhook_provisions_each_case(client, webhook_secret):
     existing = UserFactory(email="old@example.com")
     body = frappe_doc("HR-2", personal_email="OLD@example.com")
     assert hook(client, body, signed(body)).json()["data"]["user_id"] == existing.email
-    body = frappe_doc("HR-1", company_email="new@example.com", status="Left", relieving_date="2025-02-28",
-                      modified="2025-03-02 10:00:00")  # each change of the document is newer
+    body = frappe_doc(
+        "HR-1",
+        company_email="new@example.com",
+        status="Left",
+        relieving_date="2025-02-28",
+        modified="2025-03-02 10:00:00",
+    )  # each change of the document is newer
     assert hook(client, body, signed(body)).json()["data"]["user_enabled"] is False
-    body = json.dumps({"doc": json.loads(frappe_doc("HR-1", company_email="new@example.com",
-                                                    modified="2025-03-03 10:00:00"))}).encode()
+    body = json.dumps(
+        {"doc": json.loads(frappe_doc("HR-1", company_email="new@example.com", modified="2025-03-03 10:00:00"))}
+    ).encode()
     assert hook(client, body, signed(body)).json()["data"]["user_enabled"] is True  # rehired
     body = frappe_doc("HR-3", user_id="old@example.com")
     answer = hook(client, body, signed(body))
@@ -165,12 +201,15 @@ def test_signed_webhook_provisions_each_case(client, webhook_secret):
     assert Employee.objects.get(employee="HR-2").modified_in_hr.isoformat() == "2025-03-01T10:00:00+00:00"
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"HTTP_X_FRAPPE_WEBHOOK_SIGNATURE": "bm90IGl0"},
-    "wrong secret",
-    "other body",
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_X_FRAPPE_WEBHOOK_SIGNATURE": "bm90IGl0"},
+        "wrong secret",
+        "other body",
+    ],
+)
 def test_webhook_with_a_missing_or_bad_signature_is_401_and_writes_nothing(client, webhook_secret, headers):
     body = frappe_doc("HR-1", company_email="new@example.com")
     if headers == "wrong secret":

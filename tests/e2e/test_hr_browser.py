@@ -17,8 +17,13 @@ PASSWORD = "a sturdy passphrase 42"
 
 
 def test_new_employee_sets_a_password_from_the_invitation_and_signs_in(page, sign_in, mailoutbox, artifacts_dir):
-    provision_employee(record=EmployeeRecord(employee="HR-1", employee_name="Ana Lima", status="Active",
-                                             company_email="ana@example.com"), actor=None, source="api")
+    provision_employee(
+        record=EmployeeRecord(
+            employee="HR-1", employee_name="Ana Lima", status="Active", company_email="ana@example.com"
+        ),
+        actor=None,
+        source="api",
+    )
     assert [m.to for m in mailoutbox] == [["ana@example.com"]]
     page.goto(LINK.search(mailoutbox[0].body).group(1))
     assert page.inner_text("h1") == "Choose your password"

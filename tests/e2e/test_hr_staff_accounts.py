@@ -51,8 +51,9 @@ def test_api_answers_409_staff_account(client, admin, hr_headers, status):
     answer = post(client, "/employees", {**EVIL, "status": status}, hr_headers)
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "staff_account"
-    assert answer.json()["error"]["message"] == ("The user admin@example.com holds a staff role; only a System "
-                                                 "Manager can link it to an HR record.")
+    assert answer.json()["error"]["message"] == (
+        "The user admin@example.com holds a staff role; only a System Manager can link it to an HR record."
+    )
     assert not Employee.objects.exists()
     _still_signs_in()
 
@@ -67,15 +68,18 @@ def test_webhook_answers_409_staff_account(client, admin, settings):
 
 def test_import_row_error_staff_account(tmp_path, admin):
     path = tmp_path / "hr.csv"
-    path.write_text("ID,Full Name,User ID,Status\nHR-EVIL-1,Evil,admin@example.com,Left\n"
-                    "HR-2,Ana,ana@example.com,Active\n")
+    path.write_text(
+        "ID,Full Name,User ID,Status\nHR-EVIL-1,Evil,admin@example.com,Left\nHR-2,Ana,ana@example.com,Active\n"
+    )
     out = io.StringIO()
     with pytest.raises(SystemExit) as exited:
         call_command("import_employees", str(path), "--format", "json", "--no-invite", stdout=out)
     assert exited.value.code == 1
     rows = json.loads(out.getvalue())["rows"]
     assert [(row["employee"], row["action"], row["code"]) for row in rows] == [
-        ("HR-EVIL-1", "error", "staff_account"), ("HR-2", "create", "")]
+        ("HR-EVIL-1", "error", "staff_account"),
+        ("HR-2", "create", ""),
+    ]
     _still_signs_in()
 
 
@@ -92,8 +96,13 @@ def test_sync_row_error_staff_account(admin, settings):
 def test_signed_webhook_active_left_then_a_replayed_active_keeps_the_user_disabled(client, settings):
     settings.HR_WEBHOOK_SECRET = "webhook-secret-for-tests"
     active = frappe_doc("HR-1", company_email="ana@example.com", modified="2025-03-01 10:00:00.000000")
-    left = frappe_doc("HR-1", company_email="ana@example.com", status="Left", relieving_date="2025-03-01",
-                      modified="2025-03-02 09:00:00.000000")
+    left = frappe_doc(
+        "HR-1",
+        company_email="ana@example.com",
+        status="Left",
+        relieving_date="2025-03-01",
+        modified="2025-03-02 09:00:00.000000",
+    )
     first = hook(client, active, signed(active))
     assert first.status_code == 200 and first.json()["data"]["unchanged"] is False
     assert hook(client, left, signed(left)).json()["data"]["user_enabled"] is False
@@ -112,8 +121,13 @@ def test_a_sync_past_the_hourly_disable_threshold_fails_and_disables_nobody(sett
             server.add(f"HR-{n}", f"2025-03-01 10:00:0{n}.000000", company_email=f"p{n}@example.com")
         assert sync_hr().status == HRSyncRun.Status.SUCCEEDED
         for n in range(2):
-            server.add(f"HR-{n}", f"2025-03-02 10:00:0{n}.000000", company_email=f"p{n}@example.com", status="Left",
-                       relieving_date="2025-03-01")
+            server.add(
+                f"HR-{n}",
+                f"2025-03-02 10:00:0{n}.000000",
+                company_email=f"p{n}@example.com",
+                status="Left",
+                relieving_date="2025-03-01",
+            )
         run = sync_hr()
     assert run.status == HRSyncRun.Status.FAILED
     assert "would disable 2 employee users within an hour" in run.error
@@ -121,8 +135,13 @@ def test_a_sync_past_the_hourly_disable_threshold_fails_and_disables_nobody(sett
 
 
 def test_an_older_api_document_with_modified_changes_nothing(client, hr_headers):
-    newer = {"employee": "HR-1", "employee_name": "Ana", "company_email": "ana@example.com", "status": "Left",
-             "modified": "2025-03-02T10:00:00Z"}
+    newer = {
+        "employee": "HR-1",
+        "employee_name": "Ana",
+        "company_email": "ana@example.com",
+        "status": "Left",
+        "modified": "2025-03-02T10:00:00Z",
+    }
     older = {**newer, "status": "Active", "department": "Sales", "modified": "2025-03-01T10:00:00Z"}
     assert post(client, "/employees", newer, hr_headers).status_code == 201
     answer = post(client, "/employees", older, hr_headers)

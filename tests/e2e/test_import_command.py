@@ -61,8 +61,10 @@ def test_failed_rows_exit_1_and_the_others_are_applied(tmp_path, cohort, people)
     path = write(tmp_path, "member,batch,notes\np0@example.com,new-hires,x\nghost@example.com,new-hires,y\n")
     code, out, err = run(path)
     assert code == 1
-    assert out.splitlines() == ["row 3: ghost@example.com: user_not_found: No user with email ghost@example.com.",
-                                "created=1 skipped=0 failed=1"]
+    assert out.splitlines() == [
+        "row 3: ghost@example.com: user_not_found: No user with email ghost@example.com.",
+        "created=1 skipped=0 failed=1",
+    ]
     assert err.splitlines() == ["warning: ignored columns: notes", "error: rows_failed: 1 of 2 rows failed."]
     assert BatchEnrollment.objects.filter(member=people[0]).exists()
 
@@ -80,25 +82,59 @@ def test_json_report_is_the_only_output(tmp_path, cohort, people):
     path = write(tmp_path, "member\np0@example.com\nnope@example.com\n")
     code, out, err = run(path, "--batch", "new-hires", "--format", "json")
     assert code == 1
-    assert json.loads(out) == {"created": 1, "skipped": 0, "failed": 1, "rows": [
-        {"row": 2, "member": "p0@example.com", "batch": "new-hires", "status": "created", "code": "", "message": ""},
-        {"row": 3, "member": "nope@example.com", "batch": "new-hires", "status": "failed", "code": "user_not_found",
-         "message": "No user with email nope@example.com."}]}
+    assert json.loads(out) == {
+        "created": 1,
+        "skipped": 0,
+        "failed": 1,
+        "rows": [
+            {
+                "row": 2,
+                "member": "p0@example.com",
+                "batch": "new-hires",
+                "status": "created",
+                "code": "",
+                "message": "",
+            },
+            {
+                "row": 3,
+                "member": "nope@example.com",
+                "batch": "new-hires",
+                "status": "failed",
+                "code": "user_not_found",
+                "message": "No user with email nope@example.com.",
+            },
+        ],
+    }
     assert err == "error: rows_failed: 1 of 2 rows failed.\n"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("text, encoding, args, line", [
-    ("email\np0@example.com\n", "utf-8", [],
-     "error: missing_column: The file has no member column: add a header named member or Member."),
-    ("member,batch\nrené@example.com,new-hires\n", "latin-1", [], "error: file_not_utf8: The file is not UTF-8 text"),
-    ("member\np0@example.com\n", "utf-8", [], "error: missing_column: The file has no batch column"),
-    ("member\np0@example.com\n", "utf-8", ["--batch", "nowhere"], "error: not_found: No cohort named nowhere."),
-    ("member\np0@example.com\n", "utf-8", ["--batch", "new-hires", "--override-start"],
-     "error: override_reason_required: A reason is required to override the start date."),
-])
-def test_an_unusable_file_or_request_exits_2_and_applies_nothing(tmp_path, cohort, people, text, encoding, args,
-                                                                   line):
+@pytest.mark.parametrize(
+    "text, encoding, args, line",
+    [
+        (
+            "email\np0@example.com\n",
+            "utf-8",
+            [],
+            "error: missing_column: The file has no member column: add a header named member or Member.",
+        ),
+        (
+            "member,batch\nrené@example.com,new-hires\n",
+            "latin-1",
+            [],
+            "error: file_not_utf8: The file is not UTF-8 text",
+        ),
+        ("member\np0@example.com\n", "utf-8", [], "error: missing_column: The file has no batch column"),
+        ("member\np0@example.com\n", "utf-8", ["--batch", "nowhere"], "error: not_found: No cohort named nowhere."),
+        (
+            "member\np0@example.com\n",
+            "utf-8",
+            ["--batch", "new-hires", "--override-start"],
+            "error: override_reason_required: A reason is required to override the start date.",
+        ),
+    ],
+)
+def test_an_unusable_file_or_request_exits_2_and_applies_nothing(tmp_path, cohort, people, text, encoding, args, line):
     code, out, err = run(write(tmp_path, text, encoding=encoding), *args)
     assert code == 2 and out == "" and err.startswith(line) and len(err.splitlines()) == 1
     assert not BatchEnrollment.objects.exists()
@@ -142,9 +178,16 @@ def test_the_installed_command_exits_with_the_contract_codes(tmp_path, cohort, p
     good = write(tmp_path, "member,batch\np0@example.com,new-hires\n", "good.csv")
     bad = write(tmp_path, "member,batch\np1@example.com,new-hires\nx@example.com,new-hires\n", "bad.csv")
     unusable = write(tmp_path, "who\n", "unusable.csv")
-    results = [subprocess.run([str(command), "import_enrollments", str(path), "--no-notify", *extra],
-                              capture_output=True, text=True, env=env, timeout=120)
-               for path, extra in [(good, ["--dry-run"]), (good, []), (bad, []), (unusable, [])]]
+    results = [
+        subprocess.run(
+            [str(command), "import_enrollments", str(path), "--no-notify", *extra],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        for path, extra in [(good, ["--dry-run"]), (good, []), (bad, []), (unusable, [])]
+    ]
     assert [r.returncode for r in results] == [0, 0, 1, 2]
     assert results[0].stdout.strip() == "created=1 skipped=0 failed=0 (dry run)"
     assert results[1].stdout.strip() == "created=1 skipped=0 failed=0"
@@ -185,5 +228,8 @@ def test_rows_placed_on_the_waitlist_report_waitlisted_and_exit_0(tmp_path, peop
     rows = json.loads(out)["rows"]
     assert code == 0 and [r["status"] for r in rows] == ["created", "waitlisted", "waitlisted"]
     assert Batch.objects.get(name="small").seats_taken == 1
-    assert list(BatchEnrollment.objects.filter(status="waitlisted").order_by("waitlisted_at", "pk")
-                .values_list("member__email", flat=True)) == ["p1@example.com", "p2@example.com"]
+    assert list(
+        BatchEnrollment.objects.filter(status="waitlisted")
+        .order_by("waitlisted_at", "pk")
+        .values_list("member__email", flat=True)
+    ) == ["p1@example.com", "p2@example.com"]

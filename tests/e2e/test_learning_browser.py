@@ -41,10 +41,12 @@ def _runtime_installed():
 def scorm_course(version: str):
     course = CourseFactory(name=f"walk-{version.replace('.', '')}", title=f"Safety walk (SCORM {version})")
     chapter = services.create_chapter(course=course, title="The walk", actor=None)
-    lesson = services.create_lesson(course=course, chapter=chapter, title="Walk the floor", kind=LessonKind.SCORM,
-                                    actor=None)
-    services.attach_scorm_package(lesson=lesson, upload=scorm_package_upload(version=version, title="Walk the floor"),
-                                  actor=None)
+    lesson = services.create_lesson(
+        course=course, chapter=chapter, title="Walk the floor", kind=LessonKind.SCORM, actor=None
+    )
+    services.attach_scorm_package(
+        lesson=lesson, upload=scorm_package_upload(version=version, title="Walk the floor"), actor=None
+    )
     return course, lesson
 
 
@@ -126,5 +128,7 @@ def test_a_learner_works_through_a_course_from_my_courses_to_completion(page, si
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.COMPLETED and assignment.completed_at is not None
     assert [lesson.pk for lesson in lessons] == list(
-        LessonProgress.objects.filter(member=learner, status=LessonStatus.COMPLETED).order_by(
-            "lesson__chapter__position", "lesson__position").values_list("lesson_id", flat=True))
+        LessonProgress.objects.filter(member=learner, status=LessonStatus.COMPLETED)
+        .order_by("lesson__chapter__position", "lesson__position")
+        .values_list("lesson_id", flat=True)
+    )

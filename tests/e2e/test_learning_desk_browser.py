@@ -43,8 +43,9 @@ def test_a_course_creator_builds_a_course_and_previews_markdown(page, sign_in, a
     page.screenshot(path=str(artifacts_dir / "learning-desk-course-content.png"), full_page=True)
 
     page.get_by_role("link", name="Calling for help").click()
-    page.fill("textarea[name=body]",
-              "## Call 112\n\n1. Stay calm\n2. **Say where you are**\n\n<script>alert(1)</script>")
+    page.fill(
+        "textarea[name=body]", "## Call 112\n\n1. Stay calm\n2. **Say where you are**\n\n<script>alert(1)</script>"
+    )
     page.get_by_role("button", name="Preview").click()
     page.wait_for_selector("#preview[data-previewed=true]")
     assert page.inner_html("#preview").count("<strong>Say where you are</strong>") == 1
@@ -62,7 +63,7 @@ def test_the_cohort_page_shows_the_progress_heat_table(page, sign_in, artifacts_
     for index in range(4):
         member = UserFactory(email=f"learner{index}@example.com")
         enroll(batch=batch, member=member, actor=None, source=Source.DESK, notify=False)
-        for lesson in lessons[:index + 1]:
+        for lesson in lessons[: index + 1]:
             services.complete_lesson(member=member, lesson=lesson, actor=None)
     UserFactory(email="mod@example.com", password=PASSWORD, roles=[Role.MODERATOR])
     sign_in("mod@example.com", PASSWORD)

@@ -27,23 +27,48 @@ def seats(page, name: str) -> str:
 def catalog():
     today = timezone.localdate()
     python = BatchFactory(
-        name="python-basics", title="Python Basics for Analysts", seat_count=3, timezone="Asia/Kolkata",
-        start_date=today + dt.timedelta(days=12), start_time=dt.time(9, 30), end_date=today + dt.timedelta(days=40),
+        name="python-basics",
+        title="Python Basics for Analysts",
+        seat_count=3,
+        timezone="Asia/Kolkata",
+        start_date=today + dt.timedelta(days=12),
+        start_time=dt.time(9, 30),
+        end_date=today + dt.timedelta(days=40),
         description="Six weeks of Python for the finance and operations teams.\n\n"
-                    "Bring a laptop with Python 3.11 installed; we pair up for every exercise.",
+        "Bring a laptop with Python 3.11 installed; we pair up for every exercise.",
         courses=[CourseFactory(title="Python fundamentals"), CourseFactory(title="Working with data")],
     )
     LiveClassFactory(batch=python, title="Kick-off and setup", date=python.start_date, time=dt.time(10))
-    LiveClassFactory(batch=python, title="Pandas clinic", date=python.start_date + dt.timedelta(days=7),
-                     time=dt.time(15), duration=60)
-    BatchFactory(name="leadership", title="New Managers: Leading a Team", seat_count=1,
-                 start_date=today + dt.timedelta(days=5), timezone="America/New_York",
-                 description="Feedback, one-to-ones and delegation for first-time managers.")
-    BatchFactory(name="security", title="Security Awareness 2026", seat_count=None,
-                 start_date=today + dt.timedelta(days=20), description="Phishing, passwords and reporting.")
-    BatchFactory(name="onboarding", title="New Hire — Week 12", seat_count=0,
-                 start_date=today - dt.timedelta(days=2), end_date=today + dt.timedelta(days=12),
-                 description="The onboarding cohort for this month's starters.")
+    LiveClassFactory(
+        batch=python,
+        title="Pandas clinic",
+        date=python.start_date + dt.timedelta(days=7),
+        time=dt.time(15),
+        duration=60,
+    )
+    BatchFactory(
+        name="leadership",
+        title="New Managers: Leading a Team",
+        seat_count=1,
+        start_date=today + dt.timedelta(days=5),
+        timezone="America/New_York",
+        description="Feedback, one-to-ones and delegation for first-time managers.",
+    )
+    BatchFactory(
+        name="security",
+        title="Security Awareness 2026",
+        seat_count=None,
+        start_date=today + dt.timedelta(days=20),
+        description="Phishing, passwords and reporting.",
+    )
+    BatchFactory(
+        name="onboarding",
+        title="New Hire — Week 12",
+        seat_count=0,
+        start_date=today - dt.timedelta(days=2),
+        end_date=today + dt.timedelta(days=12),
+        description="The onboarding cohort for this month's starters.",
+    )
     return python
 
 

@@ -57,8 +57,11 @@ def test_a_stalling_smtp_server_slows_only_the_sender(client, stalling_smtp, set
     token = {"HTTP_AUTHORIZATION": f"token {issue_api_key(user=moderator)}"}
     learner = {"HTTP_AUTHORIZATION": f"token {issue_api_key(user=student)}"}
     started = time.monotonic()
-    report = provision_employees(records=[record(f"HR-{n}", company_email=f"hire{n}@example.com")
-                                          for n in range(HIRES)], actor=None, source="import")
+    report = provision_employees(
+        records=[record(f"HR-{n}", company_email=f"hire{n}@example.com") for n in range(HIRES)],
+        actor=None,
+        source="import",
+    )
     assert report.counts["create"] == HIRES
     assert time.monotonic() - started < STALL  # provisioning queued the emails; it did not send them
     hires = list(User.objects.filter(email__startswith="hire").values_list("pk", flat=True))
@@ -69,8 +72,9 @@ def test_a_stalling_smtp_server_slows_only_the_sender(client, stalling_smtp, set
     assert stalling_smtp.handler.data_started.wait(10), "no worker reached the SMTP server"
 
     started = time.monotonic()
-    patched = client.patch(f"/api/v1/batches/{batch.name}", {"seat_count": 12}, content_type="application/json",
-                           **token)
+    patched = client.patch(
+        f"/api/v1/batches/{batch.name}", {"seat_count": 12}, content_type="application/json", **token
+    )
     enrolled = client.post(f"/api/v1/batches/{batch.name}/enroll", content_type="application/json", **learner)
     elapsed = time.monotonic() - started
     assert patched.status_code == 200, patched.content
@@ -82,7 +86,8 @@ def test_a_stalling_smtp_server_slows_only_the_sender(client, stalling_smtp, set
         worker.join(HIRES * STALL + 20)
     per_user = stalling_smtp.per_recipient()
     assert {f"hire{n}@example.com": per_user[f"hire{n}@example.com"] for n in range(HIRES)} == {
-        f"hire{n}@example.com": 1 for n in range(HIRES)}
+        f"hire{n}@example.com": 1 for n in range(HIRES)
+    }
     rows = list(UserInvitation.objects.filter(user__email__startswith="hire").values_list("user__email", "status"))
     assert sorted(rows) == [(f"hire{n}@example.com", UserInvitation.Status.SENT) for n in range(HIRES)]
 
@@ -110,8 +115,9 @@ class _RecordingBackend:
 def test_no_email_is_sent_inside_a_transaction(settings):
     settings.EMAIL_BACKEND = f"{__name__}._RecordingBackend"
     _RecordingBackend.seen = []
-    provision_employees(records=[record(f"HR-{n}", company_email=f"hire{n}@example.com") for n in range(3)],
-                        actor=None, source="import")
+    provision_employees(
+        records=[record(f"HR-{n}", company_email=f"hire{n}@example.com") for n in range(3)], actor=None, source="import"
+    )
     assert len(_RecordingBackend.seen) == 3
     assert _RecordingBackend.seen == [False, False, False]
     assert not connection.in_atomic_block

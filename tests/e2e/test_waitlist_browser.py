@@ -20,9 +20,15 @@ PASSWORD = "learner-pass-123"
 
 def test_learner_waits_in_line_and_gets_the_seat(page, sign_in, artifacts_dir):
     today = timezone.localdate()
-    batch = BatchFactory(name="excel-deep-dive", title="Excel Deep Dive", seat_count=1, waitlist_enabled=True,
-                         start_date=today + dt.timedelta(days=10), end_date=today + dt.timedelta(days=30),
-                         courses=[CourseFactory(title="Pivot tables"), CourseFactory(title="Power Query")])
+    batch = BatchFactory(
+        name="excel-deep-dive",
+        title="Excel Deep Dive",
+        seat_count=1,
+        waitlist_enabled=True,
+        start_date=today + dt.timedelta(days=10),
+        end_date=today + dt.timedelta(days=30),
+        courses=[CourseFactory(title="Pivot tables"), CourseFactory(title="Power Query")],
+    )
     seated = UserFactory(email="first@example.com")
     enroll(batch=batch, member=seated, actor=None, source=Source.DESK)
     UserFactory(email="ada@example.com", full_name="Ada Lovelace", password=PASSWORD)

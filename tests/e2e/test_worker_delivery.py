@@ -79,8 +79,10 @@ def test_a_worker_process_delivers_what_the_web_process_enqueued(smtp, backend):
     result = run_worker(["--burst"], env=worker_env(email_url=smtp.url, redis=backend))
     assert result.returncode == 0, result.stdout + result.stderr
     assert smtp.per_recipient() == {email: 1 for email in emails}
-    assert BatchEnrollment.objects.filter(confirmation_email_status=EmailStatus.SENT,
-                                          confirmation_email_sent=True).count() == 3
+    assert (
+        BatchEnrollment.objects.filter(confirmation_email_status=EmailStatus.SENT, confirmation_email_sent=True).count()
+        == 3
+    )
     assert smtp.received[0].message["Subject"].startswith("You are enrolled in Cohort")
 
 
@@ -104,9 +106,11 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(smtp, b
     # The dead worker's claim expires and the untouched rows age past the sweep's grace (moved
     # here rather than waited for); a worker started again sends what was left.
     BatchEnrollment.objects.filter(confirmation_email_status=EmailStatus.PENDING).update(
-        confirmation_email_next_attempt=None, updated_at=timezone.now() - SWEEP_GRACE - dt.timedelta(seconds=1))
+        confirmation_email_next_attempt=None, updated_at=timezone.now() - SWEEP_GRACE - dt.timedelta(seconds=1)
+    )
     BatchEnrollment.objects.filter(pk=in_flight.pk).update(
-        confirmation_email_next_attempt=timezone.now() - dt.timedelta(seconds=1))
+        confirmation_email_next_attempt=timezone.now() - dt.timedelta(seconds=1)
+    )
     assert CLAIM_SECONDS > 60
     smtp.handler.delay = 0
     result = run_worker(["--burst"], env=env)

@@ -20,8 +20,9 @@ PREFIX = "/api/v1"
 class Api:
     """A caller of the API over Django's test client: JSON in, the response out."""
 
-    def __init__(self, user: User | None = None, *, authorization: str | None = None,
-                 client: Client | None = None) -> None:
+    def __init__(
+        self, user: User | None = None, *, authorization: str | None = None, client: Client | None = None
+    ) -> None:
         self.user = user
         self.client = client or Client()
         self.headers: dict[str, str] = {}
@@ -30,15 +31,24 @@ class Api:
         elif user is not None:
             self.headers["Authorization"] = f"token {issue_api_key(user=user)}"
 
-    def request(self, method: str, path: str, body: Any = None, *, raw: bytes | str | None = None,
-                query: dict | None = None, **headers: str):
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | str | None = None,
+        query: dict | None = None,
+        **headers: str,
+    ):
         data = raw if raw is not None else ("" if body is None else json.dumps(body))
         if query:
             from urllib.parse import urlencode
 
             path = f"{path}?{urlencode(query)}"
-        return self.client.generic(method, PREFIX + path, data=data, content_type="application/json",
-                                   headers={**self.headers, **headers})
+        return self.client.generic(
+            method, PREFIX + path, data=data, content_type="application/json", headers={**self.headers, **headers}
+        )
 
     def get(self, path: str, **query: Any):
         return self.request("GET", path, query=query or None)

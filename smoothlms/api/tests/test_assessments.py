@@ -25,12 +25,21 @@ from smoothlms.people.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 QUIZ = {
-    "title": "Fire safety", "passing_percentage": 60, "max_attempts": 2,
+    "title": "Fire safety",
+    "passing_percentage": 60,
+    "max_attempts": 2,
     "questions": [
-        {"text": "Extinguisher for electrical fires?", "kind": "single",
-         "options": [{"text": "CO2", "correct": True}, {"text": "Water"}]},
-        {"text": "Protective equipment?", "kind": "multiple", "marks": 2,
-         "options": [{"text": "Gloves", "correct": True}, {"text": "Goggles", "correct": True}, {"text": "Mug"}]},
+        {
+            "text": "Extinguisher for electrical fires?",
+            "kind": "single",
+            "options": [{"text": "CO2", "correct": True}, {"text": "Water"}],
+        },
+        {
+            "text": "Protective equipment?",
+            "kind": "multiple",
+            "marks": 2,
+            "options": [{"text": "Gloves", "correct": True}, {"text": "Goggles", "correct": True}, {"text": "Mug"}],
+        },
         {"text": "Emergency number?", "kind": "text", "answer": ["112", "911"]},
     ],
 }
@@ -63,17 +72,22 @@ def quiz_id(api, author, cohort):
 def _answers(quiz_body: dict, *, right: bool) -> list[dict]:
     q1, q2, q3 = quiz_body["questions"]
     if right:
-        return [{"question": q1["id"], "options": [q1["options"][0]["id"]]},
-                {"question": q2["id"], "options": [q2["options"][0]["id"], q2["options"][1]["id"]]},
-                {"question": q3["id"], "text": " 911 "}]
+        return [
+            {"question": q1["id"], "options": [q1["options"][0]["id"]]},
+            {"question": q2["id"], "options": [q2["options"][0]["id"], q2["options"][1]["id"]]},
+            {"question": q3["id"], "text": " 911 "},
+        ]
     return [{"question": q1["id"], "options": [q1["options"][1]["id"]]}, {"question": q3["id"], "text": "999"}]
 
 
 def test_creating_a_quiz_answers_201_with_its_answers_for_the_author(api, author, quiz_id):
     body = api(author).get(f"/quizzes/{quiz_id}").json()["data"]
     assert body["course"] == "workplace-safety" and body["max_attempts"] == 2
-    assert body["questions"][0]["options"][0] == {"id": body["questions"][0]["options"][0]["id"], "text": "CO2",
-                                                  "correct": True}
+    assert body["questions"][0]["options"][0] == {
+        "id": body["questions"][0]["options"][0]["id"],
+        "text": "CO2",
+        "correct": True,
+    }
     assert body["questions"][2]["answers"] == ["112", "911"]
 
 
@@ -91,8 +105,16 @@ def test_the_learners_view_never_contains_the_answers(api, learner, quiz_id):
     response = api(learner).get(f"/quizzes/{quiz_id}")
     assert response.status_code == 200
     body = response.json()["data"]
-    assert set(body) == {"id", "title", "course", "passing_percentage", "max_attempts", "time_limit_minutes",
-                         "attempts_left", "questions"}
+    assert set(body) == {
+        "id",
+        "title",
+        "course",
+        "passing_percentage",
+        "max_attempts",
+        "time_limit_minutes",
+        "attempts_left",
+        "questions",
+    }
     for question in body["questions"]:
         assert set(question) == {"id", "text", "kind", "marks", "options"}
         assert all(set(option) == {"id", "text"} for option in question["options"])
@@ -107,7 +129,9 @@ def test_a_learner_not_in_the_course_gets_403_not_enrolled_in_course(api, quiz_i
     status, code, message = error_of(api(UserFactory()).get(f"/quizzes/{quiz_id}"))
     assert (status, code, message) == (403, "not_enrolled_in_course", "You are not enrolled in this course.")
     assert error_of(api(UserFactory()).post(f"/quizzes/{quiz_id}/submissions", {"answers": []}))[:2] == (
-        403, "not_enrolled_in_course")
+        403,
+        "not_enrolled_in_course",
+    )
     assert not QuizSubmission.objects.exists()
 
 
@@ -116,8 +140,14 @@ def test_submitting_answers_201_graded_on_the_server_then_409_when_attempts_run_
     quiz = caller.get(f"/quizzes/{quiz_id}").json()["data"]
     failed = caller.post(f"/quizzes/{quiz_id}/submissions", {"answers": _answers(quiz, right=False)})
     assert failed.status_code == 201
-    assert failed.json()["data"] == {"id": failed.json()["data"]["id"], "score": 0.0, "score_out_of": 4.0,
-                                     "percentage": 0.0, "passed": False, "attempt": 1}
+    assert failed.json()["data"] == {
+        "id": failed.json()["data"]["id"],
+        "score": 0.0,
+        "score_out_of": 4.0,
+        "percentage": 0.0,
+        "passed": False,
+        "attempt": 1,
+    }
     passed = caller.post(f"/quizzes/{quiz_id}/submissions", {"answers": _answers(quiz, right=True)})
     assert passed.status_code == 201 and passed.json()["data"]["passed"] and passed.json()["data"]["attempt"] == 2
     assert passed.json()["data"]["score"] == 4.0 and passed.json()["data"]["percentage"] == 100.0
@@ -127,8 +157,9 @@ def test_submitting_answers_201_graded_on_the_server_then_409_when_attempts_run_
 
 
 def test_an_answer_naming_another_quizs_question_is_422(api, learner, quiz_id):
-    status, code, _ = error_of(api(learner).post(f"/quizzes/{quiz_id}/submissions",
-                                                 {"answers": [{"question": 999999, "text": "x"}]}))
+    status, code, _ = error_of(
+        api(learner).post(f"/quizzes/{quiz_id}/submissions", {"answers": [{"question": 999999, "text": "x"}]})
+    )
     assert (status, code) == (422, "invalid_answer") and not QuizSubmission.objects.exists()
 
 
@@ -156,8 +187,12 @@ def test_two_submissions_racing_for_the_last_attempt_give_one_201_and_one_409():
 
     def post(_: int) -> None:
         try:
-            response = Client().post(f"/api/v1/quizzes/{quiz.pk}/submissions", json.dumps({"answers": []}),
-                                     content_type="application/json", headers=header)
+            response = Client().post(
+                f"/api/v1/quizzes/{quiz.pk}/submissions",
+                json.dumps({"answers": []}),
+                content_type="application/json",
+                headers=header,
+            )
             results.append((response.status_code, response.json().get("error", {}).get("code", "")))
         finally:
             connection.close()
@@ -170,49 +205,64 @@ def test_two_submissions_racing_for_the_last_attempt_give_one_201_and_one_409():
 
 
 def test_an_assignment_is_handed_in_graded_by_an_evaluator_and_refused_a_second_grade(
-        api, cohort, learner, mailoutbox, django_capture_on_commit_callbacks, settings, tmp_path):
+    api, cohort, learner, mailoutbox, django_capture_on_commit_callbacks, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     moderator = UserFactory(roles=[Role.MODERATOR])
-    created = api(moderator).post("/assignments", {"title": "Hazard photo", "kind": "file",
-                                                   "allowed_extensions": "pdf", "max_file_mb": 1})
+    created = api(moderator).post(
+        "/assignments", {"title": "Hazard photo", "kind": "file", "allowed_extensions": "pdf", "max_file_mb": 1}
+    )
     assert created.status_code == 201 and created.json()["data"]["allowed_extensions"] == ["pdf"]
     assignment_id = created.json()["data"]["id"]
     assert api(moderator).post(f"/batches/{cohort.name}/assessments", {"assignment": assignment_id}).status_code == 201
 
     client = Api(learner)
-    wrong = client.client.post(f"/api/v1/assignments/{assignment_id}/submissions",
-                               {"file": io.BytesIO(b"MZ not a pdf")}, headers=client.headers)
+    wrong = client.client.post(
+        f"/api/v1/assignments/{assignment_id}/submissions",
+        {"file": io.BytesIO(b"MZ not a pdf")},
+        headers=client.headers,
+    )
     assert error_of(wrong)[:2] == (422, "file_type_not_allowed")
     upload = io.BytesIO(b"%PDF-1.4 hazard")
     upload.name = "hazard.pdf"
-    handed = client.client.post(f"/api/v1/assignments/{assignment_id}/submissions", {"file": upload},
-                                headers=client.headers)
+    handed = client.client.post(
+        f"/api/v1/assignments/{assignment_id}/submissions", {"file": upload}, headers=client.headers
+    )
     assert handed.status_code == 201, handed.content
     submission = handed.json()["data"]
     assert (submission["status"], submission["file_name"], submission["member"]) == (
-        "submitted", "hazard.pdf", "rosa@example.com")
+        "submitted",
+        "hazard.pdf",
+        "rosa@example.com",
+    )
 
-    assert error_of(api(learner).post(f"/assignment-submissions/{submission['id']}/grade",
-                                      {"passed": True}))[:2] == (403, "permission_denied")
+    assert error_of(api(learner).post(f"/assignment-submissions/{submission['id']}/grade", {"passed": True}))[:2] == (
+        403,
+        "permission_denied",
+    )
     evaluator = UserFactory(roles=[Role.BATCH_EVALUATOR])
     with django_capture_on_commit_callbacks(execute=True):
-        graded = api(evaluator).post(f"/assignment-submissions/{submission['id']}/grade",
-                                     {"passed": True, "comment": "Clear photo."})
+        graded = api(evaluator).post(
+            f"/assignment-submissions/{submission['id']}/grade", {"passed": True, "comment": "Clear photo."}
+        )
     assert graded.status_code == 200 and graded.json()["data"]["status"] == "passed"
     assert graded.json()["data"]["comment"] == "Clear photo." and mailoutbox[0].to == ["rosa@example.com"]
-    assert error_of(api(evaluator).post(f"/assignment-submissions/{submission['id']}/grade",
-                                        {"passed": False}))[:2] == (409, "already_graded")
+    assert error_of(api(evaluator).post(f"/assignment-submissions/{submission['id']}/grade", {"passed": False}))[
+        :2
+    ] == (409, "already_graded")
 
 
 def test_a_text_assignment_takes_a_form_field(api, cohort, learner):
     assignment = make_assignment(title="Near miss")
     link(cohort, assignment)
     client = Api(learner)
-    response = client.client.post(f"/api/v1/assignments/{assignment.pk}/submissions", {"text": "A ladder slipped."},
-                                  headers=client.headers)
+    response = client.client.post(
+        f"/api/v1/assignments/{assignment.pk}/submissions", {"text": "A ladder slipped."}, headers=client.headers
+    )
     assert response.status_code == 201 and response.json()["data"]["text"] == "A ladder slipped."
-    again = client.client.post(f"/api/v1/assignments/{assignment.pk}/submissions", {"text": "Again"},
-                               headers=client.headers)
+    again = client.client.post(
+        f"/api/v1/assignments/{assignment.pk}/submissions", {"text": "Again"}, headers=client.headers
+    )
     assert error_of(again)[:2] == (409, "assignment_awaiting_grade")
 
 
@@ -225,7 +275,9 @@ def test_a_cohort_lists_its_assessments_with_the_members_status_and_exports_a_zi
     added = api(moderator).post(f"/batches/{cohort.name}/assessments", {"quiz": quiz.pk, "due_date": "2031-01-31"})
     assert added.status_code == 201 and added.json()["data"]["kind"] == "quiz"
     assert error_of(api(moderator).post(f"/batches/{cohort.name}/assessments", {"quiz": quiz.pk}))[:2] == (
-        409, "assessment_already_in_cohort")
+        409,
+        "assessment_already_in_cohort",
+    )
     assert error_of(api(learner).post(f"/batches/{cohort.name}/assessments", {"quiz": quiz.pk}))[0] == 403
 
     [item] = api(learner).get(f"/batches/{cohort.name}/assessments").json()["data"]

@@ -26,8 +26,20 @@ def test_no_credentials_is_not_authenticated(api):
     assert response["WWW-Authenticate"].startswith("Token")
 
 
-@pytest.mark.parametrize("header", ["Bearer abc", "token", "token abc", "token :secret", "token key:", "Basic a2V5OnM=",
-                                    "token abc:def", "token a\u00e9b:c", "token " + "k" * 40 + ":s"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer abc",
+        "token",
+        "token abc",
+        "token :secret",
+        "token key:",
+        "Basic a2V5OnM=",
+        "token abc:def",
+        "token a\u00e9b:c",
+        "token " + "k" * 40 + ":s",
+    ],
+)
 def test_malformed_or_unknown_credentials_are_not_authenticated(header):
     assert error_of(Api(authorization=header).get("/batches"))[:2] == (401, "not_authenticated")
 
@@ -35,7 +47,10 @@ def test_malformed_or_unknown_credentials_are_not_authenticated(header):
 def test_wrong_secret_is_not_authenticated(student):
     key = issue_api_key(user=student).split(":")[0]
     assert error_of(Api(authorization=f"token {key}:wrong-secret").get("/batches")) == (
-        401, "not_authenticated", "Invalid API key or secret.")
+        401,
+        "not_authenticated",
+        "Invalid API key or secret.",
+    )
 
 
 def test_a_new_key_retires_the_old_one(student):
@@ -52,7 +67,9 @@ def test_bad_token_wins_over_a_valid_session(student):
     client = Client()
     client.force_login(student)
     assert error_of(Api(authorization="token nope:nope", client=client).get("/batches"))[:2] == (
-        401, "not_authenticated")
+        401,
+        "not_authenticated",
+    )
 
 
 def test_session_cookie_reads_without_csrf(student):
@@ -89,4 +106,6 @@ def test_another_users_key_with_my_secret_is_refused(student):
     mine = issue_api_key(user=student)
     other_key = issue_api_key(user=UserFactory()).split(":")[0]
     assert error_of(Api(authorization=f"token {other_key}:{mine.split(':')[1]}").get("/batches"))[:2] == (
-        401, "not_authenticated")
+        401,
+        "not_authenticated",
+    )

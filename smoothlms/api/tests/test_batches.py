@@ -17,17 +17,55 @@ from smoothlms.people.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-BATCH_FIELDS = ["name", "title", "description", "start_date", "start_time", "end_date", "end_time", "timezone",
-                "starts_at", "ends_at", "seat_count", "seats_taken", "seats_left", "allow_self_enrollment",
-                "published", "paid_batch", "amount", "currency", "courses", "is_enrolled",
-                "waitlist_enabled", "allow_self_cancel", "waitlist_count", "waitlist_position"]
-ENROLLMENT_FIELDS = ["name", "batch", "member", "member_name", "member_type", "status", "source",
-                     "confirmation_email_sent", "created_at", "waitlist_position"]
+BATCH_FIELDS = [
+    "name",
+    "title",
+    "description",
+    "start_date",
+    "start_time",
+    "end_date",
+    "end_time",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "seat_count",
+    "seats_taken",
+    "seats_left",
+    "allow_self_enrollment",
+    "published",
+    "paid_batch",
+    "amount",
+    "currency",
+    "courses",
+    "is_enrolled",
+    "waitlist_enabled",
+    "allow_self_cancel",
+    "waitlist_count",
+    "waitlist_position",
+]
+ENROLLMENT_FIELDS = [
+    "name",
+    "batch",
+    "member",
+    "member_name",
+    "member_type",
+    "status",
+    "source",
+    "confirmation_email_sent",
+    "created_at",
+    "waitlist_position",
+]
 
 
 def new_batch(**overrides):
-    body = {"title": "Python 101", "start_date": "2031-03-02", "start_time": "09:30", "end_date": "2031-03-20",
-            "end_time": "17:00", "timezone": "Asia/Kolkata"}
+    body = {
+        "title": "Python 101",
+        "start_date": "2031-03-02",
+        "start_time": "09:30",
+        "end_date": "2031-03-20",
+        "end_time": "17:00",
+        "timezone": "Asia/Kolkata",
+    }
     return {**body, **overrides}
 
 
@@ -35,8 +73,9 @@ def new_batch(**overrides):
 
 
 def test_batch_has_exactly_the_contract_fields_with_instants_in_the_cohorts_zone(api, student, batch, courses):
-    Batch.objects.filter(pk=batch.pk).update(start_date=dt.date(2031, 7, 1), end_date=dt.date(2031, 7, 2),
-                                              start_time=dt.time(9), end_time=dt.time(17, 30))
+    Batch.objects.filter(pk=batch.pk).update(
+        start_date=dt.date(2031, 7, 1), end_date=dt.date(2031, 7, 2), start_time=dt.time(9), end_time=dt.time(17, 30)
+    )
     response = api(student).get(f"/batches/{batch.name}")
     assert response.status_code == 200
     data = response.json()["data"]
@@ -71,8 +110,11 @@ def test_students_see_published_cohorts_and_staff_see_all(api, student, moderato
 
 def test_unpublished_cohort_is_not_found_for_students(api, student):
     hidden = BatchFactory(published=False)
-    assert error_of(api(student).get(f"/batches/{hidden.name}")) == (404, "not_found",
-                                                                     f"No cohort named {hidden.name}.")
+    assert error_of(api(student).get(f"/batches/{hidden.name}")) == (
+        404,
+        "not_found",
+        f"No cohort named {hidden.name}.",
+    )
 
 
 def test_unknown_cohort_is_not_found(api, student):
@@ -93,8 +135,9 @@ def test_list_filters_by_published_and_start_date_range(api, moderator):
     assert names(published="true") == [early.name, late.name]
     assert names(start_date_from=str(today + dt.timedelta(days=15))) == [draft.name, late.name]
     assert names(start_date_to=str(today + dt.timedelta(days=20))) == [early.name, draft.name]
-    assert names(start_date_from=str(today + dt.timedelta(days=15)),
-                 start_date_to=str(today + dt.timedelta(days=30))) == [draft.name]
+    assert names(
+        start_date_from=str(today + dt.timedelta(days=15)), start_date_to=str(today + dt.timedelta(days=30))
+    ) == [draft.name]
 
 
 def test_list_paginates_with_limit_offset_and_total_count(api, student):
@@ -106,9 +149,16 @@ def test_list_paginates_with_limit_offset_and_total_count(api, student):
     assert caller.get("/batches", offset=10).json() == {"data": [], "count": 5}
 
 
-@pytest.mark.parametrize("query, field", [({"limit": 501}, "limit"), ({"limit": 0}, "limit"),
-                                          ({"offset": -1}, "offset"), ({"published": "maybe"}, "published"),
-                                          ({"start_date_from": "yesterday"}, "start_date_from")])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"limit": 501}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"published": "maybe"}, "published"),
+        ({"start_date_from": "yesterday"}, "start_date_from"),
+    ],
+)
 def test_list_refuses_bad_query_parameters(api, student, query, field):
     response = api(student).get("/batches", **query)
     assert error_of(response)[:2] == (422, "validation_error")
@@ -129,8 +179,10 @@ def test_list_uses_a_fixed_number_of_queries(api, student, django_assert_num_que
 
 def test_moderator_creates_a_cohort_with_courses_and_a_slug_name(api, moderator):
     first, second = CourseFactory(), CourseFactory()
-    response = api(moderator).post("/batches", new_batch(courses=[second.name, first.name], seat_count=25,
-                                                         published=True, allow_self_enrollment=True))
+    response = api(moderator).post(
+        "/batches",
+        new_batch(courses=[second.name, first.name], seat_count=25, published=True, allow_self_enrollment=True),
+    )
     assert response.status_code == 201
     data = response.json()["data"]
     assert list(data) == BATCH_FIELDS
@@ -157,16 +209,19 @@ def test_create_refuses_a_taken_name(api, moderator, batch):
     assert error_of(response) == (409, "name_taken", f"The name {batch.name} is already used.")
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"end_date": "2031-03-01"}, "end_date"),
-    ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"paid_batch": True}, "amount"),
-    ({"name": "Robert'); DROP TABLE catalog_batch;--"}, "name"),
-    ({"seat_count": -1}, "seat_count"),
-    ({"start_time": "09:00+02:00"}, "start_time"),
-    ({"courses": ["no-such-course"]}, "courses"),
-    ({"title": "   "}, "title"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"end_date": "2031-03-01"}, "end_date"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"paid_batch": True}, "amount"),
+        ({"name": "Robert'); DROP TABLE catalog_batch;--"}, "name"),
+        ({"seat_count": -1}, "seat_count"),
+        ({"start_time": "09:00+02:00"}, "start_time"),
+        ({"courses": ["no-such-course"]}, "courses"),
+        ({"title": "   "}, "title"),
+    ],
+)
 def test_create_refuses_invalid_cohorts_naming_the_field(api, moderator, overrides, field):
     response = api(moderator).post("/batches", new_batch(**overrides))
     assert error_of(response)[:2] == (422, "validation_error")
@@ -190,12 +245,17 @@ def test_html_in_a_title_is_stored_as_text(api, moderator):
 
 def test_moderator_changes_a_cohort(api, moderator, batch):
     course = CourseFactory()
-    response = api(moderator).patch(f"/batches/{batch.name}", {"title": "Renamed", "seat_count": None,
-                                                               "courses": [course.name]})
+    response = api(moderator).patch(
+        f"/batches/{batch.name}", {"title": "Renamed", "seat_count": None, "courses": [course.name]}
+    )
     assert response.status_code == 200
     data = response.json()["data"]
     assert (data["title"], data["seat_count"], data["seats_left"], data["courses"]) == (
-        "Renamed", None, None, [course.name])
+        "Renamed",
+        None,
+        None,
+        [course.name],
+    )
 
 
 def test_change_refuses_a_seat_count_below_the_enrolled(api, moderator, batch):
@@ -252,7 +312,10 @@ def test_self_enroll_twice_is_already_enrolled(api, student, batch):
     caller = api(student)
     caller.post(f"/batches/{batch.name}/enroll")
     assert error_of(caller.post(f"/batches/{batch.name}/enroll")) == (
-        409, "already_enrolled", "You are already enrolled for this cohort.")
+        409,
+        "already_enrolled",
+        "You are already enrolled for this cohort.",
+    )
 
 
 def test_self_enroll_in_a_full_cohort(api, batch):
@@ -260,28 +323,37 @@ def test_self_enroll_in_a_full_cohort(api, batch):
         enroll(batch=batch, member=UserFactory(), actor=None, source="desk")
     caller = api(UserFactory())
     events = EnrollmentEvent.objects.count()
-    assert error_of(caller.post(f"/batches/{batch.name}/enroll")) == (
-        409, "cohort_full", "This cohort is full.")
+    assert error_of(caller.post(f"/batches/{batch.name}/enroll")) == (409, "cohort_full", "This cohort is full.")
     assert EnrollmentEvent.objects.count() == events
 
 
 def test_self_enroll_when_closed(api, student):
     batch = BatchFactory(allow_self_enrollment=False)
     assert error_of(api(student).post(f"/batches/{batch.name}/enroll")) == (
-        403, "self_enrollment_closed", "Self enrollment is not open for this cohort.")
+        403,
+        "self_enrollment_closed",
+        "Self enrollment is not open for this cohort.",
+    )
 
 
 def test_self_enroll_after_the_start(api, student, batch):
     Batch.objects.filter(pk=batch.pk).update(start_date=timezone.localdate() - dt.timedelta(days=2))
     assert error_of(api(student).post(f"/batches/{batch.name}/enroll")) == (
-        409, "cohort_started", "This cohort has already started.")
+        409,
+        "cohort_started",
+        "This cohort has already started.",
+    )
 
 
 def test_self_enroll_after_the_end(api, student, batch):
-    Batch.objects.filter(pk=batch.pk).update(start_date=timezone.localdate() - dt.timedelta(days=9),
-                                              end_date=timezone.localdate() - dt.timedelta(days=2))
-    assert error_of(api(student).post(f"/batches/{batch.name}/enroll")) == (409, "cohort_ended",
-                                                                            "This cohort has ended.")
+    Batch.objects.filter(pk=batch.pk).update(
+        start_date=timezone.localdate() - dt.timedelta(days=9), end_date=timezone.localdate() - dt.timedelta(days=2)
+    )
+    assert error_of(api(student).post(f"/batches/{batch.name}/enroll")) == (
+        409,
+        "cohort_ended",
+        "This cohort has ended.",
+    )
 
 
 def test_self_enroll_in_an_unpublished_cohort_is_not_found(api, student):
@@ -293,26 +365,38 @@ def test_self_enroll_with_an_unpublished_course(api, student, batch, courses):
     courses[1].published = False
     courses[1].save()
     assert error_of(api(student).post(f"/batches/{batch.name}/enroll")) == (
-        409, "course_not_published", f"The course {courses[1].name} in this cohort is not published.")
+        409,
+        "course_not_published",
+        f"The course {courses[1].name} in this cohort is not published.",
+    )
 
 
 def test_self_enroll_without_the_student_role(api, batch):
     user = UserFactory(roles=[Role.HR_MANAGER])
     assert error_of(api(user).post(f"/batches/{batch.name}/enroll")) == (
-        409, "not_a_student", f"The user {user.email} does not have the LMS Student role.")
+        409,
+        "not_a_student",
+        f"The user {user.email} does not have the LMS Student role.",
+    )
 
 
 def test_staff_self_enroll_in_an_unpublished_cohort_is_not_published(api):
     user = UserFactory(roles=[Role.MODERATOR, Role.LMS_STUDENT])
     hidden = BatchFactory(published=False)
     assert error_of(api(user).post(f"/batches/{hidden.name}/enroll")) == (
-        409, "cohort_not_published", "This cohort is not published.")
+        409,
+        "cohort_not_published",
+        "This cohort is not published.",
+    )
 
 
 def test_paid_cohort_needs_a_payment(api, student):
     batch = BatchFactory(paid_batch=True, amount=Decimal("100"), currency="EUR")
     assert error_of(api(student).post(f"/batches/{batch.name}/enroll")) == (
-        402, "payment_required", "Payment is required to enroll in this cohort.")
+        402,
+        "payment_required",
+        "Payment is required to enroll in this cohort.",
+    )
 
 
 def test_paid_cohort_with_the_callers_payment(api, student):
@@ -326,15 +410,20 @@ def test_someone_elses_payment_does_not_count(api, student):
     batch = BatchFactory(paid_batch=True, amount=Decimal("100"), currency="EUR")
     other = record_payment(batch=batch, member=UserFactory(), amount=Decimal("100"), currency="EUR", actor=None)
     assert error_of(api(student).post(f"/batches/{batch.name}/enroll", {"payment": other.pk}))[:2] == (
-        402, "payment_required")
+        402,
+        "payment_required",
+    )
 
 
 def test_pending_payment_does_not_count(api, student):
     batch = BatchFactory(paid_batch=True, amount=Decimal("100"), currency="EUR")
-    pending = Payment.objects.create(batch=batch, member=student, amount=Decimal("100"), currency="EUR",
-                                     status=PaymentStatus.PENDING)
+    pending = Payment.objects.create(
+        batch=batch, member=student, amount=Decimal("100"), currency="EUR", status=PaymentStatus.PENDING
+    )
     assert error_of(api(student).post(f"/batches/{batch.name}/enroll", {"payment": pending.pk}))[:2] == (
-        402, "payment_required")
+        402,
+        "payment_required",
+    )
 
 
 def test_self_enroll_refuses_unknown_fields(api, student, batch):

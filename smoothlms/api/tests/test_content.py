@@ -54,25 +54,33 @@ def test_a_course_creator_builds_an_outline(api, creator):
     assert chapter.status_code == 201
     assert chapter.json()["data"] == {"id": chapter.json()["data"]["id"], "title": "Fire", "position": 1}
     chapter_id = chapter.json()["data"]["id"]
-    text = caller.post("/courses/safety/lessons", {"chapter": chapter_id, "title": "Exits", "kind": "text",
-                                                   "body": "Know **two** ways out."})
+    text = caller.post(
+        "/courses/safety/lessons",
+        {"chapter": chapter_id, "title": "Exits", "kind": "text", "body": "Know **two** ways out."},
+    )
     assert text.status_code == 201
     assert text.json()["data"]["position"] == 1 and text.json()["data"]["kind"] == "text"
-    video = caller.post("/courses/safety/lessons", {"chapter": chapter_id, "title": "Drill", "kind": "video",
-                                                    "url": "https://example.com/drill.mp4"})
+    video = caller.post(
+        "/courses/safety/lessons",
+        {"chapter": chapter_id, "title": "Drill", "kind": "video", "url": "https://example.com/drill.mp4"},
+    )
     scorm = caller.post("/courses/safety/lessons", {"chapter": chapter_id, "title": "Quiz walk", "kind": "scorm"})
     assert (video.status_code, scorm.status_code) == (201, 201)
-    package = upload(caller, f"/courses/safety/lessons/{scorm.json()['data']['id']}/package",
-                     zip_bytes(scorm_package_files()))
+    package = upload(
+        caller, f"/courses/safety/lessons/{scorm.json()['data']['id']}/package", zip_bytes(scorm_package_files())
+    )
     assert package.status_code == 201, package.content
     assert (package.json()["data"]["scorm_version"], package.json()["data"]["scorm_launch"]) == (
-        "1.2", "content/index.html")
+        "1.2",
+        "content/index.html",
+    )
     outline = caller.get("/courses/safety/outline").json()["data"]
     assert outline["name"] == course.name and outline["progress"] is None
     assert [(c["title"], c["position"]) for c in outline["chapters"]] == [("Fire", 1)]
-    assert [(lesson["title"], lesson["kind"], lesson["position"], lesson["status"])
-            for lesson in outline["chapters"][0]["lessons"]] == [
-        ("Exits", "text", 1, None), ("Drill", "video", 2, None), ("Quiz walk", "scorm", 3, None)]
+    assert [
+        (lesson["title"], lesson["kind"], lesson["position"], lesson["status"])
+        for lesson in outline["chapters"][0]["lessons"]
+    ] == [("Exits", "text", 1, None), ("Drill", "video", 2, None), ("Quiz walk", "scorm", 3, None)]
 
 
 def test_authoring_refusals(api, creator):
@@ -80,7 +88,10 @@ def test_authoring_refusals(api, creator):
     student = UserFactory()
     assert error_of(api(student).post("/courses/safety/chapters", {"title": "x"}))[:2] == (403, "permission_denied")
     assert error_of(api(creator).post("/courses/nope/chapters", {"title": "x"})) == (
-        404, "not_found", "No course named nope.")
+        404,
+        "not_found",
+        "No course named nope.",
+    )
     response = api(creator).post("/courses/safety/lessons", {"chapter": 999, "title": "x", "kind": "text"})
     assert error_of(response) == (404, "not_found", "No chapter 999 in course safety.")
     chapter = api(creator).post("/courses/safety/chapters", {"title": "One"}).json()["data"]["id"]
@@ -95,13 +106,18 @@ def test_authoring_refusals(api, creator):
 def test_a_hostile_package_is_refused_with_its_reason(api, creator):
     course, lessons = course_with_lessons(CourseFactory(name="safety"), per_chapter=1, kind=LessonKind.SCORM)
     caller = api(creator)
-    response = upload(caller, f"/courses/safety/lessons/{lessons[0].pk}/package",
-                      zip_bytes({"../../evil.html": b"x", "imsmanifest.xml": b"<manifest/>"}))
-    assert error_of(response) == (422, "scorm_package_invalid",
-                                  "This SCORM package cannot be used: ../../evil.html points outside the package (..).")
+    response = upload(
+        caller,
+        f"/courses/safety/lessons/{lessons[0].pk}/package",
+        zip_bytes({"../../evil.html": b"x", "imsmanifest.xml": b"<manifest/>"}),
+    )
+    assert error_of(response) == (
+        422,
+        "scorm_package_invalid",
+        "This SCORM package cannot be used: ../../evil.html points outside the package (..).",
+    )
     assert response.json()["error"]["params"] == {"reason": "../../evil.html points outside the package (..)."}
-    missing = Client().post(PREFIX + f"/courses/safety/lessons/{lessons[0].pk}/package", {},
-                            headers=caller.headers)
+    missing = Client().post(PREFIX + f"/courses/safety/lessons/{lessons[0].pk}/package", {}, headers=caller.headers)
     assert error_of(missing)[:2] == (422, "validation_error")
 
 
@@ -115,12 +131,20 @@ def test_a_learner_completes_lessons_and_the_course(api):
     caller = api(member)
     first = caller.post(f"/me/lessons/{lessons[0].pk}/complete")
     assert first.status_code == 200
-    assert first.json()["data"] == {"lesson": lessons[0].pk, "status": "completed", "progress": 33,
-                                    "completed": False, "completed_at": None}
+    assert first.json()["data"] == {
+        "lesson": lessons[0].pk,
+        "status": "completed",
+        "progress": 33,
+        "completed": False,
+        "completed_at": None,
+    }
     outline = caller.get("/courses/safety/outline").json()["data"]
     assert outline["progress"] == 33
     assert [lesson["status"] for lesson in outline["chapters"][0]["lessons"]] == [
-        "completed", "not_started", "not_started"]
+        "completed",
+        "not_started",
+        "not_started",
+    ]
     caller.post(f"/me/lessons/{lessons[1].pk}/complete")
     last = caller.post(f"/me/lessons/{lessons[2].pk}/complete").json()["data"]
     assert (last["progress"], last["completed"]) == (100, True)
@@ -138,19 +162,25 @@ def test_lessons_refuse_a_member_without_course_access(api):
     withdrawn = CourseEnrollmentFactory(course=course, status=EnrollmentStatus.CANCELLED).member
     for member in (UserFactory(), withdrawn):
         assert error_of(api(member).post(f"/me/lessons/{lessons[0].pk}/complete")) == (
-            403, "not_enrolled_in_course", "You are not enrolled in this course.")
+            403,
+            "not_enrolled_in_course",
+            "You are not enrolled in this course.",
+        )
     assert error_of(api(withdrawn).post("/me/lessons/99999/complete"))[:2] == (404, "not_found")
 
 
 def test_scorm_commits_save_and_complete(api):
     course, lessons = course_with_lessons(CourseFactory(name="safety"), per_chapter=2)
-    scorm = services.create_lesson(course=course, chapter=lessons[0].chapter, title="Walk", kind=LessonKind.SCORM,
-                                   actor=None)
+    scorm = services.create_lesson(
+        course=course, chapter=lessons[0].chapter, title="Walk", kind=LessonKind.SCORM, actor=None
+    )
     services.attach_scorm_package(lesson=scorm, upload=scorm_package_upload(), actor=None)
     member = CourseEnrollmentFactory(course=course).member
     caller = api(member)
-    saved = caller.post(f"/me/lessons/{scorm.pk}/scorm", {"cmi": {"cmi.suspend_data": "visits=1",
-                                                                  "cmi.core.lesson_status": "incomplete"}})
+    saved = caller.post(
+        f"/me/lessons/{scorm.pk}/scorm",
+        {"cmi": {"cmi.suspend_data": "visits=1", "cmi.core.lesson_status": "incomplete"}},
+    )
     assert saved.status_code == 200 and saved.json()["data"]["status"] == "in_progress"
     done = caller.post(f"/me/lessons/{scorm.pk}/scorm", {"cmi": {"cmi.core.lesson_status": "passed"}}).json()["data"]
     assert (done["status"], done["progress"]) == ("completed", 33)
@@ -168,8 +198,16 @@ def test_my_courses_show_the_cohort_and_the_due_date(api):
     due = timezone.localdate() + dt.timedelta(days=5)
     TrainingAssignment.objects.create(user=member, course=course, due_date=due)
     rows = api(member).get("/me/courses").json()["data"]
-    assert rows == [{"course": "safety", "title": "Safety", "batch": "spring", "progress": 0, "completed_at": None,
-                     "due_date": due.isoformat()}]
+    assert rows == [
+        {
+            "course": "safety",
+            "title": "Safety",
+            "batch": "spring",
+            "progress": 0,
+            "completed_at": None,
+            "due_date": due.isoformat(),
+        }
+    ]
 
 
 def test_batch_progress_lists_every_member_and_course(api):
@@ -184,11 +222,17 @@ def test_batch_progress_lists_every_member_and_course(api):
     body = api(boss).get("/batches/spring/progress").json()
     assert body["count"] == 6
     assert [(row["member"], row["course"], row["progress"]) for row in body["data"]] == [
-        ("m0@example.com", "a-course", 0), ("m0@example.com", "b-course", 0),
-        ("m1@example.com", "a-course", 50), ("m1@example.com", "b-course", 0),
-        ("m2@example.com", "a-course", 0), ("m2@example.com", "b-course", 0)]
+        ("m0@example.com", "a-course", 0),
+        ("m0@example.com", "b-course", 0),
+        ("m1@example.com", "a-course", 50),
+        ("m1@example.com", "b-course", 0),
+        ("m2@example.com", "a-course", 0),
+        ("m2@example.com", "b-course", 0),
+    ]
     page = api(boss).get("/batches/spring/progress", limit=2, offset=3).json()
     assert [(row["member"], row["course"]) for row in page["data"]] == [
-        ("m1@example.com", "b-course"), ("m2@example.com", "a-course")]
+        ("m1@example.com", "b-course"),
+        ("m2@example.com", "a-course"),
+    ]
     assert error_of(api(members[0]).get("/batches/spring/progress"))[:2] == (403, "permission_denied")
     assert CourseEnrollment.objects.filter(course__in=courses).count() == 6

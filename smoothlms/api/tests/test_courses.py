@@ -19,9 +19,15 @@ def creator(db):
 def test_course_creator_creates_a_course_named_after_its_title(api, creator):
     response = api(creator).post("/courses", {"title": "Safety at Work"})
     assert response.status_code == 201
-    assert response.json()["data"] == {"name": "safety-at-work", "title": "Safety at Work", "description": "",
-                                       "published": False, "certificate": False, "validity_months": None,
-                                       "control_id": ""}
+    assert response.json()["data"] == {
+        "name": "safety-at-work",
+        "title": "Safety at Work",
+        "description": "",
+        "published": False,
+        "certificate": False,
+        "validity_months": None,
+        "control_id": "",
+    }
 
 
 def test_moderator_creates_a_published_course_with_a_name(api, moderator):
@@ -32,11 +38,21 @@ def test_moderator_creates_a_published_course_with_a_name(api, moderator):
 def test_create_refuses_a_taken_name(api, creator):
     taken = CourseFactory()
     assert error_of(api(creator).post("/courses", {"name": taken.name, "title": "Again"})) == (
-        409, "name_taken", f"The name {taken.name} is already used.")
+        409,
+        "name_taken",
+        f"The name {taken.name} is already used.",
+    )
 
 
-@pytest.mark.parametrize("body, field", [({"name": "Not A Slug!", "title": "x"}, "name"), ({"title": ""}, "title"),
-                                         ({}, "title"), ({"title": "x", "level": 3}, "level")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"name": "Not A Slug!", "title": "x"}, "name"),
+        ({"title": ""}, "title"),
+        ({}, "title"),
+        ({"title": "x", "level": 3}, "level"),
+    ],
+)
 def test_create_refuses_bad_fields(api, creator, body, field):
     response = api(creator).post("/courses", body)
     assert error_of(response)[:2] == (422, "validation_error")
@@ -54,7 +70,10 @@ def test_change_a_course(api, creator):
 
 def test_change_an_unknown_course(api, creator):
     assert error_of(api(creator).patch("/courses/nope", {"published": True})) == (
-        404, "not_found", "No course named nope.")
+        404,
+        "not_found",
+        "No course named nope.",
+    )
 
 
 def test_change_refuses_null_title(api, creator):

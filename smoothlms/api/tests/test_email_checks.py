@@ -39,8 +39,9 @@ def test_an_address_equal_after_normalisation_is_user_exists(api, system_manager
 @pytest.mark.parametrize("field", ["user_id", "company_email", "personal_email"])
 def test_a_look_alike_in_an_employee_record_names_its_field(api, field):
     hr = UserFactory(roles=[Role.HR_MANAGER])
-    answer = api(hr).post("/employees", {"employee": "HR-1", "employee_name": "Asha", "status": "Active",
-                                         field: "asha@ex\u0430mple.com"})
+    answer = api(hr).post(
+        "/employees", {"employee": "HR-1", "employee_name": "Asha", "status": "Active", field: "asha@ex\u0430mple.com"}
+    )
     assert error_of(answer)[:2] == (422, "validation_error")
     assert answer.json()["error"]["params"]["fields"] == [field]
     assert not Employee.objects.exists() and list(User.objects.all()) == [hr]
@@ -48,11 +49,16 @@ def test_a_look_alike_in_an_employee_record_names_its_field(api, field):
 
 def test_a_look_alike_in_a_signed_webhook_document_is_refused(client, settings):
     settings.HR_WEBHOOK_SECRET = "webhook-secret-for-tests"
-    body = json.dumps({"name": "HR-1", "employee_name": "Asha", "status": "Active",
-                       "company_email": "asha@example.com\u200b"}).encode()
+    body = json.dumps(
+        {"name": "HR-1", "employee_name": "Asha", "status": "Active", "company_email": "asha@example.com\u200b"}
+    ).encode()
     signature = base64.b64encode(hmac.new(b"webhook-secret-for-tests", body, hashlib.sha256).digest()).decode()
-    answer = client.post("/api/v1/hr/webhook", data=body, content_type="application/json",
-                         headers={"X-Frappe-Webhook-Signature": signature})
+    answer = client.post(
+        "/api/v1/hr/webhook",
+        data=body,
+        content_type="application/json",
+        headers={"X-Frappe-Webhook-Signature": signature},
+    )
     assert error_of(answer)[:2] == (422, "validation_error")
     assert answer.json()["error"]["params"]["fields"] == ["company_email"]
     assert not Employee.objects.exists()

@@ -28,8 +28,12 @@ def started(batch):
 
 def snapshot(batch):
     batch.refresh_from_db()
-    return (batch.seats_taken, BatchEnrollment.objects.count(), CourseEnrollment.objects.count(),
-            EnrollmentEvent.objects.filter(batch=batch).count())
+    return (
+        batch.seats_taken,
+        BatchEnrollment.objects.count(),
+        CourseEnrollment.objects.count(),
+        EnrollmentEvent.objects.filter(batch=batch).count(),
+    )
 
 
 # Roster ---------------------------------------------------------------------------------------
@@ -102,19 +106,20 @@ def test_roster_of_an_invisible_cohort_is_not_found_first(api, student):
 
 
 def test_moderator_enrolls_a_member_given_with_odd_case_and_spaces(api, moderator, batch, student, courses):
-    response = api(moderator).post(f"/batches/{batch.name}/enrollments",
-                                   {"member": f"  {student.email.upper()} "})
+    response = api(moderator).post(f"/batches/{batch.name}/enrollments", {"member": f"  {student.email.upper()} "})
     assert response.status_code == 201
     data = response.json()["data"]
     assert (data["member"], data["source"], data["status"]) == (student.email, "api", "active")
     assert set(CourseEnrollment.objects.filter(member=student).values_list("course", flat=True)) == {
-        c.pk for c in courses}
+        c.pk for c in courses
+    }
     event = EnrollmentEvent.objects.get(kind=EventType.ENROLLED)
     assert (event.actor, event.member, event.source) == (moderator, student, "api")
 
 
-def test_enrolling_without_notify_skips_the_email(api, moderator, batch, student, mailoutbox,
-                                                 django_capture_on_commit_callbacks):
+def test_enrolling_without_notify_skips_the_email(
+    api, moderator, batch, student, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         api(moderator).post(f"/batches/{batch.name}/enrollments", {"member": student.email, "notify": False})
     assert BatchEnrollment.objects.get().confirmation_email_status == EmailStatus.SKIPPED
@@ -130,17 +135,20 @@ def test_enrolling_again_after_cancelling_reactivates(api, moderator, batch, stu
     assert again.json()["data"]["status"] == "active"
 
 
-@pytest.mark.parametrize("case, status, code, message", [
-    ("unknown", 404, "user_not_found", "No user with email nobody@example.com."),
-    ("disabled", 409, "user_disabled", "The user {email} is disabled."),
-    ("not_student", 409, "not_a_student", "The user {email} does not have the LMS Student role."),
-    ("already", 409, "already_enrolled", "{email} is already enrolled for this cohort."),
-    ("started", 409, "cohort_started", "This cohort has already started."),
-    ("full", 409, "cohort_full", "This cohort is full."),
-    ("unpublished", 409, "cohort_not_published", "This cohort is not published."),
-    ("ended", 409, "cohort_ended", "This cohort has ended."),
-    ("no_reason", 422, "override_reason_required", "A reason is required to override the start date."),
-])
+@pytest.mark.parametrize(
+    "case, status, code, message",
+    [
+        ("unknown", 404, "user_not_found", "No user with email nobody@example.com."),
+        ("disabled", 409, "user_disabled", "The user {email} is disabled."),
+        ("not_student", 409, "not_a_student", "The user {email} does not have the LMS Student role."),
+        ("already", 409, "already_enrolled", "{email} is already enrolled for this cohort."),
+        ("started", 409, "cohort_started", "This cohort has already started."),
+        ("full", 409, "cohort_full", "This cohort is full."),
+        ("unpublished", 409, "cohort_not_published", "This cohort is not published."),
+        ("ended", 409, "cohort_ended", "This cohort has ended."),
+        ("no_reason", 422, "override_reason_required", "A reason is required to override the start date."),
+    ],
+)
 def test_enrolling_one_member_refusals(api, moderator, batch, case, status, code, message):
     member = UserFactory(roles=[Role.HR_MANAGER] if case == "not_student" else None)
     body = {"member": member.email}
@@ -158,8 +166,9 @@ def test_enrolling_one_member_refusals(api, moderator, batch, case, status, code
     elif case == "unpublished":
         Batch.objects.filter(pk=batch.pk).update(published=False)
     elif case == "ended":
-        Batch.objects.filter(pk=batch.pk).update(start_date=timezone.localdate() - dt.timedelta(days=9),
-                                                  end_date=timezone.localdate() - dt.timedelta(days=1))
+        Batch.objects.filter(pk=batch.pk).update(
+            start_date=timezone.localdate() - dt.timedelta(days=9), end_date=timezone.localdate() - dt.timedelta(days=1)
+        )
     elif case == "no_reason":
         body["override_start"] = True
     caller = api(moderator)
@@ -171,8 +180,9 @@ def test_enrolling_one_member_refusals(api, moderator, batch, case, status, code
 
 def test_override_with_a_reason_enrolls_after_the_start(api, moderator, batch, student):
     started(batch)
-    response = api(moderator).post(f"/batches/{batch.name}/enrollments",
-                                   {"member": student.email, "override_start": True, "reason": "Late hire"})
+    response = api(moderator).post(
+        f"/batches/{batch.name}/enrollments", {"member": student.email, "override_start": True, "reason": "Late hire"}
+    )
     assert response.status_code == 201
     assert BatchEnrollment.objects.get().override_reason == "Late hire"
     assert EnrollmentEvent.objects.filter(kind=EventType.OVERRIDE, reason="Late hire").exists()
@@ -183,18 +193,25 @@ def test_students_cannot_enroll_others_or_themselves_through_the_roster(api, bat
     caller = api(student)
     for member in (other.email, student.email):
         assert error_of(caller.post(f"/batches/{batch.name}/enrollments", {"member": member})) == (
-            403, "permission_denied", "You do not have permission to enroll other users.")
+            403,
+            "permission_denied",
+            "You do not have permission to enroll other users.",
+        )
     assert not BatchEnrollment.objects.exists()
 
 
 def test_enrolling_in_an_unknown_cohort(api, moderator, student):
     assert error_of(api(moderator).post("/batches/nope/enrollments", {"member": student.email})) == (
-        404, "not_found", "No cohort named nope.")
+        404,
+        "not_found",
+        "No cohort named nope.",
+    )
 
 
 def test_enroll_one_refuses_bad_types_and_unknown_fields(api, moderator, batch):
-    response = api(moderator).post(f"/batches/{batch.name}/enrollments",
-                                   {"member": 42, "override_start": "perhaps", "seat": 1})
+    response = api(moderator).post(
+        f"/batches/{batch.name}/enrollments", {"member": 42, "override_start": "perhaps", "seat": 1}
+    )
     assert error_of(response)[:2] == (422, "validation_error")
     assert sorted(response.json()["error"]["params"]["fields"]) == ["member", "override_start", "seat"]
 
@@ -212,14 +229,30 @@ def test_bulk_reports_each_member_in_order(api, moderator, batch):
     data = response.json()["data"]
     assert data["results"] == [
         {"member": ok.email, "status": "created"},
-        {"member": already.email, "status": "skipped", "code": "already_enrolled",
-         "message": f"{already.email} is already enrolled for this cohort."},
-        {"member": "ghost@example.com", "status": "failed", "code": "user_not_found",
-         "message": "No user with email ghost@example.com."},
-        {"member": disabled.email, "status": "failed", "code": "user_disabled",
-         "message": f"The user {disabled.email} is disabled."},
-        {"member": ok.email, "status": "skipped", "code": "already_enrolled",
-         "message": f"{ok.email} is already enrolled for this cohort."},
+        {
+            "member": already.email,
+            "status": "skipped",
+            "code": "already_enrolled",
+            "message": f"{already.email} is already enrolled for this cohort.",
+        },
+        {
+            "member": "ghost@example.com",
+            "status": "failed",
+            "code": "user_not_found",
+            "message": "No user with email ghost@example.com.",
+        },
+        {
+            "member": disabled.email,
+            "status": "failed",
+            "code": "user_disabled",
+            "message": f"The user {disabled.email} is disabled.",
+        },
+        {
+            "member": ok.email,
+            "status": "skipped",
+            "code": "already_enrolled",
+            "message": f"{ok.email} is already enrolled for this cohort.",
+        },
     ]
     assert (data["created"], data["skipped"], data["failed"]) == (1, 2, 2)
     assert BatchEnrollment.objects.get(member=ok).source == "api"
@@ -227,8 +260,11 @@ def test_bulk_reports_each_member_in_order(api, moderator, batch):
 
 def test_bulk_fills_seats_in_order_then_reports_cohort_full(api, moderator, batch):
     users = [UserFactory() for _ in range(5)]
-    data = api(moderator).post(f"/batches/{batch.name}/enrollments/bulk",
-                               {"members": [u.email for u in users]}).json()["data"]
+    data = (
+        api(moderator)
+        .post(f"/batches/{batch.name}/enrollments/bulk", {"members": [u.email for u in users]})
+        .json()["data"]
+    )
     assert [r["status"] for r in data["results"]] == ["created"] * 3 + ["failed"] * 2
     assert {r.get("code") for r in data["results"][3:]} == {"cohort_full"}
     batch.refresh_from_db()
@@ -252,22 +288,25 @@ def test_bulk_of_ten_thousand_members_in_one_call(api, moderator):
 
 
 def test_bulk_refuses_more_than_ten_thousand_members(api, moderator, batch):
-    response = api(moderator).post(f"/batches/{batch.name}/enrollments/bulk",
-                                   {"members": [f"m{n}@example.com" for n in range(10_001)]})
+    response = api(moderator).post(
+        f"/batches/{batch.name}/enrollments/bulk", {"members": [f"m{n}@example.com" for n in range(10_001)]}
+    )
     assert error_of(response)[:2] == (422, "validation_error")
     assert response.json()["error"]["params"]["fields"] == ["members"]
 
 
 def test_bulk_refuses_an_empty_list(api, moderator, batch):
     assert error_of(api(moderator).post(f"/batches/{batch.name}/enrollments/bulk", {"members": []}))[:2] == (
-        422, "validation_error")
+        422,
+        "validation_error",
+    )
 
 
 def test_bulk_override_needs_a_reason(api, moderator, batch, student):
-    response = api(moderator).post(f"/batches/{batch.name}/enrollments/bulk",
-                                   {"members": [student.email], "override_start": True})
-    assert error_of(response) == (422, "override_reason_required",
-                                  "A reason is required to override the start date.")
+    response = api(moderator).post(
+        f"/batches/{batch.name}/enrollments/bulk", {"members": [student.email], "override_start": True}
+    )
+    assert error_of(response) == (422, "override_reason_required", "A reason is required to override the start date.")
     assert not BatchEnrollment.objects.exists()
 
 
@@ -276,8 +315,10 @@ def test_bulk_override_with_a_reason_after_the_start(api, moderator, batch, stud
     caller = api(moderator)
     plain = caller.post(f"/batches/{batch.name}/enrollments/bulk", {"members": [student.email]}).json()["data"]
     assert plain["results"][0]["code"] == "cohort_started"
-    overridden = caller.post(f"/batches/{batch.name}/enrollments/bulk",
-                             {"members": [student.email], "override_start": True, "reason": "Late hires"})
+    overridden = caller.post(
+        f"/batches/{batch.name}/enrollments/bulk",
+        {"members": [student.email], "override_start": True, "reason": "Late hires"},
+    )
     assert overridden.json()["data"]["created"] == 1
 
 
@@ -292,8 +333,9 @@ def test_students_cannot_bulk_enroll(api, batch, student):
 
 def test_cancel_frees_the_seat_and_keeps_the_row(api, moderator, batch, student):
     enroll(batch=batch, member=student, actor=None, source="desk")
-    response = api(moderator).delete(f"/batches/{batch.name}/enrollments/{student.email.upper()}",
-                                      reason="Left the company")
+    response = api(moderator).delete(
+        f"/batches/{batch.name}/enrollments/{student.email.upper()}", reason="Left the company"
+    )
     assert response.status_code == 204 and response.content == b""
     batch.refresh_from_db()
     enrollment = BatchEnrollment.objects.get()
@@ -304,13 +346,19 @@ def test_cancel_frees_the_seat_and_keeps_the_row(api, moderator, batch, student)
 
 def test_cancel_of_a_member_not_enrolled(api, moderator, batch, student):
     assert error_of(api(moderator).delete(f"/batches/{batch.name}/enrollments/{student.email}")) == (
-        404, "not_enrolled", f"{student.email} is not enrolled in this cohort.")
+        404,
+        "not_enrolled",
+        f"{student.email} is not enrolled in this cohort.",
+    )
 
 
 def test_students_cannot_cancel(api, batch, student):
     enroll(batch=batch, member=student, actor=None, source="desk")
     assert error_of(api(student).delete(f"/batches/{batch.name}/enrollments/{student.email}")) == (
-        403, "permission_denied", "You do not have permission to cancel enrollments.")
+        403,
+        "permission_denied",
+        "You do not have permission to cancel enrollments.",
+    )
     assert BatchEnrollment.objects.get().status == EnrollmentStatus.ACTIVE
 
 

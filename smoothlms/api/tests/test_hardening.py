@@ -32,16 +32,22 @@ def sign(body: bytes) -> str:
 
 
 def hook(body: bytes, signature: str):
-    return Client().post("/api/v1/hr/webhook", data=body, content_type="application/json",
-                         headers={"X-Frappe-Webhook-Signature": signature})
+    return Client().post(
+        "/api/v1/hr/webhook",
+        data=body,
+        content_type="application/json",
+        headers={"X-Frappe-Webhook-Signature": signature},
+    )
 
 
-DOCUMENT = json.dumps({"name": "HR-1", "employee_name": "Asha", "status": "Active",
-                       "company_email": "asha@example.com"}).encode()
+DOCUMENT = json.dumps(
+    {"name": "HR-1", "employee_name": "Asha", "status": "Active", "company_email": "asha@example.com"}
+).encode()
 
 
-@pytest.mark.parametrize("signature", ["ä" * 44, "\u00e9t\u00e9", "not base64 !!!", "", "=" * 44,
-                                       base64.b64encode(b"x" * 32).decode()])
+@pytest.mark.parametrize(
+    "signature", ["ä" * 44, "\u00e9t\u00e9", "not base64 !!!", "", "=" * 44, base64.b64encode(b"x" * 32).decode()]
+)
 def test_a_non_ascii_or_malformed_signature_is_refused_and_writes_nothing(webhook_secret, signature):
     assert signature_is_valid(DOCUMENT, signature) is False
     answer = hook(DOCUMENT, signature)
@@ -56,10 +62,15 @@ def test_a_signed_body_nested_too_deep_is_a_bad_request(webhook_secret):
     assert not Employee.objects.exists()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("employee_name", "Asha\u0000Rao"), ("name", "HR-\u00001"), ("department", "\ud800"),
-    ("designation", {"nested": ["too"]}),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("employee_name", "Asha\u0000Rao"),
+        ("name", "HR-\u00001"),
+        ("department", "\ud800"),
+        ("designation", {"nested": ["too"]}),
+    ],
+)
 def test_a_signed_document_with_nul_or_unstorable_text_is_a_validation_error(webhook_secret, field, value):
     body = json.dumps({"name": "HR-1", "employee_name": "Asha", "status": "Active", field: value}).encode()
     answer = hook(body, sign(body))
@@ -78,8 +89,13 @@ def test_an_unknown_path_is_404_json_with_a_token_and_no_csrf_token(method):
     user = UserFactory()
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)  # the session cookie is sent too, as a browser would
-    answer = client.generic(method, "/api/v1/no/such/thing", data="{}", content_type="application/json",
-                            headers={"Authorization": f"token {issue_api_key(user=user)}"})
+    answer = client.generic(
+        method,
+        "/api/v1/no/such/thing",
+        data="{}",
+        content_type="application/json",
+        headers={"Authorization": f"token {issue_api_key(user=user)}"},
+    )
     assert error_of(answer) == (404, "not_found", "No API endpoint at /api/v1/no/such/thing.")
 
 

@@ -21,10 +21,16 @@ def test_my_enrollments_list_cohorts_with_courses_and_progress(api, student, bat
     assert body["count"] == 1
     item = body["data"][0]
     assert (item["batch"], item["batch_title"], item["member"], item["status"]) == (
-        batch.name, batch.title, student.email, "active")
+        batch.name,
+        batch.title,
+        student.email,
+        "active",
+    )
     assert item["timezone"] == "Europe/Berlin" and item["starts_at"].endswith(("+01:00", "+02:00"))
-    assert item["courses"] == [{"name": courses[0].name, "title": courses[0].title, "progress": 40.0},
-                               {"name": courses[1].name, "title": courses[1].title, "progress": 0.0}]
+    assert item["courses"] == [
+        {"name": courses[0].name, "title": courses[0].title, "progress": 40.0},
+        {"name": courses[1].name, "title": courses[1].title, "progress": 0.0},
+    ]
 
 
 def test_my_enrollments_status_filter(api, student, batch):
@@ -38,8 +44,12 @@ def test_my_enrollments_status_filter(api, student, batch):
 
 def test_my_enrollments_use_a_fixed_number_of_queries(api, student, django_assert_num_queries):
     for _ in range(3):
-        enroll(batch=BatchFactory(courses=[CourseFactory(), CourseFactory()]), member=student, actor=student,
-               source="portal")
+        enroll(
+            batch=BatchFactory(courses=[CourseFactory(), CourseFactory()]),
+            member=student,
+            actor=student,
+            source="portal",
+        )
     caller = api(student)
     # auth: user by key; progress; count; page; courses of the page
     with django_assert_num_queries(5):

@@ -25,8 +25,13 @@ from smoothlms.people.roles import Role
 from smoothlms.people.services import issue_api_key
 from smoothlms.people.tests.factories import UserFactory
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 COHORT, COURSE, LEARNER = "fuzz-cohort", "fuzz-course", "fuzz.learner@example.com"
 
 
@@ -71,8 +76,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_openapi_document(case, fuzz_headers):
     _aim_at_known_things(case)
     case.call_and_validate(headers=fuzz_headers, checks=CHECKS)
@@ -80,8 +84,11 @@ def test_api_matches_its_openapi_document(case, fuzz_headers):
 
 def test_every_operation_documents_its_error_responses(client):
     document = client.get("/api/v1/openapi.json").json()
-    operations = {(method.upper(), path): operation for path, item in document["paths"].items()
-                  for method, operation in item.items()}
+    operations = {
+        (method.upper(), path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
     for (method, path), operation in operations.items():
         if "security" in operation:
@@ -89,9 +96,23 @@ def test_every_operation_documents_its_error_responses(client):
         if "requestBody" in operation:
             assert {"400", "413", "422"} <= set(operation["responses"]), (method, path)
     assert set(operations["POST", "/api/v1/batches/{name}/enroll"]["responses"]) == {
-        "201", "400", "401", "402", "403", "404", "409", "413", "422"}
+        "201",
+        "400",
+        "401",
+        "402",
+        "403",
+        "404",
+        "409",
+        "413",
+        "422",
+    }
     assert set(operations["DELETE", "/api/v1/batches/{name}/enrollments/{member}"]["responses"]) == {
-        "204", "401", "403", "404", "422"}
+        "204",
+        "401",
+        "403",
+        "404",
+        "422",
+    }
     assert "cohort_full" in operations["POST", "/api/v1/batches/{name}/enroll"]["responses"]["409"]["description"]
 
 

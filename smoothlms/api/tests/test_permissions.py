@@ -31,27 +31,65 @@ ENDPOINTS = {
     "create user": ("POST", "/users", {"email": "new@example.com"}, only("system_manager", status=201)),
     "read user": ("GET", "/users/{member}", None, only("system_manager", status=200)),
     "change user": ("PATCH", "/users/{member}", {"enabled": True}, only("system_manager", status=200)),
-    "create course": ("POST", "/courses", {"title": "New course"},
-                      only("system_manager", "moderator", "course_creator", status=201)),
-    "change course": ("PATCH", "/courses/{course}", {"title": "Renamed"},
-                      only("system_manager", "moderator", "course_creator", status=200)),
+    "create course": (
+        "POST",
+        "/courses",
+        {"title": "New course"},
+        only("system_manager", "moderator", "course_creator", status=201),
+    ),
+    "change course": (
+        "PATCH",
+        "/courses/{course}",
+        {"title": "Renamed"},
+        only("system_manager", "moderator", "course_creator", status=200),
+    ),
     "list cohorts": ("GET", "/batches", None, only(*EVERYONE, status=200)),
-    "create cohort": ("POST", "/batches", {"title": "New", "start_date": "2031-01-05", "start_time": "09:00",
-                                           "end_date": "2031-01-06", "end_time": "17:00", "timezone": "UTC"},
-                      only("system_manager", "moderator", status=201)),
+    "create cohort": (
+        "POST",
+        "/batches",
+        {
+            "title": "New",
+            "start_date": "2031-01-05",
+            "start_time": "09:00",
+            "end_date": "2031-01-06",
+            "end_time": "17:00",
+            "timezone": "UTC",
+        },
+        only("system_manager", "moderator", status=201),
+    ),
     "read cohort": ("GET", "/batches/{batch}", None, only(*EVERYONE, status=200)),
-    "change cohort": ("PATCH", "/batches/{batch}", {"title": "Renamed"}, only("system_manager", "moderator",
-                                                                              status=200)),
+    "change cohort": (
+        "PATCH",
+        "/batches/{batch}",
+        {"title": "Renamed"},
+        only("system_manager", "moderator", status=200),
+    ),
     # Open to everyone signed in; users without the LMS Student role are refused by the rules (409).
     "self-enroll": ("POST", "/batches/{batch}/enroll", None, only("student", status=201, others=409)),
-    "roster": ("GET", "/batches/{batch}/enrollments", None,
-               only("system_manager", "moderator", "batch_evaluator", status=200)),
-    "enroll one": ("POST", "/batches/{batch}/enrollments", {"member": "{fresh}"},
-                   only("system_manager", "moderator", status=201)),
-    "enroll many": ("POST", "/batches/{batch}/enrollments/bulk", {"members": ["{fresh}"]},
-                    only("system_manager", "moderator", status=200)),
-    "cancel": ("DELETE", "/batches/{batch}/enrollments/{member}", None, only("system_manager", "moderator",
-                                                                             status=204)),
+    "roster": (
+        "GET",
+        "/batches/{batch}/enrollments",
+        None,
+        only("system_manager", "moderator", "batch_evaluator", status=200),
+    ),
+    "enroll one": (
+        "POST",
+        "/batches/{batch}/enrollments",
+        {"member": "{fresh}"},
+        only("system_manager", "moderator", status=201),
+    ),
+    "enroll many": (
+        "POST",
+        "/batches/{batch}/enrollments/bulk",
+        {"members": ["{fresh}"]},
+        only("system_manager", "moderator", status=200),
+    ),
+    "cancel": (
+        "DELETE",
+        "/batches/{batch}/enrollments/{member}",
+        None,
+        only("system_manager", "moderator", status=204),
+    ),
     "my enrollments": ("GET", "/me/enrollments", None, only(*EVERYONE, status=200)),
     "my timetable": ("GET", "/me/timetable", None, only(*EVERYONE, status=200)),
 }
@@ -76,8 +114,16 @@ def test_permission_matrix(endpoint, who):
     enroll(batch=batch, member=member, actor=None, source="desk")
     names = {"batch": batch.name, "member": member.email, "fresh": fresh.email, "course": CourseFactory().name}
     if body is not None:
-        body = {key: ([v.format(**names) for v in value] if isinstance(value, list) else
-                      value.format(**names) if isinstance(value, str) else value) for key, value in body.items()}
+        body = {
+            key: (
+                [v.format(**names) for v in value]
+                if isinstance(value, list)
+                else value.format(**names)
+                if isinstance(value, str)
+                else value
+            )
+            for key, value in body.items()
+        }
     response = caller_for(who).request(method, path.format(**names), body)
     if who in STRANGERS:
         assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"

@@ -16,15 +16,30 @@ def test_create_user_normalises_the_email_and_defaults_to_the_student_role(api, 
     assert response.status_code == 201
     data = response.json()["data"]
     assert (data["email"], data["full_name"], data["enabled"], data["roles"]) == (
-        "grace.hopper@example.com", "Grace", True, ["LMS Student"])
+        "grace.hopper@example.com",
+        "Grace",
+        True,
+        ["LMS Student"],
+    )
     user = User.objects.get(email="grace.hopper@example.com")
     assert not user.has_usable_password()
     assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED, actor=system_manager, member=user).exists()
 
 
 def test_create_user_with_roles_password_and_disabled(api, system_manager):
-    data = api(system_manager).post("/users", {"email": "mod@example.com", "roles": ["Moderator", "LMS Student"],
-                                               "password": "a long pass phrase", "enabled": False}).json()["data"]
+    data = (
+        api(system_manager)
+        .post(
+            "/users",
+            {
+                "email": "mod@example.com",
+                "roles": ["Moderator", "LMS Student"],
+                "password": "a long pass phrase",
+                "enabled": False,
+            },
+        )
+        .json()["data"]
+    )
     assert (data["roles"], data["enabled"]) == (["LMS Student", "Moderator"], False)
     assert User.objects.get(email="mod@example.com").check_password("a long pass phrase")
 
@@ -39,15 +54,18 @@ def test_create_user_refuses_an_existing_email_in_any_case(api, system_manager, 
     assert error_of(response) == (409, "user_exists", f"A user with email {student.email} already exists.")
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"email": "not an email"}, "email"),
-    ({"email": "x@example.com", "roles": ["Wizard"]}, "roles"),
-    ({"email": "x@example.com", "password": "123"}, "password"),
-    ({"email": "x@example.com", "password": "password"}, "password"),
-    ({"email": "x@example.com", "is_superuser": True}, "is_superuser"),
-    ({"full_name": "No Email"}, "email"),
-    ({"email": "x@example.com", "full_name": "nul\u0000byte"}, "full_name"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"email": "not an email"}, "email"),
+        ({"email": "x@example.com", "roles": ["Wizard"]}, "roles"),
+        ({"email": "x@example.com", "password": "123"}, "password"),
+        ({"email": "x@example.com", "password": "password"}, "password"),
+        ({"email": "x@example.com", "is_superuser": True}, "is_superuser"),
+        ({"full_name": "No Email"}, "email"),
+        ({"email": "x@example.com", "full_name": "nul\u0000byte"}, "full_name"),
+    ],
+)
 def test_create_user_refuses_bad_fields_and_writes_nothing(api, system_manager, body, field):
     users = User.objects.count()
     response = api(system_manager).post("/users", body)
@@ -64,12 +82,14 @@ def test_read_user_by_email_in_any_case(api, system_manager, student):
 
 def test_read_unknown_user(api, system_manager):
     assert error_of(api(system_manager).get("/users/ghost@example.com")) == (
-        404, "user_not_found", "No user with email ghost@example.com.")
+        404,
+        "user_not_found",
+        "No user with email ghost@example.com.",
+    )
 
 
 def test_change_roles_and_enabled_together(api, system_manager, student):
-    response = api(system_manager).patch(f"/users/{student.email}",
-                                         {"roles": ["Batch Evaluator"], "enabled": False})
+    response = api(system_manager).patch(f"/users/{student.email}", {"roles": ["Batch Evaluator"], "enabled": False})
     assert response.status_code == 200
     assert (response.json()["data"]["roles"], response.json()["data"]["enabled"]) == (["Batch Evaluator"], False)
     student.refresh_from_db()
@@ -95,7 +115,9 @@ def test_change_refuses_other_fields_and_nulls(api, system_manager, student):
 
 def test_change_unknown_user(api, system_manager):
     assert error_of(api(system_manager).patch("/users/ghost@example.com", {"enabled": False}))[:2] == (
-        404, "user_not_found")
+        404,
+        "user_not_found",
+    )
 
 
 @pytest.mark.parametrize("role", [Role.MODERATOR, Role.HR_MANAGER, Role.LMS_STUDENT])

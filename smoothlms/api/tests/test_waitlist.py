@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def full(courses):
-    batch = BatchFactory(courses=courses, seat_count=1, waitlist_enabled=True, allow_self_cancel=True,
-                         allow_self_enrollment=True)
+    batch = BatchFactory(
+        courses=courses, seat_count=1, waitlist_enabled=True, allow_self_cancel=True, allow_self_enrollment=True
+    )
     enroll(batch=batch, member=UserFactory(), actor=None, source=Source.DESK)
     return batch
 
@@ -29,8 +30,13 @@ def test_self_enrolling_into_a_full_cohort_answers_201_waitlisted_with_its_posit
     data = response.json()["data"]
     assert (data["status"], data["waitlist_position"]) == ("waitlisted", 1)
     batch = api(student).get(f"/batches/{full.name}").json()["data"]
-    assert (batch["waitlist_enabled"], batch["allow_self_cancel"], batch["waitlist_count"],
-            batch["waitlist_position"], batch["seats_taken"]) == (True, True, 1, 1, 1)
+    assert (
+        batch["waitlist_enabled"],
+        batch["allow_self_cancel"],
+        batch["waitlist_count"],
+        batch["waitlist_position"],
+        batch["seats_taken"],
+    ) == (True, True, 1, 1, 1)
 
 
 def test_moderator_bulk_reports_waitlisted(api, moderator, full):
@@ -56,8 +62,9 @@ def test_leaving_a_started_or_closed_cohort_is_refused(api, full):
     seated = BatchEnrollment.objects.get(batch=full, status="active").member
     Batch.objects.filter(pk=full.pk).update(allow_self_cancel=False)
     assert error_of(api(seated).delete(f"/me/enrollments/{full.name}"))[:2] == (403, "self_cancel_closed")
-    Batch.objects.filter(pk=full.pk).update(allow_self_cancel=True,
-                                            start_date=timezone.localdate() - dt.timedelta(days=1))
+    Batch.objects.filter(pk=full.pk).update(
+        allow_self_cancel=True, start_date=timezone.localdate() - dt.timedelta(days=1)
+    )
     assert error_of(api(seated).delete(f"/me/enrollments/{full.name}"))[:2] == (409, "cohort_started")
     assert BatchEnrollment.objects.get(batch=full, member=seated).status == "active"
 
@@ -94,12 +101,14 @@ def test_transfer_and_its_refusal_over_the_api(api, moderator, full, courses):
 def test_replace_over_the_api(api, moderator, full):
     seated = BatchEnrollment.objects.get(batch=full, status="active").member
     colleague = UserFactory()
-    response = api(moderator).post(f"/batches/{full.name}/enrollments/{seated.email}/replace",
-                                   {"member": colleague.email, "reason": "on leave"})
+    response = api(moderator).post(
+        f"/batches/{full.name}/enrollments/{seated.email}/replace", {"member": colleague.email, "reason": "on leave"}
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["data"]["member"] == colleague.email
-    assert error_of(api(moderator).post(f"/batches/{full.name}/enrollments/{seated.email}/replace",
-                                        {"member": colleague.email}))[:2] == (404, "not_enrolled")
+    assert error_of(
+        api(moderator).post(f"/batches/{full.name}/enrollments/{seated.email}/replace", {"member": colleague.email})
+    )[:2] == (404, "not_enrolled")
 
 
 def test_duplicate_over_the_api(api, moderator, full):
@@ -108,6 +117,11 @@ def test_duplicate_over_the_api(api, moderator, full):
     assert response.status_code == 201, response.json()
     data = response.json()["data"]
     assert (data["published"], data["start_date"], data["waitlist_enabled"], data["courses"]) == (
-        False, start, True, [link.course.name for link in full.batch_courses.order_by("position")])
-    assert error_of(api(UserFactory()).post(f"/batches/{full.name}/duplicate",
-                                            {"title": "X", "start_date": start}))[0] in (403, 404)
+        False,
+        start,
+        True,
+        [link.course.name for link in full.batch_courses.order_by("position")],
+    )
+    assert error_of(api(UserFactory()).post(f"/batches/{full.name}/duplicate", {"title": "X", "start_date": start}))[
+        0
+    ] in (403, 404)

@@ -37,6 +37,7 @@ refusals and 402 for payment. Enrollment checks run in a fixed order; the first 
 ISO 8601 with offset.
 """
 
+
 class SmoothAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         return operation.view_func.__name__  # unique across the routers; stable for client generators

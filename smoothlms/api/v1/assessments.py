@@ -65,8 +65,10 @@ Marks = Annotated[Decimal, Field(gt=0, le=9999, max_digits=6, decimal_places=2)]
 CourseName = text(140)
 PathId = Annotated[int, Field(ge=1, le=MAX_ID)]  # from the path: text that reads as a whole number
 
-NOT_ENROLLED = ("`not_enrolled_in_course`: You are not enrolled in this course. `not_enrolled_in_cohort`: "
-                "You are not enrolled in a cohort that has this assessment.")
+NOT_ENROLLED = (
+    "`not_enrolled_in_course`: You are not enrolled in this course. `not_enrolled_in_cohort`: "
+    "You are not enrolled in a cohort that has this assessment."
+)
 EDITORS_ONLY = {403: "`permission_denied`: only Course Creators and Moderators create quizzes and assignments."}
 QUIZ_NOT_FOUND = {404: "`not_found`: No quiz with id {id}. (Or no course of that name.)"}
 
@@ -82,10 +84,14 @@ class OptionIn(Input):
 class QuestionIn(Input):
     text: QuestionText
     kind: Literal["single", "multiple", "text"]
-    options: list[OptionIn] = Field(default_factory=list, max_length=50,
-                                    description="`single` and `multiple`: two or more; `single` has one correct.")
+    options: list[OptionIn] = Field(
+        default_factory=list,
+        max_length=50,
+        description="`single` and `multiple`: two or more; `single` has one correct.",
+    )
     answer: AnswerText | list[AnswerText] | None = Field(
-        None, description="`text`: the accepted answer, or a list of them (compared after trimming and case folding).")
+        None, description="`text`: the accepted answer, or a list of them (compared after trimming and case folding)."
+    )
     marks: Marks = Decimal(1)
 
 
@@ -128,19 +134,28 @@ class QuizOut(BaseModel):
 
 def _question_data(question: Question, *, with_answers: bool, options: list | None = None) -> dict[str, Any]:
     shown = options if options is not None else list(question.options.all())
-    data = {"id": question.pk, "text": question.text, "kind": question.kind, "marks": float(question.marks),
-            "options": [{"id": o.pk, "text": o.text, **({"correct": o.correct} if with_answers else {})}
-                        for o in shown]}
+    data = {
+        "id": question.pk,
+        "text": question.text,
+        "kind": question.kind,
+        "marks": float(question.marks),
+        "options": [{"id": o.pk, "text": o.text, **({"correct": o.correct} if with_answers else {})} for o in shown],
+    }
     if with_answers:
         data["answers"] = list(question.accepted_answers)
     return data
 
 
 def _quiz_data(quiz: Quiz, *, with_answers: bool, left: int | None = None) -> dict[str, Any]:
-    data = {"id": quiz.pk, "title": quiz.title, "course": quiz.course.name if quiz.course_id else None,
-            "passing_percentage": quiz.passing_percentage, "max_attempts": quiz.max_attempts,
-            "time_limit_minutes": quiz.time_limit_minutes,
-            "questions": [_question_data(q, with_answers=with_answers) for q in list_questions(quiz=quiz)]}
+    data = {
+        "id": quiz.pk,
+        "title": quiz.title,
+        "course": quiz.course.name if quiz.course_id else None,
+        "passing_percentage": quiz.passing_percentage,
+        "max_attempts": quiz.max_attempts,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "questions": [_question_data(q, with_answers=with_answers) for q in list_questions(quiz=quiz)],
+    }
     if not with_answers:
         data["attempts_left"] = left
     return data
@@ -148,26 +163,52 @@ def _quiz_data(quiz: Quiz, *, with_answers: bool, left: int | None = None) -> di
 
 def _spec(question: QuestionIn) -> QuestionSpec:
     answers = question.answer if isinstance(question.answer, list) else [question.answer] if question.answer else []
-    return QuestionSpec(text=question.text, kind=question.kind, marks=question.marks, answers=answers,
-                        options=[OptionSpec(text=o.text, correct=o.correct) for o in question.options])
+    return QuestionSpec(
+        text=question.text,
+        kind=question.kind,
+        marks=question.marks,
+        answers=answers,
+        options=[OptionSpec(text=o.text, correct=o.correct) for o in question.options],
+    )
 
 
-@router.post("/quizzes", summary="Create a quiz", exclude_unset=True, **responses(201, envelope(QuizOut), {
-    **AUTH, **EDITORS_ONLY, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION}))
+@router.post(
+    "/quizzes",
+    summary="Create a quiz",
+    exclude_unset=True,
+    **responses(
+        201,
+        envelope(QuizOut),
+        {**AUTH, **EDITORS_ONLY, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION},
+    ),
+)
 def create_quiz_endpoint(request: HttpRequest, body: QuizIn):
     """Create a quiz with its questions (`single`, `multiple`, `text`); the answer shows the quiz
     with its answers (the caller edits quizzes)."""
     require_roles(request.auth, *COURSE_EDITORS)
     course = get_course(name=body.course) if body.course else None
-    quiz = create_quiz(values=QuizFields(
-        title=body.title, course=course, passing_percentage=body.passing_percentage, max_attempts=body.max_attempts,
-        shuffle_questions=body.shuffle_questions, shuffle_options=body.shuffle_options,
-        time_limit_minutes=body.time_limit_minutes), questions=[_spec(q) for q in body.questions], actor=request.auth)
+    quiz = create_quiz(
+        values=QuizFields(
+            title=body.title,
+            course=course,
+            passing_percentage=body.passing_percentage,
+            max_attempts=body.max_attempts,
+            shuffle_questions=body.shuffle_questions,
+            shuffle_options=body.shuffle_options,
+            time_limit_minutes=body.time_limit_minutes,
+        ),
+        questions=[_spec(q) for q in body.questions],
+        actor=request.auth,
+    )
     return Status(201, {"data": _quiz_data(get_quiz(quiz_id=quiz.pk), with_answers=True)})
 
 
-@router.get("/quizzes/{id}", summary="Read a quiz", exclude_unset=True, **responses(200, envelope(QuizOut), {
-    **AUTH, 403: NOT_ENROLLED, **QUIZ_NOT_FOUND, **VALIDATION}))
+@router.get(
+    "/quizzes/{id}",
+    summary="Read a quiz",
+    exclude_unset=True,
+    **responses(200, envelope(QuizOut), {**AUTH, 403: NOT_ENROLLED, **QUIZ_NOT_FOUND, **VALIDATION}),
+)
 def read_quiz(request: HttpRequest, id: PathId):
     """A learner gets `{id, title, questions: [{id, text, kind, marks, options: [{id, text}]}]}`
     without the answers (and only when enrolled); quiz editors also get `correct` and `answers`."""
@@ -185,12 +226,20 @@ class AttemptOut(BaseModel):
     questions: list[QuestionOut] = Field(description="In the order shown to this attempt, without the answers.")
 
 
-ATTEMPT_REFUSALS = ("`max_attempts_reached`: You have no attempts left for this quiz. `quiz_has_no_questions`: "
-                    "This quiz has no questions yet.")
+ATTEMPT_REFUSALS = (
+    "`max_attempts_reached`: You have no attempts left for this quiz. `quiz_has_no_questions`: "
+    "This quiz has no questions yet."
+)
 
 
-@router.post("/quizzes/{id}/attempts", summary="Start an attempt", exclude_unset=True, **responses(
-    201, envelope(AttemptOut), {**AUTH, 403: NOT_ENROLLED, **QUIZ_NOT_FOUND, 409: ATTEMPT_REFUSALS, **VALIDATION}))
+@router.post(
+    "/quizzes/{id}/attempts",
+    summary="Start an attempt",
+    exclude_unset=True,
+    **responses(
+        201, envelope(AttemptOut), {**AUTH, 403: NOT_ENROLLED, **QUIZ_NOT_FOUND, 409: ATTEMPT_REFUSALS, **VALIDATION}
+    ),
+)
 def start_attempt_endpoint(request: HttpRequest, id: PathId):
     """Start an attempt (or get the open one back): the questions in the order this attempt shows
     them, and with a time limit, the deadline the server enforces."""
@@ -202,10 +251,22 @@ def start_attempt_endpoint(request: HttpRequest, id: PathId):
         question = by_id.get(entry["question"])
         if question is not None:
             options = {o.pk: o for o in question.options.all()}
-            questions.append(_question_data(question, with_answers=False,
-                                            options=[options[pk] for pk in entry["options"] if pk in options]))
-    return Status(201, {"data": {"attempt": attempt.number, "started_at": attempt.started_at,
-                                 "deadline": attempt.deadline, "questions": questions}})
+            questions.append(
+                _question_data(
+                    question, with_answers=False, options=[options[pk] for pk in entry["options"] if pk in options]
+                )
+            )
+    return Status(
+        201,
+        {
+            "data": {
+                "attempt": attempt.number,
+                "started_at": attempt.started_at,
+                "deadline": attempt.deadline,
+                "questions": questions,
+            }
+        },
+    )
 
 
 class AnswerItem(Input):
@@ -217,7 +278,8 @@ class AnswerItem(Input):
 class SubmissionIn(Input):
     answers: list[AnswerItem] = Field(max_length=500)
     attempt: Annotated[StrictInt, Field(ge=1, le=100000)] | None = Field(
-        None, description="The attempt started with POST .../attempts; default: the open one, else a new one.")
+        None, description="The attempt started with POST .../attempts; default: the open one, else a new one."
+    )
 
 
 class SubmissionOut(BaseModel):
@@ -229,36 +291,78 @@ class SubmissionOut(BaseModel):
     attempt: int
 
 
-SUBMIT_REFUSALS = ("`max_attempts_reached`: You have no attempts left for this quiz. `attempt_not_started`, "
-                   "`attempt_not_open`, `time_limit_exceeded`, `quiz_has_no_questions`.")
+SUBMIT_REFUSALS = (
+    "`max_attempts_reached`: You have no attempts left for this quiz. `attempt_not_started`, "
+    "`attempt_not_open`, `time_limit_exceeded`, `quiz_has_no_questions`."
+)
 
 
-@router.post("/quizzes/{id}/submissions", summary="Submit answers", **responses(201, envelope(SubmissionOut), {
-    **AUTH, 403: NOT_ENROLLED, **QUIZ_NOT_FOUND, 409: SUBMIT_REFUSALS, **BODY,
-    422: "`validation_error` (fields), `invalid_answer`: an answer names another quiz's question or option."}))
+@router.post(
+    "/quizzes/{id}/submissions",
+    summary="Submit answers",
+    **responses(
+        201,
+        envelope(SubmissionOut),
+        {
+            **AUTH,
+            403: NOT_ENROLLED,
+            **QUIZ_NOT_FOUND,
+            409: SUBMIT_REFUSALS,
+            **BODY,
+            422: "`validation_error` (fields), `invalid_answer`: an answer names another quiz's question or option.",
+        },
+    ),
+)
 def submit_quiz_endpoint(request: HttpRequest, id: PathId, body: SubmissionIn):
     """Grade the caller's answers on the server and record them; questions left out score 0."""
     quiz = get_quiz(quiz_id=id)
-    submission = submit_quiz(quiz=quiz, member=request.auth, actor=request.auth, attempt=body.attempt,
-                             answers=[AnswerIn(a.question, options=a.options, text=a.text) for a in body.answers])
-    return Status(201, {"data": {"id": submission.pk, "score": float(submission.score),
-                                 "score_out_of": float(submission.score_out_of),
-                                 "percentage": float(submission.percentage), "passed": submission.passed,
-                                 "attempt": submission.attempt}})
+    submission = submit_quiz(
+        quiz=quiz,
+        member=request.auth,
+        actor=request.auth,
+        attempt=body.attempt,
+        answers=[AnswerIn(a.question, options=a.options, text=a.text) for a in body.answers],
+    )
+    return Status(
+        201,
+        {
+            "data": {
+                "id": submission.pk,
+                "score": float(submission.score),
+                "score_out_of": float(submission.score_out_of),
+                "percentage": float(submission.percentage),
+                "passed": submission.passed,
+                "attempt": submission.attempt,
+            }
+        },
+    )
 
 
 def binary(media_type: str, errors: dict[int, str]) -> dict[str, Any]:
     """Route keyword arguments of an operation that answers a file: 200 with `media_type`, and the
     documented error responses (as `responses` does for JSON operations)."""
-    return {"response": {code: ErrorOut for code in errors},
-            "openapi_extra": {"responses": {
-                200: {"description": "The file.", "content": {media_type: {"schema": {"type": "string",
-                                                                                      "format": "binary"}}}},
-                **{code: {"description": description} for code, description in errors.items()}}}}
+    return {
+        "response": {code: ErrorOut for code in errors},
+        "openapi_extra": {
+            "responses": {
+                200: {
+                    "description": "The file.",
+                    "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+                },
+                **{code: {"description": description} for code, description in errors.items()},
+            }
+        },
+    }
 
 
-@router.get("/quiz-submissions/{id}.pdf", summary="Print a quiz submission (PDF)", **binary("application/pdf", {
-    **AUTH, 404: "`not_found`: No quiz submission with id {id}. (Learners see their own only.)", **VALIDATION}))
+@router.get(
+    "/quiz-submissions/{id}.pdf",
+    summary="Print a quiz submission (PDF)",
+    **binary(
+        "application/pdf",
+        {**AUTH, 404: "`not_found`: No quiz submission with id {id}. (Learners see their own only.)", **VALIDATION},
+    ),
+)
 def quiz_submission_pdf(request: HttpRequest, id: PathId):
     """The print format: learner, HR id, quiz, course, cohort, attempt, submission time with its
     zone, and every question with the learner's answer, the correct answer and the marks."""
@@ -269,7 +373,6 @@ def quiz_submission_pdf(request: HttpRequest, id: PathId):
     return response
 
 
-
 # Assignments ----------------------------------------------------------------------------------
 
 
@@ -278,8 +381,10 @@ class AssignmentIn(Input):
     kind: Literal["text", "file"]
     instructions: text(20000) = ""  # type: ignore[valid-type]
     course: CourseName | None = None
-    allowed_extensions: text(200) = Field("pdf,docx,odt,xlsx,pptx,txt,png,jpg,jpeg",  # type: ignore[valid-type]
-                                          description="File assignments: comma-separated types.")
+    allowed_extensions: text(200) = Field(
+        "pdf,docx,odt,xlsx,pptx,txt,png,jpg,jpeg",  # type: ignore[valid-type]
+        description="File assignments: comma-separated types.",
+    )
     max_file_mb: Annotated[StrictInt, Field(ge=1, le=200)] = 10
 
 
@@ -294,24 +399,50 @@ class AssignmentOut(BaseModel):
 
 
 def _assignment_data(assignment: Assignment) -> dict[str, Any]:
-    return {"id": assignment.pk, "title": assignment.title, "kind": assignment.kind,
-            "instructions": assignment.instructions, "course": assignment.course.name if assignment.course_id else None,
-            "allowed_extensions": assignment.extensions, "max_file_mb": assignment.max_file_mb}
+    return {
+        "id": assignment.pk,
+        "title": assignment.title,
+        "kind": assignment.kind,
+        "instructions": assignment.instructions,
+        "course": assignment.course.name if assignment.course_id else None,
+        "allowed_extensions": assignment.extensions,
+        "max_file_mb": assignment.max_file_mb,
+    }
 
 
-@router.post("/assignments", summary="Create an assignment", **responses(201, envelope(AssignmentOut), {
-    **AUTH, **EDITORS_ONLY, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION}))
+@router.post(
+    "/assignments",
+    summary="Create an assignment",
+    **responses(
+        201,
+        envelope(AssignmentOut),
+        {**AUTH, **EDITORS_ONLY, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION},
+    ),
+)
 def create_assignment_endpoint(request: HttpRequest, body: AssignmentIn):
     require_roles(request.auth, *COURSE_EDITORS)
     course = get_course(name=body.course) if body.course else None
-    assignment = create_assignment(title=body.title, kind=body.kind, instructions=body.instructions, course=course,
-                                   allowed_extensions=body.allowed_extensions, max_file_mb=body.max_file_mb,
-                                   actor=request.auth)
+    assignment = create_assignment(
+        title=body.title,
+        kind=body.kind,
+        instructions=body.instructions,
+        course=course,
+        allowed_extensions=body.allowed_extensions,
+        max_file_mb=body.max_file_mb,
+        actor=request.auth,
+    )
     return Status(201, {"data": _assignment_data(assignment)})
 
 
-@router.get("/assignments/{id}", summary="Read an assignment", **responses(200, envelope(AssignmentOut), {
-    **AUTH, 403: NOT_ENROLLED, 404: "`not_found`: No assignment with id {id}.", **VALIDATION}))
+@router.get(
+    "/assignments/{id}",
+    summary="Read an assignment",
+    **responses(
+        200,
+        envelope(AssignmentOut),
+        {**AUTH, 403: NOT_ENROLLED, 404: "`not_found`: No assignment with id {id}.", **VALIDATION},
+    ),
+)
 def read_assignment(request: HttpRequest, id: PathId):
     assignment = get_assignment(assignment_id=id)
     if not can_edit_quizzes(request.auth):
@@ -334,28 +465,50 @@ class AssignmentSubmissionOut(BaseModel):
 
 
 def _assignment_submission_data(submission: AssignmentSubmission) -> dict[str, Any]:
-    return {"id": submission.pk, "assignment": submission.assignment_id, "member": submission.member.email,
-            "status": submission.status, "text": submission.text, "file_name": submission.file_name,
-            "file_size": submission.file_size, "submitted_at": submission.submitted_at, "comment": submission.comment,
-            "graded_by": submission.graded_by.email if submission.graded_by else None,
-            "graded_at": submission.graded_at}
+    return {
+        "id": submission.pk,
+        "assignment": submission.assignment_id,
+        "member": submission.member.email,
+        "status": submission.status,
+        "text": submission.text,
+        "file_name": submission.file_name,
+        "file_size": submission.file_size,
+        "submitted_at": submission.submitted_at,
+        "comment": submission.comment,
+        "graded_by": submission.graded_by.email if submission.graded_by else None,
+        "graded_at": submission.graded_at,
+    }
 
 
-HAND_IN_REFUSALS = ("`assignment_awaiting_grade`: Your previous submission of this assignment is waiting for its "
-                    "grade. `assignment_already_passed`: You have already passed this assignment.")
+HAND_IN_REFUSALS = (
+    "`assignment_awaiting_grade`: Your previous submission of this assignment is waiting for its "
+    "grade. `assignment_already_passed`: You have already passed this assignment."
+)
 
 
-@router.post("/assignments/{id}/submissions", summary="Hand in an assignment", **responses(
-    201, envelope(AssignmentSubmissionOut), {
-        **AUTH, 403: NOT_ENROLLED, 404: "`not_found`: No assignment with id {id}.", 409: HAND_IN_REFUSALS, **BODY,
-        422: "`answer_required`, `file_type_not_allowed`, `file_too_large`, `validation_error`."}))
-def submit_assignment_endpoint(request: HttpRequest, id: PathId, text: Form[str] = "",
-                               file: File[UploadedFile] = None):
+@router.post(
+    "/assignments/{id}/submissions",
+    summary="Hand in an assignment",
+    **responses(
+        201,
+        envelope(AssignmentSubmissionOut),
+        {
+            **AUTH,
+            403: NOT_ENROLLED,
+            404: "`not_found`: No assignment with id {id}.",
+            409: HAND_IN_REFUSALS,
+            **BODY,
+            422: "`answer_required`, `file_type_not_allowed`, `file_too_large`, `validation_error`.",
+        },
+    ),
+)
+def submit_assignment_endpoint(request: HttpRequest, id: PathId, text: Form[str] = "", file: File[UploadedFile] = None):
     """multipart/form-data: `text` for a text assignment, `file` for a file assignment (its type is
     checked by name and content, its size against the assignment's limit)."""
     assignment = get_assignment(assignment_id=id)
-    submission = submit_assignment(assignment=assignment, member=request.auth, actor=request.auth,
-                                   text=text.replace("\x00", ""), upload=file)
+    submission = submit_assignment(
+        assignment=assignment, member=request.auth, actor=request.auth, text=text.replace("\x00", ""), upload=file
+    )
     return Status(201, {"data": _assignment_submission_data(submission)})
 
 
@@ -364,17 +517,29 @@ class GradeIn(Input):
     comment: text(20000) = ""  # type: ignore[valid-type]
 
 
-@router.post("/assignment-submissions/{id}/grade", summary="Grade an assignment submission", **responses(
-    200, envelope(AssignmentSubmissionOut), {
-        **AUTH, 403: "`permission_denied`: only Batch Evaluators and Moderators grade.",
-        404: "`not_found`: No assignment submission with id {id}.",
-        409: "`already_graded`: This submission has already been graded.", **BODY, **VALIDATION}))
+@router.post(
+    "/assignment-submissions/{id}/grade",
+    summary="Grade an assignment submission",
+    **responses(
+        200,
+        envelope(AssignmentSubmissionOut),
+        {
+            **AUTH,
+            403: "`permission_denied`: only Batch Evaluators and Moderators grade.",
+            404: "`not_found`: No assignment submission with id {id}.",
+            409: "`already_graded`: This submission has already been graded.",
+            **BODY,
+            **VALIDATION,
+        },
+    ),
+)
 def grade_assignment_endpoint(request: HttpRequest, id: PathId, body: GradeIn):
     """Pass or fail, with a comment; the learner is emailed the result."""
     require_roles(request.auth, *ROSTER_READERS)
     submission = get_assignment_submission(submission_id=id, visible_to=request.auth)
-    graded = grade_assignment_submission(submission=submission, passed=body.passed, comment=body.comment,
-                                         actor=request.auth)
+    graded = grade_assignment_submission(
+        submission=submission, passed=body.passed, comment=body.comment, actor=request.auth
+    )
     return {"data": _assignment_submission_data(graded)}
 
 
@@ -403,13 +568,26 @@ class BatchAssessmentOut(BaseModel):
 
 
 def _assessment_data(assessment: BatchAssessment, status: str | None = None, overdue: bool | None = None) -> dict:
-    return {"id": assessment.pk, "batch": assessment.batch.name, "kind": assessment.kind, "quiz": assessment.quiz_id,
-            "assignment": assessment.assignment_id, "title": assessment.title, "due_date": assessment.due_date,
-            "status": status, "overdue": overdue}
+    return {
+        "id": assessment.pk,
+        "batch": assessment.batch.name,
+        "kind": assessment.kind,
+        "quiz": assessment.quiz_id,
+        "assignment": assessment.assignment_id,
+        "title": assessment.title,
+        "due_date": assessment.due_date,
+        "status": status,
+        "overdue": overdue,
+    }
 
 
-@router.get("/batches/{name}/assessments", summary="A cohort's assessments", **responses(
-    200, list_envelope(BatchAssessmentOut), {**AUTH, 404: "`not_found`: No cohort named {name}.", **VALIDATION}))
+@router.get(
+    "/batches/{name}/assessments",
+    summary="A cohort's assessments",
+    **responses(
+        200, list_envelope(BatchAssessmentOut), {**AUTH, 404: "`not_found`: No cohort named {name}.", **VALIDATION}
+    ),
+)
 def list_batch_assessments_endpoint(request: HttpRequest, name: BatchName):
     """The quizzes and assignments the cohort's members must pass; for a member, with their status."""
     batch = get_batch(name=name, visible_to=request.auth)
@@ -420,17 +598,32 @@ def list_batch_assessments_endpoint(request: HttpRequest, name: BatchName):
     return {"data": data, "count": len(data)}
 
 
-@router.post("/batches/{name}/assessments", summary="Add an assessment to a cohort", **responses(
-    201, envelope(BatchAssessmentOut), {
-        **AUTH, 403: "`permission_denied`: Moderators only.", 404: "`not_found`: no such cohort, quiz or assignment.",
-        409: "`assessment_already_in_cohort`: This cohort already has {title}.", **BODY, **VALIDATION}))
+@router.post(
+    "/batches/{name}/assessments",
+    summary="Add an assessment to a cohort",
+    **responses(
+        201,
+        envelope(BatchAssessmentOut),
+        {
+            **AUTH,
+            403: "`permission_denied`: Moderators only.",
+            404: "`not_found`: no such cohort, quiz or assignment.",
+            409: "`assessment_already_in_cohort`: This cohort already has {title}.",
+            **BODY,
+            **VALIDATION,
+        },
+    ),
+)
 def add_batch_assessment_endpoint(request: HttpRequest, name: BatchName, body: BatchAssessmentIn):
     require_roles(request.auth, *MODERATORS)
     batch = get_batch(name=name, visible_to=request.auth)
     assessment = add_batch_assessment(
-        batch=batch, actor=request.auth, due_date=body.due_date,
+        batch=batch,
+        actor=request.auth,
+        due_date=body.due_date,
         quiz=get_quiz(quiz_id=body.quiz) if body.quiz else None,
-        assignment=get_assignment(assignment_id=body.assignment) if body.assignment else None)
+        assignment=get_assignment(assignment_id=body.assignment) if body.assignment else None,
+    )
     return Status(201, {"data": _assessment_data(assessment)})
 
 
@@ -445,33 +638,65 @@ class MemberStatusOut(BaseModel):
     overdue: bool
 
 
-@router.get("/batches/{name}/assessments/status", summary="Each member's assessment status", **responses(
-    200, list_envelope(MemberStatusOut), {**AUTH, 403: "`permission_denied`: Moderators and Batch Evaluators.",
-                                          404: "`not_found`: No cohort named {name}.", **VALIDATION}))
+@router.get(
+    "/batches/{name}/assessments/status",
+    summary="Each member's assessment status",
+    **responses(
+        200,
+        list_envelope(MemberStatusOut),
+        {
+            **AUTH,
+            403: "`permission_denied`: Moderators and Batch Evaluators.",
+            404: "`not_found`: No cohort named {name}.",
+            **VALIDATION,
+        },
+    ),
+)
 def batch_assessment_status(request: HttpRequest, name: BatchName):
     """One item per active member and cohort assessment."""
     require_roles(request.auth, *ROSTER_READERS)
     _, rows = list_batch_assessment_status(batch=get_batch(name=name, visible_to=request.auth))
-    data = [{"member": row.member.email, "member_name": row.member.full_name, "assessment": a.pk, "kind": a.kind,
-             "title": a.title, "due_date": a.due_date, "status": status, "overdue": overdue}
-            for row in rows for a, status, overdue in row.cells]
+    data = [
+        {
+            "member": row.member.email,
+            "member_name": row.member.full_name,
+            "assessment": a.pk,
+            "kind": a.kind,
+            "title": a.title,
+            "due_date": a.due_date,
+            "status": status,
+            "overdue": overdue,
+        }
+        for row in rows
+        for a, status, overdue in row.cells
+    ]
     return {"data": data, "count": len(data)}
 
 
-@router.get("/batches/{name}/quiz-submissions.zip", summary="A cohort's quiz submissions as PDFs (ZIP)",
-            **binary("application/zip", {**AUTH, 403: "`permission_denied`: Moderators and Batch Evaluators.",
-                                         404: "`not_found`: No cohort named {name}.", **VALIDATION}))
+@router.get(
+    "/batches/{name}/quiz-submissions.zip",
+    summary="A cohort's quiz submissions as PDFs (ZIP)",
+    **binary(
+        "application/zip",
+        {
+            **AUTH,
+            403: "`permission_denied`: Moderators and Batch Evaluators.",
+            404: "`not_found`: No cohort named {name}.",
+            **VALIDATION,
+        },
+    ),
+)
 def batch_submissions_zip(request: HttpRequest, name: BatchName):
     """Every quiz submission of the cohort's members (taken in it, or in its courses) as one PDF
     each, streamed: memory stays flat whatever the number."""
     require_roles(request.auth, *ROSTER_READERS)
     batch = get_batch(name=name, visible_to=request.auth)
-    response = StreamingHttpResponse(submissions_zip(list_batch_submissions(batch=batch)),
-                                     content_type="application/zip")
+    response = StreamingHttpResponse(
+        submissions_zip(list_batch_submissions(batch=batch)), content_type="application/zip"
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="{batch.name}-quiz-submissions-{stamp}.zip"'
     return response
-
 
 
 class DueOut(BaseModel):
@@ -488,9 +713,17 @@ class DueOut(BaseModel):
 @router.get("/me/assessments", summary="What is due for me", **responses(200, list_envelope(DueOut), {**AUTH}))
 def my_assessments(request: HttpRequest):
     """The assessments of the caller's cohorts with their status, overdue ones first."""
-    data = [{"batch": item.assessment.batch.name, "batch_title": item.assessment.batch.title,
-             "kind": item.assessment.kind, "id": item.assessment.quiz_id or item.assessment.assignment_id,
-             "title": item.assessment.title, "due_date": item.assessment.due_date, "status": item.status,
-             "overdue": item.overdue} for item in list_due_assessments(member=request.auth)]
+    data = [
+        {
+            "batch": item.assessment.batch.name,
+            "batch_title": item.assessment.batch.title,
+            "kind": item.assessment.kind,
+            "id": item.assessment.quiz_id or item.assessment.assignment_id,
+            "title": item.assessment.title,
+            "due_date": item.assessment.due_date,
+            "status": item.status,
+            "overdue": item.overdue,
+        }
+        for item in list_due_assessments(member=request.auth)
+    ]
     return {"data": data, "count": len(data)}
-

@@ -43,8 +43,7 @@ class TokenAuth(APIKeyHeader):
         if scheme.lower() != "token" or not colon or not api_key or not secret:
             raise NotAuthenticated("The Authorization header must read `token KEY:SECRET`.")
         # Checked before any query: keys and secrets are short and plain (no NUL bytes reach the database).
-        if len(api_key) > 32 or len(secret) > 128 or not set(api_key) <= _KEY_CHARS \
-                or not set(secret) <= _SECRET_CHARS:
+        if len(api_key) > 32 or len(secret) > 128 or not set(api_key) <= _KEY_CHARS or not set(secret) <= _SECRET_CHARS:
             raise NotAuthenticated("Invalid API key or secret.")
         user = get_user_by_api_key(key=api_key)
         if user is None or not user.check_api_secret(secret):

@@ -50,10 +50,24 @@ CourseName = text(140)
 
 
 class BatchIn(Input):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "title": "Python 101", "start_date": "2031-03-02", "start_time": "09:30", "end_date": "2031-03-20",
-        "end_time": "17:00", "timezone": "Asia/Kolkata", "seat_count": 30, "published": True,
-        "allow_self_enrollment": True}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Python 101",
+                    "start_date": "2031-03-02",
+                    "start_time": "09:30",
+                    "end_date": "2031-03-20",
+                    "end_time": "17:00",
+                    "timezone": "Asia/Kolkata",
+                    "seat_count": 30,
+                    "published": True,
+                    "allow_self_enrollment": True,
+                }
+            ]
+        },
+    )
 
     name: Name = Field("", description="Default: a unique slug of the title.")
     title: Title
@@ -92,21 +106,31 @@ class BatchPatch(Input):
     paid_batch: Flag = None  # type: ignore[assignment]
     amount: Amount | None = None
     currency: Currency | None = None
-    courses: list[CourseName] = Field(None, max_length=500,  # type: ignore[assignment]
-                                      description="Course names, in order (replaces the list).")
+    courses: list[CourseName] = Field(
+        None,
+        max_length=500,  # type: ignore[assignment]
+        description="Course names, in order (replaces the list).",
+    )
 
 
 class BatchFilters(Page):
     # Optional without being nullable: a query string has no null.
-    published: bool = Field(None, description="Only published (true) or unpublished (false) "  # type: ignore[assignment]
-                                              "cohorts.")
+    published: bool = Field(
+        None,
+        description="Only published (true) or unpublished (false) "  # type: ignore[assignment]
+        "cohorts.",
+    )
     start_date_from: Date = Field(None, description="Cohorts starting on or after this date.")  # type: ignore[assignment]
     start_date_to: Date = Field(None, description="Cohorts starting on or before this date.")  # type: ignore[assignment]
 
 
 class DuplicateIn(Input):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"title": "Python 101 (May)", "start_date": "2031-05-04", "move_waitlist": True}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"title": "Python 101 (May)", "start_date": "2031-05-04", "move_waitlist": True}]
+        },
+    )
 
     title: Title
     start_date: Date
@@ -135,9 +159,11 @@ def _batch_fields(changes: dict[str, Any]) -> dict[str, Any]:
 
 NOT_FOUND = {404: "`not_found`: No cohort named {name}. (Unpublished cohorts are invisible to students.)"}
 MODERATOR_ONLY = {403: "`permission_denied`: only Moderators create and change cohorts."}
-INVALID_BATCH = {422: "`validation_error`: bad, missing or unknown fields, or a cohort the rules refuse "
-                      "(end before start, unknown time zone, a paid cohort without amount and currency); "
-                      "`params.fields` names them."}
+INVALID_BATCH = {
+    422: "`validation_error`: bad, missing or unknown fields, or a cohort the rules refuse "
+    "(end before start, unknown time zone, a paid cohort without amount and currency); "
+    "`params.fields` names them."
+}
 
 
 @router.get("/batches", summary="List cohorts", **responses(200, list_envelope(BatchOut), {**AUTH, **VALIDATION}))
@@ -153,8 +179,15 @@ def list_batches(request: HttpRequest, filters: Query[BatchFilters]):
     return paginate(batches, filters, batch_data)
 
 
-@router.post("/batches", summary="Create a cohort", **responses(201, envelope(BatchOut), {
-    **AUTH, **MODERATOR_ONLY, 409: "`name_taken`: The name {name} is already used.", **BODY, **INVALID_BATCH}))
+@router.post(
+    "/batches",
+    summary="Create a cohort",
+    **responses(
+        201,
+        envelope(BatchOut),
+        {**AUTH, **MODERATOR_ONLY, 409: "`name_taken`: The name {name} is already used.", **BODY, **INVALID_BATCH},
+    ),
+)
 def create_batch_endpoint(request: HttpRequest, body: BatchIn):
     """Create a cohort; `name` defaults to a unique slug of the title."""
     require_roles(request.auth, *MODERATORS)
@@ -164,17 +197,32 @@ def create_batch_endpoint(request: HttpRequest, body: BatchIn):
     return Status(201, {"data": batch_data(get_batch_for(name=batch.name, user=request.auth))})
 
 
-@router.get("/batches/{name}", summary="Read a cohort",
-            **responses(200, envelope(BatchOut), {**AUTH, **NOT_FOUND, **VALIDATION}))
+@router.get(
+    "/batches/{name}",
+    summary="Read a cohort",
+    **responses(200, envelope(BatchOut), {**AUTH, **NOT_FOUND, **VALIDATION}),
+)
 def get_batch_endpoint(request: HttpRequest, name: BatchName):
     """One cohort, if the caller may see it."""
     return {"data": batch_data(get_batch_for(name=name, user=request.auth))}
 
 
-@router.patch("/batches/{name}", summary="Change a cohort", **responses(200, envelope(BatchOut), {
-    **AUTH, **MODERATOR_ONLY, **NOT_FOUND,
-    409: "`seat_count_below_enrolled`: the seat count cannot drop below the active enrollments.",
-    **BODY, **INVALID_BATCH}))
+@router.patch(
+    "/batches/{name}",
+    summary="Change a cohort",
+    **responses(
+        200,
+        envelope(BatchOut),
+        {
+            **AUTH,
+            **MODERATOR_ONLY,
+            **NOT_FOUND,
+            409: "`seat_count_below_enrolled`: the seat count cannot drop below the active enrollments.",
+            **BODY,
+            **INVALID_BATCH,
+        },
+    ),
+)
 def change_batch_endpoint(request: HttpRequest, name: BatchName, body: BatchPatch):
     """Change a cohort. The seat count never drops below the active enrollments."""
     batch = get_batch(name=name, visible_to=request.auth)
@@ -185,26 +233,45 @@ def change_batch_endpoint(request: HttpRequest, name: BatchName, body: BatchPatc
     return {"data": batch_data(get_batch_for(name=batch.name, user=request.auth))}
 
 
-@router.post("/batches/{name}/duplicate", summary="Duplicate a cohort", **responses(201, envelope(BatchOut), {
-    **AUTH, **MODERATOR_ONLY, **NOT_FOUND, **BODY, **INVALID_BATCH}))
+@router.post(
+    "/batches/{name}/duplicate",
+    summary="Duplicate a cohort",
+    **responses(201, envelope(BatchOut), {**AUTH, **MODERATOR_ONLY, **NOT_FOUND, **BODY, **INVALID_BATCH}),
+)
 def duplicate_batch_endpoint(request: HttpRequest, name: BatchName, body: DuplicateIn):
     """A new unpublished cohort with the same courses and settings, its live classes shifted to the
     new dates (the guide's "create a second batch"); `move_waitlist` moves the waitlist to it."""
     batch = get_batch(name=name, visible_to=request.auth)
     require_roles(request.auth, *MODERATORS)
-    copy = duplicate_batch(batch=batch, title=body.title, start_date=body.start_date, end_date=body.end_date,
-                           move_waitlist=body.move_waitlist, actor=request.auth)
+    copy = duplicate_batch(
+        batch=batch,
+        title=body.title,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        move_waitlist=body.move_waitlist,
+        actor=request.auth,
+    )
     return Status(201, {"data": batch_data(get_batch_for(name=copy.name, user=request.auth))})
 
 
-@router.post("/batches/{name}/enroll", summary="Enroll yourself", **responses(201, envelope(EnrollmentOut), {
-    **AUTH,
-    **NOT_FOUND,
-    403: "`self_enrollment_closed`: Self enrollment is not open for this cohort.",
-    409: "`user_disabled`, `not_a_student`, `cohort_not_published`, `course_not_published`, `cohort_ended`, "
-         "`already_enrolled`, `cohort_started`, `cohort_full` (CONTRACT.md section 6).",
-    402: "`payment_required`: Payment is required to enroll in this cohort.",
-    **BODY, **VALIDATION}))
+@router.post(
+    "/batches/{name}/enroll",
+    summary="Enroll yourself",
+    **responses(
+        201,
+        envelope(EnrollmentOut),
+        {
+            **AUTH,
+            **NOT_FOUND,
+            403: "`self_enrollment_closed`: Self enrollment is not open for this cohort.",
+            409: "`user_disabled`, `not_a_student`, `cohort_not_published`, `course_not_published`, `cohort_ended`, "
+            "`already_enrolled`, `cohort_started`, `cohort_full` (CONTRACT.md section 6).",
+            402: "`payment_required`: Payment is required to enroll in this cohort.",
+            **BODY,
+            **VALIDATION,
+        },
+    ),
+)
 def self_enroll(request: HttpRequest, name: BatchName, body: SelfEnrollIn | None = None):
     """Enroll the caller. The checks run in the order of CONTRACT.md section 6; the first that
     fails answers. A full cohort with its waitlist on answers 201 with status `waitlisted` and the

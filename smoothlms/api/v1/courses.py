@@ -55,16 +55,29 @@ class CourseOut(BaseModel):
 
 
 def course_data(course: Course) -> dict[str, Any]:
-    return {"name": course.name, "title": course.title, "description": course.description,
-            "published": course.published, "certificate": course.certificate,
-            "validity_months": course.validity_months, "control_id": course.control_id}
+    return {
+        "name": course.name,
+        "title": course.title,
+        "description": course.description,
+        "published": course.published,
+        "certificate": course.certificate,
+        "validity_months": course.validity_months,
+        "control_id": course.control_id,
+    }
 
 
 FORBIDDEN = {403: "`permission_denied`: only Course Creators and Moderators edit courses."}
 
 
-@router.post("/courses", summary="Create a course", **responses(201, envelope(CourseOut), {
-    **AUTH, **FORBIDDEN, 409: "`name_taken`: The name {name} is already used.", **BODY, **VALIDATION}))
+@router.post(
+    "/courses",
+    summary="Create a course",
+    **responses(
+        201,
+        envelope(CourseOut),
+        {**AUTH, **FORBIDDEN, 409: "`name_taken`: The name {name} is already used.", **BODY, **VALIDATION},
+    ),
+)
 def create_course_endpoint(request: HttpRequest, body: CourseIn):
     """Create a course; `name` defaults to a unique slug of the title."""
     require_roles(request.auth, *COURSE_EDITORS)
@@ -72,8 +85,15 @@ def create_course_endpoint(request: HttpRequest, body: CourseIn):
     return Status(201, {"data": course_data(course)})
 
 
-@router.patch("/courses/{name}", summary="Change a course", **responses(200, envelope(CourseOut), {
-    **AUTH, **FORBIDDEN, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION}))
+@router.patch(
+    "/courses/{name}",
+    summary="Change a course",
+    **responses(
+        200,
+        envelope(CourseOut),
+        {**AUTH, **FORBIDDEN, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION},
+    ),
+)
 def change_course_endpoint(request: HttpRequest, name: Name, body: CoursePatch):
     """Change a course's title, description or `published`."""
     require_roles(request.auth, *COURSE_EDITORS)

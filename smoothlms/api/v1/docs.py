@@ -32,12 +32,16 @@ class OfflineSwagger(DocsBase):
             "deepLinking": True,
             "validatorUrl": None,  # else Swagger UI asks validator.swagger.io about the document
         }
-        return render(request, "api/docs.html", {
-            "title": api.title,
-            "swagger_settings": swagger_settings,
-            "csrf_token": get_token(request),
-            "assets": reverse("api-docs-asset", kwargs={"filename": "-"}).removesuffix("-"),
-        })
+        return render(
+            request,
+            "api/docs.html",
+            {
+                "title": api.title,
+                "swagger_settings": swagger_settings,
+                "csrf_token": get_token(request),
+                "assets": reverse("api-docs-asset", kwargs={"filename": "-"}).removesuffix("-"),
+            },
+        )
 
 
 def docs_asset(request: HttpRequest, filename: str) -> HttpResponse:

@@ -40,10 +40,19 @@ def _email_or_blank(value: str) -> str:
 
 
 # Blank or null: no such address. Odd case and spaces are normalised.
-OptionalEmail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254),
-                          AfterValidator(_email_or_blank),
-                          WithJsonSchema({"anyOf": [{"type": "string", "format": "email", "maxLength": 254},
-                                                    {"type": "string", "enum": [""]}]})] | None
+OptionalEmail = (
+    Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=254),
+        AfterValidator(_email_or_blank),
+        WithJsonSchema(
+            {"anyOf": [{"type": "string", "format": "email", "maxLength": 254}, {"type": "string", "enum": [""]}]}
+        ),
+    ]
+    | None
+)
+
+
 def _moment_text(value: Any) -> Any:
     """An HR `modified` is ISO text: a number is not a time (pydantic would read it as a timestamp)."""
     if not isinstance(value, str):
@@ -60,16 +69,22 @@ class EmployeeIn(Input):
     employee_name: text(200, min_length=1)  # type: ignore[valid-type]
     company_email: OptionalEmail = None
     personal_email: OptionalEmail = None
-    user_id: OptionalEmail = Field(None, description="The user's email (Frappe's User ID). The user is the one "
-                                                     "with `user_id`, else `company_email`, else `personal_email`.")
+    user_id: OptionalEmail = Field(
+        None,
+        description="The user's email (Frappe's User ID). The user is the one "
+        "with `user_id`, else `company_email`, else `personal_email`.",
+    )
     status: EmployeeStatus
     date_of_joining: Date | None = None
     relieving_date: Date | None = None
     employment_type: text(64) | None = None  # type: ignore[valid-type]
     department: text(140) | None = None  # type: ignore[valid-type]
     designation: text(140) | None = None  # type: ignore[valid-type]
-    modified: Modified | None = Field(None, description="When HR last changed the record (Frappe's `modified`): "
-                                                           "a record not newer than the stored one changes nothing.")
+    modified: Modified | None = Field(
+        None,
+        description="When HR last changed the record (Frappe's `modified`): "
+        "a record not newer than the stored one changes nothing.",
+    )
 
 
 class EmployeeOut(BaseModel):
@@ -90,20 +105,28 @@ class EmployeeOut(BaseModel):
 
 
 class WebhookEmployeeOut(EmployeeOut):
-    unchanged: bool = Field(description="True when the document changed nothing (not newer than the stored one, "
-                                        "or the same).")
+    unchanged: bool = Field(
+        description="True when the document changed nothing (not newer than the stored one, or the same)."
+    )
 
 
 def employee_data(employee: Employee) -> dict[str, Any]:
     user = employee.user
     return {
-        "employee": employee.employee, "employee_name": employee.employee_name,
-        "company_email": employee.company_email, "personal_email": employee.personal_email,
-        "user_id": user.email if user else None, "user_enabled": user.enabled if user else None,
-        "status": employee.status, "date_of_joining": employee.date_of_joining,
-        "relieving_date": employee.relieving_date, "employment_type": employee.employment_type,
-        "department": employee.department, "designation": employee.designation,
-        "modified_in_hr": employee.modified_in_hr, "synced_at": employee.synced_at,
+        "employee": employee.employee,
+        "employee_name": employee.employee_name,
+        "company_email": employee.company_email,
+        "personal_email": employee.personal_email,
+        "user_id": user.email if user else None,
+        "user_enabled": user.enabled if user else None,
+        "status": employee.status,
+        "date_of_joining": employee.date_of_joining,
+        "relieving_date": employee.relieving_date,
+        "employment_type": employee.employment_type,
+        "department": employee.department,
+        "designation": employee.designation,
+        "modified_in_hr": employee.modified_in_hr,
+        "synced_at": employee.synced_at,
     }
 
 
@@ -126,8 +149,14 @@ def _parse(document: dict[str, Any]):
         if isinstance(error, RelievingBeforeJoining):
             field = "relieving_date"
         elif isinstance(error, InvalidEmail):
-            field = next((name for name in ("user_id", "company_email", "personal_email")
-                          if _is_refused_email(document.get(name))), "email")
+            field = next(
+                (
+                    name
+                    for name in ("user_id", "company_email", "personal_email")
+                    if _is_refused_email(document.get(name))
+                ),
+                "email",
+            )
         elif isinstance(error, InvalidStatus):
             field = "status"
         else:
@@ -136,10 +165,12 @@ def _parse(document: dict[str, Any]):
 
 
 FORBIDDEN = {403: "`permission_denied`: only HR Managers and System Managers manage employees."}
-CONFLICT = {409: "`user_linked_to_other_employee`: The user {email} is already linked to the active employee "
-                 "{other}. `staff_account`: The user {email} holds a staff role; only a System Manager can link it "
-                 "to an HR record. `last_system_manager`: the record would disable the last enabled System Manager. "
-                 "`too_many_disables`: past the disable threshold."}
+CONFLICT = {
+    409: "`user_linked_to_other_employee`: The user {email} is already linked to the active employee "
+    "{other}. `staff_account`: The user {email} holds a staff role; only a System Manager can link it "
+    "to an HR record. `last_system_manager`: the record would disable the last enabled System Manager. "
+    "`too_many_disables`: past the disable threshold."
+}
 
 
 UPSERT_DOC = responses(201, envelope(EmployeeOut), {**AUTH, **FORBIDDEN, **CONFLICT, **BODY, **VALIDATION})
@@ -158,8 +189,15 @@ def upsert_employee_endpoint(request: HttpRequest, body: EmployeeIn):
     return Status(200 if existed else 201, {"data": employee_data(employee)})
 
 
-@router.get("/employees/{employee}", summary="Read an employee", **responses(200, envelope(EmployeeOut), {
-    **AUTH, **FORBIDDEN, 404: "`not_found`: No employee with HR id {employee}.", **VALIDATION}))
+@router.get(
+    "/employees/{employee}",
+    summary="Read an employee",
+    **responses(
+        200,
+        envelope(EmployeeOut),
+        {**AUTH, **FORBIDDEN, 404: "`not_found`: No employee with HR id {employee}.", **VALIDATION},
+    ),
+)
 def get_employee_endpoint(request: HttpRequest, employee: HRId):
     """Read an employee by HR id."""
     require_roles(request.auth, *HR)
@@ -191,16 +229,41 @@ def _storable_document(document: dict[str, Any]) -> None:
                 raise InvalidFields(detail=f"{name}: {problem}.", fields=[name]) from None
 
 
-WEBHOOK_DOC = responses(200, envelope(WebhookEmployeeOut), {
-    401: f"`not_authenticated`: the `{SIGNATURE_HEADER}` header is missing or does not match the body.",
-    **CONFLICT, **BODY, **VALIDATION})
-WEBHOOK_DOC["openapi_extra"].update({
-    "parameters": [{"in": "header", "name": SIGNATURE_HEADER, "required": True, "schema": {"type": "string"},
-                    "description": "base64 of the HMAC-SHA256 of the raw body with HR_WEBHOOK_SECRET."}],
-    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "description": "A Frappe HRMS Employee document (`name` or `employee` is the HR id), "
-                                         "bare or as `{\"doc\": ...}`."}}}},
-})
+WEBHOOK_DOC = responses(
+    200,
+    envelope(WebhookEmployeeOut),
+    {
+        401: f"`not_authenticated`: the `{SIGNATURE_HEADER}` header is missing or does not match the body.",
+        **CONFLICT,
+        **BODY,
+        **VALIDATION,
+    },
+)
+WEBHOOK_DOC["openapi_extra"].update(
+    {
+        "parameters": [
+            {
+                "in": "header",
+                "name": SIGNATURE_HEADER,
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "base64 of the HMAC-SHA256 of the raw body with HR_WEBHOOK_SECRET.",
+            }
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "description": "A Frappe HRMS Employee document (`name` or `employee` is the HR id), "
+                        'bare or as `{"doc": ...}`.',
+                    }
+                }
+            },
+        },
+    }
+)
 
 
 @router.post("/hr/webhook", auth=None, summary="Frappe HRMS webhook", **WEBHOOK_DOC)
@@ -224,6 +287,7 @@ def hr_webhook_endpoint(request: HttpRequest):
     _storable_document(document)
     record = _parse(document)
     # The webhook has no acting user: never a System Manager. Its disables count per hour.
-    employee, action = provision_employee(record=record, actor=None, source="webhook",
-                                          disable_threshold=disable_threshold_setting())
+    employee, action = provision_employee(
+        record=record, actor=None, source="webhook", disable_threshold=disable_threshold_setting()
+    )
     return {"data": {**employee_data(employee), "unchanged": action == UNCHANGED}}

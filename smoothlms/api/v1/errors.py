@@ -51,8 +51,10 @@ class BadRequest(ApiError):
 class NotAuthenticated(ApiError):
     status = 401
     code = "not_authenticated"
-    message = ("Authentication credentials were not provided: send the header "
-               "`Authorization: token KEY:SECRET`, or sign in and send the session cookie with X-CSRFToken.")
+    message = (
+        "Authentication credentials were not provided: send the header "
+        "`Authorization: token KEY:SECRET`, or sign in and send the session cookie with X-CSRFToken."
+    )
 
 
 class PayloadTooLarge(ApiError):
@@ -78,8 +80,10 @@ class EndpointNotFound(NotFound):
 
 
 class CsrfFailed(Forbidden):
-    message = ("CSRF check failed: with the session cookie, send the X-CSRFToken header "
-               "with the value of the csrftoken cookie.")
+    message = (
+        "CSRF check failed: with the session cookie, send the X-CSRFToken header "
+        "with the value of the csrftoken cookie."
+    )
 
 
 class RoleRequired(Forbidden):
@@ -108,8 +112,10 @@ def status_for(error: DomainError) -> int:
 class ErrorDetail(BaseModel):
     code: str = Field(description="A stable code (CONTRACT.md section 6), e.g. `cohort_full`.")
     message: str = Field(description="A sentence for people; the same text the portal shows.")
-    params: dict[str, Any] = Field(description="The values in the message, e.g. `{\"name\": \"python-101\"}`; "
-                                               "for `validation_error`, `fields` lists the fields at fault.")
+    params: dict[str, Any] = Field(
+        description='The values in the message, e.g. `{"name": "python-101"}`; '
+        "for `validation_error`, `fields` lists the fields at fault."
+    )
 
 
 class ErrorOut(BaseModel):
@@ -118,8 +124,11 @@ class ErrorOut(BaseModel):
 
 def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
     body = {"error": {"code": error.code, "message": error.user_message(), "params": error.params}}
-    response = HttpResponse(JSONRenderer().render(request, body, response_status=status_for(error)),
-                            status=status_for(error), content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        JSONRenderer().render(request, body, response_status=status_for(error)),
+        status=status_for(error),
+        content_type="application/json; charset=utf-8",
+    )
     if isinstance(error, NotAuthenticated):
         response["WWW-Authenticate"] = 'Token realm="api"'
     return response
@@ -169,7 +178,8 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     error = ApiError(str(exc).replace("{", "{{").replace("}", "}}"))  # a plain text, not a template
     error.status = exc.status_code
     error.code = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}.get(
-        exc.status_code, "bad_request")
+        exc.status_code, "bad_request"
+    )
     return error_response(request, error)
 
 
@@ -188,12 +198,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def install_error_handlers(api: NinjaAPI) -> None:
     """Route every exception an operation can raise through `error_response`."""
     api.add_exception_handler(DomainError, error_response)
-    api.add_exception_handler(NinjaValidationError, lambda request, exc: error_response(
-        request, invalid_fields(exc.errors)))
+    api.add_exception_handler(
+        NinjaValidationError, lambda request, exc: error_response(request, invalid_fields(exc.errors))
+    )
     api.add_exception_handler(HttpError, _on_http_error)
     api.add_exception_handler(RequestDataTooBig, lambda request, exc: error_response(request, _too_large()))
-    api.add_exception_handler(Http404, lambda request, exc: error_response(
-        request, EndpointNotFound(path=request.path)))
+    api.add_exception_handler(
+        Http404, lambda request, exc: error_response(request, EndpointNotFound(path=request.path))
+    )
     api.add_exception_handler(PermissionDenied, lambda request, exc: error_response(request, RoleRequired()))
     api.add_exception_handler(Exception, _on_unexpected)
 

@@ -77,22 +77,35 @@ def _live_classes(member: User) -> list[LiveClass]:
 
 def _live_class_data(live: LiveClass) -> dict[str, Any]:
     return {
-        "title": live.title, "description": live.description, "batch": live.batch.name,
-        "batch_title": live.batch.title, "date": live.date, "time": live.time, "duration": live.duration,
-        "timezone": live.timezone, "starts_at": instant(live.starts_at), "ends_at": instant(live.ends_at),
+        "title": live.title,
+        "description": live.description,
+        "batch": live.batch.name,
+        "batch_title": live.batch.title,
+        "date": live.date,
+        "time": live.time,
+        "duration": live.duration,
+        "timezone": live.timezone,
+        "starts_at": instant(live.starts_at),
+        "ends_at": instant(live.ends_at),
         "join_url": live.join_url,
     }
 
 
-@router.get("/me/enrollments", summary="My cohorts and courses",
-            **responses(200, list_envelope(MyEnrollmentOut), {**AUTH, **VALIDATION}))
+@router.get(
+    "/me/enrollments",
+    summary="My cohorts and courses",
+    **responses(200, list_envelope(MyEnrollmentOut), {**AUTH, **VALIDATION}),
+)
 def my_enrollments(request: HttpRequest, filters: Query[MyEnrollmentFilters]):
     """The caller's cohorts (default: active enrollments), by start, each with its courses."""
     enrollments = list_member_enrollments(member=request.auth, status=filters.status).prefetch_related(
-        Prefetch("batch__batch_courses", queryset=BatchCourse.objects.select_related("course")
-                 .order_by("position", "id")))
-    progress: dict[int, Decimal] = dict(CourseEnrollment.objects.filter(member=request.auth)
-                                        .values_list("course_id", "progress"))
+        Prefetch(
+            "batch__batch_courses", queryset=BatchCourse.objects.select_related("course").order_by("position", "id")
+        )
+    )
+    progress: dict[int, Decimal] = dict(
+        CourseEnrollment.objects.filter(member=request.auth).values_list("course_id", "progress")
+    )
 
     def render(enrollment: BatchEnrollment) -> dict[str, Any]:
         batch = enrollment.batch
@@ -102,17 +115,34 @@ def my_enrollments(request: HttpRequest, filters: Query[MyEnrollmentFilters]):
             "starts_at": instant(batch.starts_at),
             "ends_at": instant(batch.ends_at),
             "timezone": batch.timezone,
-            "courses": [{"name": link.course.name, "title": link.course.title,
-                         "progress": float(progress.get(link.course_id, 0))} for link in batch.batch_courses.all()],
+            "courses": [
+                {
+                    "name": link.course.name,
+                    "title": link.course.title,
+                    "progress": float(progress.get(link.course_id, 0)),
+                }
+                for link in batch.batch_courses.all()
+            ],
         }
 
     return paginate(enrollments, filters, render)
 
 
-@router.delete("/me/enrollments/{batch}", summary="Leave a cohort or its waitlist", **responses(204, None, {
-    **AUTH, 403: "`self_cancel_closed`: You cannot cancel your enrollment in this cohort.",
-    404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort.",
-    409: "`cohort_started`: This cohort has already started.", **VALIDATION}))
+@router.delete(
+    "/me/enrollments/{batch}",
+    summary="Leave a cohort or its waitlist",
+    **responses(
+        204,
+        None,
+        {
+            **AUTH,
+            403: "`self_cancel_closed`: You cannot cancel your enrollment in this cohort.",
+            404: "`not_found`: No cohort named {name}. `not_enrolled`: {email} is not enrolled in this cohort.",
+            409: "`cohort_started`: This cohort has already started.",
+            **VALIDATION,
+        },
+    ),
+)
 def leave_batch(request: HttpRequest, batch: BatchName):
     """Leave a cohort (or its waitlist) that allows it (`allow_self_cancel`) and has not started. The
     seat goes to the first on the waitlist; the cohort's course access is withdrawn."""
@@ -121,8 +151,9 @@ def leave_batch(request: HttpRequest, batch: BatchName):
     return Status(204, None)
 
 
-@router.get("/me/timetable", summary="My live classes",
-            **responses(200, list_envelope(LiveClassOut), {**AUTH, **VALIDATION}))
+@router.get(
+    "/me/timetable", summary="My live classes", **responses(200, list_envelope(LiveClassOut), {**AUTH, **VALIDATION})
+)
 def my_timetable(request: HttpRequest, page: Query[Page]):
     """The live classes of the caller's active cohorts, in time order, with instants and time zones."""
     return paginate(_live_classes(request.auth), page, _live_class_data)

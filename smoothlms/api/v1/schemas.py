@@ -57,8 +57,12 @@ def storable(value: str) -> str:
 
 def text(max_length: int | None = None, *, min_length: int | None = None, **field: Any) -> Any:
     """A string with surrounding spaces removed, storable in every database."""
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-                     AfterValidator(storable), Field(**field)]
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(storable),
+        Field(**field),
+    ]
 
 
 def checked_email(value: str) -> str:
@@ -70,11 +74,20 @@ def checked_email(value: str) -> str:
 
 
 # Odd case, width and surrounding spaces are normalised: " Ada@Example.COM " is ada@example.com.
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(storable), AfterValidator(checked_email),
-                  Field(json_schema_extra={"format": "email"})]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(storable),
+    AfterValidator(checked_email),
+    Field(json_schema_extra={"format": "email"}),
+]
 # A reference to a user by email: normalised, never refused here (the services answer user_not_found).
-MemberRef = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(storable),
-                      AfterValidator(normalize_email)]
+MemberRef = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=320),
+    AfterValidator(storable),
+    AfterValidator(normalize_email),
+]
 
 
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -99,10 +112,16 @@ def _wall_clock(value: Any) -> dt.time:
 
 
 # A wall-clock time in the cohort's zone. Not JSON Schema's "time" format: that one needs an offset.
-Time = Annotated[dt.time, PlainValidator(_wall_clock),
-                 WithJsonSchema({"type": "string", "pattern": WALL_CLOCK.pattern, "examples": ["09:30"]})]
-TimeOut = Annotated[dt.time, PlainSerializer(lambda value: value.strftime("%H:%M:%S"), return_type=str),
-                    WithJsonSchema({"type": "string", "pattern": WALL_CLOCK.pattern, "examples": ["09:30:00"]})]
+Time = Annotated[
+    dt.time,
+    PlainValidator(_wall_clock),
+    WithJsonSchema({"type": "string", "pattern": WALL_CLOCK.pattern, "examples": ["09:30"]}),
+]
+TimeOut = Annotated[
+    dt.time,
+    PlainSerializer(lambda value: value.strftime("%H:%M:%S"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": WALL_CLOCK.pattern, "examples": ["09:30:00"]}),
+]
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 # Body flags and counts take JSON's own types: 0, "yes" or "5" are refused, not guessed at.
 Flag = StrictBool
@@ -141,7 +160,7 @@ def list_envelope(model: type[BaseModel]) -> type[BaseModel]:
 def paginate(items: QuerySet | Sequence[T], page: Page, render: Callable[[Any], dict]) -> dict[str, Any]:
     """One page of `items` rendered, with the total count."""
     count = items.count() if isinstance(items, QuerySet) else len(items)
-    window = items[page.offset:page.offset + page.limit] if page.offset < count else []
+    window = items[page.offset : page.offset + page.limit] if page.offset < count else []
     return {"data": [render(item) for item in window], "count": count}
 
 
@@ -181,8 +200,9 @@ class BatchOut(BaseModel):
     waitlist_enabled: bool = Field(description="When full, enrolling puts the member on the waitlist.")
     allow_self_cancel: bool = Field(description="Members may leave the cohort or its waitlist until it starts.")
     waitlist_count: int = Field(description="Members on the waitlist.")
-    waitlist_position: int | None = Field(description="The caller's place on the waitlist (1-based); null "
-                                                      "unless waitlisted.")
+    waitlist_position: int | None = Field(
+        description="The caller's place on the waitlist (1-based); null unless waitlisted."
+    )
 
 
 def batch_data(batch: Batch) -> dict[str, Any]:
@@ -229,8 +249,7 @@ class EnrollmentOut(BaseModel):
     source: Source
     confirmation_email_sent: bool = Field(description="True only once the mail server accepted the email.")
     created_at: dt.datetime
-    waitlist_position: int | None = Field(description="1-based place on the cohort's waitlist; null unless "
-                                                      "waitlisted.")
+    waitlist_position: int | None = Field(description="1-based place on the cohort's waitlist; null unless waitlisted.")
 
 
 def enrollment_data(enrollment: BatchEnrollment) -> dict[str, Any]:

@@ -36,14 +36,19 @@ class UserIn(Input):
     full_name: FullName = ""
     roles: list[Role] | None = Field(None, description="Default: LMS Student. An explicit list replaces it.")
     enabled: Flag = True
-    password: Password | None = Field(None, description="Checked by the password rules; none: the user "
-                                                        "cannot sign in with a password until one is set.")
+    password: Password | None = Field(
+        None,
+        description="Checked by the password rules; none: the user cannot sign in with a password until one is set.",
+    )
 
 
 class UserPatch(Input):
     roles: list[Role] = Field(None, description="The user's roles (replaces them).")  # type: ignore[assignment]
-    enabled: Flag = Field(None, description="false: the user can no longer sign in or use the API; "  # type: ignore[assignment]
-                                            "nothing of theirs is deleted.")
+    enabled: Flag = Field(
+        None,
+        description="false: the user can no longer sign in or use the API; "  # type: ignore[assignment]
+        "nothing of theirs is deleted.",
+    )
 
 
 class UserOut(BaseModel):
@@ -55,16 +60,28 @@ class UserOut(BaseModel):
 
 
 def user_data(user: User) -> dict[str, Any]:
-    return {"email": user.email, "full_name": user.full_name, "enabled": user.enabled,
-            "roles": sorted(user.role_names), "created_at": user.created_at}
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "enabled": user.enabled,
+        "roles": sorted(user.role_names),
+        "created_at": user.created_at,
+    }
 
 
 NOT_FOUND = {404: "`user_not_found`: No user with email {email}."}
 FORBIDDEN = {403: "`permission_denied`: only System Managers manage users."}
 
 
-@router.post("/users", summary="Create a user", **responses(201, envelope(UserOut), {
-    **AUTH, **FORBIDDEN, 409: "`user_exists`: A user with email {email} already exists.", **BODY, **VALIDATION}))
+@router.post(
+    "/users",
+    summary="Create a user",
+    **responses(
+        201,
+        envelope(UserOut),
+        {**AUTH, **FORBIDDEN, 409: "`user_exists`: A user with email {email} already exists.", **BODY, **VALIDATION},
+    ),
+)
 def create_user_endpoint(request: HttpRequest, body: UserIn):
     """Create a user. Roles default to LMS Student."""
     require_roles(request.auth, *USER_ADMINS)
@@ -73,21 +90,33 @@ def create_user_endpoint(request: HttpRequest, body: UserIn):
             validate_password(body.password, User(email=body.email, full_name=body.full_name))
         except ValidationError as exc:
             raise InvalidFields(detail="password: " + " ".join(exc.messages), fields=["password"]) from None
-    user = create_user(email=body.email, full_name=body.full_name, roles=body.roles, password=body.password,
-                       enabled=body.enabled, actor=request.auth)
+    user = create_user(
+        email=body.email,
+        full_name=body.full_name,
+        roles=body.roles,
+        password=body.password,
+        enabled=body.enabled,
+        actor=request.auth,
+    )
     return Status(201, {"data": user_data(user)})
 
 
-@router.get("/users/{email}", summary="Read a user",
-            **responses(200, envelope(UserOut), {**AUTH, **FORBIDDEN, **NOT_FOUND, **VALIDATION}))
+@router.get(
+    "/users/{email}",
+    summary="Read a user",
+    **responses(200, envelope(UserOut), {**AUTH, **FORBIDDEN, **NOT_FOUND, **VALIDATION}),
+)
 def get_user_endpoint(request: HttpRequest, email: EmailPath):
     """Read a user."""
     require_roles(request.auth, *USER_ADMINS)
     return {"data": user_data(get_user(email=email))}
 
 
-@router.patch("/users/{email}", summary="Change roles or enabled", **responses(200, envelope(UserOut), {
-    **AUTH, **FORBIDDEN, **NOT_FOUND, **BODY, **VALIDATION}))
+@router.patch(
+    "/users/{email}",
+    summary="Change roles or enabled",
+    **responses(200, envelope(UserOut), {**AUTH, **FORBIDDEN, **NOT_FOUND, **BODY, **VALIDATION}),
+)
 def change_user_endpoint(request: HttpRequest, email: EmailPath, body: UserPatch):
     """Change a user's roles or `enabled` (both in one transaction)."""
     require_roles(request.auth, *USER_ADMINS)

@@ -46,5 +46,8 @@ def answers_for(quiz, *, right: bool = True) -> list:
     q1, q2, q3 = list_questions(quiz=quiz)
     pick = [o.pk for o in q1.options.all() if o.correct == right][:1]
     several = [o.pk for o in q2.options.all() if o.correct == right]
-    return [AnswerIn(q1.pk, options=pick), AnswerIn(q2.pk, options=several),
-            AnswerIn(q3.pk, text=" 112 " if right else "999")]
+    return [
+        AnswerIn(q1.pk, options=pick),
+        AnswerIn(q2.pk, options=several),
+        AnswerIn(q3.pk, text=" 112 " if right else "999"),
+    ]

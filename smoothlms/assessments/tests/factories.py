@@ -18,13 +18,21 @@ from smoothlms.catalog.models import Batch, Course
 
 
 def single(text: str, right: str, *wrong: str, marks: str = "1") -> QuestionSpec:
-    return QuestionSpec(text=text, kind="single", marks=Decimal(marks),
-                        options=[OptionSpec(right, True), *(OptionSpec(w) for w in wrong)])
+    return QuestionSpec(
+        text=text,
+        kind="single",
+        marks=Decimal(marks),
+        options=[OptionSpec(right, True), *(OptionSpec(w) for w in wrong)],
+    )
 
 
 def multiple(text: str, right: list[str], wrong: list[str], marks: str = "1") -> QuestionSpec:
-    return QuestionSpec(text=text, kind="multiple", marks=Decimal(marks),
-                        options=[*(OptionSpec(r, True) for r in right), *(OptionSpec(w) for w in wrong)])
+    return QuestionSpec(
+        text=text,
+        kind="multiple",
+        marks=Decimal(marks),
+        options=[*(OptionSpec(r, True) for r in right), *(OptionSpec(w) for w in wrong)],
+    )
 
 
 def text(question: str, *answers: str, marks: str = "1") -> QuestionSpec:
@@ -39,11 +47,22 @@ def safety_questions() -> list[QuestionSpec]:
     ]
 
 
-def make_quiz(*, title: str = "Fire safety", course: Course | None = None, passing_percentage: int = 75,
-              max_attempts: int = 0, questions: list[QuestionSpec] | None = None, **fields) -> Quiz:
-    return create_quiz(values=QuizFields(title=title, passing_percentage=passing_percentage,
-                                         max_attempts=max_attempts, course=course, **fields),
-                       questions=safety_questions() if questions is None else questions, actor=None)
+def make_quiz(
+    *,
+    title: str = "Fire safety",
+    course: Course | None = None,
+    passing_percentage: int = 75,
+    max_attempts: int = 0,
+    questions: list[QuestionSpec] | None = None,
+    **fields,
+) -> Quiz:
+    return create_quiz(
+        values=QuizFields(
+            title=title, passing_percentage=passing_percentage, max_attempts=max_attempts, course=course, **fields
+        ),
+        questions=safety_questions() if questions is None else questions,
+        actor=None,
+    )
 
 
 def make_assignment(*, title: str = "Risk assessment", kind: str = "text", **fields) -> Assignment:

@@ -60,7 +60,10 @@ def _hand_in(assignment, learner, **kwargs):
 def test_a_text_answer_is_recorded_with_its_cohort(cohort, learner, assignment):
     submission = _hand_in(assignment, learner, text="  Loose cables by the stairs.  ")
     assert (submission.text, submission.status, submission.batch) == (
-        "Loose cables by the stairs.", GradeStatus.SUBMITTED, cohort)
+        "Loose cables by the stairs.",
+        GradeStatus.SUBMITTED,
+        cohort,
+    )
     event = EnrollmentEvent.objects.get(kind=EventType.ASSIGNMENT_SUBMITTED)
     assert event.member == learner and event.after["submission"] == submission.pk
 
@@ -79,12 +82,15 @@ def test_a_file_answer_is_stored_with_its_name_and_size(learner, file_assignment
         assert stored.read() == PDF
 
 
-@pytest.mark.parametrize("name, content, error", [
-    ("notes.docx", b"PK\x03\x04rest", FileTypeNotAllowed),  # a type the assignment does not take
-    ("fake.pdf", b"MZ\x90\x00 an executable", FileTypeNotAllowed),  # the name says pdf, the bytes do not
-    ("noextension", PDF, FileTypeNotAllowed),
-    ("big.pdf", b"%PDF-" + b"0" * (1024 * 1024), FileTooLarge),
-])
+@pytest.mark.parametrize(
+    "name, content, error",
+    [
+        ("notes.docx", b"PK\x03\x04rest", FileTypeNotAllowed),  # a type the assignment does not take
+        ("fake.pdf", b"MZ\x90\x00 an executable", FileTypeNotAllowed),  # the name says pdf, the bytes do not
+        ("noextension", PDF, FileTypeNotAllowed),
+        ("big.pdf", b"%PDF-" + b"0" * (1024 * 1024), FileTooLarge),
+    ],
+)
 def test_a_file_of_the_wrong_type_or_too_large_is_refused(learner, file_assignment, name, content, error):
     with pytest.raises(error) as refused:
         _hand_in(file_assignment, learner, upload=SimpleUploadedFile(name, content))
@@ -117,11 +123,13 @@ def test_only_members_of_a_cohort_that_lists_it_hand_in(assignment):
 
 
 def test_an_evaluator_grades_once_and_the_learner_is_emailed_after_commit(
-        learner, assignment, evaluator, mailoutbox, django_capture_on_commit_callbacks):
+    learner, assignment, evaluator, mailoutbox, django_capture_on_commit_callbacks
+):
     submission = _hand_in(assignment, learner, text="Cables")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        graded = grade_assignment_submission(submission=submission, passed=False, comment="Add the wet floor.",
-                                             actor=evaluator)
+        graded = grade_assignment_submission(
+            submission=submission, passed=False, comment="Add the wet floor.", actor=evaluator
+        )
     assert len(callbacks) == 1
     assert (graded.status, graded.comment, graded.graded_by) == (GradeStatus.FAILED, "Add the wet floor.", evaluator)
     [message] = mailoutbox
@@ -145,12 +153,15 @@ def test_a_moderator_grades_and_a_learner_cannot(learner, assignment, mailoutbox
     submission.refresh_from_db()
     assert submission.status == GradeStatus.SUBMITTED and not mailoutbox
     moderator = UserFactory(roles=[Role.MODERATOR])
-    assert grade_assignment_submission(submission=submission, passed=True, comment="", actor=moderator).status == \
-        GradeStatus.PASSED
+    assert (
+        grade_assignment_submission(submission=submission, passed=True, comment="", actor=moderator).status
+        == GradeStatus.PASSED
+    )
 
 
 def test_the_result_email_is_sent_once_even_when_its_task_runs_twice(
-        learner, assignment, evaluator, mailoutbox, django_capture_on_commit_callbacks):
+    learner, assignment, evaluator, mailoutbox, django_capture_on_commit_callbacks
+):
     from smoothlms.assessments.delivery import deliver_assignment_result
 
     submission = _hand_in(assignment, learner, text="Cables")
@@ -163,8 +174,9 @@ def test_the_result_email_is_sent_once_even_when_its_task_runs_twice(
     assert len(mailoutbox) == 2 and mailoutbox[1].subject == "Risk assessment: passed"
 
 
-def test_an_email_the_server_refuses_is_recorded_as_failed(learner, assignment, evaluator, settings,
-                                                           django_capture_on_commit_callbacks):
+def test_an_email_the_server_refuses_is_recorded_as_failed(
+    learner, assignment, evaluator, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens there
     submission = _hand_in(assignment, learner, text="Cables")

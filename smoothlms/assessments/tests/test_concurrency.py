@@ -38,8 +38,9 @@ def test_twenty_submissions_racing_for_the_only_attempt_give_exactly_one():
 
     def attempt(_: int) -> None:
         try:
-            submit_quiz(quiz=Quiz.objects.get(pk=quiz.pk), member=User.objects.get(pk=learner.pk), answers=answers,
-                        actor=None)
+            submit_quiz(
+                quiz=Quiz.objects.get(pk=quiz.pk), member=User.objects.get(pk=learner.pk), answers=answers, actor=None
+            )
             outcomes.append("accepted")
         except MaxAttemptsReached:
             outcomes.append("max_attempts_reached")

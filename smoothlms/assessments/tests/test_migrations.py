@@ -32,15 +32,33 @@ def test_recorded_quiz_submissions_are_copied_into_assessments():
     Old = old_apps.get_model("training", "QuizSubmission")
     when = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC)
     for member, score, passed, minutes in [(ada.pk, 4, False, 0), (ada.pk, 9, True, 5), (bob.pk, 7, True, 1)]:
-        Old.objects.create(member_id=member, course_id=course.pk, quiz="Forklift test", score=score, score_out_of=10,
-                           percentage=score * 10, passed=passed, answers=[{"q": "Max load?", "a": "2 t"}],
-                           submitted_at=when + dt.timedelta(minutes=minutes))
+        Old.objects.create(
+            member_id=member,
+            course_id=course.pk,
+            quiz="Forklift test",
+            score=score,
+            score_out_of=10,
+            percentage=score * 10,
+            passed=passed,
+            answers=[{"q": "Max load?", "a": "2 t"}],
+            submitted_at=when + dt.timedelta(minutes=minutes),
+        )
     try:
         new_apps = _migrate(latest)
         Submission = new_apps.get_model("assessments", "QuizSubmission")
-        rows = list(Submission.objects.order_by("member_id", "attempt").values_list(
-            "member_id", "attempt", "quiz_title", "course_id", "score", "passed", "source", "recorded_answers",
-            "submitted_at"))
+        rows = list(
+            Submission.objects.order_by("member_id", "attempt").values_list(
+                "member_id",
+                "attempt",
+                "quiz_title",
+                "course_id",
+                "score",
+                "passed",
+                "source",
+                "recorded_answers",
+                "submitted_at",
+            )
+        )
         raw, minute = [{"q": "Max load?", "a": "2 t"}], dt.timedelta(minutes=1)
         assert rows == [
             (ada.pk, 1, "Forklift test", course.pk, Decimal("4.00"), False, "recorded", raw, when),

@@ -32,23 +32,46 @@ def _flat(value: str) -> str:
 
 def test_the_pdf_names_everything_an_auditor_needs(cohort, learner, quiz):
     q1, q2, q3 = list_questions(quiz=quiz)
-    submission = submit_quiz(quiz=quiz, member=learner, actor=learner, answers=[
-        AnswerIn(q1.pk, options=[o.pk for o in q1.options.all() if o.text == "Water"]),
-        AnswerIn(q2.pk, options=[o.pk for o in q2.options.all() if o.correct]),
-        AnswerIn(q3.pk, text="112")])
+    submission = submit_quiz(
+        quiz=quiz,
+        member=learner,
+        actor=learner,
+        answers=[
+            AnswerIn(q1.pk, options=[o.pk for o in q1.options.all() if o.text == "Water"]),
+            AnswerIn(q2.pk, options=[o.pk for o in q2.options.all() if o.correct]),
+            AnswerIn(q3.pk, text="112"),
+        ],
+    )
     QuizSubmission.objects.filter(pk=submission.pk)  # the stored row, as any reader gets it
     stored = QuizSubmission.objects.select_related("member", "course", "batch").get(pk=submission.pk)
     content = _flat(pdf_text(render_submission_pdf(submission_print(stored))))
 
-    for expected in ["Rosa Diaz", "rosa@example.com", "HR id HR-0042", "Fire safety", "Safety week", "Attempt 1",
-                     "Which extinguisher is for electrical fires?", "Learner's answer: Water", "Correct answer: CO2",
-                     "Marks: 0 / 1", "Which are personal protective equipment?",
-                     "Learner's answer: Gloves; Goggles", "Correct answer: Gloves; Goggles", "Marks: 2 / 2",
-                     "What number do you call in an emergency?", "Learner's answer: 112", "Correct answer: 112 | 911",
-                     "Marks: 1 / 1", "Score 3 / 4 (75%; passing 75%)", "Passed"]:
+    for expected in [
+        "Rosa Diaz",
+        "rosa@example.com",
+        "HR id HR-0042",
+        "Fire safety",
+        "Safety week",
+        "Attempt 1",
+        "Which extinguisher is for electrical fires?",
+        "Learner's answer: Water",
+        "Correct answer: CO2",
+        "Marks: 0 / 1",
+        "Which are personal protective equipment?",
+        "Learner's answer: Gloves; Goggles",
+        "Correct answer: Gloves; Goggles",
+        "Marks: 2 / 2",
+        "What number do you call in an emergency?",
+        "Learner's answer: 112",
+        "Correct answer: 112 | 911",
+        "Marks: 1 / 1",
+        "Score 3 / 4 (75%; passing 75%)",
+        "Passed",
+    ]:
         assert expected in content, expected
-    local = stored.submitted_at.astimezone(dt.timezone(stored.submitted_at.astimezone(
-        __import__("zoneinfo").ZoneInfo("Europe/Berlin")).utcoffset()))
+    local = stored.submitted_at.astimezone(
+        dt.timezone(stored.submitted_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin")).utcoffset())
+    )
     zone = local.strftime("%z")
     assert f"Submitted {local:%Y-%m-%d %H:%M:%S}" in content
     assert f"(UTC{zone[:3]}:{zone[3:]}, Europe/Berlin)" in content
@@ -56,8 +79,9 @@ def test_the_pdf_names_everything_an_auditor_needs(cohort, learner, quiz):
 
 
 def test_text_outside_windows_1252_is_kept_with_the_embedded_font(cohort, learner):
-    quiz = make_quiz(title="Sicherheit · 安全", questions=[text("Wie heißt du? Как тебя зовут?", "Роза")],
-                     passing_percentage=100)
+    quiz = make_quiz(
+        title="Sicherheit · 安全", questions=[text("Wie heißt du? Как тебя зовут?", "Роза")], passing_percentage=100
+    )
     link(cohort, quiz)
     question = list_questions(quiz=quiz)[0]
     submission = submit_quiz(quiz=quiz, member=learner, actor=learner, answers=[AnswerIn(question.pk, text="Роза")])
@@ -84,8 +108,10 @@ def test_the_cohort_zip_holds_one_readable_pdf_per_submission(cohort, learner, q
     archive = zipfile.ZipFile(io.BytesIO(b"".join(submissions_zip(list_batch_submissions(batch=cohort)))))
     assert archive.testzip() is None
     names = sorted(archive.namelist())
-    assert names == [f"hr-0042-fire-safety-attempt-1-QS-{QuizSubmission.objects.get(attempt=1).pk:06d}.pdf",
-                     f"hr-0042-fire-safety-attempt-2-QS-{QuizSubmission.objects.get(attempt=2).pk:06d}.pdf"]
+    assert names == [
+        f"hr-0042-fire-safety-attempt-1-QS-{QuizSubmission.objects.get(attempt=1).pk:06d}.pdf",
+        f"hr-0042-fire-safety-attempt-2-QS-{QuizSubmission.objects.get(attempt=2).pk:06d}.pdf",
+    ]
     assert "Attempt 2" in _flat(pdf_text(archive.read(names[1])))
 
 

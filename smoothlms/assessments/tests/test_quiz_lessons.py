@@ -85,14 +85,17 @@ def test_the_api_links_a_quiz_to_a_new_quiz_lesson(course):
     caller = Api(creator)
     chapter = learning.create_chapter(course=course, title="Fire", actor=None)
     quiz = make_quiz(course=course)
-    wrong_kind = caller.post(f"/courses/{course.name}/lessons",
-                             {"chapter": chapter.pk, "title": "Check", "kind": "text", "quiz": quiz.pk})
+    wrong_kind = caller.post(
+        f"/courses/{course.name}/lessons", {"chapter": chapter.pk, "title": "Check", "kind": "text", "quiz": quiz.pk}
+    )
     assert error_of(wrong_kind)[:2] == (422, "validation_error") and not Lesson.objects.exists()
-    created = caller.post(f"/courses/{course.name}/lessons",
-                          {"chapter": chapter.pk, "title": "Check", "kind": "quiz", "quiz": quiz.pk})
+    created = caller.post(
+        f"/courses/{course.name}/lessons", {"chapter": chapter.pk, "title": "Check", "kind": "quiz", "quiz": quiz.pk}
+    )
     assert created.status_code == 201, created.json()
     assert Quiz.objects.get(pk=quiz.pk).lesson_id == created.json()["data"]["id"]
-    again = caller.post(f"/courses/{course.name}/lessons",
-                        {"chapter": chapter.pk, "title": "Again", "kind": "quiz", "quiz": quiz.pk})
+    again = caller.post(
+        f"/courses/{course.name}/lessons", {"chapter": chapter.pk, "title": "Again", "kind": "quiz", "quiz": quiz.pk}
+    )
     assert error_of(again)[:2] == (409, "quiz_already_a_lesson") and Lesson.objects.count() == 1
     assert not QuizSubmission.objects.exists()

@@ -64,29 +64,40 @@ def _ids(question, *texts):
 # Authoring --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("spec, problem", [
-    (QuestionSpec(text="Pick one", kind="single", options=[OptionSpec("a", True), OptionSpec("b", True)]),
-     "exactly one must be correct"),
-    (QuestionSpec(text="Pick", kind="multiple", options=[OptionSpec("a"), OptionSpec("b")]), "at least one option"),
-    (QuestionSpec(text="Pick", kind="single", options=[OptionSpec("a", True)]), "at least two options"),
-    (QuestionSpec(text="Type", kind="text", answers=["  "]), "accepted answer"),
-    (QuestionSpec(text="Type", kind="text", answers=["x"], options=[OptionSpec("a")]), "no options"),
-    (QuestionSpec(text=" ", kind="text", answers=["x"]), "no text"),
-    (QuestionSpec(text="Q", kind="essay", answers=["x"]), "kind must be"),
-    (QuestionSpec(text="Q", kind="text", answers=["x"], marks=Decimal(0)), "marks must be above 0"),
-])
+@pytest.mark.parametrize(
+    "spec, problem",
+    [
+        (
+            QuestionSpec(text="Pick one", kind="single", options=[OptionSpec("a", True), OptionSpec("b", True)]),
+            "exactly one must be correct",
+        ),
+        (QuestionSpec(text="Pick", kind="multiple", options=[OptionSpec("a"), OptionSpec("b")]), "at least one option"),
+        (QuestionSpec(text="Pick", kind="single", options=[OptionSpec("a", True)]), "at least two options"),
+        (QuestionSpec(text="Type", kind="text", answers=["  "]), "accepted answer"),
+        (QuestionSpec(text="Type", kind="text", answers=["x"], options=[OptionSpec("a")]), "no options"),
+        (QuestionSpec(text=" ", kind="text", answers=["x"]), "no text"),
+        (QuestionSpec(text="Q", kind="essay", answers=["x"]), "kind must be"),
+        (QuestionSpec(text="Q", kind="text", answers=["x"], marks=Decimal(0)), "marks must be above 0"),
+    ],
+)
 def test_create_quiz_refuses_an_invalid_question_and_creates_nothing(spec, problem):
     with pytest.raises(InvalidQuiz) as refused:
         make_quiz(questions=[single("Fine?", "yes", "no"), spec])
     assert problem in refused.value.user_message() and "Question 2" in refused.value.user_message()
     assert refused.value.params["fields"] == ["questions"]
     from smoothlms.assessments.models import Question, Quiz
+
     assert not Quiz.objects.exists() and not Question.objects.exists()
 
 
-@pytest.mark.parametrize("fields, field", [({"passing_percentage": 101}, "passing_percentage"),
-                                           ({"max_attempts": -1}, "max_attempts"),
-                                           ({"time_limit_minutes": 0}, "time_limit_minutes")])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"passing_percentage": 101}, "passing_percentage"),
+        ({"max_attempts": -1}, "max_attempts"),
+        ({"time_limit_minutes": 0}, "time_limit_minutes"),
+    ],
+)
 def test_create_quiz_refuses_bad_settings(fields, field):
     with pytest.raises(InvalidQuiz) as refused:
         make_quiz(**fields)
@@ -95,8 +106,9 @@ def test_create_quiz_refuses_bad_settings(fields, field):
 
 def test_only_course_creators_and_moderators_write_quizzes():
     author = UserFactory(roles=[Role.COURSE_CREATOR])
-    quiz = create_quiz(values=QuizFields(title="Ladders", passing_percentage=50),
-                       questions=[text("Max height?", "2 m")], actor=author)
+    quiz = create_quiz(
+        values=QuizFields(title="Ladders", passing_percentage=50), questions=[text("Max height?", "2 m")], actor=author
+    )
     assert quiz.created_by == author and quiz.questions.count() == 1
     learner = UserFactory()
     with pytest.raises(CannotEditAssessments):
@@ -111,9 +123,17 @@ def test_save_question_keeps_the_ids_of_options_it_is_given():
     quiz = make_quiz(questions=[single("Colour of a fire exit sign?", "Green", "Red")])
     question = list_questions(quiz=quiz)[0]
     green = next(o for o in question.options.all() if o.text == "Green")
-    save_question(quiz=quiz, question=question, position=0, actor=None,
-                  spec=QuestionSpec(text="Colour of exit signs?", kind="single",
-                                    options=[OptionSpec("Green", True, id=green.pk), OptionSpec("Blue")]))
+    save_question(
+        quiz=quiz,
+        question=question,
+        position=0,
+        actor=None,
+        spec=QuestionSpec(
+            text="Colour of exit signs?",
+            kind="single",
+            options=[OptionSpec("Green", True, id=green.pk), OptionSpec("Blue")],
+        ),
+    )
     question.refresh_from_db()
     assert question.text == "Colour of exit signs?"
     assert [(o.pk == green.pk, o.text) for o in question.options.all()] == [(True, "Green"), (False, "Blue")]
@@ -148,23 +168,38 @@ def test_multiple_is_all_or_nothing(cohort, learner):
     assert exact.answers.get().correct_answer == "Gloves; Goggles"
 
 
-@pytest.mark.parametrize("given, right", [("112", True), ("  911 ", True), ("Nine-one-one", True),
-                                          ("nine-one-one.", False), ("", False), ("1 12", False)])
+@pytest.mark.parametrize(
+    "given, right",
+    [("112", True), ("  911 ", True), ("Nine-one-one", True), ("nine-one-one.", False), ("", False), ("1 12", False)],
+)
 def test_text_matches_any_accepted_answer_after_trimming_and_case_folding(cohort, learner, given, right):
     quiz, question = _one_question_quiz(cohort, text("Emergency number?", "112", "911", "NINE-ONE-ONE"))
     submission = _submit(quiz, learner, [AnswerIn(question.pk, text=given)])
     assert submission.passed is right and submission.score == (1 if right else 0)
-    assert submission.answers.get().answer == given and submission.answers.get().correct_answer == \
-        "112 | 911 | NINE-ONE-ONE"
+    assert (
+        submission.answers.get().answer == given
+        and submission.answers.get().correct_answer == "112 | 911 | NINE-ONE-ONE"
+    )
 
 
 def test_totals_percentage_and_passing_use_every_question(cohort, learner, quiz):
     q1, q2, q3 = list_questions(quiz=quiz)
     # q1 right (1), q2 wrong (0 of 2), q3 right (1): 2 of 4 = 50% < 75%
-    submission = _submit(quiz, learner, [AnswerIn(q1.pk, options=_ids(q1, "CO2")),
-                                         AnswerIn(q2.pk, options=_ids(q2, "Gloves")), AnswerIn(q3.pk, text="112")])
+    submission = _submit(
+        quiz,
+        learner,
+        [
+            AnswerIn(q1.pk, options=_ids(q1, "CO2")),
+            AnswerIn(q2.pk, options=_ids(q2, "Gloves")),
+            AnswerIn(q3.pk, text="112"),
+        ],
+    )
     assert (submission.score, submission.score_out_of, submission.percentage, submission.passed) == (
-        2, 4, Decimal("50.00"), False)
+        2,
+        4,
+        Decimal("50.00"),
+        False,
+    )
     assert [a.marks_awarded for a in submission.answers.order_by("position")] == [1, 0, 1]
 
 
@@ -206,9 +241,13 @@ def test_the_submission_records_each_question_as_shown(cohort, learner, quiz):
 def test_editing_the_quiz_later_leaves_submissions_as_they_were(cohort, learner, quiz):
     submission = _submit(quiz, learner, answers_for(quiz))
     q1 = list_questions(quiz=quiz)[0]
-    save_question(quiz=quiz, question=q1, position=0, actor=None,
-                  spec=QuestionSpec(text="Changed?", kind="single",
-                                    options=[OptionSpec("Yes", True), OptionSpec("No")]))
+    save_question(
+        quiz=quiz,
+        question=q1,
+        position=0,
+        actor=None,
+        spec=QuestionSpec(text="Changed?", kind="single", options=[OptionSpec("Yes", True), OptionSpec("No")]),
+    )
     q1.delete()
     update_quiz(quiz=quiz, actor=None, title="Renamed", passing_percentage=10)
     first = QuizAnswer.objects.get(submission=submission, position=1)
@@ -267,8 +306,10 @@ def test_shuffled_orders_are_stored_and_graded_as_shown(cohort, learner):
     for _ in range(6):
         attempt = start_attempt(quiz=quiz, member=learner, actor=learner)
         orders.add(tuple(entry["question"] for entry in attempt.order))
-        picks = [AnswerIn(q.pk, options=_ids(q, q.text.replace("Question ", "right ").rstrip("?")))
-                 for q in list_questions(quiz=quiz)]
+        picks = [
+            AnswerIn(q.pk, options=_ids(q, q.text.replace("Question ", "right ").rstrip("?")))
+            for q in list_questions(quiz=quiz)
+        ]
         submission = _submit(quiz, learner, picks, attempt=attempt.number)
         assert submission.question_order == [entry["question"] for entry in attempt.order]
         shown = [[o["id"] for o in a.options] for a in submission.answers.order_by("position")]
@@ -311,8 +352,9 @@ def test_a_submission_within_the_grace_after_the_deadline_counts(cohort, learner
     link(cohort, quiz)
     attempt = start_attempt(quiz=quiz, member=learner, actor=learner)
     now = timezone.now()
-    QuizAttempt.objects.filter(pk=attempt.pk).update(started_at=now - dt.timedelta(minutes=5, seconds=10),
-                                                     deadline=now - dt.timedelta(seconds=10))
+    QuizAttempt.objects.filter(pk=attempt.pk).update(
+        started_at=now - dt.timedelta(minutes=5, seconds=10), deadline=now - dt.timedelta(seconds=10)
+    )
     assert _submit(quiz, learner, answers_for(quiz)).passed
 
 
@@ -327,7 +369,9 @@ def test_a_course_quiz_needs_an_active_course_enrollment(cohort, learner):
     with pytest.raises(NotEnrolledInCourse) as refused:
         _submit(quiz, outsider, answers_for(quiz))
     assert (refused.value.code, refused.value.user_message()) == (
-        "not_enrolled_in_course", "You are not enrolled in this course.")
+        "not_enrolled_in_course",
+        "You are not enrolled in this course.",
+    )
     cancel_enrollment(batch=cohort, member=learner, actor=None)
     with pytest.raises(NotEnrolledInCourse):
         start_attempt(quiz=quiz, member=learner, actor=learner)
@@ -367,18 +411,27 @@ def test_no_path_changes_or_deletes_a_submission(cohort, learner, quiz):
     submission = _submit(quiz, learner, answers_for(quiz))
     answer = submission.answers.first()
     submission.score = 0
-    for attempt in (submission.save, submission.delete, answer.save, answer.delete,
-                    lambda: QuizSubmission.objects.filter(pk=submission.pk).update(score=0),
-                    lambda: QuizSubmission.objects.filter(pk=submission.pk).delete(),
-                    lambda: QuizAnswer.objects.filter(submission=submission).update(marks_awarded=0),
-                    lambda: QuizAnswer.objects.all().delete(),
-                    lambda: learner.quiz_submissions.update(passed=False)):
+    for attempt in (
+        submission.save,
+        submission.delete,
+        answer.save,
+        answer.delete,
+        lambda: QuizSubmission.objects.filter(pk=submission.pk).update(score=0),
+        lambda: QuizSubmission.objects.filter(pk=submission.pk).delete(),
+        lambda: QuizAnswer.objects.filter(submission=submission).update(marks_awarded=0),
+        lambda: QuizAnswer.objects.all().delete(),
+        lambda: learner.quiz_submissions.update(passed=False),
+    ):
         with pytest.raises(ValueError, match="immutable"):
             attempt()
     stored = QuizSubmission.objects.get(pk=submission.pk)
     assert stored.score == 4 and stored.passed and stored.answers.count() == 3
     from smoothlms.assessments import services
-    assert not [name for name in dir(services) if name.startswith(("update_submission", "delete_submission",
-                                                                   "change_submission", "edit_submission"))]
+
+    assert not [
+        name
+        for name in dir(services)
+        if name.startswith(("update_submission", "delete_submission", "change_submission", "edit_submission"))
+    ]
     with pytest.raises(ValueError, match="immutable"):  # last: it breaks the test's transaction
         QuizSubmission.objects.bulk_update([submission], ["score"])

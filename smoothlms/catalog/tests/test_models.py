@@ -36,10 +36,12 @@ def test_database_refuses_more_seats_taken_than_seats():
 
 def test_database_refuses_end_before_start():
     assert refused_by_database(end_date=dt.date(2020, 1, 1), start_date=dt.date(2020, 1, 2))
-    assert refused_by_database(start_date=dt.date(2020, 1, 1), end_date=dt.date(2020, 1, 1),
-                               start_time=dt.time(10), end_time=dt.time(9))
-    assert not refused_by_database(start_date=dt.date(2020, 1, 1), end_date=dt.date(2020, 1, 1),
-                                   start_time=dt.time(9), end_time=dt.time(10))
+    assert refused_by_database(
+        start_date=dt.date(2020, 1, 1), end_date=dt.date(2020, 1, 1), start_time=dt.time(10), end_time=dt.time(9)
+    )
+    assert not refused_by_database(
+        start_date=dt.date(2020, 1, 1), end_date=dt.date(2020, 1, 1), start_time=dt.time(9), end_time=dt.time(10)
+    )
 
 
 def test_database_refuses_paid_cohort_without_amount_or_currency():
@@ -51,9 +53,19 @@ def test_database_refuses_paid_cohort_without_amount_or_currency():
 def test_database_refuses_duplicate_batch_name_and_course_link():
     batch = BatchFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Batch.objects.bulk_create([Batch(name=batch.name, title="x", start_date=batch.start_date,
-                                         start_time=batch.start_time, end_date=batch.end_date,
-                                         end_time=batch.end_time, timezone="UTC")])
+        Batch.objects.bulk_create(
+            [
+                Batch(
+                    name=batch.name,
+                    title="x",
+                    start_date=batch.start_date,
+                    start_time=batch.start_time,
+                    end_date=batch.end_date,
+                    end_time=batch.end_time,
+                    timezone="UTC",
+                )
+            ]
+        )
     course = CourseFactory()
     BatchCourse.objects.create(batch=batch, course=course)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -61,8 +73,13 @@ def test_database_refuses_duplicate_batch_name_and_course_link():
 
 
 def batch_fields(**overrides):
-    fields = dict(start_date=dt.date(2030, 3, 1), start_time=dt.time(9), end_date=dt.date(2030, 3, 5),
-                  end_time=dt.time(17), timezone="Asia/Kolkata")
+    fields = dict(
+        start_date=dt.date(2030, 3, 1),
+        start_time=dt.time(9),
+        end_date=dt.date(2030, 3, 5),
+        end_time=dt.time(17),
+        timezone="Asia/Kolkata",
+    )
     return {**fields, **overrides}
 
 

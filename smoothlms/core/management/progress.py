@@ -18,8 +18,14 @@ def progress_bar(description: str, *, total: int | None = None, stream=None) -> 
     if not getattr(stream, "isatty", lambda: False)():
         yield lambda done, total: None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=Console(file=stream), transient=True) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(file=stream),
+        transient=True,
+    ) as progress:
         task = progress.add_task(description, total=total)
 
         def advance(done: int, total: int) -> None:

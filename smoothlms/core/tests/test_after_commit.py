@@ -57,9 +57,12 @@ def redis_down(settings):
 def test_an_api_enrollment_with_redis_down_answers_201_and_leaves_the_email_pending(client, redis_down, batch):
     moderator = UserFactory(roles=[Role.MODERATOR])
     UserFactory(email="asha@example.com")
-    answer = client.post(f"/api/v1/batches/{batch.name}/enrollments", data={"member": "asha@example.com"},
-                         content_type="application/json",
-                         headers={"Authorization": f"token {issue_api_key(user=moderator)}"})
+    answer = client.post(
+        f"/api/v1/batches/{batch.name}/enrollments",
+        data={"member": "asha@example.com"},
+        content_type="application/json",
+        headers={"Authorization": f"token {issue_api_key(user=moderator)}"},
+    )
     assert answer.status_code == 201, answer.content
     enrollment = BatchEnrollment.objects.get(member__email="asha@example.com")
     assert enrollment.confirmation_email_status == EmailStatus.PENDING  # the sweep sends it later
@@ -68,10 +71,12 @@ def test_an_api_enrollment_with_redis_down_answers_201_and_leaves_the_email_pend
 @pytest.mark.django_db(transaction=True)
 def test_an_hr_upsert_with_redis_down_answers_201_and_leaves_the_invitation_pending(client, redis_down):
     hr = UserFactory(roles=[Role.HR_MANAGER])
-    answer = client.post("/api/v1/employees", data={"employee": "HR-1", "employee_name": "Asha", "status": "Active",
-                                                    "company_email": "asha@example.com"},
-                         content_type="application/json",
-                         headers={"Authorization": f"token {issue_api_key(user=hr)}"})
+    answer = client.post(
+        "/api/v1/employees",
+        data={"employee": "HR-1", "employee_name": "Asha", "status": "Active", "company_email": "asha@example.com"},
+        content_type="application/json",
+        headers={"Authorization": f"token {issue_api_key(user=hr)}"},
+    )
     assert answer.status_code == 201, answer.content
     invitation = UserInvitation.objects.get(user__email="asha@example.com")
     assert invitation.status == UserInvitation.Status.PENDING

@@ -41,13 +41,23 @@ def test_workers_racing_for_a_period_enqueue_once():
 
 def test_enqueue_periodic_jobs_once_per_minute_unless_forced(batch):
     now = dt.datetime(2031, 1, 1, 0, 0, 30, tzinfo=dt.UTC)  # a minute, not a five-minute boundary, ahead
-    assert enqueue_periodic_jobs(worker="a", now=now) == ["sweep_email_queue", "send_reminders", "hr_sync",
-                                                          "prune_task_results", "prune_uploads"]
+    assert enqueue_periodic_jobs(worker="a", now=now) == [
+        "sweep_email_queue",
+        "send_reminders",
+        "hr_sync",
+        "prune_task_results",
+        "prune_uploads",
+    ]
     assert enqueue_periodic_jobs(worker="b", now=now) == []
-    assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=1)) == ["sweep_email_queue",
-                                                                                    "send_reminders"]
-    assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=5)) == ["sweep_email_queue",
-                                                                                    "send_reminders", "hr_sync"]
+    assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=1)) == [
+        "sweep_email_queue",
+        "send_reminders",
+    ]
+    assert enqueue_periodic_jobs(worker="b", now=now + dt.timedelta(minutes=5)) == [
+        "sweep_email_queue",
+        "send_reminders",
+        "hr_sync",
+    ]
     assert len(enqueue_periodic_jobs(worker="c", now=now, force=True)) == 5
 
 
@@ -64,6 +74,11 @@ def test_a_job_that_cannot_run_stops_the_system_check(settings):
         ("never", "smoothlms.core.tasks.prune_task_results", 60),
     ]
     errors = check_periodic_jobs()
-    assert [error.id for error in errors] == ["smoothlms.E001", "smoothlms.E004", "smoothlms.E005",
-                                              "smoothlms.E003", "smoothlms.E002"]
+    assert [error.id for error in errors] == [
+        "smoothlms.E001",
+        "smoothlms.E004",
+        "smoothlms.E005",
+        "smoothlms.E003",
+        "smoothlms.E002",
+    ]
     assert "smoothlms.core.no_such_module.job" in errors[1].msg

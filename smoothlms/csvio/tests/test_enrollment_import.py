@@ -41,9 +41,13 @@ def outcome(report):
 
 def test_import_creates_skips_and_fails_per_row_with_contract_messages(cohort, people):
     enroll(batch=cohort, member=people[1], actor=None, source=Source.DESK)
-    report = import_enrollments(table(
-        "member,batch\np0@example.com,new-hires\nP1@Example.com,new-hires\nnobody@example.com,new-hires\n"
-        "p2@example.com,no-such-cohort\n"), actor=None)
+    report = import_enrollments(
+        table(
+            "member,batch\np0@example.com,new-hires\nP1@Example.com,new-hires\nnobody@example.com,new-hires\n"
+            "p2@example.com,no-such-cohort\n"
+        ),
+        actor=None,
+    )
     assert outcome(report) == [
         (2, "p0@example.com", "new-hires", "created", ""),
         (3, "p1@example.com", "new-hires", "skipped", "already_enrolled"),
@@ -58,8 +62,9 @@ def test_import_creates_skips_and_fails_per_row_with_contract_messages(cohort, p
     assert created.source == Source.IMPORT and created.status == EnrollmentStatus.ACTIVE
 
 
-def test_reimporting_the_same_file_creates_nothing_and_sends_nothing(cohort, people, mailoutbox,
-                                                                     django_capture_on_commit_callbacks):
+def test_reimporting_the_same_file_creates_nothing_and_sends_nothing(
+    cohort, people, mailoutbox, django_capture_on_commit_callbacks
+):
     data = table("member,batch\np0@example.com,new-hires\np2@example.com,new-hires\n")
     with django_capture_on_commit_callbacks(execute=True):
         first = import_enrollments(data, actor=None)
@@ -73,12 +78,16 @@ def test_reimporting_the_same_file_creates_nothing_and_sends_nothing(cohort, peo
 
 def test_batch_cell_matches_name_or_title_in_any_case_and_the_chosen_batch_fills_blanks(cohort, people):
     other = BatchFactory(name="leaders", title="Leading Teams")
-    report = import_enrollments(table(
-        "Member,Batch\np0@example.com,NEW HIRES — week 12\np1@example.com,\np2@example.com,leaders\n"),
-        actor=None, batch=other)
+    report = import_enrollments(
+        table("Member,Batch\np0@example.com,NEW HIRES — week 12\np1@example.com,\np2@example.com,leaders\n"),
+        actor=None,
+        batch=other,
+    )
     assert [(r.member, r.batch, r.status) for r in report.rows] == [
-        ("p0@example.com", "new-hires", "created"), ("p1@example.com", "leaders", "created"),
-        ("p2@example.com", "leaders", "created")]
+        ("p0@example.com", "new-hires", "created"),
+        ("p1@example.com", "leaders", "created"),
+        ("p2@example.com", "leaders", "created"),
+    ]
 
 
 def test_a_title_shared_by_two_cohorts_names_none(cohort, people):
@@ -128,8 +137,11 @@ def test_dry_run_counts_seats_and_duplicates_across_chunks(monkeypatch, people):
     data = table("member,batch\n" + "".join(f"p{i}@example.com,small\n" for i in (0, 1, 0, 2, 3)))
     dry = import_enrollments(data, actor=None, dry_run=True)
     real = import_enrollments(data, actor=None)
-    assert [(r.status, r.code) for r in dry.rows] == [(r.status, r.code) for r in real.rows] == [
-        ("created", ""), ("created", ""), ("skipped", "duplicate_row"), ("created", ""), ("failed", "cohort_full")]
+    assert (
+        [(r.status, r.code) for r in dry.rows]
+        == [(r.status, r.code) for r in real.rows]
+        == [("created", ""), ("created", ""), ("skipped", "duplicate_row"), ("created", ""), ("failed", "cohort_full")]
+    )
     small.refresh_from_db()
     assert small.seats_taken == 3
 
@@ -149,8 +161,11 @@ def test_override_without_any_reason_is_refused_or_fails_the_row(people):
     BatchFactory(name="running", start_date=timezone.localdate() - dt.timedelta(days=2))
     with pytest.raises(OverrideReasonRequired):
         import_enrollments(table("member,batch\np0@example.com,running\n"), actor=None, override_start=True)
-    report = import_enrollments(table("member,batch,reason\np0@example.com,running,\np1@example.com,running,ok\n"),
-                                actor=None, override_start=True)
+    report = import_enrollments(
+        table("member,batch,reason\np0@example.com,running,\np1@example.com,running,ok\n"),
+        actor=None,
+        override_start=True,
+    )
     assert [(r.status, r.code) for r in report.rows] == [("failed", "override_reason_required"), ("created", "")]
     assert report.rows[0].message == "A reason is required to override the start date."
 
@@ -164,8 +179,14 @@ def test_no_notify_marks_emails_skipped(cohort, people, mailoutbox, django_captu
 
 def test_json_report_has_the_contract_keys(cohort, people):
     report = import_enrollments(table("member,batch\np0@example.com,new-hires\n"), actor=None)
-    assert report.as_json() == {"created": 1, "skipped": 0, "failed": 0, "rows": [
-        {"row": 2, "member": "p0@example.com", "batch": "new-hires", "status": "created", "code": "", "message": ""}]}
+    assert report.as_json() == {
+        "created": 1,
+        "skipped": 0,
+        "failed": 0,
+        "rows": [
+            {"row": 2, "member": "p0@example.com", "batch": "new-hires", "status": "created", "code": "", "message": ""}
+        ],
+    }
 
 
 def test_find_batch_by_name_or_title(cohort):
@@ -190,8 +211,9 @@ def test_fifty_thousand_rows_go_through_the_bulk_path(cohort, django_assert_max_
 
 
 def test_members_are_compared_after_normalisation_and_a_look_alike_is_no_user(cohort, people):
-    report = import_enrollments(table("member\n\uff30\uff10@Example.com\np1@example.com\u200b\n"),
-                                actor=moderator(), batch=cohort)
+    report = import_enrollments(
+        table("member\n\uff30\uff10@Example.com\np1@example.com\u200b\n"), actor=moderator(), batch=cohort
+    )
     assert [(r.row, r.status, r.code) for r in report.rows] == [(2, "created", ""), (3, "failed", "user_not_found")]
     assert [e.member.email for e in BatchEnrollment.objects.all()] == ["p0@example.com"]
 
@@ -204,13 +226,20 @@ def test_an_hr_employee_export_is_a_roster_as_it_is(people):
         "HR-1,P Zero,other@example.com,,p0@example.com,Active,2026-12-07\n"
         "HR-2,P One,p1@example.com,home1@example.net,,Active,2026-12-07\n"
         "HR-3,P Two,,p2@example.com,,Active,2026-12-07\n"
-        "HR-4,Nobody,,,,Active,2026-12-07\n")
+        "HR-4,Nobody,,,,Active,2026-12-07\n"
+    )
     report = import_enrollments(data, actor=None, batch=Batch.objects.get(name="new-hires"))
     assert [(r.member, r.status, r.code) for r in report.rows] == [
-        ("p0@example.com", "created", ""), ("p1@example.com", "created", ""), ("p2@example.com", "created", ""),
-        ("", "failed", "member_required")]
+        ("p0@example.com", "created", ""),
+        ("p1@example.com", "created", ""),
+        ("p2@example.com", "created", ""),
+        ("", "failed", "member_required"),
+    ]
     assert set(BatchEnrollment.objects.values_list("member__email", flat=True)) == {
-        "p0@example.com", "p1@example.com", "p2@example.com"}
+        "p0@example.com",
+        "p1@example.com",
+        "p2@example.com",
+    }
 
 
 def test_a_row_repeated_in_one_file_is_a_duplicate_row_not_already_enrolled(people):

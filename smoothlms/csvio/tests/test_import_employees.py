@@ -19,10 +19,32 @@ from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LABELS = ["ID", "Full Name", "Company Email", "Personal Email", "User ID", "Status", "Date of Joining",
-          "Relieving Date", "Employment Type", "Department", "Designation"]
-FIELDNAMES = ["employee", "employee_name", "company_email", "personal_email", "user_id", "status",
-              "date_of_joining", "relieving_date", "employment_type", "department", "designation"]
+LABELS = [
+    "ID",
+    "Full Name",
+    "Company Email",
+    "Personal Email",
+    "User ID",
+    "Status",
+    "Date of Joining",
+    "Relieving Date",
+    "Employment Type",
+    "Department",
+    "Designation",
+]
+FIELDNAMES = [
+    "employee",
+    "employee_name",
+    "company_email",
+    "personal_email",
+    "user_id",
+    "status",
+    "date_of_joining",
+    "relieving_date",
+    "employment_type",
+    "department",
+    "designation",
+]
 
 
 def write_csv(path, rows, header=LABELS, bom=False):
@@ -31,10 +53,32 @@ def write_csv(path, rows, header=LABELS, bom=False):
     return path
 
 
-def row(hr_id, name="", company="", personal="", user_id="", status="Active", joined="2024-01-15", relieved="",
-        kind="Full-time", department="Engineering", designation="Engineer"):
-    return [hr_id, name or f"Person {hr_id}", company, personal, user_id, status, joined, relieved, kind,
-            department, designation]
+def row(
+    hr_id,
+    name="",
+    company="",
+    personal="",
+    user_id="",
+    status="Active",
+    joined="2024-01-15",
+    relieved="",
+    kind="Full-time",
+    department="Engineering",
+    designation="Engineer",
+):
+    return [
+        hr_id,
+        name or f"Person {hr_id}",
+        company,
+        personal,
+        user_id,
+        status,
+        joined,
+        relieved,
+        kind,
+        department,
+        designation,
+    ]
 
 
 def run_import(capsys, path, *args):
@@ -56,15 +100,18 @@ def test_import_provisions_each_case_and_reports_per_row(tmp_path, capsys):
     EmployeeFactory(employee="HR-OLD", company_email="rita@example.com", user=rehired, status="Left")
     taken = UserFactory(email="taken@example.com")
     EmployeeFactory(employee="HR-T", company_email="taken@example.com", user=taken)
-    path = write_csv(tmp_path / "hr.csv", [
-        row("HR-1", company="new@example.com"),
-        row("HR-2", company=" ANA@Example.COM "),
-        row("HR-3", personal="rita@example.com"),
-        row("HR-4", company="leo@example.com", status="Left", relieved="2024-06-30"),
-        row("HR-5", company="intern@example.com", kind="Intern"),
-        row("HR-6", company="taken@example.com"),
-        row("HR-7", status="Active"),
-    ])
+    path = write_csv(
+        tmp_path / "hr.csv",
+        [
+            row("HR-1", company="new@example.com"),
+            row("HR-2", company=" ANA@Example.COM "),
+            row("HR-3", personal="rita@example.com"),
+            row("HR-4", company="leo@example.com", status="Left", relieved="2024-06-30"),
+            row("HR-5", company="intern@example.com", kind="Intern"),
+            row("HR-6", company="taken@example.com"),
+            row("HR-7", status="Active"),
+        ],
+    )
     code, out, err = run_import(capsys, path, "--force")  # 1 of 2 employee users disabled: over the threshold
     assert code == 1  # one row failed, the others are applied
     assert out.splitlines() == [
@@ -90,8 +137,11 @@ def test_import_provisions_each_case_and_reports_per_row(tmp_path, capsys):
 
 
 def test_reimporting_the_same_file_writes_nothing(tmp_path, capsys):
-    path = write_csv(tmp_path / "hr.csv", [row(f"HR-{n}", company=f"p{n}@example.com") for n in range(30)]
-                     + [row("HR-L", company="l@example.com", status="Left", relieved="2024-02-01")])
+    path = write_csv(
+        tmp_path / "hr.csv",
+        [row(f"HR-{n}", company=f"p{n}@example.com") for n in range(30)]
+        + [row("HR-L", company="l@example.com", status="Left", relieved="2024-02-01")],
+    )
     assert run_import(capsys, path)[0] == 0
     stamps = dict(Employee.objects.values_list("employee", "updated_at"))
     users = dict(User.objects.values_list("email", "updated_at"))
@@ -99,19 +149,28 @@ def test_reimporting_the_same_file_writes_nothing(tmp_path, capsys):
         code, out, _ = run_import(capsys, path)
     assert code == 0
     assert out == "created=0 updated=0 rehired=0 disabled=0 unchanged=31 failed=0\n"
-    writes = [q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE",
-                                                                                               "DELETE"))]
+    writes = [
+        q["sql"] for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
     assert writes == []
     assert dict(Employee.objects.values_list("employee", "updated_at")) == stamps
     assert dict(User.objects.values_list("email", "updated_at")) == users
 
 
 def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
-    EmployeeFactory(employee="HR-2", employee_name="Person HR-2", company_email="b@example.com",
-                    date_of_joining=dt.date(2024, 1, 15), department="Sales", designation="Engineer",
-                    employment_type="Full-time")
-    path = write_csv(tmp_path / "hr.csv", [row("HR-1", company="a@example.com"), row("HR-2", company="b@example.com"),
-                                           row("HR-3", company="bad email")])
+    EmployeeFactory(
+        employee="HR-2",
+        employee_name="Person HR-2",
+        company_email="b@example.com",
+        date_of_joining=dt.date(2024, 1, 15),
+        department="Sales",
+        designation="Engineer",
+        employment_type="Full-time",
+    )
+    path = write_csv(
+        tmp_path / "hr.csv",
+        [row("HR-1", company="a@example.com"), row("HR-2", company="b@example.com"), row("HR-3", company="bad email")],
+    )
     code, out, _ = run_import(capsys, path, "--dry-run")
     assert code == 1
     assert out.splitlines() == [
@@ -127,13 +186,16 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
 def test_threshold_stops_the_import_unless_forced(tmp_path, capsys):
     for n in range(5):
         EmployeeFactory(employee=f"HR-{n}", user=UserFactory(email=f"p{n}@example.com"))
-    path = write_csv(tmp_path / "hr.csv", [row(f"HR-{n}", company=f"p{n}@example.com", status="Left")
-                                           for n in range(2)])
+    path = write_csv(
+        tmp_path / "hr.csv", [row(f"HR-{n}", company=f"p{n}@example.com", status="Left") for n in range(2)]
+    )
     code, out, err = run_import(capsys, path)
     assert code == 2
     assert out == ""
-    assert err == ("error: too_many_disables: This import would disable 2 of 5 enabled employee users (more than "
-                   "20%). Check the file, or run it again with --force.\n")
+    assert err == (
+        "error: too_many_disables: This import would disable 2 of 5 enabled employee users (more than "
+        "20%). Check the file, or run it again with --force.\n"
+    )
     assert User.objects.filter(enabled=True).count() == 5
     code, out, _ = run_import(capsys, path, "--dry-run")
     assert code == 2 and out.endswith("created=0 updated=0 rehired=0 disabled=2 unchanged=0 failed=0 (dry run)\n")
@@ -144,8 +206,12 @@ def test_threshold_stops_the_import_unless_forced(tmp_path, capsys):
 
 def test_fieldnames_in_any_case_bom_and_day_first_dates(tmp_path, capsys):
     header = [name.upper() for name in FIELDNAMES]
-    path = write_csv(tmp_path / "hr.csv", [row("HR-1", company="a@example.com", joined="15-01-2024",
-                                               relieved="31-12-2099")], header=header, bom=True)
+    path = write_csv(
+        tmp_path / "hr.csv",
+        [row("HR-1", company="a@example.com", joined="15-01-2024", relieved="31-12-2099")],
+        header=header,
+        bom=True,
+    )
     code, out, _ = run_import(capsys, path)
     assert code == 0, out
     employee = Employee.objects.get()
@@ -167,11 +233,14 @@ def test_xlsx_export(tmp_path, capsys):
     assert Employee.objects.get(employee="HR-1").date_of_joining == dt.date(2024, 3, 1)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"name,email\nx,y\n", "error: missing_column: The file has no ID column: add a header named ID or employee."),
-    (b"", "error: empty_file: The file is empty: it has no header row."),
-    (b"ID,Status\n\xff\xfe\n", "error: file_not_utf8: The file is not UTF-8 text: byte 0xFF on line 2"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"name,email\nx,y\n", "error: missing_column: The file has no ID column: add a header named ID or employee."),
+        (b"", "error: empty_file: The file is empty: it has no header row."),
+        (b"ID,Status\n\xff\xfe\n", "error: file_not_utf8: The file is not UTF-8 text: byte 0xFF on line 2"),
+    ],
+)
 def test_unusable_file_exits_2_and_applies_nothing(tmp_path, capsys, content, message):
     (tmp_path / "hr.csv").write_bytes(content)
     code, out, err = run_import(capsys, tmp_path / "hr.csv")
@@ -186,12 +255,15 @@ def test_missing_file_exits_2(tmp_path, capsys):
 
 
 def test_row_errors_name_the_problem(tmp_path, capsys):
-    path = write_csv(tmp_path / "hr.csv", [
-        row("", company="a@example.com"),
-        row("HR-2", status="Retired"),
-        row("HR-3", joined="2024-13-01"),
-        row("HR-4", joined="2024-05-01", relieved="2024-04-01"),
-    ])
+    path = write_csv(
+        tmp_path / "hr.csv",
+        [
+            row("", company="a@example.com"),
+            row("HR-2", status="Retired"),
+            row("HR-3", joined="2024-13-01"),
+            row("HR-4", joined="2024-05-01", relieved="2024-04-01"),
+        ],
+    )
     code, out, _ = run_import(capsys, path, "--format", "json")
     assert code == 1
     report = json.loads(out)

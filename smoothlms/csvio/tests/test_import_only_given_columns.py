@@ -24,9 +24,16 @@ def _import(path) -> None:
 @pytest.fixture
 def stored():
     user = UserFactory(email="ana@example.com")
-    return EmployeeFactory(employee="HR-1", employee_name="Ana", company_email="ana@example.com", user=user,
-                           employment_type="Full-time", designation="Engineer", department="Engineering",
-                           date_of_joining=dt.date(2024, 1, 15))
+    return EmployeeFactory(
+        employee="HR-1",
+        employee_name="Ana",
+        company_email="ana@example.com",
+        user=user,
+        employment_type="Full-time",
+        designation="Engineer",
+        department="Engineering",
+        date_of_joining=dt.date(2024, 1, 15),
+    )
 
 
 def test_a_file_without_employment_type_and_designation_keeps_them(tmp_path, stored):
@@ -46,7 +53,10 @@ def test_a_minimal_leaver_file_keeps_department_and_date_of_joining(tmp_path, st
     assert (employee.status, employee.relieving_date) == ("Left", dt.date(2025, 2, 28))
     assert (employee.department, employee.date_of_joining) == ("Engineering", dt.date(2024, 1, 15))
     assert (employee.employee_name, employee.company_email, employee.employment_type) == (
-        "Ana", "ana@example.com", "Full-time")
+        "Ana",
+        "ana@example.com",
+        "Full-time",
+    )
     assert not User.objects.get(email="ana@example.com").enabled  # the leaver is still offboarded
 
 
@@ -59,8 +69,9 @@ def test_a_blank_cell_of_a_column_the_file_has_still_clears_the_field(tmp_path, 
 
 def test_a_record_without_given_fields_replaces_them_all(stored):
     """The API and the webhook send whole documents: a missing key is blank there."""
-    record = parse_record({"employee": "HR-1", "employee_name": "Ana", "company_email": "ana@example.com",
-                           "status": "Active"})
+    record = parse_record(
+        {"employee": "HR-1", "employee_name": "Ana", "company_email": "ana@example.com", "status": "Active"}
+    )
     report = provision_employees(records=[record], actor=None, source="api")
     assert report.rows[0].action == "update"
     employee = Employee.objects.get(employee="HR-1")

@@ -43,8 +43,11 @@ def test_utf8_bom_is_ignored_and_labels_match_in_any_case():
 
 def test_excel_semicolon_separator_is_detected_even_with_commas_in_cells():
     table = read(b'member;batch;reason\nasha@example.com;Onboarding, week 12;"late, approved"\n')
-    assert table.rows[0].values == {"member": "asha@example.com", "batch": "Onboarding, week 12",
-                                    "reason": "late, approved"}
+    assert table.rows[0].values == {
+        "member": "asha@example.com",
+        "batch": "Onboarding, week 12",
+        "reason": "late, approved",
+    }
 
 
 def test_excel_sep_hint_line_sets_the_separator():
@@ -109,8 +112,15 @@ def test_damaged_xlsx_is_refused():
 
 
 def test_xlsx_rows_are_read_with_their_sheet_row_numbers():
-    data = xlsx([["Member", "Batch", "Notes"], ["asha@example.com", "c1", "x"], [None, None, None],
-                 ["ben@example.com", "c2", None], [42, "c3", None]])
+    data = xlsx(
+        [
+            ["Member", "Batch", "Notes"],
+            ["asha@example.com", "c1", "x"],
+            [None, None, None],
+            ["ben@example.com", "c2", None],
+            [42, "c3", None],
+        ]
+    )
     table = read(data, "roster.xlsx")
     assert table.format == "xlsx" and table.ignored == ["Notes"]
     assert [(r.number, r.values) for r in table.rows] == [
@@ -143,8 +153,9 @@ def test_xlsx_formula_with_a_saved_value_gives_that_value():
             content = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 assert b'<c r="A2"><f>A9</f><v /></c>' in content
-                content = content.replace(b'<c r="A2"><f>A9</f><v /></c>',
-                                          b'<c r="A2" t="str"><f>A9</f><v>asha@example.com</v></c>')
+                content = content.replace(
+                    b'<c r="A2"><f>A9</f><v /></c>', b'<c r="A2" t="str"><f>A9</f><v>asha@example.com</v></c>'
+                )
             target.writestr(item, content)
     table = read(out.getvalue(), "roster.xlsx")
     assert table.rows[0].problem is None and table.rows[0].get("member") == "asha@example.com"

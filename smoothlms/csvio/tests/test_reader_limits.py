@@ -106,8 +106,10 @@ def test_a_csv_header_wider_than_the_cap_is_refused():
 def test_a_workbook_that_unpacks_past_the_cap_is_refused_before_it_is_parsed():
     # A zip bomb: megabytes of XML that compress to almost nothing.
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(xlsx([["member"], ["asha@example.com"]]))) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx([["member"], ["asha@example.com"]]))) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
@@ -115,8 +117,11 @@ def test_a_workbook_that_unpacks_past_the_cap_is_refused_before_it_is_parsed():
             target.writestr(item.filename, content)
     data = out.getvalue()
     assert len(data) < 100_000
-    outcome, seconds, _ = measured(lambda: read_table(data, filename="roster.xlsx", columns=COLUMNS,
-                                                      limits=Limits(max_unpacked_bytes=2 * 1024 * 1024)))
+    outcome, seconds, _ = measured(
+        lambda: read_table(
+            data, filename="roster.xlsx", columns=COLUMNS, limits=Limits(max_unpacked_bytes=2 * 1024 * 1024)
+        )
+    )
     assert isinstance(outcome, TooLargeToRead) and "unpacks to 5 MB; at most 2 MB" in outcome.user_message()
     assert seconds < 0.5
 
@@ -131,7 +136,9 @@ def test_an_open_file_is_read_as_a_stream(fmt):
         table = read_table(spooled, filename=f"roster.{fmt}", columns=COLUMNS)
         assert not spooled.closed  # the caller's file stays the caller's
     assert [(row.number, row.values) for row in table.rows] == [
-        (2, {"member": "asha@example.com", "batch": "c1"}), (3, {"member": "ben@example.com", "batch": "c2"})]
+        (2, {"member": "asha@example.com", "batch": "c1"}),
+        (3, {"member": "ben@example.com", "batch": "c2"}),
+    ]
 
 
 def test_a_file_past_the_byte_cap_is_refused_from_its_size_alone():

@@ -25,8 +25,20 @@ def _media(settings, tmp_path):
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(model.objects.count() for model in (User, Employee, Batch, BatchEnrollment, CourseEnrollment,
-                                                      LiveClass, Lesson, LessonProgress, TrainingAssignment))
+    return tuple(
+        model.objects.count()
+        for model in (
+            User,
+            Employee,
+            Batch,
+            BatchEnrollment,
+            CourseEnrollment,
+            LiveClass,
+            Lesson,
+            LessonProgress,
+            TrainingAssignment,
+        )
+    )
 
 
 def test_demo_loads_every_cohort_state_once(capsys):
@@ -36,8 +48,10 @@ def test_demo_loads_every_cohort_state_once(capsys):
     full = Batch.objects.get(name="leading-teams-spring")
     assert full.seats_taken == full.seat_count
     assert Batch.objects.filter(published=False).exists() and Batch.objects.filter(paid_batch=True).exists()
-    assert {lc.timezone for b in Batch.objects.all() for lc in b.live_classes.all()} >= {"Europe/Berlin",
-                                                                                          "Asia/Kolkata"}
+    assert {lc.timezone for b in Batch.objects.all() for lc in b.live_classes.all()} >= {
+        "Europe/Berlin",
+        "Asia/Kolkata",
+    }
     call_command("demo")
     call_command("demo", "--if-empty")
     assert counts() == made

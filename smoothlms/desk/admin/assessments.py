@@ -104,9 +104,12 @@ class OptionInline(admin.TabularInline):
 
 
 class QuestionForm(forms.ModelForm):
-    accepted = forms.CharField(label="Accepted answers", required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                               help_text="Text questions: one accepted answer per line (case and surrounding spaces "
-                                         "do not matter).")
+    accepted = forms.CharField(
+        label="Accepted answers",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Text questions: one accepted answer per line (case and surrounding spaces do not matter).",
+    )
 
     class Meta:
         model = Question
@@ -139,14 +142,32 @@ class QuestionAdmin(ServiceSavedAdmin):
             for item in formset.forms:
                 cleaned = getattr(item, "cleaned_data", None) or {}
                 if cleaned.get("text") and not cleaned.get("DELETE"):
-                    options.append((cleaned.get("position") or 0, len(options), OptionSpec(
-                        text=cleaned["text"], correct=bool(cleaned.get("correct")),
-                        id=cleaned["id"].pk if cleaned.get("id") else None)))
-        spec = QuestionSpec(text=data["text"], kind=data["kind"], marks=data["marks"],
-                            answers=[line for line in data.get("accepted", "").splitlines() if line.strip()],
-                            options=[option for _, _, option in sorted(options, key=lambda o: (o[0], o[1]))])
-        question = self.call_service(save_question, quiz=data["quiz"], spec=spec, position=data["position"],
-                                     question=form.instance if change else None, actor=request.user)
+                    options.append(
+                        (
+                            cleaned.get("position") or 0,
+                            len(options),
+                            OptionSpec(
+                                text=cleaned["text"],
+                                correct=bool(cleaned.get("correct")),
+                                id=cleaned["id"].pk if cleaned.get("id") else None,
+                            ),
+                        )
+                    )
+        spec = QuestionSpec(
+            text=data["text"],
+            kind=data["kind"],
+            marks=data["marks"],
+            answers=[line for line in data.get("accepted", "").splitlines() if line.strip()],
+            options=[option for _, _, option in sorted(options, key=lambda o: (o[0], o[1]))],
+        )
+        question = self.call_service(
+            save_question,
+            quiz=data["quiz"],
+            spec=spec,
+            position=data["position"],
+            question=form.instance if change else None,
+            actor=request.user,
+        )
         adopt(form.instance, question)
         for formset in formsets:
             formset.save(commit=False)  # writes nothing: lists the changes for the admin's history
@@ -199,12 +220,18 @@ class BatchAssessmentAdmin(ServiceSavedAdmin):
     def save_related(self, request, form, formsets, change):
         data = form.cleaned_data
         if change:  # only the due date and the position change: no rule depends on them
-            BatchAssessment.objects.filter(pk=form.instance.pk).update(due_date=data["due_date"],
-                                                                       position=data["position"])
+            BatchAssessment.objects.filter(pk=form.instance.pk).update(
+                due_date=data["due_date"], position=data["position"]
+            )
             return
-        created = self.call_service(add_batch_assessment, batch=data["batch"], quiz=data.get("quiz"),
-                                    assignment=data.get("assignment"), due_date=data.get("due_date"),
-                                    actor=request.user)
+        created = self.call_service(
+            add_batch_assessment,
+            batch=data["batch"],
+            quiz=data.get("quiz"),
+            assignment=data.get("assignment"),
+            due_date=data.get("due_date"),
+            actor=request.user,
+        )
         adopt(form.instance, created)
 
 
@@ -244,23 +271,31 @@ class QuizSubmissionAdmin(DeskAdmin):
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        submission = get_object_or_404(QuizSubmission.objects.select_related("member", "course", "batch"),
-                                       pk=object_id)
-        return render(request, f"{TEMPLATES}/quiz_submission.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "original": submission,
-            "title": f"Quiz submission {submission.name}", "print": submission_print(submission),
-            "pdf_url": f"/api/v1/quiz-submissions/{submission.pk}.pdf",
-        })
+        submission = get_object_or_404(QuizSubmission.objects.select_related("member", "course", "batch"), pk=object_id)
+        return render(
+            request,
+            f"{TEMPLATES}/quiz_submission.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": submission,
+                "title": f"Quiz submission {submission.name}",
+                "print": submission_print(submission),
+                "pdf_url": f"/api/v1/quiz-submissions/{submission.pk}.pdf",
+            },
+        )
 
     def zip_view(self, request: HttpRequest) -> HttpResponse:
         """All quiz submissions of one cohort as PDFs in one ZIP, streamed."""
         if not (self.has_view_permission(request) and can_read_submissions(request.user)):
             raise PermissionDenied
         batch = get_object_or_404(Batch, name=request.GET.get("batch", ""))
-        response = StreamingHttpResponse(submissions_zip(list_batch_submissions(batch=batch)),
-                                         content_type="application/zip")
-        response["Content-Disposition"] = (f'attachment; filename="{batch.name}-quiz-submissions-'
-                                           f'{timezone.now():%Y%m%d-%H%M}.zip"')
+        response = StreamingHttpResponse(
+            submissions_zip(list_batch_submissions(batch=batch)), content_type="application/zip"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{batch.name}-quiz-submissions-{timezone.now():%Y%m%d-%H%M}.zip"'
+        )
         return response
 
 
@@ -274,8 +309,16 @@ class GradeForm(forms.Form):
 
 @admin.register(AssignmentSubmission)
 class AssignmentSubmissionAdmin(DeskAdmin):
-    list_display = ["reference", "member", "assignment", "batch", "status", "submitted_at", "graded_by",
-                    "result_email_status"]
+    list_display = [
+        "reference",
+        "member",
+        "assignment",
+        "batch",
+        "status",
+        "submitted_at",
+        "graded_by",
+        "result_email_status",
+    ]
     list_select_related = ["member", "assignment", "batch", "graded_by"]
     list_filter = ["status", "result_email_status", "batch", "assignment"]
     search_fields = ["member__email", "member__full_name", "assignment__title"]
@@ -309,31 +352,48 @@ class AssignmentSubmissionAdmin(DeskAdmin):
         self.message_user(request, f"{done} result email(s) queued.", messages.SUCCESS)
 
     def get_urls(self):
-        return [path("<int:pk>/file/", self.admin_site.admin_view(self.file_view),
-                     name="assessments_assignmentsubmission_file"), *super().get_urls()]
+        return [
+            path(
+                "<int:pk>/file/",
+                self.admin_site.admin_view(self.file_view),
+                name="assessments_assignmentsubmission_file",
+            ),
+            *super().get_urls(),
+        ]
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None) -> HttpResponse:
         """The submission with its answer, and the grade form (graders, once)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        submission = get_object_or_404(self.get_queryset(request).select_related(
-            "member", "assignment", "batch", "graded_by"), pk=object_id)
+        submission = get_object_or_404(
+            self.get_queryset(request).select_related("member", "assignment", "batch", "graded_by"), pk=object_id
+        )
         can_grade = self.has_change_permission(request) and submission.status == GradeStatus.SUBMITTED
         form = GradeForm(request.POST or None) if can_grade else None
         if request.method == "POST" and form is not None and form.is_valid():
             try:
-                grade_assignment_submission(submission=submission, passed=form.cleaned_data["result"] == "passed",
-                                            comment=form.cleaned_data["comment"], actor=request.user)
+                grade_assignment_submission(
+                    submission=submission,
+                    passed=form.cleaned_data["result"] == "passed",
+                    comment=form.cleaned_data["comment"],
+                    actor=request.user,
+                )
             except DomainError as error:
                 self.message_user(request, error.user_message(), messages.ERROR)
             else:
-                self.message_user(request, f"{submission.name} graded; the learner will be emailed.",
-                                  messages.SUCCESS)
+                self.message_user(request, f"{submission.name} graded; the learner will be emailed.", messages.SUCCESS)
             return redirect(reverse("admin:assessments_assignmentsubmission_change", args=[submission.pk]))
-        return render(request, f"{TEMPLATES}/assignment_submission.html", {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "original": submission,
-            "title": f"Assignment submission {submission.name}", "form": form,
-        })
+        return render(
+            request,
+            f"{TEMPLATES}/assignment_submission.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": submission,
+                "title": f"Assignment submission {submission.name}",
+                "form": form,
+            },
+        )
 
     def file_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not self.has_view_permission(request):

@@ -37,8 +37,11 @@ class DeskChangeList(ChangeList):
     def url_for_result(self, result) -> str:
         # The record's desk address, with its key read from the row (no query per row).
         pk = quote(getattr(result, self.pk_attname))
-        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                       args=(record_key(result, pk),), current_app=self.model_admin.admin_site.name)
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=(record_key(result, pk),),
+            current_app=self.model_admin.admin_site.name,
+        )
 
 
 class DeskAdmin(admin.ModelAdmin):
@@ -63,11 +66,16 @@ class DeskAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # A list is titled by what it lists ("Employees"), not the admin's "Select employee to change".
-        extra_context = {"title": self.opts.verbose_name_plural[:1].upper() + self.opts.verbose_name_plural[1:],
-                         **(extra_context or {})}
+        extra_context = {
+            "title": self.opts.verbose_name_plural[:1].upper() + self.opts.verbose_name_plural[1:],
+            **(extra_context or {}),
+        }
         if self.has_export():
-            extra_context = {"export_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_export",
-                             "export_query": request.GET.urlencode(), **extra_context}
+            extra_context = {
+                "export_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_export",
+                "export_query": request.GET.urlencode(),
+                **extra_context,
+            }
         return super().changelist_view(request, extra_context)
 
     def export_stem(self, request) -> str:

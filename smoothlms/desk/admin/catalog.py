@@ -90,20 +90,24 @@ class LiveClassForm(forms.ModelForm):
     """A blank time zone means the cohort's."""
 
     # A join link typed without a scheme is an https one (video meetings are).
-    join_url = forms.URLField(required=False, assume_scheme="https",
-                              widget=forms.URLInput(attrs={"size": 20, "placeholder": "https://"}))
+    join_url = forms.URLField(
+        required=False, assume_scheme="https", widget=forms.URLInput(attrs={"size": 20, "placeholder": "https://"})
+    )
 
     class Meta:
         model = LiveClass
         fields = ["title", "date", "time", "duration", "timezone", "join_url"]
-        widgets = {"title": forms.TextInput(attrs={"size": 22}),
-                   "duration": forms.NumberInput(attrs={"style": "width:5em", "min": 1})}
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 22}),
+            "duration": forms.NumberInput(attrs={"style": "width:5em", "min": 1}),
+        }
 
     def __init__(self, *args, parent_timezone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.parent_timezone = parent_timezone
-        self.fields["timezone"] = forms.ChoiceField(choices=[("", "(the cohort's)")] + time_zone_choices(),
-                                                    required=False, label="Time zone")
+        self.fields["timezone"] = forms.ChoiceField(
+            choices=[("", "(the cohort's)")] + time_zone_choices(), required=False, label="Time zone"
+        )
 
     def clean_timezone(self) -> str:
         return self.cleaned_data.get("timezone") or self.parent_timezone
@@ -120,11 +124,30 @@ class LiveClassInline(admin.TabularInline):
 class BatchForm(forms.ModelForm):
     class Meta:
         model = Batch
-        fields = ["title", "name", "description", "start_date", "start_time", "end_date", "end_time", "timezone",
-                  "late_join_policy", "seat_count", "allow_self_enrollment", "waitlist_enabled", "allow_self_cancel",
-                  "published", "paid_batch", "amount", "currency", "confirmation_email_template"]
-        widgets = {"timezone": forms.Select(choices=time_zone_choices()),
-                   "description": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "title",
+            "name",
+            "description",
+            "start_date",
+            "start_time",
+            "end_date",
+            "end_time",
+            "timezone",
+            "late_join_policy",
+            "seat_count",
+            "allow_self_enrollment",
+            "waitlist_enabled",
+            "allow_self_cancel",
+            "published",
+            "paid_batch",
+            "amount",
+            "currency",
+            "confirmation_email_template",
+        ]
+        widgets = {
+            "timezone": forms.Select(choices=time_zone_choices()),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,11 +212,25 @@ class BatchAdmin(ServiceSavedAdmin):
     change_form_template = "desk/batch/change_form.html"
     fieldsets = [
         (None, {"fields": ["title", "name", "description"]}),
-        ("Schedule", {"fields": [("start_date", "start_time"), ("end_date", "end_time"), "timezone",
-                                 "late_join_policy"],
-                      "description": "Start and end are wall-clock times in the cohort's own time zone."}),
-        ("Seats and enrollment", {"fields": [("seat_count", "seats_taken"), "allow_self_enrollment",
-                                             "waitlist_enabled", "allow_self_cancel", "published"]}),
+        (
+            "Schedule",
+            {
+                "fields": [("start_date", "start_time"), ("end_date", "end_time"), "timezone", "late_join_policy"],
+                "description": "Start and end are wall-clock times in the cohort's own time zone.",
+            },
+        ),
+        (
+            "Seats and enrollment",
+            {
+                "fields": [
+                    ("seat_count", "seats_taken"),
+                    "allow_self_enrollment",
+                    "waitlist_enabled",
+                    "allow_self_cancel",
+                    "published",
+                ]
+            },
+        ),
         ("Payment", {"fields": ["paid_batch", ("amount", "currency")], "classes": ["collapse"]}),
         ("Emails", {"fields": ["confirmation_email_template"], "classes": ["collapse"]}),
     ]
@@ -213,8 +250,12 @@ class BatchAdmin(ServiceSavedAdmin):
 
     @admin.display(description="Cohort", ordering="title")
     def title_link(self, obj: Batch):
-        return format_html('<a href="{}"><strong>{}</strong></a><div class="desk-sub">{}</div>',
-                           reverse("admin:catalog_batch_change", args=[record_key(obj)]), obj.title, obj.name)
+        return format_html(
+            '<a href="{}"><strong>{}</strong></a><div class="desk-sub">{}</div>',
+            reverse("admin:catalog_batch_change", args=[record_key(obj)]),
+            obj.title,
+            obj.name,
+        )
 
     @admin.display(description="Self-enrollment", boolean=True, ordering="allow_self_enrollment")
     def self_enrollment(self, obj: Batch) -> bool:
@@ -228,8 +269,14 @@ class BatchAdmin(ServiceSavedAdmin):
     def dates(self, obj: Batch):
         same_year = obj.start_date.year == obj.end_date.year
         start = obj.start_date.strftime("%d %b" if same_year else "%d %b %Y")
-        return format_html('{} {} – {} {}<div class="desk-sub">{}</div>', start, obj.start_time.strftime("%H:%M"),
-                           obj.end_date.strftime("%d %b %Y"), obj.end_time.strftime("%H:%M"), obj.timezone)
+        return format_html(
+            '{} {} – {} {}<div class="desk-sub">{}</div>',
+            start,
+            obj.start_time.strftime("%H:%M"),
+            obj.end_date.strftime("%d %b %Y"),
+            obj.end_time.strftime("%H:%M"),
+            obj.timezone,
+        )
 
     @admin.display(description="Seats taken / count (left)", ordering="seats_taken")
     def seats(self, obj: Batch):
@@ -237,8 +284,13 @@ class BatchAdmin(ServiceSavedAdmin):
             return format_html('{} / <span title="no limit">∞</span>', obj.seats_taken)
         left = max(obj.seat_count - obj.seats_taken, 0)
         tone = "full" if left == 0 else "warn" if left <= max(obj.seat_count // 5, 1) else "ok"
-        return format_html('{} / {} <span class="desk-pill {}">{}</span>', obj.seats_taken, obj.seat_count, tone,
-                           "Sold out" if left == 0 else f"{left} left")
+        return format_html(
+            '{} / {} <span class="desk-pill {}">{}</span>',
+            obj.seats_taken,
+            obj.seat_count,
+            tone,
+            "Sold out" if left == 0 else f"{left} left",
+        )
 
     @property
     def media(self):
@@ -252,8 +304,10 @@ class BatchAdmin(ServiceSavedAdmin):
         return kwargs
 
     def desk_views(self) -> list[DeskView]:
-        return [DeskView("enroll", enroll_members_view, "enroll", keyed=True, permission="add"),
-                DeskView("promote", promote_now_view, "promote", keyed=True, permission="add")]
+        return [
+            DeskView("enroll", enroll_members_view, "enroll", keyed=True, permission="add"),
+            DeskView("promote", promote_now_view, "promote", keyed=True, permission="add"),
+        ]
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         batch = self.get_object(request, object_id)
@@ -261,15 +315,23 @@ class BatchAdmin(ServiceSavedAdmin):
             may_read = can_read_rosters(request.user)  # learners' names and emails: the API's rule
             roster = list(list_roster_active_first(batch=batch)[:ROSTER_SHOWN]) if may_read else []
             counts = count_roster(batch=batch)
-            extra_context = {**(extra_context or {}), "roster": roster, "roster_counts": counts,
-                             "roster_total": sum(counts.values()), "roster_shown": len(roster),
-                             "may_read_roster": may_read,
-                             "waitlist": list(list_waitlist(batch=batch).select_related("member")[:ROSTER_SHOWN])
-                             if may_read else [],
-                             "seats_left": batch.seats_left, "can_enroll": can_enroll(request),
-                             "can_cancel": request.user.has_perm("enrollment.change_batchenrollment"),
-                             "has_started": batch.has_started(), "has_ended": batch.has_ended(),
-                             "enroll_form": EnrollMembersForm() if can_enroll(request) else None}
+            extra_context = {
+                **(extra_context or {}),
+                "roster": roster,
+                "roster_counts": counts,
+                "roster_total": sum(counts.values()),
+                "roster_shown": len(roster),
+                "may_read_roster": may_read,
+                "waitlist": list(list_waitlist(batch=batch).select_related("member")[:ROSTER_SHOWN])
+                if may_read
+                else [],
+                "seats_left": batch.seats_left,
+                "can_enroll": can_enroll(request),
+                "can_cancel": request.user.has_perm("enrollment.change_batchenrollment"),
+                "has_started": batch.has_started(),
+                "has_ended": batch.has_ended(),
+                "enroll_form": EnrollMembersForm() if can_enroll(request) else None,
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):
@@ -283,8 +345,9 @@ class BatchAdmin(ServiceSavedAdmin):
         else:
             title = fields.pop("title")
             name = fields.pop("name", "")
-            created = self.call_service(create_batch, title=title, name=name, courses=courses, actor=request.user,
-                                        **fields)
+            created = self.call_service(
+                create_batch, title=title, name=name, courses=courses, actor=request.user, **fields
+            )
             adopt(batch, created)
         if course_formset is not None:
             course_formset.save(commit=False)  # writes nothing: lists the changes for the admin's history

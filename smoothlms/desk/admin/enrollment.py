@@ -33,8 +33,11 @@ class CohortFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         today = timezone.localdate()
         chosen = self.value()
-        cohorts = Batch.objects.filter(Q(end_date__gte=today) | Q(name=chosen or "")).order_by(
-            "start_date", "name").values_list("name", "title")[:COHORT_CHOICES]
+        cohorts = (
+            Batch.objects.filter(Q(end_date__gte=today) | Q(name=chosen or ""))
+            .order_by("start_date", "name")
+            .values_list("name", "title")[:COHORT_CHOICES]
+        )
         return list(cohorts)
 
     def queryset(self, request, queryset):
@@ -63,9 +66,22 @@ class BatchEnrollmentAdmin(DeskAdmin):
     export_kind = "batch-enrollments"
     actions = ["cancel_enrollments", "resend_confirmations", "export_csv", "export_xlsx"]
     change_list_template = "desk/enrollment/change_list.html"
-    fields = ["batch", "member", "member_type", "status", "source", "override_reason", "created_by", "created_at",
-              "cancelled_at", "confirmation_email_status", "confirmation_email_sent", "confirmation_email_sent_at",
-              "confirmation_email_error", "payment"]
+    fields = [
+        "batch",
+        "member",
+        "member_type",
+        "status",
+        "source",
+        "override_reason",
+        "created_by",
+        "created_at",
+        "cancelled_at",
+        "confirmation_email_status",
+        "confirmation_email_sent",
+        "confirmation_email_sent_at",
+        "confirmation_email_error",
+        "payment",
+    ]
     readonly_fields = fields
 
     # Permissions: viewing follows the role; adding is the engine's form; nothing is edited or deleted.
@@ -85,8 +101,11 @@ class BatchEnrollmentAdmin(DeskAdmin):
         return add_enrollment_view(request)
 
     def desk_views(self) -> list[DeskView]:
-        return [DeskView("import", import_view, "import", permission="add"), *super().desk_views(),
-                DeskView("cancel", cancel_one_view, "cancel", keyed=True, permission="change")]
+        return [
+            DeskView("import", import_view, "import", permission="add"),
+            *super().desk_views(),
+            DeskView("cancel", cancel_one_view, "cancel", keyed=True, permission="change"),
+        ]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "LMS Batch Enrollments", **(extra_context or {}), "can_enroll": can_enroll(request)}
@@ -104,8 +123,12 @@ class BatchEnrollmentAdmin(DeskAdmin):
 
     @admin.display(description="Status · source", ordering="status")
     def status_badge(self, obj: BatchEnrollment):
-        return format_html('<span class="desk-pill {}">{}</span><div class="desk-sub">{}</div>', obj.status,
-                           obj.get_status_display(), obj.get_source_display())
+        return format_html(
+            '<span class="desk-pill {}">{}</span><div class="desk-sub">{}</div>',
+            obj.status,
+            obj.get_status_display(),
+            obj.get_source_display(),
+        )
 
     @admin.display(description="Enrolled", ordering="created_at")
     def created(self, obj: BatchEnrollment):
@@ -114,8 +137,11 @@ class BatchEnrollmentAdmin(DeskAdmin):
 
     @admin.display(description="Email", ordering="confirmation_email_status")
     def email_badge(self, obj: BatchEnrollment):
-        return format_html('<span class="desk-pill email-{}">{}</span>', obj.confirmation_email_status,
-                           obj.get_confirmation_email_status_display())
+        return format_html(
+            '<span class="desk-pill email-{}">{}</span>',
+            obj.confirmation_email_status,
+            obj.get_confirmation_email_status_display(),
+        )
 
     # Actions and downloads ------------------------------------------------------------------
 
@@ -127,19 +153,35 @@ class BatchEnrollmentAdmin(DeskAdmin):
         if "confirm" in request.POST and form.is_valid():
             cancelled, refusals = cancel_many(request, active, reason=form.cleaned_data["reason"])
             if cancelled:
-                self.message_user(request, f"Cancelled {cancelled} enrollment{'s' if cancelled != 1 else ''}; "
-                                           "their seats are free again.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    f"Cancelled {cancelled} enrollment{'s' if cancelled != 1 else ''}; their seats are free again.",
+                    messages.SUCCESS,
+                )
             for text in refusals:
                 self.message_user(request, text, messages.ERROR)
             if len(enrollments) > len(active):
-                self.message_user(request, f"{len(enrollments) - len(active)} selected enrollments were not "
-                                           "active and were left as they are.", messages.WARNING)
+                self.message_user(
+                    request,
+                    f"{len(enrollments) - len(active)} selected enrollments were not active and were left as they are.",
+                    messages.WARNING,
+                )
             return None
-        return TemplateResponse(request, "desk/cancel_confirm.html", {
-            **self.admin_site.each_context(request), "title": "Cancel enrollments", "opts": self.model._meta,
-            "enrollments": enrollments, "active_count": len(active), "form": form, "single": False,
-            "action": "cancel_enrollments", "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "desk/cancel_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Cancel enrollments",
+                "opts": self.model._meta,
+                "enrollments": enrollments,
+                "active_count": len(active),
+                "form": form,
+                "single": False,
+                "action": "cancel_enrollments",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description="Resend confirmation email", permissions=["cancel"])
     def resend_confirmations(self, request, queryset):
@@ -151,8 +193,9 @@ class BatchEnrollmentAdmin(DeskAdmin):
             except DomainError as err:
                 self.message_user(request, f"{enrollment.member.email}: {err.user_message()}", messages.ERROR)
         if queued:
-            self.message_user(request, f"Queued {queued} confirmation email{'s' if queued != 1 else ''}.",
-                              messages.SUCCESS)
+            self.message_user(
+                request, f"Queued {queued} confirmation email{'s' if queued != 1 else ''}.", messages.SUCCESS
+            )
 
     @admin.action(description="Export selected (CSV)")
     def export_csv(self, request, queryset):
@@ -203,6 +246,13 @@ class PaymentAdmin(ServiceSavedAdmin):
 
     def save_related(self, request, form, formsets, change):
         data = form.cleaned_data
-        payment = self.call_service(record_payment, batch=data["batch"], member=data["member"], amount=data["amount"],
-                                    currency=data["currency"], reference=data["reference"], actor=request.user)
+        payment = self.call_service(
+            record_payment,
+            batch=data["batch"],
+            member=data["member"],
+            amount=data["amount"],
+            currency=data["currency"],
+            reference=data["reference"],
+            actor=request.user,
+        )
         adopt(form.instance, payment)

@@ -22,14 +22,33 @@ class HRSyncRunAdmin(ReadOnlyAdmin):
 
 @admin.register(OnboardingRule)
 class OnboardingRuleAdmin(DeskAdmin):
-    list_display = ["name", "enabled", "department", "designation", "employment_type", "programme", "due_in_days",
-                    "joined_on_or_after"]
+    list_display = [
+        "name",
+        "enabled",
+        "department",
+        "designation",
+        "employment_type",
+        "programme",
+        "due_in_days",
+        "joined_on_or_after",
+    ]
     list_filter = ["enabled"]
     search_fields = ["name", "department", "designation"]
     list_select_related = ["programme"]
     filter_horizontal = ["mandatory_courses"]
-    fields = ["name", "enabled", ("department", "designation", "employment_type"), "joined_on_or_after", "programme",
-              "mandatory_courses", "due_in_days", "author", "applications", "created_at", "updated_at"]
+    fields = [
+        "name",
+        "enabled",
+        ("department", "designation", "employment_type"),
+        "joined_on_or_after",
+        "programme",
+        "mandatory_courses",
+        "due_in_days",
+        "author",
+        "applications",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = ["author", "applications", "created_at", "updated_at"]
     actions = ["apply_now"]
 
@@ -42,24 +61,42 @@ class OnboardingRuleAdmin(DeskAdmin):
         if obj.pk is None:
             return "-"
         done = obj.applications.filter(status=OnboardingApplication.Status.DONE).count()
-        pending = list(obj.applications.filter(status=OnboardingApplication.Status.PENDING)
-                       .select_related("employee").order_by("-updated_at")[:20])
-        lines = [(f"{done} joiner(s) onboarded; {len(pending)} waiting"
-                  + (" (latest 20):" if len(pending) == 20 else ":" if pending else "."),)]
+        pending = list(
+            obj.applications.filter(status=OnboardingApplication.Status.PENDING)
+            .select_related("employee")
+            .order_by("-updated_at")[:20]
+        )
+        lines = [
+            (
+                f"{done} joiner(s) onboarded; {len(pending)} waiting"
+                + (" (latest 20):" if len(pending) == 20 else ":" if pending else "."),
+            )
+        ]
         lines += [(f"{a.employee.employee} ({a.joined_on}): {a.detail or 'in progress'}",) for a in pending]
         return format_html_join("", "<div>{}</div>", lines)
 
     @admin.action(description="Apply the enabled rules now", permissions=["change"])
     def apply_now(self, request, queryset):
         result = apply_onboarding_rules()
-        self.message_user(request, f"Onboarding: {result.applied} applied, {result.pending} still pending.",
-                          messages.SUCCESS)
+        self.message_user(
+            request, f"Onboarding: {result.applied} applied, {result.pending} still pending.", messages.SUCCESS
+        )
 
 
 @admin.register(OnboardingApplication)
 class OnboardingApplicationAdmin(ReadOnlyAdmin):
-    list_display = ["employee", "rule", "joined_on", "status", "batch", "enrolled", "trained", "attempts", "detail",
-                    "updated_at"]
+    list_display = [
+        "employee",
+        "rule",
+        "joined_on",
+        "status",
+        "batch",
+        "enrolled",
+        "trained",
+        "attempts",
+        "detail",
+        "updated_at",
+    ]
     list_filter = ["status", "rule"]
     search_fields = ["employee__employee", "employee__employee_name"]
     list_select_related = ["employee", "rule", "batch"]

@@ -33,13 +33,24 @@ HEAT_MEMBERS_SHOWN = 200
 class LessonForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=LessonKind.choices)
-    body = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 14, "class": "desk-markdown"}),
-                           help_text="Markdown: **bold**, *italic*, lists, tables, links. Raw HTML is not kept.")
-    url = forms.URLField(required=False, assume_scheme="https", max_length=500, label="Video URL",
-                         help_text="Video lessons: a YouTube or Vimeo page, or a video file's address.")
+    body = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "class": "desk-markdown"}),
+        help_text="Markdown: **bold**, *italic*, lists, tables, links. Raw HTML is not kept.",
+    )
+    url = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        label="Video URL",
+        help_text="Video lessons: a YouTube or Vimeo page, or a video file's address.",
+    )
     document = forms.FileField(required=False, help_text="File lessons: the document learners open.")
-    package = forms.FileField(required=False, label="SCORM package",
-                              help_text="SCORM lessons: a SCORM 1.2 or 2004 zip. It replaces the current one.")
+    package = forms.FileField(
+        required=False,
+        label="SCORM package",
+        help_text="SCORM lessons: a SCORM 1.2 or 2004 zip. It replaces the current one.",
+    )
 
 
 class CourseContentAdmin:
@@ -53,12 +64,18 @@ class CourseContentAdmin:
         custom = [
             path("content/preview/", wrap(self.preview_view), name=f"{name}_preview"),
             path("<path:object_id>/content/chapters/add/", wrap(self.add_chapter_view), name=f"{name}_add_chapter"),
-            path("<path:object_id>/content/chapters/<int:chapter_id>/<str:action>/", wrap(self.chapter_view),
-                 name=f"{name}_chapter"),
+            path(
+                "<path:object_id>/content/chapters/<int:chapter_id>/<str:action>/",
+                wrap(self.chapter_view),
+                name=f"{name}_chapter",
+            ),
             path("<path:object_id>/content/lessons/add/", wrap(self.add_lesson_view), name=f"{name}_add_lesson"),
             path("<path:object_id>/content/lessons/<int:lesson_id>/", wrap(self.lesson_view), name=f"{name}_lesson"),
-            path("<path:object_id>/content/lessons/<int:lesson_id>/<str:action>/", wrap(self.lesson_action_view),
-                 name=f"{name}_lesson_action"),
+            path(
+                "<path:object_id>/content/lessons/<int:lesson_id>/<str:action>/",
+                wrap(self.lesson_action_view),
+                name=f"{name}_lesson_action",
+            ),
         ]
         return custom + super().get_urls()
 
@@ -66,9 +83,12 @@ class CourseContentAdmin:
         course = self.get_object(request, object_id)
         if course is not None:
             outline = selectors.get_outline(course=course)
-            extra_context = {**(extra_context or {}), "outline": outline,
-                             "can_author": self.has_change_permission(request, course),
-                             "lesson_kinds": LessonKind.choices}
+            extra_context = {
+                **(extra_context or {}),
+                "outline": outline,
+                "can_author": self.has_change_permission(request, course),
+                "lesson_kinds": LessonKind.choices,
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Helpers ------------------------------------------------------------------------------
@@ -106,11 +126,17 @@ class CourseContentAdmin:
         if request.method != "POST" or chapter is None:
             return self._back(course)
         if action in ("up", "down"):
-            self._run(request, f"Moved {chapter.title} {action}.", services.move_chapter, chapter=chapter,
-                      up=action == "up")
+            self._run(
+                request, f"Moved {chapter.title} {action}.", services.move_chapter, chapter=chapter, up=action == "up"
+            )
         elif action == "rename":
-            self._run(request, "Chapter renamed.", services.rename_chapter, chapter=chapter,
-                      title=request.POST.get("title", ""))
+            self._run(
+                request,
+                "Chapter renamed.",
+                services.rename_chapter,
+                chapter=chapter,
+                title=request.POST.get("title", ""),
+            )
         elif action == "delete":
             self._run(request, f"Chapter {chapter.title} deleted.", services.delete_chapter, chapter=chapter)
         return self._back(course)
@@ -123,9 +149,16 @@ class CourseContentAdmin:
         if chapter is None:
             self.message_user(request, "Choose a chapter for the lesson.", messages.ERROR)
             return self._back(course)
-        lesson = self._run(request, "Lesson added: fill it in below.", services.create_lesson, course=course,
-                           chapter=chapter, title=request.POST.get("title", ""),
-                           kind=request.POST.get("kind", LessonKind.TEXT), url=request.POST.get("url", ""))
+        lesson = self._run(
+            request,
+            "Lesson added: fill it in below.",
+            services.create_lesson,
+            course=course,
+            chapter=chapter,
+            title=request.POST.get("title", ""),
+            kind=request.POST.get("kind", LessonKind.TEXT),
+            url=request.POST.get("url", ""),
+        )
         if isinstance(lesson, Lesson):
             return redirect(reverse("admin:catalog_course_content_lesson", args=[course.pk, lesson.pk]))
         return self._back(course)
@@ -136,8 +169,9 @@ class CourseContentAdmin:
         if lesson is None:
             return self._back(course)
         if action in ("up", "down"):
-            self._run(request, f"Moved {lesson.title} {action}.", services.move_lesson, lesson=lesson,
-                      up=action == "up")
+            self._run(
+                request, f"Moved {lesson.title} {action}.", services.move_lesson, lesson=lesson, up=action == "up"
+            )
         elif action == "delete":
             self._run(request, f"Lesson {lesson.title} deleted.", services.delete_lesson, lesson=lesson)
         return self._back(course, f"chapter-{lesson.chapter_id}")
@@ -149,12 +183,21 @@ class CourseContentAdmin:
         form = LessonForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid() and self._save_lesson(request, lesson, form):
             return redirect(request.path)
-        return render_desk(request, "desk/learning/lesson_form.html", {
-            "course": course, "lesson": lesson, "form": form, "opts": Course._meta,
-            "preview_html": mark_safe(render_markdown(lesson.body)),  # noqa: S308 - sanitised by nh3
-            "preview_url": reverse("admin:catalog_course_content_preview"),
-            "portal_url": f"/lms/courses/{course.name}/learn/{lesson.chapter.position}-{lesson.position}",
-        }, title=f"Lesson: {lesson.title}", opts=Course._meta)
+        return render_desk(
+            request,
+            "desk/learning/lesson_form.html",
+            {
+                "course": course,
+                "lesson": lesson,
+                "form": form,
+                "opts": Course._meta,
+                "preview_html": mark_safe(render_markdown(lesson.body)),  # noqa: S308 - sanitised by nh3
+                "preview_url": reverse("admin:catalog_course_content_preview"),
+                "portal_url": f"/lms/courses/{course.name}/learn/{lesson.chapter.position}-{lesson.position}",
+            },
+            title=f"Lesson: {lesson.title}",
+            opts=Course._meta,
+        )
 
     def _save_lesson(self, request: HttpRequest, lesson: Lesson, form: LessonForm) -> bool:
         data = form.cleaned_data
@@ -198,10 +241,12 @@ def batch_progress_context(request: HttpRequest, batch: Batch) -> dict[str, Any]
     """For the cohort page's heat table (desk/learning/_batch_progress.html)."""
     if not may_read_progress(request.user):
         return {"progress_table": None}
-    table = selectors.get_batch_progress(batch=batch, limit=HEAT_MEMBERS_SHOWN * max(
-        batch.batch_courses.count(), 1))
-    return {"progress_table": table, "progress_shown": len(table.members),
-            "progress_url": f"/api/v1/batches/{batch.name}/progress"}
+    table = selectors.get_batch_progress(batch=batch, limit=HEAT_MEMBERS_SHOWN * max(batch.batch_courses.count(), 1))
+    return {
+        "progress_table": table,
+        "progress_shown": len(table.members),
+        "progress_url": f"/api/v1/batches/{batch.name}/progress",
+    }
 
 
 def heat_tone(progress: int) -> str:
@@ -210,4 +255,3 @@ def heat_tone(progress: int) -> str:
     if progress >= 50:
         return "half"
     return "started" if progress > 0 else "none"
-

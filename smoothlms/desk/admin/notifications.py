@@ -31,7 +31,7 @@ class EmailTemplateForm(forms.ModelForm):
         fields = ["name", "subject", "body_text", "body_html"]
         help_texts = {
             "name": f'Pick this template in LMS Settings or on a cohort. The template named "{REMINDER_TEMPLATE_NAME}" '
-                    "is the reminder sent the day before a cohort starts (rename it to stop reminders).",
+            "is the reminder sent the day before a cohort starts (rename it to stop reminders).",
             "subject": "One line; the variables of the plain-text body below.",
             "body_text": variables_help_html(),
             "body_html": "Optional HTML version; the same variables (their values are HTML-escaped).",

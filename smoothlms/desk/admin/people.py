@@ -67,17 +67,24 @@ class UserAdmin(ServiceSavedAdmin):
         data = form.cleaned_data
         roles = [group.name for group in data.get("groups", [])]
         if not change:
-            created = self.call_service(create_user, email=data["email"], full_name=data.get("full_name", ""),
-                                        roles=roles or None, enabled=data.get("enabled", True),
-                                        time_zone=data.get("time_zone", ""), actor=request.user)
+            created = self.call_service(
+                create_user,
+                email=data["email"],
+                full_name=data.get("full_name", ""),
+                roles=roles or None,
+                enabled=data.get("enabled", True),
+                time_zone=data.get("time_zone", ""),
+                actor=request.user,
+            )
             adopt(form.instance, created)
             return
         user = User.objects.get(pk=form.instance.pk)
         if user.full_name != data["full_name"] or user.time_zone != data.get("time_zone", ""):
             User.objects.filter(pk=user.pk).update(full_name=data["full_name"], time_zone=data.get("time_zone", ""))
         self.call_service(set_user_roles, user=user, roles=roles, actor=request.user)
-        self.call_service(set_user_enabled, user=user, enabled=data["enabled"], actor=request.user,
-                          reason="Changed in the desk.")
+        self.call_service(
+            set_user_enabled, user=user, enabled=data["enabled"], actor=request.user, reason="Changed in the desk."
+        )
         if not data["enabled"]:
             # Disabling leaves the cohorts that have not ended (CONTRACT.md section 14).
             self.call_service(withdraw_disabled_user, user=user, actor=request.user, source=Source.DESK)
@@ -92,14 +99,18 @@ class UserAdmin(ServiceSavedAdmin):
         for user in queryset.filter(enabled=True):
             send_invitation(user=user, actor=request.user)
             sent += 1
-        self.message_user(request, f"Set-password email queued for {sent} user(s) (disabled users skipped).",
-                          messages.SUCCESS)
+        self.message_user(
+            request, f"Set-password email queued for {sent} user(s) (disabled users skipped).", messages.SUCCESS
+        )
 
 
 class EmployeeForm(forms.ModelForm):
-    user_id = forms.EmailField(label="User ID", required=False,
-                               help_text="The user's email, when it is neither the company nor the personal email. "
-                                         "Blank: the linked user, else Company Email, else Personal Email.")
+    user_id = forms.EmailField(
+        label="User ID",
+        required=False,
+        help_text="The user's email, when it is neither the company nor the personal email. "
+        "Blank: the linked user, else Company Email, else Personal Email.",
+    )
 
     class Meta:
         model = Employee
@@ -119,8 +130,19 @@ class EmployeeForm(forms.ModelForm):
 @admin.register(Employee)
 class EmployeeAdmin(ServiceSavedAdmin):
     form = EmployeeForm
-    list_display = ["employee", "employee_name", "status", "user_link", "user_enabled", "department", "designation",
-                    "employment_type", "date_of_joining", "relieving_date", "synced_at"]
+    list_display = [
+        "employee",
+        "employee_name",
+        "status",
+        "user_link",
+        "user_enabled",
+        "department",
+        "designation",
+        "employment_type",
+        "date_of_joining",
+        "relieving_date",
+        "synced_at",
+    ]
     list_filter = [("date_of_joining", DateRangeFilter), "department", "status", "employment_type"]
     search_fields = ["employee", "employee_name", "company_email", "personal_email", "user__email"]
     list_select_related = ["user"]
@@ -130,9 +152,20 @@ class EmployeeAdmin(ServiceSavedAdmin):
     change_list_template = "desk/employee/change_list.html"
 
     def get_fields(self, request, obj=None):
-        return ["employee", "employee_name", "user_id", "company_email", "personal_email", "status",
-                "date_of_joining", "relieving_date", "employment_type", "department", "designation",
-                *self.readonly_fields]
+        return [
+            "employee",
+            "employee_name",
+            "user_id",
+            "company_email",
+            "personal_email",
+            "status",
+            "date_of_joining",
+            "relieving_date",
+            "employment_type",
+            "department",
+            "designation",
+            *self.readonly_fields,
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         # The HR id is the key: it is typed once, when the record is made.
@@ -143,14 +176,15 @@ class EmployeeAdmin(ServiceSavedAdmin):
 
     def save_related(self, request, form, formsets, change):
         data = form.cleaned_data
-        record = EmployeeRecord(employee=form.instance.employee if change else data["employee"].strip(),
-                                user_id=data.get("user_id") or "",
-                                **{name: data.get(name) for name in EMPLOYEE_FIELDS})  # emails normalised by the record
+        record = EmployeeRecord(
+            employee=form.instance.employee if change else data["employee"].strip(),
+            user_id=data.get("user_id") or "",
+            **{name: data.get(name) for name in EMPLOYEE_FIELDS},
+        )  # emails normalised by the record
         employee, action = self.call_service(provision_employee, record=record, actor=request.user, source="desk")
         adopt(form.instance, employee)
         if action not in ("unchanged", "update", "create"):
-            self.message_user(request, f"{employee.employee}: {action} ({employee.user or 'no user'}).",
-                              messages.INFO)
+            self.message_user(request, f"{employee.employee}: {action} ({employee.user or 'no user'}).", messages.INFO)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "hr_sync_status": get_hr_sync_status()}
@@ -171,8 +205,9 @@ class EmployeeAdmin(ServiceSavedAdmin):
     def user_link(self, obj: Employee) -> str:
         if obj.user_id is None:
             return "-"
-        return format_html('<a href="{}">{}</a>', reverse("admin:people_user_change", args=[obj.user_id]),
-                           obj.user.email)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:people_user_change", args=[obj.user_id]), obj.user.email
+        )
 
     @admin.display(description="User enabled", boolean=True)
     def user_enabled(self, obj: Employee) -> bool | None:
@@ -181,8 +216,9 @@ class EmployeeAdmin(ServiceSavedAdmin):
     @admin.action(description="Apply onboarding rules now", permissions=["change"])
     def apply_onboarding(self, request, queryset):
         result = apply_onboarding_rules(employee_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"Onboarding: {result.applied} applied, {result.pending} still pending.",
-                          messages.SUCCESS)
+        self.message_user(
+            request, f"Onboarding: {result.applied} applied, {result.pending} still pending.", messages.SUCCESS
+        )
 
 
 @admin.register(UserInvitation)

@@ -26,9 +26,12 @@ class AlreadyAssigned(Conflict):
 
 class ExtendDueDateForm(forms.Form):
     due_date = forms.DateField(label="New due date", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label="Reason (kept in the audit log)", max_length=500,
-                             error_messages={"required": DueDateReasonRequired.message},
-                             widget=forms.TextInput(attrs={"placeholder": "e.g. on leave until the 20th"}))
+    reason = forms.CharField(
+        label="Reason (kept in the audit log)",
+        max_length=500,
+        error_messages={"required": DueDateReasonRequired.message},
+        widget=forms.TextInput(attrs={"placeholder": "e.g. on leave until the 20th"}),
+    )
 
 
 def _plural(count: int, word: str) -> str:
@@ -90,8 +93,12 @@ class TrainingAssignmentAdmin(ServiceSavedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Nothing on an assignment's form is editable: it changes through the list's actions.
-        extra_context = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False,
-                         **(extra_context or {})}
+        extra_context = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Actions --------------------------------------------------------------------------------
@@ -119,25 +126,35 @@ class TrainingAssignmentAdmin(ServiceSavedAdmin):
         if confirmed and form.is_valid():
             self._extend(request, assignments, **form.cleaned_data)
             return None
-        return TemplateResponse(request, "desk/training/extend_due_date.html", {
-            **self.admin_site.each_context(request), "title": "Extend due date", "opts": self.model._meta,
-            "assignments": assignments, "form": form, "action": "extend_due_dates",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        })
+        return TemplateResponse(
+            request,
+            "desk/training/extend_due_date.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Extend due date",
+                "opts": self.model._meta,
+                "assignments": assignments,
+                "form": form,
+                "action": "extend_due_dates",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     def _extend(self, request, assignments, *, due_date, reason) -> None:
         extended, refusals = 0, []
         for assignment in assignments:
             try:
-                extend_due_date(assignment=assignment, due_date=due_date, reason=reason, actor=request.user,
-                                source=Source.DESK)
+                extend_due_date(
+                    assignment=assignment, due_date=due_date, reason=reason, actor=request.user, source=Source.DESK
+                )
             except DomainError as err:
                 refusals.append(f"{assignment.user.email}: {err.user_message()}")
             else:
                 extended += 1
         if extended:
-            self.message_user(request, f"Extended {_plural(extended, 'assignment')} to {due_date:%d %b %Y}.",
-                              messages.SUCCESS)
+            self.message_user(
+                request, f"Extended {_plural(extended, 'assignment')} to {due_date:%d %b %Y}.", messages.SUCCESS
+            )
         for text in refusals:
             self.message_user(request, text, messages.ERROR)
 
@@ -146,8 +163,9 @@ class TrainingAssignmentAdmin(ServiceSavedAdmin):
             return  # nothing on the change form is editable
         data = form.cleaned_data
         user, course, due_date = data["user"], data["course"], data["due_date"]
-        result = self.call_service(assign_training, user_ids=[user.pk], courses=[course], due_date=due_date,
-                                   actor=request.user)
+        result = self.call_service(
+            assign_training, user_ids=[user.pk], courses=[course], due_date=due_date, actor=request.user
+        )
         if not result.assigned:
             self.refuse(AlreadyAssigned(email=user.email, course=course.title, due_date=due_date.isoformat()))
         adopt(form.instance, list_training_assignments().get(user=user, course=course, due_date=due_date))

@@ -21,6 +21,11 @@ def batch_assessment_status(context, batch) -> dict:
     user = context["request"].user
     assessments, rows = list_batch_assessment_status(batch=batch)
     show_members = can_read_submissions(user)  # names only to the roles that read rosters
-    return {"batch": batch, "assessments": assessments, "rows": rows if show_members else [],
-            "show_members": show_members, "labels": Status.LABELS,
-            "can_manage": user.has_role(Role.MODERATOR, Role.SYSTEM_MANAGER)}
+    return {
+        "batch": batch,
+        "assessments": assessments,
+        "rows": rows if show_members else [],
+        "show_members": show_members,
+        "labels": Status.LABELS,
+        "can_manage": user.has_role(Role.MODERATOR, Role.SYSTEM_MANAGER),
+    }

@@ -30,6 +30,8 @@ def completions_per_week(context, weeks: int = 12) -> dict:
     zone = ZoneInfo(zone_name) if zone_name else timezone.get_current_timezone()
     rows = count_completions_per_week(weeks=weeks, zone=zone, now=timezone.now())
     largest = max([count for _week, count in rows] or [0]) or 1
-    return {"weeks": [{"start": start, "count": count, "height": round(100 * count / largest)}
-                      for start, count in rows],
-            "total": sum(count for _week, count in rows), "zone": str(zone)}
+    return {
+        "weeks": [{"start": start, "count": count, "height": round(100 * count / largest)} for start, count in rows],
+        "total": sum(count for _week, count in rows),
+        "zone": str(zone),
+    }

@@ -40,4 +40,3 @@ def learners(db):
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
-

@@ -8,11 +8,21 @@ pytestmark = pytest.mark.django_db
 
 
 def desk_paths(cohort, enrollment):
-    return ["/desk/learning", "/app/lms-batch/new-hires", f"/app/catalog/batch/{cohort.pk}/change/",
-            f"/app/catalog/batch/{cohort.pk}/enroll/", "/app/lms-batch-enrollment/import",
-            "/app/enrollment/batchenrollment/import/", "/app/enrollment/batchenrollment/export/csv/",
-            "/app/enrollment/batchenrollment/export/xlsx/", f"/app/enrollment/batchenrollment/{enrollment.pk}/cancel/",
-            "/app/lms-batch/new", "/app/lms-course", "/app/core/enrollmentevent/", "/app/enrollment/payment/"]
+    return [
+        "/desk/learning",
+        "/app/lms-batch/new-hires",
+        f"/app/catalog/batch/{cohort.pk}/change/",
+        f"/app/catalog/batch/{cohort.pk}/enroll/",
+        "/app/lms-batch-enrollment/import",
+        "/app/enrollment/batchenrollment/import/",
+        "/app/enrollment/batchenrollment/export/csv/",
+        "/app/enrollment/batchenrollment/export/xlsx/",
+        f"/app/enrollment/batchenrollment/{enrollment.pk}/cancel/",
+        "/app/lms-batch/new",
+        "/app/lms-course",
+        "/app/core/enrollmentevent/",
+        "/app/enrollment/payment/",
+    ]
 
 
 @pytest.fixture
@@ -43,11 +53,19 @@ def test_an_unknown_cohort_name_does_not_leak_to_students(student_client):
 
 
 def test_batch_evaluator_reads_but_cannot_enroll_import_or_cancel(evaluator_client, cohort, enrollment, learners):
-    for path in ["/desk/learning", f"/app/catalog/batch/{cohort.pk}/change/", "/app/lms-batch-enrollment",
-                 "/app/enrollment/batchenrollment/export/csv/?batch=new-hires"]:
+    for path in [
+        "/desk/learning",
+        f"/app/catalog/batch/{cohort.pk}/change/",
+        "/app/lms-batch-enrollment",
+        "/app/enrollment/batchenrollment/export/csv/?batch=new-hires",
+    ]:
         assert evaluator_client.get(path, follow=True).status_code == 200, path
-    for path in [f"/app/catalog/batch/{cohort.pk}/enroll/", "/app/enrollment/batchenrollment/import/",
-                 "/app/enrollment/batchenrollment/add/", f"/app/enrollment/batchenrollment/{enrollment.pk}/cancel/"]:
+    for path in [
+        f"/app/catalog/batch/{cohort.pk}/enroll/",
+        "/app/enrollment/batchenrollment/import/",
+        "/app/enrollment/batchenrollment/add/",
+        f"/app/enrollment/batchenrollment/{enrollment.pk}/cancel/",
+    ]:
         assert evaluator_client.get(path).status_code == 403, path
     response = evaluator_client.post(f"/app/catalog/batch/{cohort.pk}/enroll/", {"emails": learners[1].email})
     assert response.status_code == 403

@@ -38,14 +38,27 @@ def submission(cohort, learner):
 
 
 def test_a_moderator_writes_a_quiz_and_a_question_with_options(mod_client):
-    response = mod_client.post("/app/assessments/quiz/add/", {"title": "Ladders", "passing_percentage": "80",
-                                                             "max_attempts": "3", "time_limit_minutes": ""})
+    response = mod_client.post(
+        "/app/assessments/quiz/add/",
+        {"title": "Ladders", "passing_percentage": "80", "max_attempts": "3", "time_limit_minutes": ""},
+    )
     assert response.status_code == 302
     quiz = Quiz.objects.get(title="Ladders")
-    form = {"quiz": quiz.pk, "position": "0", "text": "Safe angle?", "kind": "single", "marks": "1", "accepted": "",
-            "options-TOTAL_FORMS": "2", "options-INITIAL_FORMS": "0",
-            "options-0-text": "75 degrees", "options-0-correct": "on", "options-0-position": "0",
-            "options-1-text": "45 degrees", "options-1-position": "1"}
+    form = {
+        "quiz": quiz.pk,
+        "position": "0",
+        "text": "Safe angle?",
+        "kind": "single",
+        "marks": "1",
+        "accepted": "",
+        "options-TOTAL_FORMS": "2",
+        "options-INITIAL_FORMS": "0",
+        "options-0-text": "75 degrees",
+        "options-0-correct": "on",
+        "options-0-position": "0",
+        "options-1-text": "45 degrees",
+        "options-1-position": "1",
+    }
     assert mod_client.post("/app/assessments/question/add/", form).status_code == 302
     question = Question.objects.get()
     assert [(o.text, o.correct) for o in question.options.all()] == [("75 degrees", True), ("45 degrees", False)]
@@ -55,9 +68,20 @@ def test_a_moderator_writes_a_quiz_and_a_question_with_options(mod_client):
 
 def test_an_invalid_question_is_shown_on_the_form_and_nothing_is_saved(mod_client):
     quiz = make_quiz(questions=[])
-    form = {"quiz": quiz.pk, "position": "0", "text": "Safe angle?", "kind": "single", "marks": "1", "accepted": "",
-            "options-TOTAL_FORMS": "2", "options-INITIAL_FORMS": "0",
-            "options-0-text": "75", "options-0-correct": "on", "options-1-text": "45", "options-1-correct": "on"}
+    form = {
+        "quiz": quiz.pk,
+        "position": "0",
+        "text": "Safe angle?",
+        "kind": "single",
+        "marks": "1",
+        "accepted": "",
+        "options-TOTAL_FORMS": "2",
+        "options-INITIAL_FORMS": "0",
+        "options-0-text": "75",
+        "options-0-correct": "on",
+        "options-1-text": "45",
+        "options-1-correct": "on",
+    }
     response = mod_client.post("/app/assessments/question/add/", form)
     assert response.status_code == 200 and "exactly one must be correct" in response.content.decode()
     assert not Question.objects.exists()
@@ -65,9 +89,18 @@ def test_an_invalid_question_is_shown_on_the_form_and_nothing_is_saved(mod_clien
 
 def test_the_submission_page_shows_the_print_format_with_a_print_button(mod_client, submission):
     page = mod_client.get(f"/app/assessments/quizsubmission/{submission.pk}/change/").content.decode()
-    for expected in ["Print", "window.print()", f"/api/v1/quiz-submissions/{submission.pk}.pdf", "Rosa Diaz",
-                     "HR-0042", "Which extinguisher is for electrical fires?", "Learner's answer: (no answer)",
-                     "Correct answer: CO2", "Marks: 0 / 1", "(UTC+00:00, UTC)"]:
+    for expected in [
+        "Print",
+        "window.print()",
+        f"/api/v1/quiz-submissions/{submission.pk}.pdf",
+        "Rosa Diaz",
+        "HR-0042",
+        "Which extinguisher is for electrical fires?",
+        "Learner's answer: (no answer)",
+        "Correct answer: CO2",
+        "Marks: 0 / 1",
+        "(UTC+00:00, UTC)",
+    ]:
         assert expected in page, expected
 
 
@@ -75,10 +108,13 @@ def test_no_desk_path_adds_changes_or_deletes_a_submission(mod_client, submissio
     for client in (mod_client, system_client):
         assert client.get("/app/assessments/quizsubmission/add/").status_code == 403
         client.post(f"/app/assessments/quizsubmission/{submission.pk}/change/", {"score": "0", "passed": "on"})
-        assert client.post(f"/app/assessments/quizsubmission/{submission.pk}/delete/", {"post": "yes"}).status_code \
-            == 403
-        response = client.post("/app/assessments/quizsubmission/", {
-            "action": "delete_selected", "_selected_action": [submission.pk], "post": "yes"})
+        assert (
+            client.post(f"/app/assessments/quizsubmission/{submission.pk}/delete/", {"post": "yes"}).status_code == 403
+        )
+        response = client.post(
+            "/app/assessments/quizsubmission/",
+            {"action": "delete_selected", "_selected_action": [submission.pk], "post": "yes"},
+        )
         assert response.status_code in (200, 302)
     stored = QuizSubmission.objects.get(pk=submission.pk)
     assert (stored.score, stored.passed, stored.answers.count()) == (0, False, 3)
@@ -96,8 +132,9 @@ def system_client(db):
     return client
 
 
-def test_an_evaluator_grades_an_assignment_once_in_the_desk(evaluator_client, cohort, learner, mailoutbox,
-                                                             django_capture_on_commit_callbacks):
+def test_an_evaluator_grades_an_assignment_once_in_the_desk(
+    evaluator_client, cohort, learner, mailoutbox, django_capture_on_commit_callbacks
+):
     assignment = make_assignment()
     link(cohort, assignment)
     handed = submit_assignment(assignment=assignment, member=learner, actor=learner, text="Cables on the floor")
@@ -129,8 +166,15 @@ def test_students_never_reach_the_assessment_pages(student_client, submission):
     assert student_client.get("/app/assessments/quizsubmission/zip/?batch=new-hires").status_code in (302, 403)
 
 
-@pytest.mark.parametrize("path", ["/app/assessments/quizsubmission/", "/app/assessments/assignmentsubmission/",
-                                  "/app/assessments/quiz/", "/app/assessments/batchassessment/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/app/assessments/quizsubmission/",
+        "/app/assessments/assignmentsubmission/",
+        "/app/assessments/quiz/",
+        "/app/assessments/batchassessment/",
+    ],
+)
 def test_assessment_lists_read_in_a_fixed_number_of_queries(mod_client, cohort, path):
     def add(count):
         for _ in range(count):

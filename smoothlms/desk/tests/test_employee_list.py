@@ -22,8 +22,19 @@ from smoothlms.people.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["ID", "Full Name", "Company Email", "Personal Email", "User ID", "Status", "Date of Joining",
-          "Relieving Date", "Employment Type", "Department", "Designation"]
+HEADER = [
+    "ID",
+    "Full Name",
+    "Company Email",
+    "Personal Email",
+    "User ID",
+    "Status",
+    "Date of Joining",
+    "Relieving Date",
+    "Employment Type",
+    "Department",
+    "Designation",
+]
 
 
 @pytest.fixture
@@ -36,14 +47,39 @@ def hr_client(client, db):
 def staff(db):
     """Four employees (three with users) across departments, statuses, types and joining dates."""
     people = [
-        record("HR-1", employee_name="Asha Rao", company_email="asha@corp.com", department="Engineering",
-               employment_type="Full-time", date_of_joining=dt.date(2024, 1, 15), designation="Engineer"),
-        record("HR-2", employee_name="Ben Ode", company_email="ben@corp.com", department="Engineering",
-               employment_type="Intern", date_of_joining=dt.date(2024, 6, 1)),
-        record("HR-3", employee_name="=HYPERLINK(\"http://evil.example\")", personal_email="cy@home.example",
-               department="Sales", employment_type="Full-time", date_of_joining=dt.date(2025, 2, 10)),
-        record("HR-4", employee_name="Dee Left", department="Sales", status="Left",
-               date_of_joining=dt.date(2023, 3, 1), relieving_date=dt.date(2024, 3, 1)),
+        record(
+            "HR-1",
+            employee_name="Asha Rao",
+            company_email="asha@corp.com",
+            department="Engineering",
+            employment_type="Full-time",
+            date_of_joining=dt.date(2024, 1, 15),
+            designation="Engineer",
+        ),
+        record(
+            "HR-2",
+            employee_name="Ben Ode",
+            company_email="ben@corp.com",
+            department="Engineering",
+            employment_type="Intern",
+            date_of_joining=dt.date(2024, 6, 1),
+        ),
+        record(
+            "HR-3",
+            employee_name='=HYPERLINK("http://evil.example")',
+            personal_email="cy@home.example",
+            department="Sales",
+            employment_type="Full-time",
+            date_of_joining=dt.date(2025, 2, 10),
+        ),
+        record(
+            "HR-4",
+            employee_name="Dee Left",
+            department="Sales",
+            status="Left",
+            date_of_joining=dt.date(2023, 3, 1),
+            relieving_date=dt.date(2024, 3, 1),
+        ),
     ]
     for person in people:
         provision_employee(record=person, actor=None, source="api")
@@ -102,13 +138,14 @@ def test_the_csv_export_is_the_filtered_list_in_the_hr_export_format(hr_client, 
     assert 'filename="employees-' in response["Content-Disposition"]
     rows = csv_rows(response)
     assert rows[0] == HEADER
-    assert rows[1:] == [["HR-2", "Ben Ode", "ben@corp.com", "", "ben@corp.com", "Active", "2024-06-01", "", "Intern",
-                         "Engineering", ""]]
+    assert rows[1:] == [
+        ["HR-2", "Ben Ode", "ben@corp.com", "", "ben@corp.com", "Active", "2024-06-01", "", "Intern", "Engineering", ""]
+    ]
 
 
 def test_the_export_is_formula_safe(hr_client, staff):
     rows = csv_rows(hr_client.get("/app/employee/export/csv?department=Sales&status__exact=Active"))
-    assert rows[1][1] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example")'
     sheet = load_workbook(io.BytesIO(hr_client.get("/app/employee/export/xlsx?department=Sales").content)).active
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
@@ -144,7 +181,10 @@ def test_the_roster_import_accepts_the_export_as_it_is(hr_client, staff, fmt):
     report = import_enrollments(table, actor=UserFactory(roles=[Role.MODERATOR]), batch=cohort)
     assert (report.created, report.failed) == (3, 0)
     assert sorted(BatchEnrollment.objects.values_list("member__email", flat=True)) == [
-        "asha@corp.com", "ben@corp.com", "cy@home.example"]
+        "asha@corp.com",
+        "ben@corp.com",
+        "cy@home.example",
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.django_db
 
 def test_dialog_enrolls_pasted_and_picked_members_and_shows_each_result(mod_client, mod, cohort, learners):
     enroll(batch=cohort, member=learners[1], actor=None, source=Source.PORTAL)
-    response = mod_client.post(f"/app/catalog/batch/{cohort.pk}/enroll/", {
-        "emails": "L0@example.com,\nl1@example.com; ghost@example.com", "users": [learners[2].pk], "notify": "on"})
+    response = mod_client.post(
+        f"/app/catalog/batch/{cohort.pk}/enroll/",
+        {"emails": "L0@example.com,\nl1@example.com; ghost@example.com", "users": [learners[2].pk], "notify": "on"},
+    )
     assert response.status_code == 200
     rows = [(r["member"], r["status"], r["message"]) for r in response.context["rows"]]
     assert rows == [
@@ -34,8 +36,9 @@ def test_dialog_enrolls_pasted_and_picked_members_and_shows_each_result(mod_clie
 
 
 def test_dialog_fills_seats_in_order_then_reports_cohort_full(mod_client, cohort, learners):
-    response = mod_client.post(f"/app/catalog/batch/{cohort.pk}/enroll/",
-                               {"emails": "\n".join(u.email for u in learners), "notify": "on"})
+    response = mod_client.post(
+        f"/app/catalog/batch/{cohort.pk}/enroll/", {"emails": "\n".join(u.email for u in learners), "notify": "on"}
+    )
     assert [r["status"] for r in response.context["rows"]] == ["created", "created", "created", "failed"]
     assert response.context["rows"][3]["message"] == "This cohort is full."
 
@@ -65,17 +68,19 @@ def test_dialog_needs_at_least_one_member(mod_client, cohort):
     assert "Paste at least one email or pick a user." in response.content.decode()
 
 
-def test_new_enrollment_form_has_member_and_batch_and_saves_through_enroll(mod_client, mod, cohort, learners,
-                                                                           mailoutbox,
-                                                                           django_capture_on_commit_callbacks):
+def test_new_enrollment_form_has_member_and_batch_and_saves_through_enroll(
+    mod_client, mod, cohort, learners, mailoutbox, django_capture_on_commit_callbacks
+):
     page = mod_client.get("/app/lms-batch-enrollment/new?batch=new-hires", follow=True)
     html = page.content.decode()
     assert page.status_code == 200 and 'name="member"' in html and 'name="batch"' in html
     assert '<option value="new-hires" selected>' in html
     with django_capture_on_commit_callbacks(execute=True):
-        response = mod_client.post("/app/enrollment/batchenrollment/add/",
-                                   {"member": "L0@Example.com", "batch": "new-hires", "notify": "on", "_save": "1"},
-                                   follow=True)
+        response = mod_client.post(
+            "/app/enrollment/batchenrollment/add/",
+            {"member": "L0@Example.com", "batch": "new-hires", "notify": "on", "_save": "1"},
+            follow=True,
+        )
     assert response.redirect_chain[-1][0] == "/app/lms-batch/new-hires#roster"
     assert messages_of(response) == ["l0@example.com is enrolled in New Hires."]
     made = BatchEnrollment.objects.get(batch=cohort, member=learners[0])
@@ -83,14 +88,16 @@ def test_new_enrollment_form_has_member_and_batch_and_saves_through_enroll(mod_c
     assert [m.to for m in mailoutbox] == [["l0@example.com"]]
 
 
-@pytest.mark.parametrize("setup, member, message", [
-    ("full", "l3@example.com", "This cohort is full."),
-    ("enrolled", "l0@example.com", "l0@example.com is already enrolled for this cohort."),
-    ("none", "ghost@example.com", "No user with email ghost@example.com."),
-    ("none", "hr@example.com", "The user hr@example.com does not have the LMS Student role."),
-])
-def test_a_refused_save_shows_the_contract_message_and_no_success(mod_client, cohort, learners, setup, member,
-                                                                  message):
+@pytest.mark.parametrize(
+    "setup, member, message",
+    [
+        ("full", "l3@example.com", "This cohort is full."),
+        ("enrolled", "l0@example.com", "l0@example.com is already enrolled for this cohort."),
+        ("none", "ghost@example.com", "No user with email ghost@example.com."),
+        ("none", "hr@example.com", "The user hr@example.com does not have the LMS Student role."),
+    ],
+)
+def test_a_refused_save_shows_the_contract_message_and_no_success(mod_client, cohort, learners, setup, member, message):
     UserFactory(email="hr@example.com", roles=[Role.HR_MANAGER])
     if setup == "full":
         for learner in learners[:3]:
@@ -98,8 +105,9 @@ def test_a_refused_save_shows_the_contract_message_and_no_success(mod_client, co
     if setup == "enrolled":
         enroll(batch=cohort, member=learners[0], actor=None, source=Source.DESK)
     before = BatchEnrollment.objects.count()
-    response = mod_client.post("/app/enrollment/batchenrollment/add/",
-                               {"member": member, "batch": "new-hires", "notify": "on", "_save": "1"})
+    response = mod_client.post(
+        "/app/enrollment/batchenrollment/add/", {"member": member, "batch": "new-hires", "notify": "on", "_save": "1"}
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert messages_of(response) == []
@@ -115,10 +123,13 @@ def test_enrollments_are_read_only_and_show_member_type(mod_client, cohort, lear
     assert MemberType.EMPLOYEE in listing and MemberType.EXTERNAL in listing
     page = mod_client.get(f"/app/enrollment/batchenrollment/{enrollment.pk}/change/").content.decode()
     assert 'name="status"' not in page and "_save" not in page
-    assert mod_client.post(f"/app/enrollment/batchenrollment/{enrollment.pk}/change/",
-                           {"status": "cancelled"}).status_code == 403
-    assert mod_client.post(f"/app/enrollment/batchenrollment/{enrollment.pk}/delete/",
-                           {"post": "yes"}).status_code == 403
+    assert (
+        mod_client.post(f"/app/enrollment/batchenrollment/{enrollment.pk}/change/", {"status": "cancelled"}).status_code
+        == 403
+    )
+    assert (
+        mod_client.post(f"/app/enrollment/batchenrollment/{enrollment.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.ACTIVE
 
@@ -127,20 +138,26 @@ def test_cancel_action_confirms_then_frees_the_seats(mod_client, cohort, learner
     for learner in learners[:3]:
         enroll(batch=cohort, member=learner, actor=None, source=Source.DESK)
     ids = list(BatchEnrollment.objects.filter(member__in=learners[:2]).values_list("pk", flat=True))
-    confirm = mod_client.post("/app/enrollment/batchenrollment/",
-                              {"action": "cancel_enrollments", "_selected_action": ids})
+    confirm = mod_client.post(
+        "/app/enrollment/batchenrollment/", {"action": "cancel_enrollments", "_selected_action": ids}
+    )
     assert confirm.status_code == 200 and "Cancel 2 active enrollments?" in confirm.content.decode()
     cohort.refresh_from_db()
     assert cohort.seats_taken == 3
-    done = mod_client.post("/app/enrollment/batchenrollment/", {
-        "action": "cancel_enrollments", "_selected_action": ids, "confirm": "yes", "reason": "left the team"},
-        follow=True)
+    done = mod_client.post(
+        "/app/enrollment/batchenrollment/",
+        {"action": "cancel_enrollments", "_selected_action": ids, "confirm": "yes", "reason": "left the team"},
+        follow=True,
+    )
     assert "Cancelled 2 enrollments; their seats are free again." in messages_of(done)
     cohort.refresh_from_db()
     assert cohort.seats_taken == 1
     assert set(BatchEnrollment.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"cancelled"}
-    again = mod_client.post("/app/enrollment/batchenrollment/add/",
-                            {"member": learners[3].email, "batch": "new-hires", "_save": "1"}, follow=True)
+    again = mod_client.post(
+        "/app/enrollment/batchenrollment/add/",
+        {"member": learners[3].email, "batch": "new-hires", "_save": "1"},
+        follow=True,
+    )
     assert messages_of(again) == ["l3@example.com is enrolled in New Hires."]
 
 

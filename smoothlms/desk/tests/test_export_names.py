@@ -10,8 +10,9 @@ from smoothlms.enrollment.services import enroll
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("batch", ['x"; filename="evil.exe', "new-hires\r\nSet-Cookie: a=b", "../../etc/passwd",
-                                   "new-hires\u00e9\u202e"])
+@pytest.mark.parametrize(
+    "batch", ['x"; filename="evil.exe', "new-hires\r\nSet-Cookie: a=b", "../../etc/passwd", "new-hires\u00e9\u202e"]
+)
 def test_a_hostile_batch_parameter_cannot_shape_the_download_header(mod_client, cohort, learners, batch):
     enroll(batch=cohort, member=learners[0], actor=None, source="desk")
     for fmt in ("csv", "xlsx"):
@@ -30,10 +31,15 @@ def test_the_cohort_name_still_names_the_file(mod_client, cohort):
     assert 'filename="lms-batch-enrollments-new-hires-' in answer["Content-Disposition"]
 
 
-@pytest.mark.parametrize("query", [{"export": "audit-log", "batch": "no\u0000such"},
-                                   {"export": "audit-log", "since": "2024-13-45"},
-                                   {"export": "audit-log", "member": "a\u0000b"},
-                                   {"export": "audit-log", "batch": "x\r\nfilename=evil"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"export": "audit-log", "batch": "no\u0000such"},
+        {"export": "audit-log", "since": "2024-13-45"},
+        {"export": "audit-log", "member": "a\u0000b"},
+        {"export": "audit-log", "batch": "x\r\nfilename=evil"},
+    ],
+)
 def test_bad_audit_export_parameters_are_400(client, query):
     from smoothlms.people.roles import Role
     from smoothlms.people.tests.factories import UserFactory

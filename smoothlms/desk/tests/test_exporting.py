@@ -32,8 +32,10 @@ def test_csv_export_of_a_cohort_is_streamed_and_escaped(mod_client, cohort, lear
     assert 'filename="lms-batch-enrollments-new-hires-' in response["Content-Disposition"]
     text = csv_of(response)
     lines = text.splitlines()
-    assert lines[0] == ("\ufeffname,batch,batch_title,member,member_name,member_type,status,source,"
-                        "confirmation_email_status,confirmation_email_sent,override_reason,created_at,cancelled_at")
+    assert lines[0] == (
+        "\ufeffname,batch,batch_title,member,member_name,member_type,status,source,"
+        "confirmation_email_status,confirmation_email_sent,override_reason,created_at,cancelled_at"
+    )
     assert len(lines) == 3 and "l1@example.com" not in text
     assert '"\'=HYPERLINK(""http://evil.example"",""click"")"' in text
     assert f"BE-{hostile.pk:06d},new-hires,New Hires,eve@example.com" in text
@@ -44,7 +46,7 @@ def test_xlsx_export_keeps_hostile_text_inert(mod_client, cohort, hostile):
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][:4] == ["name", "batch", "batch_title", "member"]
-    assert rows[1][4] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert rows[1][4] == '\'=HYPERLINK("http://evil.example","click")'
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
@@ -56,12 +58,14 @@ def test_export_follows_the_lists_search(mod_client, cohort, learners, hostile):
 
 def test_export_action_of_selected_rows(mod_client, cohort, learners, hostile):
     kept = enroll(batch=cohort, member=learners[0], actor=None, source="desk")
-    response = mod_client.post("/app/enrollment/batchenrollment/", {"action": "export_csv",
-                                                                    "_selected_action": [kept.pk]})
+    response = mod_client.post(
+        "/app/enrollment/batchenrollment/", {"action": "export_csv", "_selected_action": [kept.pk]}
+    )
     text = csv_of(response)
     assert "l0@example.com" in text and "eve@example.com" not in text
-    response = mod_client.post("/app/enrollment/batchenrollment/", {"action": "export_xlsx",
-                                                                    "_selected_action": [kept.pk]})
+    response = mod_client.post(
+        "/app/enrollment/batchenrollment/", {"action": "export_xlsx", "_selected_action": [kept.pk]}
+    )
     assert load_workbook(io.BytesIO(response.content)).active.max_row == 2
 
 

@@ -28,13 +28,17 @@ def hr_manager(client):
     return user
 
 
-def test_employee_list_shows_status_linked_user_and_last_hr_sync(client, hr_manager, settings,
-                                                                    django_assert_max_num_queries):
+def test_employee_list_shows_status_linked_user_and_last_hr_sync(
+    client, hr_manager, settings, django_assert_max_num_queries
+):
     settings.HRMS_URL = "http://hrms.example.com"
     for n in range(5):
         provision_employee(record=record(f"HR-{n}", company_email=f"p{n}@example.com"), actor=None, source="api")
-    HRSyncRun.objects.create(status=HRSyncRun.Status.FAILED, finished_at=timezone.now(),
-                             error="Failed: HTTP 500 from http://hrms.example.com")
+    HRSyncRun.objects.create(
+        status=HRSyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="Failed: HTTP 500 from http://hrms.example.com",
+    )
     with django_assert_max_num_queries(20):
         page = client.get("/app/employee", follow=True)
     html = page.content.decode()
@@ -44,9 +48,16 @@ def test_employee_list_shows_status_linked_user_and_last_hr_sync(client, hr_mana
 
 
 def test_saving_an_employee_in_the_desk_provisions_the_user(client, hr_manager):
-    answer = client.post("/app/people/employee/add/", {
-        "employee": "HR-9", "employee_name": "Desk Hire", "company_email": "Desk.Hire@Example.com",
-        "status": "Active", "date_of_joining": "2025-01-06"})
+    answer = client.post(
+        "/app/people/employee/add/",
+        {
+            "employee": "HR-9",
+            "employee_name": "Desk Hire",
+            "company_email": "Desk.Hire@Example.com",
+            "status": "Active",
+            "date_of_joining": "2025-01-06",
+        },
+    )
     assert answer.status_code == 302, answer.content.decode()[:3000]
     employee = Employee.objects.get(employee="HR-9")
     assert employee.user.email == "desk.hire@example.com"
@@ -55,8 +66,10 @@ def test_saving_an_employee_in_the_desk_provisions_the_user(client, hr_manager):
 
 def test_the_desk_shows_a_user_linked_twice_on_the_form(client, hr_manager):
     provision_employee(record=record("HR-1", company_email="a@example.com"), actor=None, source="api")
-    answer = client.post("/app/people/employee/add/", {
-        "employee": "HR-2", "employee_name": "Twin", "personal_email": "a@example.com", "status": "Active"})
+    answer = client.post(
+        "/app/people/employee/add/",
+        {"employee": "HR-2", "employee_name": "Twin", "personal_email": "a@example.com", "status": "Active"},
+    )
     assert answer.status_code == 200
     assert "The user a@example.com is already linked to the active employee HR-1." in answer.content.decode()
     assert not Employee.objects.filter(employee="HR-2").exists()
@@ -75,10 +88,20 @@ def test_training_assignment_list_filters_overdue(client, hr_manager):
 
 def test_hr_manager_creates_an_onboarding_rule(client, hr_manager):
     programme, security = CourseFactory(name="new-hire"), CourseFactory(name="security")
-    answer = client.post("/app/hr/onboardingrule/add/", {
-        "name": "Joiners", "enabled": "on", "department": "Engineering", "designation": "", "employment_type": "",
-        "joined_on_or_after": TODAY.isoformat(), "programme": programme.pk, "mandatory_courses": [security.pk],
-        "due_in_days": "30"})
+    answer = client.post(
+        "/app/hr/onboardingrule/add/",
+        {
+            "name": "Joiners",
+            "enabled": "on",
+            "department": "Engineering",
+            "designation": "",
+            "employment_type": "",
+            "joined_on_or_after": TODAY.isoformat(),
+            "programme": programme.pk,
+            "mandatory_courses": [security.pk],
+            "due_in_days": "30",
+        },
+    )
     assert answer.status_code == 302, answer.content.decode()[:2000]
     rule = OnboardingRule.objects.get()
     assert (rule.programme, list(rule.mandatory_courses.all())) == (programme, [security])

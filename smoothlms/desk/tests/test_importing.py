@@ -31,12 +31,15 @@ def rows_of(response):
 
 def test_preview_then_apply_then_reimport_skips_everything(mod_client, mod, cohort, learners):
     enroll(batch=cohort, member=learners[2], actor=None, source=Source.PORTAL)
-    content = ("\ufeffMember;Batch;Department\nl0@example.com;new-hires;Sales\nl1@example.com;New Hires;Sales\n"
-               "l2@example.com;new-hires;Ops\nwho@example.com;new-hires;Ops\n").encode()
+    content = (
+        "\ufeffMember;Batch;Department\nl0@example.com;new-hires;Sales\nl1@example.com;New Hires;Sales\n"
+        "l2@example.com;new-hires;Ops\nwho@example.com;new-hires;Ops\n"
+    ).encode()
     preview = mod_client.post(URL, upload(content))
     assert preview.status_code == 200 and preview.context["preview"]
     assert sorted(rows_of(preview)) == [
-        (2, "l0@example.com", "created", ""), (3, "l1@example.com", "created", ""),
+        (2, "l0@example.com", "created", ""),
+        (3, "l1@example.com", "created", ""),
         (4, "l2@example.com", "skipped", "l2@example.com is already enrolled for this cohort."),
         (5, "who@example.com", "failed", "No user with email who@example.com."),
     ]
@@ -78,12 +81,21 @@ def test_a_bad_row_shows_its_reason(mod_client, cohort, learners):
     assert "No cohort named nowhere." in preview.content.decode()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"email,batch\nl0@example.com,new-hires\n", "The file has no member column: add a header named member or Member."),
-    ("member,batch\nrené@example.com,new-hires\n".encode("latin-1"), "The file is not UTF-8 text: byte 0xE9 on line 2"),
-    (b"member\nl0@example.com\n", "The file has no batch column"),
-    (b"", "The submitted file is empty."),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (
+            b"email,batch\nl0@example.com,new-hires\n",
+            "The file has no member column: add a header named member or Member.",
+        ),
+        (
+            "member,batch\nrené@example.com,new-hires\n".encode("latin-1"),
+            "The file is not UTF-8 text: byte 0xE9 on line 2",
+        ),
+        (b"member\nl0@example.com\n", "The file has no batch column"),
+        (b"", "The submitted file is empty."),
+    ],
+)
 def test_file_level_errors_are_shown_and_nothing_is_written(mod_client, cohort, learners, content, message):
     response = mod_client.post(URL, upload(content))
     assert response.status_code == 200 and "token" not in response.context
@@ -116,8 +128,10 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-MIXED = (b"Member;Batch;Department\nl0@example.com;new-hires;Sales\nwho@example.com;new-hires;Ops\n"
-         b"l1@example.com;nowhere;Ops\nl0@example.com;new-hires;Sales\n;new-hires;HR\n")
+MIXED = (
+    b"Member;Batch;Department\nl0@example.com;new-hires;Sales\nwho@example.com;new-hires;Ops\n"
+    b"l1@example.com;nowhere;Ops\nl0@example.com;new-hires;Sales\n;new-hires;HR\n"
+)
 FAILED_ROWS = [
     ["Member", "Batch", "Department", "problem"],
     ["who@example.com", "new-hires", "Ops", "user_not_found: No user with email who@example.com."],
@@ -153,8 +167,9 @@ def test_another_session_cannot_download_the_failed_rows(mod_client, client, coh
     assert other.get(f"{URL}?failed=not-a-token").status_code == 404
 
 
-def test_the_session_holds_only_a_token_and_the_file_is_removed_once_applied(mod_client, cohort, learners,
-                                                                             kept_uploads):
+def test_the_session_holds_only_a_token_and_the_file_is_removed_once_applied(
+    mod_client, cohort, learners, kept_uploads
+):
     preview = mod_client.post(URL, upload(MIXED))
     session = mod_client.session
     stored = session[SESSION_KEY]

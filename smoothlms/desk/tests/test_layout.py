@@ -27,13 +27,19 @@ def test_domain_apps_have_no_admin_module():
 
 
 def test_no_domain_app_imports_the_desk():
-    offenders = [str(path.relative_to(ROOT)) for app in DOMAIN_APPS for path in (ROOT / app).rglob("*.py")
-                 if any(name == "smoothlms.desk" or name.startswith("smoothlms.desk.")
-                        for name in imported_modules(path))]
+    offenders = [
+        str(path.relative_to(ROOT))
+        for app in DOMAIN_APPS
+        for path in (ROOT / app).rglob("*.py")
+        if any(name == "smoothlms.desk" or name.startswith("smoothlms.desk.") for name in imported_modules(path))
+    ]
     assert offenders == []
 
 
 def test_every_admin_class_lives_in_the_desk():
-    ours = {type(model_admin).__module__ for model, model_admin in admin.site._registry.items()
-            if model.__module__.startswith("smoothlms.")}
+    ours = {
+        type(model_admin).__module__
+        for model, model_admin in admin.site._registry.items()
+        if model.__module__.startswith("smoothlms.")
+    }
     assert ours and all(module.startswith("smoothlms.desk.admin.") for module in ours)

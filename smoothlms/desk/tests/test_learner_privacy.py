@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 def members(cohort):
     people = [UserFactory(email=f"member{n}@example.com") for n in range(2)]
     bulk_enroll(batch=cohort, members=[p.email for p in people], actor=None, source="desk", notify=False)
-    TrainingAssignment.objects.create(user=people[0], course=cohort.batch_courses.first().course,
-                                      due_date=timezone.localdate() - dt.timedelta(days=3))
+    TrainingAssignment.objects.create(
+        user=people[0], course=cohort.batch_courses.first().course, due_date=timezone.localdate() - dt.timedelta(days=3)
+    )
     return people
 
 
@@ -32,10 +33,16 @@ def _page(client, role: str, path: str) -> tuple[int, str]:
     return answer.status_code, answer.content.decode()
 
 
-@pytest.mark.parametrize(("role", "sees"), [
-    (Role.COURSE_CREATOR, False), (Role.HR_MANAGER, False),
-    (Role.MODERATOR, True), (Role.BATCH_EVALUATOR, True), (Role.SYSTEM_MANAGER, True),
-])
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        (Role.COURSE_CREATOR, False),
+        (Role.HR_MANAGER, False),
+        (Role.MODERATOR, True),
+        (Role.BATCH_EVALUATOR, True),
+        (Role.SYSTEM_MANAGER, True),
+    ],
+)
 def test_the_cohort_page_shows_member_emails_only_to_roster_readers(client, cohort, members, role, sees):
     status, html = _page(client, role, f"/app/lms-batch/{cohort.name}")
     assert status == 200
@@ -46,10 +53,16 @@ def test_the_cohort_page_shows_member_emails_only_to_roster_readers(client, coho
     assert (api.status_code == 200) is sees
 
 
-@pytest.mark.parametrize(("role", "sees"), [
-    (Role.COURSE_CREATOR, False), (Role.BATCH_EVALUATOR, False),
-    (Role.MODERATOR, True), (Role.HR_MANAGER, True), (Role.SYSTEM_MANAGER, True),
-])
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        (Role.COURSE_CREATOR, False),
+        (Role.BATCH_EVALUATOR, False),
+        (Role.MODERATOR, True),
+        (Role.HR_MANAGER, True),
+        (Role.SYSTEM_MANAGER, True),
+    ],
+)
 def test_the_dashboard_shows_overdue_trainees_only_to_training_readers(client, members, role, sees):
     status, html = _page(client, role, "/desk/learning")
     assert status == 200

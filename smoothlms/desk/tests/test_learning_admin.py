@@ -59,8 +59,9 @@ def test_a_course_creator_adds_moves_and_deletes_content(creator_client):
     creator_client.post(content_url(course, "add_chapter"), {"title": "Fire"})
     chapter = Chapter.objects.get(course=course)
     for title in ("Exits", "Alarms"):
-        response = creator_client.post(content_url(course, "add_lesson"), {"title": title, "kind": "text",
-                                                                           "chapter": chapter.pk})
+        response = creator_client.post(
+            content_url(course, "add_lesson"), {"title": title, "kind": "text", "chapter": chapter.pk}
+        )
     lesson = Lesson.objects.get(title="Alarms")
     assert response["Location"] == content_url(course, "lesson", lesson.pk)
     creator_client.post(content_url(course, "lesson_action", lesson.pk, "up"))
@@ -76,8 +77,11 @@ def test_a_course_creator_adds_moves_and_deletes_content(creator_client):
 def test_the_lesson_page_saves_markdown_and_uploads_a_package(creator_client):
     course, lessons = course_with_lessons(CourseFactory(name="safety"), per_chapter=1)
     url = content_url(course, "lesson", lessons[0].pk)
-    response = creator_client.post(url, {"title": "Walk", "kind": "scorm", "body": "**Go**", "url": "",
-                                         "package": scorm_package_upload()}, follow=True)
+    response = creator_client.post(
+        url,
+        {"title": "Walk", "kind": "scorm", "body": "**Go**", "url": "", "package": scorm_package_upload()},
+        follow=True,
+    )
     assert "Lesson saved." in messages_of(response)
     lesson = Lesson.objects.get(pk=lessons[0].pk)
     assert (lesson.kind, lesson.scorm_launch, lesson.body) == ("scorm", "content/index.html", "**Go**")
@@ -85,11 +89,14 @@ def test_the_lesson_page_saves_markdown_and_uploads_a_package(creator_client):
     assert "<strong>Go</strong>" in page and "SCORM 1.2" in page
 
     bad = zip_bytes({"../../x.html": b"x"})
-    response = creator_client.post(url, {"title": "Walk", "kind": "scorm", "body": "**Go**", "url": "",
-                                         "package": SimpleUploadedFile("bad.zip", bad)})
+    response = creator_client.post(
+        url,
+        {"title": "Walk", "kind": "scorm", "body": "**Go**", "url": "", "package": SimpleUploadedFile("bad.zip", bad)},
+    )
     assert response.status_code == 200
-    assert "This SCORM package cannot be used: ../../x.html points outside the package (..)." in \
-        response.content.decode()
+    assert (
+        "This SCORM package cannot be used: ../../x.html points outside the package (..)." in response.content.decode()
+    )
     assert Lesson.objects.get(pk=lesson.pk).scorm_launch == "content/index.html"
 
 
@@ -140,7 +147,8 @@ def test_the_dashboard_counts_completions_per_week(mod_client):
 
 def test_a_lesson_of_kind_video_needs_its_url(creator_client):
     course, lessons = course_with_lessons(CourseFactory(name="talks"), per_chapter=1)
-    response = creator_client.post(content_url(course, "lesson", lessons[0].pk),
-                                   {"title": "Talk", "kind": LessonKind.VIDEO, "body": "", "url": ""})
+    response = creator_client.post(
+        content_url(course, "lesson", lessons[0].pk), {"title": "Talk", "kind": LessonKind.VIDEO, "body": "", "url": ""}
+    )
     assert "a video lesson needs the video" in response.content.decode()
     assert Lesson.objects.get(pk=lessons[0].pk).kind == LessonKind.TEXT

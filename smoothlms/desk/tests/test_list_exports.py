@@ -52,11 +52,29 @@ def evidence(db):
     Certificate.objects.create(name="C-2", member=eve, course=first_aid, issue_date=TODAY)
     fire_quiz = Quiz.objects.create(title="Fire quiz", course=fire)
     aid_quiz = Quiz.objects.create(title="Aid quiz", course=first_aid)
-    QuizSubmission.objects.create(member=asha, course=fire, quiz=fire_quiz, quiz_title="Fire quiz", attempt=1,
-                                  score=9, score_out_of=10, percentage=90, passed=True)
-    QuizSubmission.objects.create(member=eve, course=first_aid, quiz=aid_quiz, quiz_title="Aid quiz", attempt=1,
-                                  score=2, score_out_of=10, percentage=20, passed=False,
-                                  submitted_at=timezone.now() - dt.timedelta(days=10))
+    QuizSubmission.objects.create(
+        member=asha,
+        course=fire,
+        quiz=fire_quiz,
+        quiz_title="Fire quiz",
+        attempt=1,
+        score=9,
+        score_out_of=10,
+        percentage=90,
+        passed=True,
+    )
+    QuizSubmission.objects.create(
+        member=eve,
+        course=first_aid,
+        quiz=aid_quiz,
+        quiz_title="Aid quiz",
+        attempt=1,
+        score=2,
+        score_out_of=10,
+        percentage=20,
+        passed=False,
+        submitted_at=timezone.now() - dt.timedelta(days=10),
+    )
 
 
 def rows_of(response) -> list[list[str]]:

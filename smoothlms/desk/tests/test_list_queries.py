@@ -10,16 +10,24 @@ from smoothlms.people.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LISTS = ["/app/catalog/batch/", "/app/catalog/course/", "/app/enrollment/batchenrollment/",
-         "/app/enrollment/courseenrollment/", "/app/people/user/", "/app/people/employee/",
-         "/app/core/enrollmentevent/", "/app/training/trainingassignment/"]
+LISTS = [
+    "/app/catalog/batch/",
+    "/app/catalog/course/",
+    "/app/enrollment/batchenrollment/",
+    "/app/enrollment/courseenrollment/",
+    "/app/people/user/",
+    "/app/people/employee/",
+    "/app/core/enrollmentevent/",
+    "/app/training/trainingassignment/",
+]
 
 
 def add_cohorts(count: int) -> None:
     for _ in range(count):
         batch = BatchFactory(courses=[CourseFactory()], seat_count=None)
-        bulk_enroll(batch=batch, members=[UserFactory().email for _ in range(2)], actor=None, source="desk",
-                    notify=False)
+        bulk_enroll(
+            batch=batch, members=[UserFactory().email for _ in range(2)], actor=None, source="desk", notify=False
+        )
 
 
 def queries(client, path: str) -> int:

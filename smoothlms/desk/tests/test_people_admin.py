@@ -21,8 +21,12 @@ def admin_client(client):
 
 
 def form(user: User, **changes) -> dict:
-    data = {"full_name": user.full_name, "enabled": "on" if user.enabled else "", "time_zone": user.time_zone,
-            "groups": [g.pk for g in user.groups.all()]}
+    data = {
+        "full_name": user.full_name,
+        "enabled": "on" if user.enabled else "",
+        "time_zone": user.time_zone,
+        "groups": [g.pk for g in user.groups.all()],
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v not in ("", None)}
 
@@ -49,8 +53,9 @@ def test_disabling_in_the_desk_is_audited_and_keeps_the_user(admin_client):
 
 
 def test_creating_a_user_in_the_desk_defaults_to_lms_student(admin_client):
-    response = admin_client.post("/app/people/user/add/", {"email": " New@Example.com ", "full_name": "New",
-                                                           "enabled": "on"})
+    response = admin_client.post(
+        "/app/people/user/add/", {"email": " New@Example.com ", "full_name": "New", "enabled": "on"}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert User.objects.get(email="new@example.com").role_names == {Role.LMS_STUDENT}
     assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED, member__email="new@example.com").exists()
@@ -77,5 +82,6 @@ def test_the_desk_user_form_keeps_the_last_system_manager(admin_client):
     answer = admin_client.post(f"/app/people/user/{me.pk}/change/", form(me, groups=[moderator.pk]), follow=True)
     assert "is the last enabled System Manager" in answer.content.decode()
     assert User.objects.get(pk=me.pk).role_names == {Role.SYSTEM_MANAGER}
-    assert not EnrollmentEvent.objects.filter(member=me, kind__in=[EventType.USER_DISABLED,
-                                                                    EventType.ROLES_CHANGED]).exists()
+    assert not EnrollmentEvent.objects.filter(
+        member=me, kind__in=[EventType.USER_DISABLED, EventType.ROLES_CHANGED]
+    ).exists()

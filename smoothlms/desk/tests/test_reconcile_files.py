@@ -22,11 +22,13 @@ from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-EXPORT = (b"ID,Full Name,Company Email,Status,Department\n"
-          b"E1,Ann Enrolled,ann@corp.com,Active,Sales\n"
-          b"E2,Bo Notenrolled,BO@corp.com,Active,Ops\n"
-          b"E3,Cy Nouser,cy@corp.com,Active,Ops\n"
-          b"E4,Di Left,di@corp.com,Left,HR\n")
+EXPORT = (
+    b"ID,Full Name,Company Email,Status,Department\n"
+    b"E1,Ann Enrolled,ann@corp.com,Active,Sales\n"
+    b"E2,Bo Notenrolled,BO@corp.com,Active,Ops\n"
+    b"E3,Cy Nouser,cy@corp.com,Active,Ops\n"
+    b"E4,Di Left,di@corp.com,Left,HR\n"
+)
 
 
 @pytest.fixture
@@ -35,8 +37,13 @@ def roster():
     for email in ("ann@corp.com", "bo@corp.com", "di@corp.com", "zed@corp.com"):
         UserFactory(email=email)
     EmployeeFactory(employee="E3", employee_name="Cy Nouser", company_email="cy@corp.com", user=None)
-    bulk_enroll(batch=batch, members=["ann@corp.com", "di@corp.com", "zed@corp.com"], actor=None,
-                source=Source.DESK, notify=False)
+    bulk_enroll(
+        batch=batch,
+        members=["ann@corp.com", "di@corp.com", "zed@corp.com"],
+        actor=None,
+        source=Source.DESK,
+        notify=False,
+    )
     return batch
 
 
@@ -47,8 +54,9 @@ def admin_client(client):
 
 
 def upload(client, batch):
-    return client.post("/desk/reconcile", {"batch": batch.name, "file": SimpleUploadedFile("hr.csv", EXPORT)},
-                       follow=True)
+    return client.post(
+        "/desk/reconcile", {"batch": batch.name, "file": SimpleUploadedFile("hr.csv", EXPORT)}, follow=True
+    )
 
 
 def test_the_rows_with_findings_download_as_written_with_their_problem(admin_client, roster):
@@ -63,7 +71,10 @@ def test_the_rows_with_findings_download_as_written_with_their_problem(admin_cli
     assert rows[0] == ["ID", "Full Name", "Company Email", "Status", "Department", "problem"]
     # Ann matches (no row); zed is enrolled but not in the file (no row to name).
     assert [(row[0], row[5].split(":")[0]) for row in rows[1:]] == [
-        ("E2", "not_enrolled"), ("E3", "missing_user"), ("E4", "left_but_enrolled")]
+        ("E2", "not_enrolled"),
+        ("E3", "missing_user"),
+        ("E4", "left_but_enrolled"),
+    ]
     assert rows[1][:5] == ["E2", "Bo Notenrolled", "BO@corp.com", "Active", "Ops"]
 
 

@@ -34,7 +34,7 @@ def _row(batch, email):
 
 def test_cohort_page_lists_the_waitlist_in_order_with_promote_now(mod_client, waiting):
     html = mod_client.get(f"/app/catalog/batch/{waiting.pk}/change/").content.decode()
-    section = html[html.index('id="waitlist"'):]
+    section = html[html.index('id="waitlist"') :]
     assert section.index("l1@example.com") < section.index("l2@example.com") < section.index("l3@example.com")
     assert "<th>Position</th><th>Member</th><th>Joined at</th>" in section
     assert section.count("Promote now</button>") == 3
@@ -42,8 +42,11 @@ def test_cohort_page_lists_the_waitlist_in_order_with_promote_now(mod_client, wa
 
 def test_promote_now_with_a_free_seat_and_a_reason_past_the_queue(mod_client, waiting, mod):
     Batch.objects.filter(pk=waiting.pk).update(seat_count=2)  # a free seat nobody took yet
-    response = mod_client.post(_promote_url(waiting), {"enrollment": _row(waiting, "l3@example.com").pk,
-                                                       "reason": "Team lead asked"}, follow=True)
+    response = mod_client.post(
+        _promote_url(waiting),
+        {"enrollment": _row(waiting, "l3@example.com").pk, "reason": "Team lead asked"},
+        follow=True,
+    )
     assert messages_of(response) == ["l3@example.com now has a seat in New Hires."]
     row = _row(waiting, "l3@example.com")
     assert row.status == "active"
@@ -52,8 +55,7 @@ def test_promote_now_with_a_free_seat_and_a_reason_past_the_queue(mod_client, wa
 
 
 def test_promote_now_refused_when_full_shows_the_message_and_changes_nothing(mod_client, waiting):
-    response = mod_client.post(_promote_url(waiting), {"enrollment": _row(waiting, "l1@example.com").pk},
-                               follow=True)
+    response = mod_client.post(_promote_url(waiting), {"enrollment": _row(waiting, "l1@example.com").pk}, follow=True)
     assert messages_of(response) == ["This cohort is full."]
     assert _row(waiting, "l1@example.com").status == "waitlisted"
     assert Batch.objects.get(pk=waiting.pk).seats_taken == 1

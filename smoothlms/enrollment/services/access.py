@@ -26,8 +26,11 @@ def grant_course_access(*, batch: Batch, member_ids: Sequence[int]) -> int:
 
 def grant_courses_to_members(*, batch: Batch) -> int:
     """`grant_course_access` for every active member of `batch` (a course was added to it)."""
-    member_ids = list(BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
-                      .order_by("member_id").values_list("member_id", flat=True))
+    member_ids = list(
+        BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
+    )
     return grant_course_access(batch=batch, member_ids=member_ids)
 
 
@@ -36,9 +39,9 @@ def _cohort_courses(batch: Batch):
 
 
 def _restore(batch: Batch, member_ids: Sequence[int]) -> int:
-    return (CourseEnrollment.objects
-            .filter(member_id__in=member_ids, course_id__in=_cohort_courses(batch), status=EnrollmentStatus.CANCELLED)
-            .update(status=EnrollmentStatus.ACTIVE, updated_at=timezone.now()))
+    return CourseEnrollment.objects.filter(
+        member_id__in=member_ids, course_id__in=_cohort_courses(batch), status=EnrollmentStatus.CANCELLED
+    ).update(status=EnrollmentStatus.ACTIVE, updated_at=timezone.now())
 
 
 def withdraw_course_access(*, batch: Batch, member_ids: Sequence[int]) -> int:
@@ -48,12 +51,17 @@ def withdraw_course_access(*, batch: Batch, member_ids: Sequence[int]) -> int:
     if not member_ids:
         return 0
     given_elsewhere = BatchEnrollment.objects.filter(
-        member_id=OuterRef("member_id"), status=EnrollmentStatus.ACTIVE,
-        batch__batch_courses__course_id=OuterRef("course_id")).exclude(batch_id=batch.pk)
-    return (CourseEnrollment.objects
-            .filter(member_id__in=member_ids, course_id__in=_cohort_courses(batch), status=EnrollmentStatus.ACTIVE)
-            .filter(~Exists(given_elsewhere))
-            .update(status=EnrollmentStatus.CANCELLED, updated_at=timezone.now()))
+        member_id=OuterRef("member_id"),
+        status=EnrollmentStatus.ACTIVE,
+        batch__batch_courses__course_id=OuterRef("course_id"),
+    ).exclude(batch_id=batch.pk)
+    return (
+        CourseEnrollment.objects.filter(
+            member_id__in=member_ids, course_id__in=_cohort_courses(batch), status=EnrollmentStatus.ACTIVE
+        )
+        .filter(~Exists(given_elsewhere))
+        .update(status=EnrollmentStatus.CANCELLED, updated_at=timezone.now())
+    )
 
 
 def _insert_missing(batch: Batch, member_ids: Sequence[int]) -> int:
@@ -62,9 +70,11 @@ def _insert_missing(batch: Batch, member_ids: Sequence[int]) -> int:
     link_table = quote(BatchCourse._meta.db_table)
     placeholders = ", ".join(["%s"] * len(member_ids))
     now = timezone.now()
-    select = (f"SELECT m.member_id, bc.course_id, %s, 0, %s, %s FROM {link_table} bc "
-              f"CROSS JOIN (SELECT id AS member_id FROM {quote(User._meta.db_table)} WHERE id IN ({placeholders})) m "
-              "WHERE bc.batch_id = %s")
+    select = (
+        f"SELECT m.member_id, bc.course_id, %s, 0, %s, %s FROM {link_table} bc "
+        f"CROSS JOIN (SELECT id AS member_id FROM {quote(User._meta.db_table)} WHERE id IN ({placeholders})) m "
+        "WHERE bc.batch_id = %s"
+    )
     columns = "(member_id, course_id, enrollment_from_batch_id, progress, created_at, updated_at)"
     if connection.vendor == "mysql":
         # An existing (member, course) row is exactly what we want to keep: a no-op update.

@@ -108,9 +108,15 @@ def bulk_enroll(
     contract's code and message; seats are filled in order until the cohort is full. Each chunk
     is one transaction. `dry_run` answers what would happen and writes nothing. Refusals of the
     whole request (checks 1-3) raise."""
-    return bulk_enroll_groups([BulkGroup(batch=batch, members=members, reason=reason)], actor=actor, source=source,
-                              override_start=override_start, notify=notify, dry_run=dry_run,
-                              chunk_size=chunk_size)[0]
+    return bulk_enroll_groups(
+        [BulkGroup(batch=batch, members=members, reason=reason)],
+        actor=actor,
+        source=source,
+        override_start=override_start,
+        notify=notify,
+        dry_run=dry_run,
+        chunk_size=chunk_size,
+    )[0]
 
 
 def bulk_enroll_groups(
@@ -133,16 +139,33 @@ def bulk_enroll_groups(
     ones would take, so the answer is what the real run gives. `progress` is called with the
     number of members done after each chunk. Side effects (not on a dry run): enrollments, course
     access, audit events, confirmation emails after commit unless `notify` is off."""
-    requests = [EnrollRequest(batch=group.batch, actor=actor, is_self=False, override_start=override_start,
-                              reason=(group.reason or "").strip()) for group in groups]
+    requests = [
+        EnrollRequest(
+            batch=group.batch,
+            actor=actor,
+            is_self=False,
+            override_start=override_start,
+            reason=(group.reason or "").strip(),
+        )
+        for group in groups
+    ]
     for request in requests:
         if (error := refusal_for(request)) is not None:
             raise error
     with _dry_run([request.batch for request in requests]) if dry_run else nullcontext():
         each_chunk = nullcontext if dry_run else _durable
         return [
-            BulkResult(_enroll_group(request, group.members, chunk_size=chunk_size, each_chunk=each_chunk,
-                                     source=source, notify=notify, progress=progress))
+            BulkResult(
+                _enroll_group(
+                    request,
+                    group.members,
+                    chunk_size=chunk_size,
+                    each_chunk=each_chunk,
+                    source=source,
+                    notify=notify,
+                    progress=progress,
+                )
+            )
             for request, group in zip(requests, groups, strict=True)
         ]
 
@@ -161,9 +184,16 @@ def _dry_run(batches: list[Batch]) -> Iterator[None]:
         transaction.set_rollback(True)
 
 
-def _enroll_group(request: EnrollRequest, members: Sequence[str], *, chunk_size: int,
-                  each_chunk: Callable[[], AbstractContextManager], source: Source | str, notify: bool,
-                  progress: Callable[[int], None] | None) -> list[MemberResult]:
+def _enroll_group(
+    request: EnrollRequest,
+    members: Sequence[str],
+    *,
+    chunk_size: int,
+    each_chunk: Callable[[], AbstractContextManager],
+    source: Source | str,
+    notify: bool,
+    progress: Callable[[int], None] | None,
+) -> list[MemberResult]:
     results: list[MemberResult] = []
     seen: set[str] = set()
     for chunk in chunked(members, chunk_size):
@@ -174,8 +204,9 @@ def _enroll_group(request: EnrollRequest, members: Sequence[str], *, chunk_size:
     return results
 
 
-def _enroll_chunk(request: EnrollRequest, members: list[str], seen: set[str], *, source: Source | str,
-                  notify: bool) -> list[MemberResult]:
+def _enroll_chunk(
+    request: EnrollRequest, members: list[str], seen: set[str], *, source: Source | str, notify: bool
+) -> list[MemberResult]:
     batch = request.batch
     lock_batches(batch)  # once per chunk: seats, then the committed enrollments, are read under it
     now = timezone.now()
@@ -189,8 +220,12 @@ def _enroll_chunk(request: EnrollRequest, members: list[str], seen: set[str], *,
     for email in emails:
         user = read.users.get(email)
         row = read.enrollments.get(user.pk) if user else None
-        facts = MemberFacts(email=email, user=user, is_student=user is not None and user.pk in read.students,
-                            is_enrolled=email in seen or is_active(row))
+        facts = MemberFacts(
+            email=email,
+            user=user,
+            is_student=user is not None and user.pk in read.students,
+            is_enrolled=email in seen or is_active(row),
+        )
         error = refusal_for(request, facts, cohort)
         if user is not None and waits_instead(error, batch):
             seen.add(email)
@@ -207,14 +242,19 @@ def _enroll_chunk(request: EnrollRequest, members: list[str], seen: set[str], *,
         elif user is not None:
             to_create.append(user)
         results.append(MemberResult(email, "created"))
-    _seat_members(request, to_create, to_reactivate, employees=read.employees, source=source, notify=notify,
-                  now=now)
+    _seat_members(request, to_create, to_reactivate, employees=read.employees, source=source, notify=notify, now=now)
     _wait_members(request, to_wait, employees=read.employees, source=source, now=now)
     return results
 
 
-def _wait_members(request: EnrollRequest, to_wait: list[User | BatchEnrollment], *, employees: set[int],
-                  source: Source | str, now: dt.datetime) -> None:
+def _wait_members(
+    request: EnrollRequest,
+    to_wait: list[User | BatchEnrollment],
+    *,
+    employees: set[int],
+    source: Source | str,
+    now: dt.datetime,
+) -> None:
     """Put the chunk's members at the end of the waitlist, in the order listed (one microsecond
     apart, so a reactivated row with an older pk does not jump ahead of a new one)."""
     if not to_wait:
@@ -224,23 +264,41 @@ def _wait_members(request: EnrollRequest, to_wait: list[User | BatchEnrollment],
     for index, item in enumerate(to_wait):
         member_id = item.member_id if isinstance(item, BatchEnrollment) else item.pk
         member_ids.append(member_id)
-        fields = {**waitlist_fields(actor=actor, source=source, at=now + dt.timedelta(microseconds=index)),
-                  "member_type": MemberType.EMPLOYEE if member_id in employees else MemberType.EXTERNAL}
+        fields = {
+            **waitlist_fields(actor=actor, source=source, at=now + dt.timedelta(microseconds=index)),
+            "member_type": MemberType.EMPLOYEE if member_id in employees else MemberType.EXTERNAL,
+        }
         if isinstance(item, BatchEnrollment):
             BatchEnrollment.objects.filter(pk=item.pk).update(updated_at=now, **fields)
         else:
             new_rows.append(BatchEnrollment(batch=batch, member=item, created_at=now, updated_at=now, **fields))
     BatchEnrollment.objects.bulk_create(new_rows, batch_size=1000)
-    record_enrollment_events(EventType.WAITLISTED, batch=batch, member_ids=member_ids, actor=actor, source=source,
-                             reason="", after={"status": EnrollmentStatus.WAITLISTED}, at=now)
+    record_enrollment_events(
+        EventType.WAITLISTED,
+        batch=batch,
+        member_ids=member_ids,
+        actor=actor,
+        source=source,
+        reason="",
+        after={"status": EnrollmentStatus.WAITLISTED},
+        at=now,
+    )
 
 
 def _one_seat_fewer(cohort: CohortFacts) -> CohortFacts:
     return cohort if cohort.free_seats is None else replace(cohort, free_seats=cohort.free_seats - 1)
 
 
-def _seat_members(request: EnrollRequest, to_create: list[User], to_reactivate: list[BatchEnrollment], *,
-                  employees: set[int], source: Source | str, notify: bool, now: dt.datetime) -> None:
+def _seat_members(
+    request: EnrollRequest,
+    to_create: list[User],
+    to_reactivate: list[BatchEnrollment],
+    *,
+    employees: set[int],
+    source: Source | str,
+    notify: bool,
+    now: dt.datetime,
+) -> None:
     """Write the seats of one chunk: new rows in one INSERT, reactivations in one UPDATE per member
     type, course access and audit events in one INSERT ... SELECT each."""
     batch, actor = request.batch, request.actor
@@ -253,9 +311,17 @@ def _seat_members(request: EnrollRequest, to_create: list[User], to_reactivate: 
     reason = request.reason if overridden else ""
     fields = seat_fields(actor=actor, source=source, override_reason=reason, notify=notify)
     BatchEnrollment.objects.bulk_create(
-        [BatchEnrollment(batch=batch, member=user, created_at=now, updated_at=now,
-                         member_type=MemberType.EMPLOYEE if user.pk in employees else MemberType.EXTERNAL,
-                         **fields) for user in to_create],
+        [
+            BatchEnrollment(
+                batch=batch,
+                member=user,
+                created_at=now,
+                updated_at=now,
+                member_type=MemberType.EMPLOYEE if user.pk in employees else MemberType.EXTERNAL,
+                **fields,
+            )
+            for user in to_create
+        ],
         batch_size=1000,
     )
     for member_type in (MemberType.EMPLOYEE, MemberType.EXTERNAL):
@@ -266,14 +332,29 @@ def _seat_members(request: EnrollRequest, to_create: list[User], to_reactivate: 
     grant_course_access(batch=batch, member_ids=member_ids)
     after = {"status": EnrollmentStatus.ACTIVE, "override_start": overridden}
     common_event = {"batch": batch, "actor": actor, "source": source, "at": now}
-    record_enrollment_events(EventType.ENROLLED, member_ids=[u.pk for u in to_create], after=after,
-                              reason=reason, **common_event)
-    record_enrollment_events(EventType.REACTIVATED, member_ids=[e.member_id for e in to_reactivate], after=after,
-                              reason=reason, **common_event)
+    record_enrollment_events(
+        EventType.ENROLLED, member_ids=[u.pk for u in to_create], after=after, reason=reason, **common_event
+    )
+    record_enrollment_events(
+        EventType.REACTIVATED,
+        member_ids=[e.member_id for e in to_reactivate],
+        after=after,
+        reason=reason,
+        **common_event,
+    )
     if overridden:
-        record_enrollment_events(EventType.OVERRIDE, member_ids=member_ids, reason=request.reason,
-                                  after={"starts_at": batch.starts_at.isoformat()}, **common_event)
+        record_enrollment_events(
+            EventType.OVERRIDE,
+            member_ids=member_ids,
+            reason=request.reason,
+            after={"starts_at": batch.starts_at.isoformat()},
+            **common_event,
+        )
     if notify:
-        queue_confirmation_emails(enrollment_ids=list(
-            BatchEnrollment.objects.filter(batch=batch, member_id__in=member_ids).order_by("pk")
-            .values_list("pk", flat=True)))
+        queue_confirmation_emails(
+            enrollment_ids=list(
+                BatchEnrollment.objects.filter(batch=batch, member_id__in=member_ids)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        )

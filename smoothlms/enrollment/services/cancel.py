@@ -27,26 +27,56 @@ HELD = (EnrollmentStatus.ACTIVE, EnrollmentStatus.WAITLISTED)
 USER_DISABLED = "user_disabled"
 
 
-def withdraw(enrollment: BatchEnrollment | None, *, batch: Batch, email: str, actor: User | None,
-             reason: str, source: Source | str, now: dt.datetime, kind: str = EventType.CANCELLED,
-             promote: bool = True, after: dict | None = None) -> BatchEnrollment:
+def withdraw(
+    enrollment: BatchEnrollment | None,
+    *,
+    batch: Batch,
+    email: str,
+    actor: User | None,
+    reason: str,
+    source: Source | str,
+    now: dt.datetime,
+    kind: str = EventType.CANCELLED,
+    promote: bool = True,
+    after: dict | None = None,
+) -> BatchEnrollment:
     """Cancel `enrollment` (active or waitlisted) of `batch`, which the caller has locked. The status
     change is the guard: of two concurrent cancels, one updates the row. `promote` off: the caller
     gives the seat to someone else (a replacement)."""
-    if enrollment is None or enrollment.status not in HELD or not BatchEnrollment.objects.filter(
-            pk=enrollment.pk, status=enrollment.status).update(
-            status=EnrollmentStatus.CANCELLED, cancelled_at=now, updated_at=now):
+    if (
+        enrollment is None
+        or enrollment.status not in HELD
+        or not BatchEnrollment.objects.filter(pk=enrollment.pk, status=enrollment.status).update(
+            status=EnrollmentStatus.CANCELLED, cancelled_at=now, updated_at=now
+        )
+    ):
         raise NotEnrolled(email=email)
     before = enrollment.status
     if before == EnrollmentStatus.ACTIVE:
         free_seat(batch)
         withdraw_course_access(batch=batch, member_ids=[enrollment.member_id])
     enrollment.refresh_from_db()
-    record_event(kind, actor=actor, batch=batch, member=enrollment.member, enrollment=enrollment,
-                 source=source, reason=reason, before={"status": before},
-                 after={"status": EnrollmentStatus.CANCELLED, **(after or {})})
-    announce_cancellations([Cancellation(enrollment.pk, _email_reason(kind, reason, enrollment, actor),
-                                         had_seat=before == EnrollmentStatus.ACTIVE)], cancelled_at=now)
+    record_event(
+        kind,
+        actor=actor,
+        batch=batch,
+        member=enrollment.member,
+        enrollment=enrollment,
+        source=source,
+        reason=reason,
+        before={"status": before},
+        after={"status": EnrollmentStatus.CANCELLED, **(after or {})},
+    )
+    announce_cancellations(
+        [
+            Cancellation(
+                enrollment.pk,
+                _email_reason(kind, reason, enrollment, actor),
+                had_seat=before == EnrollmentStatus.ACTIVE,
+            )
+        ],
+        cancelled_at=now,
+    )
     if promote and before == EnrollmentStatus.ACTIVE:
         promote_waitlist(batch, actor=actor, source=source, now=now)
     batch.refresh_from_db(fields=["seats_taken"])
@@ -68,8 +98,9 @@ def _row(batch: Batch, email: str) -> BatchEnrollment | None:
 
 
 @transaction.atomic(durable=True)
-def cancel_enrollment(*, batch: Batch, member: User | str, actor: User | None, reason: str = "",
-                      source: Source | str = Source.DESK) -> BatchEnrollment:
+def cancel_enrollment(
+    *, batch: Batch, member: User | str, actor: User | None, reason: str = "", source: Source | str = Source.DESK
+) -> BatchEnrollment:
     """Cancel an enrollment or a place on the waitlist. Rules: moderators only; the member is
     enrolled or waitlisted. Side effects: the seat is freed and the first eligible waitlisted member
     takes it; the cohort's course access is withdrawn (progress kept); the row and its history stay;
@@ -80,8 +111,9 @@ def cancel_enrollment(*, batch: Batch, member: User | str, actor: User | None, r
     # The cohort first, as every enrolling path does: a cancel and a re-enrollment of the same row
     # then queue on the cohort instead of each holding the lock the other waits for.
     lock_batches(batch)
-    return withdraw(_row(batch, email), batch=batch, email=email, actor=actor, reason=reason, source=source,
-                    now=timezone.now())
+    return withdraw(
+        _row(batch, email), batch=batch, email=email, actor=actor, reason=reason, source=source, now=timezone.now()
+    )
 
 
 @transaction.atomic(durable=True)
@@ -95,8 +127,9 @@ def cancel_own_enrollment(*, batch: Batch, member: User, source: Source | str = 
         raise SelfCancelClosed()
     if batch.has_started(at=now):
         raise CohortStarted()
-    return withdraw(_row(batch, member.email), batch=batch, email=member.email, actor=member, reason="",
-                    source=source, now=now)
+    return withdraw(
+        _row(batch, member.email), batch=batch, email=member.email, actor=member, reason="", source=source, now=now
+    )
 
 
 @transaction.atomic

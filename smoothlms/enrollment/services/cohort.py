@@ -33,8 +33,7 @@ def _course_ids(batch: Batch) -> set[int]:
 
 
 @transaction.atomic(durable=True)
-def update_batch(*, batch: Batch, actor: User | None, courses: list[Course] | None = None,
-                 **changes: Any) -> Batch:
+def update_batch(*, batch: Batch, actor: User | None, courses: list[Course] | None = None, **changes: Any) -> Batch:
     """Change a cohort, its seat count included. Rules: the seat count never drops below the active
     enrollments, checked under the cohort's row lock so that no enrollment slips in between; then
     catalog's (the model's validation, a free name: catalog.services.apply_batch_changes).
@@ -49,15 +48,27 @@ def update_batch(*, batch: Batch, actor: User | None, courses: list[Course] | No
     if courses is not None and _course_ids(batch) - courses_before:
         grant_courses_to_members(batch=batch)
     if batch.seat_count != seats_before:
-        record_event(EventType.SEATS_CHANGED, actor=actor, batch=batch,
-                     before={"seat_count": seats_before}, after={"seat_count": batch.seat_count})
+        record_event(
+            EventType.SEATS_CHANGED,
+            actor=actor,
+            batch=batch,
+            before={"seat_count": seats_before},
+            after={"seat_count": batch.seat_count},
+        )
     promote_waitlist(batch, actor=actor)  # more seats, or published now: those waiting take them
     return batch
 
 
 @transaction.atomic(durable=True)
-def duplicate_batch(*, batch: Batch, title: str, start_date: dt.date, end_date: dt.date | None = None,
-                    move_waitlist: bool = False, actor: User | None) -> Batch:
+def duplicate_batch(
+    *,
+    batch: Batch,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date | None = None,
+    move_waitlist: bool = False,
+    actor: User | None,
+) -> Batch:
     """A new unpublished cohort like `batch` (catalog.services.copy_batch: settings, courses, live
     classes shifted). Rules: create_batch's. `move_waitlist`: the original's waitlist moves to the
     copy in the same order (their rows in the original are cancelled with a `transferred` event);
@@ -71,18 +82,38 @@ def duplicate_batch(*, batch: Batch, title: str, start_date: dt.date, end_date: 
 
 def _move_waitlist(source: Batch, target: Batch, *, actor: User | None) -> None:
     now = timezone.now()
-    rows = list(BatchEnrollment.objects.filter(batch=source, status=EnrollmentStatus.WAITLISTED)
-                .order_by("waitlisted_at", "pk"))
+    rows = list(
+        BatchEnrollment.objects.filter(batch=source, status=EnrollmentStatus.WAITLISTED).order_by("waitlisted_at", "pk")
+    )
     if not rows:
         return
-    BatchEnrollment.objects.bulk_create([BatchEnrollment(
-        batch=target, member_id=row.member_id, member_type=row.member_type, created_at=now, updated_at=now,
-        **{**waitlist_fields(actor=actor, source=row.source, at=row.waitlisted_at or now)}) for row in rows])
+    BatchEnrollment.objects.bulk_create(
+        [
+            BatchEnrollment(
+                batch=target,
+                member_id=row.member_id,
+                member_type=row.member_type,
+                created_at=now,
+                updated_at=now,
+                **{**waitlist_fields(actor=actor, source=row.source, at=row.waitlisted_at or now)},
+            )
+            for row in rows
+        ]
+    )
     member_ids = [row.member_id for row in rows]
     BatchEnrollment.objects.filter(pk__in=[row.pk for row in rows]).update(
-        status=EnrollmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
+        status=EnrollmentStatus.CANCELLED, cancelled_at=now, updated_at=now
+    )
     common = {"actor": actor, "source": Source.DESK, "reason": "", "at": now, "member_ids": member_ids}
-    record_enrollment_events(EventType.TRANSFERRED, batch=source, after={"status": EnrollmentStatus.CANCELLED,
-                                                                         "to_batch": target.name}, **common)
-    record_enrollment_events(EventType.WAITLISTED, batch=target, after={"status": EnrollmentStatus.WAITLISTED,
-                                                                        "from_batch": source.name}, **common)
+    record_enrollment_events(
+        EventType.TRANSFERRED,
+        batch=source,
+        after={"status": EnrollmentStatus.CANCELLED, "to_batch": target.name},
+        **common,
+    )
+    record_enrollment_events(
+        EventType.WAITLISTED,
+        batch=target,
+        after={"status": EnrollmentStatus.WAITLISTED, "from_batch": source.name},
+        **common,
+    )

@@ -51,8 +51,13 @@ def enroll(
     Side effects: the enrollment (or the reactivation of a cancelled one), course enrollments
     for the cohort's courses, an audit event, the confirmation email after commit (unless `notify`
     is off)."""
-    request = EnrollRequest(batch=batch, actor=actor, is_self=_is_self(member, actor),
-                            override_start=override_start, reason=(reason or "").strip())
+    request = EnrollRequest(
+        batch=batch,
+        actor=actor,
+        is_self=_is_self(member, actor),
+        override_start=override_start,
+        reason=(reason or "").strip(),
+    )
     if (error := refusal_for(request)) is not None:  # the request's own checks answer before any read
         raise error
     email = member.email if isinstance(member, User) else normalize_email(member)
@@ -65,8 +70,13 @@ def enroll(
         has_paid: bool | None = pays_for(payment, batch=batch, member=user)
     else:
         has_paid = None  # not asked: only self-enrollment in a paid cohort needs a payment
-    facts = MemberFacts(email=email, user=user, is_student=user is not None and is_student(user),
-                        is_enrolled=is_active(existing), has_paid=has_paid)
+    facts = MemberFacts(
+        email=email,
+        user=user,
+        is_student=user is not None and is_student(user),
+        is_enrolled=is_active(existing),
+        has_paid=has_paid,
+    )
     error = refusal_for(request, facts, read_cohort_facts(batch, now=now))
     if user is not None and waits_instead(error, batch):
         return _wait(request, user, existing, source=source, now=now)
@@ -78,8 +88,9 @@ def enroll(
     return _seat(request, user, existing, payment=payment, source=source, notify=notify, now=now)
 
 
-def seat_member(*, batch: Batch, user: User, actor: User | None, source: Source | str, reason: str,
-                now, notify: bool) -> BatchEnrollment:
+def seat_member(
+    *, batch: Batch, user: User, actor: User | None, source: Source | str, reason: str, now, notify: bool
+) -> BatchEnrollment:
     """Seat `user` in `batch` (locked by the caller, inside its transaction) on a moderator's
     authority, for a transfer or a replacement: the target's rules apply (`refusal_for`) and a full
     cohort refuses (no waitlist: the caller's whole transaction rolls back)."""
@@ -93,8 +104,16 @@ def seat_member(*, batch: Batch, user: User, actor: User | None, source: Source 
     return _seat(request, user, existing, payment=None, source=source, notify=notify, now=now)
 
 
-def _seat(request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, payment: Payment | None,
-          source: Source | str, notify: bool, now) -> BatchEnrollment:
+def _seat(
+    request: EnrollRequest,
+    user: User,
+    existing: BatchEnrollment | None,
+    *,
+    payment: Payment | None,
+    source: Source | str,
+    notify: bool,
+    now,
+) -> BatchEnrollment:
     batch, actor, reason = request.batch, request.actor, request.reason
     overridden = overrides_start(batch, override_start=request.override_start, now=now)
     fields = {
@@ -107,42 +126,74 @@ def _seat(request: EnrollRequest, user: User, existing: BatchEnrollment | None, 
         kind = EventType.ENROLLED
     else:
         # Reactivate only if still not active: a concurrent reactivation of the same row wins once.
-        updated = BatchEnrollment.objects.filter(pk=existing.pk).exclude(status=EnrollmentStatus.ACTIVE).update(
-            **fields, updated_at=now)
+        updated = (
+            BatchEnrollment.objects.filter(pk=existing.pk)
+            .exclude(status=EnrollmentStatus.ACTIVE)
+            .update(**fields, updated_at=now)
+        )
         if updated != 1:
             raise AlreadyEnrolled.for_member(email=user.email, is_self=request.is_self)
         enrollment = BatchEnrollment.objects.get(pk=existing.pk)
         kind = EventType.REACTIVATED
     grant_course_access(batch=batch, member_ids=[user.pk])
-    record_event(kind, actor=actor, batch=batch, member=user, enrollment=enrollment, source=source,
-                 reason=reason if overridden else "",
-                 before={"status": existing.status} if existing else None,
-                 after={"status": EnrollmentStatus.ACTIVE, "override_start": overridden})
+    record_event(
+        kind,
+        actor=actor,
+        batch=batch,
+        member=user,
+        enrollment=enrollment,
+        source=source,
+        reason=reason if overridden else "",
+        before={"status": existing.status} if existing else None,
+        after={"status": EnrollmentStatus.ACTIVE, "override_start": overridden},
+    )
     if overridden:
-        record_event(EventType.OVERRIDE, actor=actor, batch=batch, member=user, enrollment=enrollment,
-                     source=source, reason=reason, after={"starts_at": batch.starts_at.isoformat()})
+        record_event(
+            EventType.OVERRIDE,
+            actor=actor,
+            batch=batch,
+            member=user,
+            enrollment=enrollment,
+            source=source,
+            reason=reason,
+            after={"starts_at": batch.starts_at.isoformat()},
+        )
     if notify:
         queue_confirmation_emails(enrollment_ids=[enrollment.pk])
     return enrollment
 
 
-def _wait(request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, source: Source | str,
-          now) -> BatchEnrollment:
+def _wait(
+    request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, source: Source | str, now
+) -> BatchEnrollment:
     """Put `user` at the end of the cohort's waitlist: no seat, no course, no confirmation yet."""
     batch, actor = request.batch, request.actor
     employee = Employee.objects.filter(user=user).exists()
-    fields = {**waitlist_fields(actor=actor, source=source, at=now),
-              "member_type": MemberType.EMPLOYEE if employee else MemberType.EXTERNAL}
+    fields = {
+        **waitlist_fields(actor=actor, source=source, at=now),
+        "member_type": MemberType.EMPLOYEE if employee else MemberType.EXTERNAL,
+    }
     if existing is None:
         enrollment = _create(batch, user, fields, is_self=request.is_self)
     else:
-        if BatchEnrollment.objects.filter(pk=existing.pk, status=EnrollmentStatus.CANCELLED).update(
-                **fields, updated_at=now) != 1:
+        if (
+            BatchEnrollment.objects.filter(pk=existing.pk, status=EnrollmentStatus.CANCELLED).update(
+                **fields, updated_at=now
+            )
+            != 1
+        ):
             raise AlreadyEnrolled.for_member(email=user.email, is_self=request.is_self)
         enrollment = BatchEnrollment.objects.get(pk=existing.pk)
-    record_event(EventType.WAITLISTED, actor=actor, batch=batch, member=user, enrollment=enrollment, source=source,
-                 before={"status": existing.status} if existing else None,
-                 after={"status": EnrollmentStatus.WAITLISTED})
+    record_event(
+        EventType.WAITLISTED,
+        actor=actor,
+        batch=batch,
+        member=user,
+        enrollment=enrollment,
+        source=source,
+        before={"status": existing.status} if existing else None,
+        after={"status": EnrollmentStatus.WAITLISTED},
+    )
     return enrollment
 
 

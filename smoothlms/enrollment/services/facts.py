@@ -15,8 +15,12 @@ from smoothlms.people.roles import student_memberships
 
 
 def first_unpublished_course(batch: Batch) -> str | None:
-    return (BatchCourse.objects.filter(batch=batch, course__published=False)
-            .order_by("position", "id").values_list("course__name", flat=True).first())
+    return (
+        BatchCourse.objects.filter(batch=batch, course__published=False)
+        .order_by("position", "id")
+        .values_list("course__name", flat=True)
+        .first()
+    )
 
 
 def read_cohort_facts(batch: Batch, *, now: dt.datetime) -> CohortFacts:

@@ -21,8 +21,11 @@ from smoothlms.people.models import User, normalize_email
 
 
 def _active_row(batch: Batch, email: str) -> BatchEnrollment:
-    row = (BatchEnrollment.objects.filter(batch=batch, member__email=email, status=EnrollmentStatus.ACTIVE)
-           .select_related("member").first())
+    row = (
+        BatchEnrollment.objects.filter(batch=batch, member__email=email, status=EnrollmentStatus.ACTIVE)
+        .select_related("member")
+        .first()
+    )
     if row is None:
         raise NotEnrolled(email=email)
     return row
@@ -39,8 +42,16 @@ def _user(member: User | str) -> User:
 
 
 @transaction.atomic(durable=True)
-def transfer_enrollment(*, batch: Batch, member: User | str, to_batch: Batch, actor: User | None, reason: str = "",
-                        source: Source | str = Source.DESK, notify: bool = True) -> BatchEnrollment:
+def transfer_enrollment(
+    *,
+    batch: Batch,
+    member: User | str,
+    to_batch: Batch,
+    actor: User | None,
+    reason: str = "",
+    source: Source | str = Source.DESK,
+    notify: bool = True,
+) -> BatchEnrollment:
     """Move `member`'s seat from `batch` to `to_batch`. Rules: moderators only; the member holds an
     active seat in `batch`; the target's rules (`refusal_for`: published, not ended or started, not
     already enrolled, a seat free, ...). Side effects: the member's row in `to_batch` (new or
@@ -54,16 +65,33 @@ def transfer_enrollment(*, batch: Batch, member: User | str, to_batch: Batch, ac
     lock_batches(batch, to_batch)
     now = timezone.now()
     row = _active_row(batch, email)
-    moved = seat_member(batch=to_batch, user=row.member, actor=actor, source=source, reason=reason, now=now,
-                        notify=notify)
-    withdraw(row, batch=batch, email=email, actor=actor, reason=reason, source=source, now=now,
-             kind=EventType.TRANSFERRED, after={"to_batch": to_batch.name})
+    moved = seat_member(
+        batch=to_batch, user=row.member, actor=actor, source=source, reason=reason, now=now, notify=notify
+    )
+    withdraw(
+        row,
+        batch=batch,
+        email=email,
+        actor=actor,
+        reason=reason,
+        source=source,
+        now=now,
+        kind=EventType.TRANSFERRED,
+        after={"to_batch": to_batch.name},
+    )
     return moved
 
 
 @transaction.atomic(durable=True)
-def replace_enrollment(*, batch: Batch, member: User | str, replacement: User | str, actor: User | None,
-                       reason: str = "", source: Source | str = Source.DESK) -> BatchEnrollment:
+def replace_enrollment(
+    *,
+    batch: Batch,
+    member: User | str,
+    replacement: User | str,
+    actor: User | None,
+    reason: str = "",
+    source: Source | str = Source.DESK,
+) -> BatchEnrollment:
     """Pass `member`'s seat in `batch` to `replacement` ("send a colleague instead"). Rules:
     moderators only; the member holds an active seat; the cohort's rules for the replacement, with
     the member's seat counted as free. Side effects: the member's row cancelled with a `replaced`
@@ -77,6 +105,16 @@ def replace_enrollment(*, batch: Batch, member: User | str, replacement: User | 
     now = timezone.now()
     row = _active_row(batch, email)
     colleague = _user(replacement)
-    withdraw(row, batch=batch, email=email, actor=actor, reason=reason, source=source, now=now,
-             kind=EventType.REPLACED, promote=False, after={"replaced_by": colleague.email})
+    withdraw(
+        row,
+        batch=batch,
+        email=email,
+        actor=actor,
+        reason=reason,
+        source=source,
+        now=now,
+        kind=EventType.REPLACED,
+        promote=False,
+        after={"replaced_by": colleague.email},
+    )
     return seat_member(batch=batch, user=colleague, actor=actor, source=source, reason=reason, now=now, notify=True)

@@ -72,8 +72,9 @@ def _eligible() -> Q:
     return Q(member__enabled=True, member_id__in=student_memberships().values("user_id"))
 
 
-def promote_waitlist(batch: Batch, *, actor: User | None, source: Source | str = Source.DESK,
-                     now: dt.datetime | None = None) -> list[int]:
+def promote_waitlist(
+    batch: Batch, *, actor: User | None, source: Source | str = Source.DESK, now: dt.datetime | None = None
+) -> list[int]:
     """Give the free seats of `batch` to the first eligible waitlisted members (FIFO). `batch` has
     just been locked and reloaded in the caller's transaction. A member no longer eligible (disabled,
     or without the LMS Student role) ahead of them is skipped: their row is cancelled with reason
@@ -98,17 +99,32 @@ def promote_waitlist(batch: Batch, *, actor: User | None, source: Source | str =
         raise CohortFull()
     BatchEnrollment.objects.filter(pk__in=ids).update(
         **{**seat_fields(actor=actor, source=source, override_reason="", notify=True), "promoted_at": now},
-        updated_at=now)
+        updated_at=now,
+    )
     grant_course_access(batch=batch, member_ids=member_ids)
-    record_enrollment_events(EventType.PROMOTED, batch=batch, member_ids=member_ids, actor=actor, source=source,
-                             reason="", after={"status": EnrollmentStatus.ACTIVE, "from": "waitlist"}, at=now)
+    record_enrollment_events(
+        EventType.PROMOTED,
+        batch=batch,
+        member_ids=member_ids,
+        actor=actor,
+        source=source,
+        reason="",
+        after={"status": EnrollmentStatus.ACTIVE, "from": "waitlist"},
+        at=now,
+    )
     queue_confirmation_emails(enrollment_ids=ids)
     batch.refresh_from_db(fields=["seats_taken"])
     return member_ids
 
 
-def _skip_ineligible(batch: Batch, chosen: list[tuple[int, int, dt.datetime]], *, actor: User | None,
-                     source: Source | str, now: dt.datetime) -> None:
+def _skip_ineligible(
+    batch: Batch,
+    chosen: list[tuple[int, int, dt.datetime]],
+    *,
+    actor: User | None,
+    source: Source | str,
+    now: dt.datetime,
+) -> None:
     """Cancel the ineligible rows waiting ahead of the last chosen one (all of them when fewer were
     chosen than seats are free): they would block the head of the queue for ever."""
     ahead = _waitlisted(batch).exclude(_eligible())
@@ -119,16 +135,26 @@ def _skip_ineligible(batch: Batch, chosen: list[tuple[int, int, dt.datetime]], *
     if not rows:
         return
     skipped = [member_id for _, member_id in rows]
-    _waitlisted(batch).filter(member_id__in=skipped).update(status=EnrollmentStatus.CANCELLED, cancelled_at=now,
-                                                            updated_at=now)
-    record_enrollment_events(EventType.CANCELLED, batch=batch, member_ids=skipped, actor=actor, source=source,
-                             reason=NOT_ELIGIBLE, after={"status": EnrollmentStatus.CANCELLED}, at=now)
+    _waitlisted(batch).filter(member_id__in=skipped).update(
+        status=EnrollmentStatus.CANCELLED, cancelled_at=now, updated_at=now
+    )
+    record_enrollment_events(
+        EventType.CANCELLED,
+        batch=batch,
+        member_ids=skipped,
+        actor=actor,
+        source=source,
+        reason=NOT_ELIGIBLE,
+        after={"status": EnrollmentStatus.CANCELLED},
+        at=now,
+    )
     announce_cancellations([Cancellation(pk, NOT_ELIGIBLE, had_seat=False) for pk, _ in rows], cancelled_at=now)
 
 
 @transaction.atomic(durable=True)
-def promote_now(*, batch: Batch, member: User | str, actor: User | None, reason: str = "",
-                source: Source | str = Source.DESK) -> BatchEnrollment:
+def promote_now(
+    *, batch: Batch, member: User | str, actor: User | None, reason: str = "", source: Source | str = Source.DESK
+) -> BatchEnrollment:
     """Seat one waitlisted member now (the desk's "Promote now"). Rules: moderators only; the member
     is on the waitlist, enabled and an LMS Student; a seat is free (never more seats than the
     cohort has: else `cohort_full`); a member with others waiting ahead is promoted past them only
@@ -143,8 +169,11 @@ def promote_now(*, batch: Batch, member: User | str, actor: User | None, reason:
     if row is None:
         raise NotWaitlisted(email=email)
     _check_promotable(row)
-    ahead = _waitlisted(batch).filter(Q(waitlisted_at__lt=row.waitlisted_at)
-                                      | Q(waitlisted_at=row.waitlisted_at, pk__lt=row.pk)).count()
+    ahead = (
+        _waitlisted(batch)
+        .filter(Q(waitlisted_at__lt=row.waitlisted_at) | Q(waitlisted_at=row.waitlisted_at, pk__lt=row.pk))
+        .count()
+    )
     if ahead and not reason.strip():
         raise PromotionReasonRequired(ahead=ahead, email=email)
     if not take_seats(batch, 1):
@@ -152,12 +181,21 @@ def promote_now(*, batch: Batch, member: User | str, actor: User | None, reason:
     now = timezone.now()
     BatchEnrollment.objects.filter(pk=row.pk, status=EnrollmentStatus.WAITLISTED).update(
         **{**seat_fields(actor=actor, source=source, override_reason="", notify=True), "promoted_at": now},
-        updated_at=now)
+        updated_at=now,
+    )
     grant_course_access(batch=batch, member_ids=[row.member_id])
     row.refresh_from_db()
-    record_event(EventType.PROMOTED, actor=actor, batch=batch, member=row.member, enrollment=row, source=source,
-                 reason=reason.strip(), before={"status": EnrollmentStatus.WAITLISTED},
-                 after={"status": EnrollmentStatus.ACTIVE, "from": "waitlist", "by_hand": True, "passed": ahead})
+    record_event(
+        EventType.PROMOTED,
+        actor=actor,
+        batch=batch,
+        member=row.member,
+        enrollment=row,
+        source=source,
+        reason=reason.strip(),
+        before={"status": EnrollmentStatus.WAITLISTED},
+        after={"status": EnrollmentStatus.ACTIVE, "from": "waitlist", "by_hand": True, "passed": ahead},
+    )
     queue_confirmation_emails(enrollment_ids=[row.pk])
     batch.refresh_from_db(fields=["seats_taken"])
     return row

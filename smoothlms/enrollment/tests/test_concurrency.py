@@ -65,8 +65,9 @@ def test_bulk_and_single_enrollments_racing_never_oversell():
     def work(item):
         if item == "bulk":
             try:
-                result = bulk_enroll(batch=Batch.objects.get(pk=batch.pk), members=bulk_members, actor=mod,
-                                     source=Source.API)
+                result = bulk_enroll(
+                    batch=Batch.objects.get(pk=batch.pk), members=bulk_members, actor=mod, source=Source.API
+                )
                 outcomes.extend("enrolled" if r.status == "created" else "full" for r in result.results)
             finally:
                 connection.close()

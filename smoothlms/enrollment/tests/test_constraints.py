@@ -24,8 +24,9 @@ def test_database_refuses_second_course_enrollment_for_same_member_and_course():
         CourseEnrollment.objects.create(member=user, course=course)
 
 
-@pytest.mark.parametrize("field,value", [("status", "deleted"), ("source", "magic"),
-                                         ("confirmation_email_status", "lost")])
+@pytest.mark.parametrize(
+    "field,value", [("status", "deleted"), ("source", "magic"), ("confirmation_email_status", "lost")]
+)
 def test_database_refuses_unknown_choice_values(field, value):
     enrollment = BatchEnrollment.objects.create(batch=BatchFactory(), member=UserFactory(), source="desk")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -36,5 +37,6 @@ def test_database_refuses_sent_flag_without_sent_status():
     enrollment = BatchEnrollment.objects.create(batch=BatchFactory(), member=UserFactory(), source="desk")
     with pytest.raises(IntegrityError), transaction.atomic():
         BatchEnrollment.objects.filter(pk=enrollment.pk).update(confirmation_email_sent=True)
-    BatchEnrollment.objects.filter(pk=enrollment.pk).update(confirmation_email_sent=True,
-                                                            confirmation_email_status=EmailStatus.SENT)
+    BatchEnrollment.objects.filter(pk=enrollment.pk).update(
+        confirmation_email_sent=True, confirmation_email_status=EmailStatus.SENT
+    )

@@ -49,8 +49,14 @@ def test_reactivating_a_cancelled_seat_locks_the_cohort_before_writing():
 def test_bulk_enroll_locks_the_cohort_before_writing_each_chunk():
     batch, mod = BatchFactory(seat_count=5), moderator()
     with locks_cohorts(batch):
-        bulk_enroll(batch=batch, members=[UserFactory().email for _ in range(3)], actor=mod, source=Source.API,
-                    chunk_size=2, notify=False)
+        bulk_enroll(
+            batch=batch,
+            members=[UserFactory().email for _ in range(3)],
+            actor=mod,
+            source=Source.API,
+            chunk_size=2,
+            notify=False,
+        )
 
 
 def test_cancelling_locks_the_cohort_before_writing():
@@ -71,8 +77,10 @@ def test_a_dry_run_import_locks_every_cohort_up_front_in_pk_order():
     people = [UserFactory(email=f"p{i}@example.com") for i in range(3)]
     # The file names the cohorts out of pk order; the dry run holds all three at once.
     data = read_enrollment_file(
-        b"member,batch\n" + b"".join(f"{p.email},{b.name}\n".encode() for p, b in zip(
-            people, (third, first, second), strict=True)), filename="rows.csv")
+        b"member,batch\n"
+        + b"".join(f"{p.email},{b.name}\n".encode() for p, b in zip(people, (third, first, second), strict=True)),
+        filename="rows.csv",
+    )
     with locks_cohorts(first, second, third):
         report = import_enrollments(data, actor=None, dry_run=True)
     assert report.created == 3 and not BatchEnrollment.objects.exists()

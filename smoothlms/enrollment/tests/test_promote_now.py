@@ -34,8 +34,11 @@ def _free_a_seat(batch):
 
 
 def _state(batch):
-    return (list(BatchEnrollment.objects.filter(batch=batch).order_by("pk").values_list("status", flat=True)),
-            Batch.objects.get(pk=batch.pk).seats_taken, EnrollmentEvent.objects.count())
+    return (
+        list(BatchEnrollment.objects.filter(batch=batch).order_by("pk").values_list("status", flat=True)),
+        Batch.objects.get(pk=batch.pk).seats_taken,
+        EnrollmentEvent.objects.count(),
+    )
 
 
 def test_promote_the_head_of_the_queue_into_a_free_seat(full, mod):

@@ -24,8 +24,9 @@ operation = st.one_of(
 
 def assert_invariants(batch: Batch, course_ids: list[int]) -> None:
     batch.refresh_from_db()
-    active = list(BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
-                  .values_list("member_id", flat=True))
+    active = list(
+        BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values_list("member_id", flat=True)
+    )
     assert len(active) == len(set(active)) == batch.seats_taken
     assert batch.seat_count is None or batch.seats_taken <= batch.seat_count
     for member_id in active:
@@ -34,8 +35,9 @@ def assert_invariants(batch: Batch, course_ids: list[int]) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(seat_count=st.one_of(st.none(), st.integers(0, MEMBERS)), operations=st.lists(operation, max_size=12))
 def test_any_sequence_of_operations_keeps_the_invariants(seat_count, operations):
     courses = [CourseFactory(), CourseFactory()]

@@ -20,12 +20,26 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world():
     batch = BatchFactory(name="python-101", seat_count=3)
-    return {"batch": batch, "learner": UserFactory(email="ada@example.com"), "mod": moderator(),
-            "now": batch.starts_at - dt.timedelta(days=1)}
+    return {
+        "batch": batch,
+        "learner": UserFactory(email="ada@example.com"),
+        "mod": moderator(),
+        "now": batch.starts_at - dt.timedelta(days=1),
+    }
 
 
-def answer(world, *, actor="learner", is_self=True, override_start=False, reason="", batch_changes=None,
-           member=None, cohort=None, now=None):
+def answer(
+    world,
+    *,
+    actor="learner",
+    is_self=True,
+    override_start=False,
+    reason="",
+    batch_changes=None,
+    member=None,
+    cohort=None,
+    now=None,
+):
     """refusal_for on a learner enrolling themselves in an open cohort, with `changes` to its facts."""
     batch = world["batch"]
     for field, value in (batch_changes or {}).items():
@@ -34,9 +48,16 @@ def answer(world, *, actor="learner", is_self=True, override_start=False, reason
     facts = MemberFacts(email=user.email, user=user, is_student=True, is_enrolled=False, has_paid=None)
     seats = CohortFacts.of(batch, unpublished_course=None, now=now or world["now"])
     return refusal_for(
-        EnrollRequest(batch=batch, actor=world[actor] if actor else None, is_self=is_self,
-                      override_start=override_start, reason=reason),
-        dataclasses.replace(facts, **(member or {})), dataclasses.replace(seats, **(cohort or {})))
+        EnrollRequest(
+            batch=batch,
+            actor=world[actor] if actor else None,
+            is_self=is_self,
+            override_start=override_start,
+            reason=reason,
+        ),
+        dataclasses.replace(facts, **(member or {})),
+        dataclasses.replace(seats, **(cohort or {})),
+    )
 
 
 def started(world, **kwargs):
@@ -47,25 +68,39 @@ CASES = {
     # code: (the enrollment refused, the same enrollment with that fact right), as answer() arguments
     "not_found": ({"batch_changes": {"published": False}}, {}),
     "permission_denied (others)": ({"is_self": False}, {"is_self": False, "actor": "mod"}),
-    "permission_denied (override)": ({"override_start": True, "reason": "late"},
-                                     {"override_start": True, "reason": "late", "actor": "mod", "is_self": False}),
-    "override_reason_required": ({"actor": "mod", "is_self": False, "override_start": True, "reason": "  "},
-                                 {"actor": "mod", "is_self": False, "override_start": True, "reason": "late"}),
+    "permission_denied (override)": (
+        {"override_start": True, "reason": "late"},
+        {"override_start": True, "reason": "late", "actor": "mod", "is_self": False},
+    ),
+    "override_reason_required": (
+        {"actor": "mod", "is_self": False, "override_start": True, "reason": "  "},
+        {"actor": "mod", "is_self": False, "override_start": True, "reason": "late"},
+    ),
     "user_not_found": ({"member": {"user": None, "email": "nobody@example.com"}}, {}),
     "user_disabled": ({"member": {"user": "disabled"}}, {}),
     "not_a_student": ({"member": {"is_student": False}}, {}),
-    "cohort_not_published": ({"actor": "mod", "is_self": False, "batch_changes": {"published": False}},
-                             {"actor": "mod", "is_self": False}),
+    "cohort_not_published": (
+        {"actor": "mod", "is_self": False, "batch_changes": {"published": False}},
+        {"actor": "mod", "is_self": False},
+    ),
     "course_not_published": ({"cohort": {"unpublished_course": "testing-101"}}, {}),
-    "cohort_ended": ({"actor": "mod", "is_self": False, "override_start": True, "reason": "late", "now": "ended"},
-                     {"actor": "mod", "is_self": False, "override_start": True, "reason": "late", "now": "started"}),
+    "cohort_ended": (
+        {"actor": "mod", "is_self": False, "override_start": True, "reason": "late", "now": "ended"},
+        {"actor": "mod", "is_self": False, "override_start": True, "reason": "late", "now": "started"},
+    ),
     "already_enrolled": ({"member": {"is_enrolled": True}}, {}),
-    "cohort_started": ({"now": "started"}, {"now": "started", "batch_changes": {
-        "late_join_policy": LateJoinPolicy.OPEN_UNTIL_END}}),
-    "self_enrollment_closed": ({"batch_changes": {"allow_self_enrollment": False}},
-                               {"batch_changes": {"allow_self_enrollment": False}, "actor": "mod", "is_self": False}),
-    "payment_required": ({"batch_changes": {"paid_batch": True}, "member": {"has_paid": False}},
-                         {"batch_changes": {"paid_batch": True}, "member": {"has_paid": True}}),
+    "cohort_started": (
+        {"now": "started"},
+        {"now": "started", "batch_changes": {"late_join_policy": LateJoinPolicy.OPEN_UNTIL_END}},
+    ),
+    "self_enrollment_closed": (
+        {"batch_changes": {"allow_self_enrollment": False}},
+        {"batch_changes": {"allow_self_enrollment": False}, "actor": "mod", "is_self": False},
+    ),
+    "payment_required": (
+        {"batch_changes": {"paid_batch": True}, "member": {"has_paid": False}},
+        {"batch_changes": {"paid_batch": True}, "member": {"has_paid": True}},
+    ),
     "cohort_full": ({"cohort": {"free_seats": 0}}, {"cohort": {"free_seats": 1}}),
 }
 EXPECTED = {
@@ -122,8 +157,14 @@ def test_an_open_cohort_takes_a_learner_a_moderators_member_and_the_systems():
 
 def test_the_first_failing_check_answers(world):
     # disabled (5) before not published (7) before full (14); not enrolled yet (10) before started (11)
-    error = answer(world, actor="mod", is_self=False, batch_changes={"published": False},
-                   member=resolved(world, {"member": {"user": "disabled"}})["member"], cohort={"free_seats": 0})
+    error = answer(
+        world,
+        actor="mod",
+        is_self=False,
+        batch_changes={"published": False},
+        member=resolved(world, {"member": {"user": "disabled"}})["member"],
+        cohort={"free_seats": 0},
+    )
     assert isinstance(error, errors.UserDisabled)
     world["batch"].refresh_from_db()
     assert isinstance(answer(world, member={"is_enrolled": True}, now=started(world)["now"]), errors.AlreadyEnrolled)
@@ -142,8 +183,9 @@ def test_the_request_alone_answers_its_own_checks(world):
     assert isinstance(refusal_for(EnrollRequest(batch=batch, actor=learner, is_self=False)), errors.CannotEnrollOthers)
     assert refusal_for(EnrollRequest(batch=batch, actor=None, is_self=False)) is None  # the system: a moderator
     with pytest.raises(TypeError):
-        refusal_for(EnrollRequest(batch=batch, actor=learner, is_self=True),
-                    MemberFacts(email=learner.email, user=learner))
+        refusal_for(
+            EnrollRequest(batch=batch, actor=learner, is_self=True), MemberFacts(email=learner.email, user=learner)
+        )
 
 
 def test_an_unknown_payment_is_left_to_the_engine_and_staff_see_unpublished_cohorts(world):

@@ -26,8 +26,9 @@ def make_world(learner, cohorts: int):
         batch = BatchFactory(courses=[CourseFactory(), CourseFactory()], seat_count=None)
         LiveClassFactory(batch=batch)
         enroll(batch=batch, member=learner, actor=None, source=Source.DESK, notify=False)
-        bulk_enroll(batch=batch, members=[UserFactory().email for _ in range(3)], actor=None, source=Source.DESK,
-                    notify=False)
+        bulk_enroll(
+            batch=batch, members=[UserFactory().email for _ in range(3)], actor=None, source=Source.DESK, notify=False
+        )
 
 
 @pytest.mark.parametrize("cohorts", [1, 6])
@@ -36,16 +37,20 @@ def test_list_selectors_use_a_fixed_number_of_queries(django_assert_num_queries,
     make_world(learner, cohorts)
     batch = list_batches_visible_to(learner).first()
     with django_assert_num_queries(2):  # cohorts, then their courses (prefetch)
-        rows = [(b.name, b.is_enrolled, b.seats_left_value, [bc.course.name for bc in b.batch_courses.all()])
-                for b in list_batches_for(user=learner)]
+        rows = [
+            (b.name, b.is_enrolled, b.seats_left_value, [bc.course.name for bc in b.batch_courses.all()])
+            for b in list_batches_for(user=learner)
+        ]
     assert len(rows) == cohorts and all(is_enrolled for _, is_enrolled, _, _ in rows)
     with django_assert_num_queries(1):
         assert len([(e.member.email, e.batch.name) for e in list_roster(batch=batch)]) == 4
     with django_assert_num_queries(1):
         assert len([e.batch.title for e in list_member_enrollments(member=learner)]) == cohorts
     with django_assert_num_queries(1):
-        assert len([(c.course.title, c.enrollment_from_batch.name) for c in list_member_courses(member=learner)]) \
+        assert (
+            len([(c.course.title, c.enrollment_from_batch.name) for c in list_member_courses(member=learner)])
             == 2 * cohorts
+        )
     with django_assert_num_queries(1):
         assert len([lc.batch.title for lc in list_member_live_classes(member=learner)]) == cohorts
 

@@ -24,8 +24,12 @@ pytestmark = pytest.mark.django_db
 
 def snapshot(batch):
     batch.refresh_from_db()
-    return (batch.seats_taken, BatchEnrollment.objects.count(), CourseEnrollment.objects.count(),
-            EnrollmentEvent.objects.filter(batch=batch).count())
+    return (
+        batch.seats_taken,
+        BatchEnrollment.objects.count(),
+        CourseEnrollment.objects.count(),
+        EnrollmentEvent.objects.filter(batch=batch).count(),
+    )
 
 
 def refused(error_type, batch, **kwargs):
@@ -50,8 +54,9 @@ def test_self_enrollment_creates_seat_course_access_event_and_pending_email(batc
     assert enrollment.status == EnrollmentStatus.ACTIVE and enrollment.source == Source.PORTAL
     assert batch.seats_taken == 1
     assert enrollment.member_type == "External"
-    assert set(CourseEnrollment.objects.filter(member=learner).values_list("course_id", "enrollment_from_batch"))\
-        == {(c.pk, batch.pk) for c in courses}
+    assert set(CourseEnrollment.objects.filter(member=learner).values_list("course_id", "enrollment_from_batch")) == {
+        (c.pk, batch.pk) for c in courses
+    }
     event = EnrollmentEvent.objects.get(kind=EventType.ENROLLED)
     assert (event.actor, event.member, event.source) == (learner, learner, "portal")
     assert enrollment.confirmation_email_status == EmailStatus.PENDING
@@ -72,8 +77,7 @@ def test_unpublished_cohort_is_not_found_for_students(batch, learner):
 def test_student_cannot_enroll_someone_else(batch, learner):
     other = UserFactory()
     err = refused(errors.CannotEnrollOthers, batch, member=other, actor=learner)
-    assert (err.code, err.user_message()) == ("permission_denied",
-                                              "You do not have permission to enroll other users.")
+    assert (err.code, err.user_message()) == ("permission_denied", "You do not have permission to enroll other users.")
 
 
 def test_student_cannot_override_the_start(batch, learner):
@@ -138,8 +142,9 @@ def test_started_cohort_refused_without_override(batch, learner, mod):
 
 def test_moderator_override_lets_a_late_join_in_and_is_audited(batch, learner, mod):
     started(batch)
-    enrollment = enroll(batch=batch, member=learner, actor=mod, source=Source.DESK, override_start=True,
-                        reason="Joined the team late")
+    enrollment = enroll(
+        batch=batch, member=learner, actor=mod, source=Source.DESK, override_start=True, reason="Joined the team late"
+    )
     assert enrollment.override_reason == "Joined the team late"
     override = EnrollmentEvent.objects.get(kind=EventType.OVERRIDE)
     assert (override.actor, override.reason) == (mod, "Joined the team late")
@@ -210,7 +215,10 @@ def test_cancel_frees_the_seat_keeps_history_and_reenrolling_reactivates(batch, 
     batch.refresh_from_db()
     assert again.pk == first.pk and again.status == EnrollmentStatus.ACTIVE and batch.seats_taken == 1
     assert list(EnrollmentEvent.objects.filter(batch=batch).order_by("id").values_list("kind", flat=True)) == [
-        "enrolled", "cancelled", "reactivated"]
+        "enrolled",
+        "cancelled",
+        "reactivated",
+    ]
 
 
 def test_cancel_refuses_students_and_members_not_enrolled(batch, learner, mod):
@@ -262,9 +270,20 @@ def test_bulk_enroll_reports_each_member_in_order_and_fills_seats_in_order(batch
     users = [UserFactory() for _ in range(4)]
     disabled = UserFactory(enabled=False)
     enroll(batch=batch, member=users[0], actor=mod, source=Source.DESK)
-    result = bulk_enroll(batch=batch, actor=mod, source=Source.API, members=[
-        users[0].email, users[1].email.upper(), "ghost@example.com", disabled.email, users[1].email,
-        users[2].email, users[3].email])
+    result = bulk_enroll(
+        batch=batch,
+        actor=mod,
+        source=Source.API,
+        members=[
+            users[0].email,
+            users[1].email.upper(),
+            "ghost@example.com",
+            disabled.email,
+            users[1].email,
+            users[2].email,
+            users[3].email,
+        ],
+    )
     assert [(r.member, r.status, r.code) for r in result.results] == [
         (users[0].email, "skipped", "already_enrolled"),
         (users[1].email, "created", ""),
@@ -279,8 +298,11 @@ def test_bulk_enroll_reports_each_member_in_order_and_fills_seats_in_order(batch
     assert CourseEnrollment.objects.filter(enrollment_from_batch=batch).count() == 6
     assert EnrollmentEvent.objects.filter(batch=batch, kind="enrolled").count() == 3
     event = EnrollmentEvent.objects.filter(batch=batch, kind="enrolled", source="api").get(member=users[2])
-    assert (event.actor, event.actor_email, event.after) == (mod, mod.email, {"status": "active",
-                                                                               "override_start": False})
+    assert (event.actor, event.actor_email, event.after) == (
+        mod,
+        mod.email,
+        {"status": "active", "override_start": False},
+    )
     assert event.enrollment == BatchEnrollment.objects.get(batch=batch, member=users[2])
 
 
@@ -312,8 +334,9 @@ def test_bulk_enroll_refuses_students_and_started_without_override(batch, learne
     started(batch)
     result = bulk_enroll(batch=batch, members=[learner.email], actor=mod, source=Source.API)
     assert result.results[0].code == "cohort_started"
-    result = bulk_enroll(batch=batch, members=[learner.email], actor=mod, source=Source.API, override_start=True,
-                         reason="exec sponsor")
+    result = bulk_enroll(
+        batch=batch, members=[learner.email], actor=mod, source=Source.API, override_start=True, reason="exec sponsor"
+    )
     assert result.created == 1 and EnrollmentEvent.objects.filter(kind="override").count() == 1
 
 
@@ -321,8 +344,9 @@ def test_bulk_member_type_and_roles(batch, mod):
     employee_user, external = UserFactory(), UserFactory()
     EmployeeFactory(user=employee_user)
     creator = UserFactory(roles=[Role.COURSE_CREATOR])
-    result = bulk_enroll(batch=batch, members=[employee_user.email, external.email, creator.email], actor=mod,
-                         source=Source.API)
+    result = bulk_enroll(
+        batch=batch, members=[employee_user.email, external.email, creator.email], actor=mod, source=Source.API
+    )
     assert [r.code for r in result.results] == ["", "", "not_a_student"]
     types = dict(BatchEnrollment.objects.values_list("member__email", "member_type"))
     assert types == {employee_user.email: "Employee", external.email: "External"}
@@ -333,8 +357,9 @@ def test_bulk_member_type_and_roles(batch, mod):
 @pytest.mark.parametrize("utc_time,outcome", [(dt.time(3, 29), "enrolled"), (dt.time(3, 31), "cohort_started")])
 def test_start_is_compared_in_the_cohorts_time_zone_not_the_servers(monkeypatch, learner, utc_time, outcome):
     # 09:00 in Asia/Kolkata (UTC+05:30) is 03:30 UTC; the server runs in UTC.
-    batch = BatchFactory(start_date=dt.date(2031, 1, 6), end_date=dt.date(2031, 1, 9), timezone="Asia/Kolkata",
-                         start_time=dt.time(9, 0))
+    batch = BatchFactory(
+        start_date=dt.date(2031, 1, 6), end_date=dt.date(2031, 1, 9), timezone="Asia/Kolkata", start_time=dt.time(9, 0)
+    )
     now = dt.datetime.combine(dt.date(2031, 1, 6), utc_time, tzinfo=dt.UTC)
     monkeypatch.setattr("django.utils.timezone.now", lambda: now)
     try:

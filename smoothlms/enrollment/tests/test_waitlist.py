@@ -106,8 +106,9 @@ def test_disabling_a_user_cancels_running_cohorts_and_keeps_ended_ones(batch, le
     enroll(batch=batch, member=learner, actor=None, source=Source.DESK)
     enroll(batch=ended, member=learner, actor=None, source=Source.DESK)
     today = timezone.localdate()
-    Batch.objects.filter(pk=ended.pk).update(start_date=today - dt.timedelta(days=9),
-                                             end_date=today - dt.timedelta(days=2))
+    Batch.objects.filter(pk=ended.pk).update(
+        start_date=today - dt.timedelta(days=9), end_date=today - dt.timedelta(days=2)
+    )
     set_user_enabled(user=learner, enabled=False, actor=None)
     assert withdraw_disabled_user(user=learner, actor=None) == [batch.pk]
     batch.refresh_from_db()
@@ -212,8 +213,9 @@ def test_self_cancel_refused_when_closed_or_started_changes_nothing(full):
     full.refresh_from_db()
     with pytest.raises(errors.SelfCancelClosed):
         cancel_own_enrollment(batch=full, member=member)
-    Batch.objects.filter(pk=full.pk).update(allow_self_cancel=True, start_date=timezone.localdate()
-                                            - dt.timedelta(days=1))
+    Batch.objects.filter(pk=full.pk).update(
+        allow_self_cancel=True, start_date=timezone.localdate() - dt.timedelta(days=1)
+    )
     with pytest.raises(errors.CohortStarted):
         cancel_own_enrollment(batch=full, member=member)
     assert status(full, member) == "waitlisted"
@@ -248,20 +250,25 @@ def test_transfer_moves_the_seat_keeps_shared_progress_and_promotes_the_source(f
     assert (shared.status, shared.progress) == ("active", 30)
     assert access(seated)[courses[1].name] == "cancelled"
     event = EnrollmentEvent.objects.get(kind=EventType.TRANSFERRED)
-    assert (event.batch, event.member, event.after["to_batch"], event.reason) == (full, seated, target.name,
-                                                                                  "schedule")
+    assert (event.batch, event.member, event.after["to_batch"], event.reason) == (full, seated, target.name, "schedule")
 
 
 def test_transfer_into_a_full_cohort_is_refused_and_changes_nothing(full, mod):
     seated = BatchEnrollment.objects.filter(batch=full, status="active").first().member
     waiting = join(full, 1)[0]
     target = BatchFactory(seat_count=0)
-    before = (list(BatchEnrollment.objects.values_list("pk", "status")), EnrollmentEvent.objects.count(),
-              list(CourseEnrollment.objects.values_list("pk", "status")))
+    before = (
+        list(BatchEnrollment.objects.values_list("pk", "status")),
+        EnrollmentEvent.objects.count(),
+        list(CourseEnrollment.objects.values_list("pk", "status")),
+    )
     with pytest.raises(errors.CohortFull):
         transfer_enrollment(batch=full, member=seated, to_batch=target, actor=mod)
-    assert before == (list(BatchEnrollment.objects.values_list("pk", "status")), EnrollmentEvent.objects.count(),
-                      list(CourseEnrollment.objects.values_list("pk", "status")))
+    assert before == (
+        list(BatchEnrollment.objects.values_list("pk", "status")),
+        EnrollmentEvent.objects.count(),
+        list(CourseEnrollment.objects.values_list("pk", "status")),
+    )
     assert status(full, waiting) == "waitlisted"
 
 
@@ -271,8 +278,11 @@ def test_replace_passes_the_seat_to_a_colleague_not_the_waitlist(full, mod):
     colleague = UserFactory()
     replace_enrollment(batch=full, member=seated, replacement=colleague.email, actor=mod, reason="on leave")
     full.refresh_from_db()
-    assert (status(full, seated), status(full, colleague), status(full, waiting)) == ("cancelled", "active",
-                                                                                      "waitlisted")
+    assert (status(full, seated), status(full, colleague), status(full, waiting)) == (
+        "cancelled",
+        "active",
+        "waitlisted",
+    )
     assert full.seats_taken == 2
     assert EnrollmentEvent.objects.get(kind=EventType.REPLACED).after["replaced_by"] == colleague.email
 
@@ -294,7 +304,11 @@ def test_duplicate_copies_settings_courses_shifted_classes_and_can_move_the_wait
     start = full.start_date + dt.timedelta(days=14)
     copy = duplicate_batch(batch=full, title="Second run", start_date=start, move_waitlist=True, actor=mod)
     assert (copy.published, copy.seat_count, copy.waitlist_enabled, copy.end_date) == (
-        False, 2, True, full.end_date + dt.timedelta(days=14))
+        False,
+        2,
+        True,
+        full.end_date + dt.timedelta(days=14),
+    )
     assert list(copy.batch_courses.order_by("position").values_list("course", flat=True)) == [c.pk for c in courses]
     assert list(copy.live_classes.values_list("title", "date")) == [("Kick-off", start)]
     assert positions(copy) == [(a.email, 1), (b.email, 2)] and positions(full) == []
@@ -307,8 +321,13 @@ def test_duplicate_refused_for_a_bad_end_changes_nothing(full, mod):
 
     count = Batch.objects.count()
     with pytest.raises(InvalidBatch):
-        duplicate_batch(batch=full, title="Bad", start_date=full.start_date,
-                        end_date=full.start_date - dt.timedelta(days=1), actor=mod)
+        duplicate_batch(
+            batch=full,
+            title="Bad",
+            start_date=full.start_date,
+            end_date=full.start_date - dt.timedelta(days=1),
+            actor=mod,
+        )
     assert Batch.objects.count() == count
 
 

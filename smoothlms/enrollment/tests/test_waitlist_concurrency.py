@@ -24,7 +24,7 @@ def _enroll(batch_pk: int):
     def attempt(learner) -> None:
         try:
             with CONNECTIONS:
-                    enroll(batch=Batch.objects.get(pk=batch_pk), member=learner, actor=learner, source=Source.PORTAL)
+                enroll(batch=Batch.objects.get(pk=batch_pk), member=learner, actor=learner, source=Source.PORTAL)
         finally:
             connection.close()
 
@@ -61,8 +61,9 @@ def test_racers_fill_the_seats_then_the_waitlist_and_freed_seats_go_first_come()
         finally:
             connection.close()
 
-    cancelling = [("cancel", row.member) for row in BatchEnrollment.objects.filter(member_id__in=seated)
-                  .select_related("member")]
+    cancelling = [
+        ("cancel", row.member) for row in BatchEnrollment.objects.filter(member_id__in=seated).select_related("member")
+    ]
     run_in_threads(work, cancelling + [("enroll", who) for who in newcomers])
     batch.refresh_from_db()
     assert batch.seats_taken == SEATS and _active(batch) == first_waiting

@@ -31,8 +31,9 @@ def queue(batch: Batch) -> list[int]:
 
 
 def active(batch: Batch) -> set[int]:
-    return set(BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE)
-               .values_list("member_id", flat=True))
+    return set(
+        BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values_list("member_id", flat=True)
+    )
 
 
 def assert_invariants(batch: Batch) -> None:
@@ -61,8 +62,9 @@ def run(kind: str, batches: list[Batch], index: int, arg, members, mod) -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(seats=st.tuples(st.integers(0, 3), st.integers(0, 3)), operations=st.lists(operation, max_size=14))
 def test_any_sequence_keeps_seats_fifo_and_one_row_per_member(seats, operations):
     course = CourseFactory()
@@ -79,4 +81,4 @@ def test_any_sequence_keeps_seats_fifo_and_one_row_per_member(seats, operations)
             assert_invariants(batch)
             promoted = [m for m in waiting if m in active(batch) and m not in seated]
             still_listed = [m for m in waiting if m in queue(batch) or m in promoted]
-            assert promoted == still_listed[:len(promoted)], "seats went out of turn"
+            assert promoted == still_listed[: len(promoted)], "seats went out of turn"

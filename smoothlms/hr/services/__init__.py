@@ -43,7 +43,20 @@ from smoothlms.hr.services.report import (
 )
 
 __all__ = [
-    "ACTIONS", "CREATE", "DEFAULT_DISABLE_THRESHOLD", "DISABLE", "ERROR", "READ_CHUNK", "REHIRE", "UNCHANGED",
-    "UPDATE", "WRITE_CHUNK", "ProvisionReport", "RowOutcome", "count_enabled_employee_users",
-    "disable_threshold_setting", "provision_employee", "provision_employees",
+    "ACTIONS",
+    "CREATE",
+    "DEFAULT_DISABLE_THRESHOLD",
+    "DISABLE",
+    "ERROR",
+    "READ_CHUNK",
+    "REHIRE",
+    "UNCHANGED",
+    "UPDATE",
+    "WRITE_CHUNK",
+    "ProvisionReport",
+    "RowOutcome",
+    "count_enabled_employee_users",
+    "disable_threshold_setting",
+    "provision_employee",
+    "provision_employees",
 ]

@@ -60,8 +60,12 @@ class Plan:
         """Whether this write frees a user held by the existing record as an active employee (the
         unique index on active employees' users): such writes go first."""
         old = self.existing
-        return bool(old and old["status"] == EmployeeStatus.ACTIVE and old["user_id"]
-                    and (self.values["status"] != EmployeeStatus.ACTIVE or self.values["user_id"] != old["user_id"]))
+        return bool(
+            old
+            and old["status"] == EmployeeStatus.ACTIVE
+            and old["user_id"]
+            and (self.values["status"] != EmployeeStatus.ACTIVE or self.values["user_id"] != old["user_id"])
+        )
 
 
 def plan_records(records: Sequence[EmployeeRecord], *, today: dt.date, trusted: bool = False) -> list[Plan]:
@@ -83,7 +87,8 @@ def plan_records(records: Sequence[EmployeeRecord], *, today: dt.date, trusted: 
     run.trusted = trusted
     # Active records first, so a leaver's row sees whether an active record of this run takes its user.
     ordered = [p for p in live if p.record.is_active(today=today)] + [
-        p for p in live if not p.record.is_active(today=today)]
+        p for p in live if not p.record.is_active(today=today)
+    ]
     for plan in ordered:
         try:
             _decide(plan, run, today=today)
@@ -114,16 +119,20 @@ def _read_run(live: list[Plan], *, today: dt.date) -> _Run:
             plan.record.keep_missing(existing[plan.record.employee])  # before its emails are looked up
     emails = {email for p in live for email in p.record.emails}
     users_by_email, users_by_pk = _read_users(emails, {row["user_id"] for row in existing.values() if row["user_id"]})
-    run = _Run(users_by_pk=users_by_pk, users_by_email=users_by_email, students=_read_students(list(users_by_pk)),
-               active_owner=_read_active_owners(list(users_by_pk)), staff=_read_staff(list(users_by_pk)),
-               managers=_read_managers())
+    run = _Run(
+        users_by_pk=users_by_pk,
+        users_by_email=users_by_email,
+        students=_read_students(list(users_by_pk)),
+        active_owner=_read_active_owners(list(users_by_pk)),
+        staff=_read_staff(list(users_by_pk)),
+        managers=_read_managers(),
+    )
     for plan in live:
         plan.existing = old = existing.get(plan.record.employee)
         plan.stale = _is_stale(plan)
         if plan.stale:
             continue
-        if old and old["status"] == EmployeeStatus.ACTIVE and old["user_id"] and not plan.record.is_active(
-                today=today):
+        if old and old["status"] == EmployeeStatus.ACTIVE and old["user_id"] and not plan.record.is_active(today=today):
             # This record leaves active status in this run: its user is free for another active one.
             if run.active_owner.get(old["user_id"]) == plan.record.employee:
                 del run.active_owner[old["user_id"]]
@@ -133,8 +142,9 @@ def _read_run(live: list[Plan], *, today: dt.date) -> _Run:
 def _is_stale(plan: Plan) -> bool:
     """The record's HR `modified` is not newer than the stored one (a replayed or late document)."""
     old, modified = plan.existing, plan.record.modified_in_hr
-    return bool(old and modified is not None and old["modified_in_hr"] is not None
-                and modified <= old["modified_in_hr"])
+    return bool(
+        old and modified is not None and old["modified_in_hr"] is not None and modified <= old["modified_in_hr"]
+    )
 
 
 def fail(plan: Plan, error: DomainError) -> None:
@@ -189,21 +199,27 @@ def _read_staff(user_ids: list[int]) -> set[int]:
 
 def _read_managers() -> set[int]:
     """Every enabled System Manager (a superuser counts): few, read whole, for the last one's guard."""
-    return set(User.objects.filter(enabled=True).filter(
-        Q(is_superuser=True) | Q(pk__in=system_manager_memberships().values("user_id"))).values_list("pk", flat=True))
+    return set(
+        User.objects.filter(enabled=True)
+        .filter(Q(is_superuser=True) | Q(pk__in=system_manager_memberships().values("user_id")))
+        .values_list("pk", flat=True)
+    )
 
 
 def _read_active_owners(user_ids: list[int]) -> dict[int, str]:
     queryset = Employee.objects.filter(status=EmployeeStatus.ACTIVE, user__isnull=False).values_list(
-        "user_id", "employee")
+        "user_id", "employee"
+    )
     return dict(_matching(queryset, "user_id", user_ids))
 
 
 def _decide(plan: Plan, run: _Run, *, today: dt.date) -> None:
     record = plan.record
     if plan.stale:
-        plan.outcome.message = (f"not applied: HR modified {record.modified_in_hr.isoformat()} is not newer than "
-                                f"the stored {plan.existing['modified_in_hr'].isoformat()}")
+        plan.outcome.message = (
+            f"not applied: HR modified {record.modified_in_hr.isoformat()} is not newer than "
+            f"the stored {plan.existing['modified_in_hr'].isoformat()}"
+        )
         return
     active = record.is_active(today=today)
     user = _find_user(plan, run, active=active)

@@ -56,8 +56,9 @@ def provision_employees(
     today = timezone.localdate()
     plans = plan_records(records, today=today, trusted=actor is not None and can_manage_users(actor))
     report = ProvisionReport(rows=[], dry_run=dry_run)
-    report.rows = sorted([p.outcome for p in plans] + list(errors),
-                         key=lambda outcome: (outcome.row is None, outcome.row or 0))
+    report.rows = sorted(
+        [p.outcome for p in plans] + list(errors), key=lambda outcome: (outcome.row is None, outcome.row or 0)
+    )
     if disable_threshold is not None:
         try:
             _check_threshold(plans, disable_threshold, source=source)
@@ -78,6 +79,7 @@ def provision_employees(
     if onboard:
         written = [p.values["pk"] for p in to_write if p.writes and p.outcome.action != DISABLE]
         if written:
+
             def run() -> None:
                 report.onboarded = apply_onboarding_rules(employee_ids=written).applied
 
@@ -87,8 +89,14 @@ def provision_employees(
     return report
 
 
-def provision_employee(*, record: EmployeeRecord, actor: User | None, source: str,
-                       onboard: bool = True, disable_threshold: float | None = None) -> tuple[Employee, str]:
+def provision_employee(
+    *,
+    record: EmployeeRecord,
+    actor: User | None,
+    source: str,
+    onboard: bool = True,
+    disable_threshold: float | None = None,
+) -> tuple[Employee, str]:
     """One record through `provision_employees`: the employee (with its user) and the action taken.
     Raises the row's DomainError when it is refused. `disable_threshold` counts the disables of
     the last hour from the same source (a webhook delivers one record at a time)."""

@@ -22,8 +22,14 @@ class RowOutcome:
     error: DomainError | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "employee": self.employee, "action": self.action, "email": self.email,
-                "code": self.code, "message": self.message}
+        return {
+            "row": self.row,
+            "employee": self.employee,
+            "action": self.action,
+            "email": self.email,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -50,6 +56,8 @@ class ProvisionReport:
 
     def summary(self) -> str:
         counts = self.counts
-        text = (f"created={counts[CREATE]} updated={counts[UPDATE]} rehired={counts[REHIRE]} "
-                f"disabled={counts[DISABLE]} unchanged={counts[UNCHANGED]} failed={counts[ERROR]}")
+        text = (
+            f"created={counts[CREATE]} updated={counts[UPDATE]} rehired={counts[REHIRE]} "
+            f"disabled={counts[DISABLE]} unchanged={counts[UNCHANGED]} failed={counts[ERROR]}"
+        )
         return text + (" (dry run)" if self.dry_run else "")

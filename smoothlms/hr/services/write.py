@@ -61,8 +61,11 @@ def _row_error(error: Exception) -> DomainError:
 
 
 def _write(plans: list[Plan], *, actor: User | None, source: str, now: dt.datetime, invite: bool) -> None:
-    actor_fields = {"actor_id": actor.pk if actor else None, "actor_email": getattr(actor, "email", "") or "",
-                    "source": source}
+    actor_fields = {
+        "actor_id": actor.pk if actor else None,
+        "actor_email": getattr(actor, "email", "") or "",
+        "source": source,
+    }
     plans = _claim_newer(plans)
     events = _create_users(plans, now=now, actor_fields=actor_fields)
     _write_employees(plans, now=now)
@@ -72,8 +75,11 @@ def _write(plans: list[Plan], *, actor: User | None, source: str, now: dt.dateti
     roles = [p.values["user_id"] for p in plans if p.add_role or p.new_user_email]
     if roles:
         group_id = Group.objects.get_or_create(name=Role.LMS_STUDENT)[0].pk  # a role: made by a migration
-        insert_rows(User.groups.through, [{"user_id": user_id, "group_id": group_id} for user_id in roles],
-                    ignore_conflicts=True)
+        insert_rows(
+            User.groups.through,
+            [{"user_id": user_id, "group_id": group_id} for user_id in roles],
+            ignore_conflicts=True,
+        )
     for event in events:
         event.setdefault("before", None)
         event.update(created_at=now, reason="")
@@ -91,8 +97,11 @@ def _claim_newer(plans: list[Plan]) -> list[Plan]:
     for plan in plans:
         modified = plan.record.modified_in_hr
         if plan.existing is not None and modified is not None:
-            claimed = Employee.objects.filter(pk=plan.existing["pk"]).filter(
-                Q(modified_in_hr__isnull=True) | Q(modified_in_hr__lt=modified)).update(modified_in_hr=modified)
+            claimed = (
+                Employee.objects.filter(pk=plan.existing["pk"])
+                .filter(Q(modified_in_hr__isnull=True) | Q(modified_in_hr__lt=modified))
+                .update(modified_in_hr=modified)
+            )
             if not claimed:
                 plan.stale = True
                 plan.outcome.action = UNCHANGED
@@ -110,8 +119,11 @@ def _write_user_state(plan: Plan, *, actor: User | None, source: str) -> None:
     user = User.objects.get(pk=plan.values["user_id"])
     if plan.strip_staff:
         set_user_roles(user=user, roles=[Role.LMS_STUDENT], actor=actor)
-    reason = (f"HR {source}: employee {plan.record.employee} is active again" if plan.enable
-              else f"HR {source}: employee {plan.record.employee} left")
+    reason = (
+        f"HR {source}: employee {plan.record.employee} is active again"
+        if plan.enable
+        else f"HR {source}: employee {plan.record.employee} left"
+    )
     set_user_enabled(user=user, enabled=plan.enable, actor=actor, reason=reason, source=source)
     if plan.disable:  # a leaver's seats go back, and their cohorts' waitlists move up
         withdraw_disabled_user(user=user, actor=actor, source=Source.HR_RULE)
@@ -123,16 +135,38 @@ def _create_users(plans: list[Plan], *, now: dt.datetime, actor_fields: dict[str
     if not creating:
         return []
     # ignore_conflicts: a user made meanwhile by another path (same email) is linked instead.
-    insert_rows(User, [{"email": p.new_user_email, "full_name": p.record.employee_name[:200], "enabled": True,
-                        "password": _unusable_password(), "created_at": now, "updated_at": now}
-                       for p in creating], ignore_conflicts=True)
+    insert_rows(
+        User,
+        [
+            {
+                "email": p.new_user_email,
+                "full_name": p.record.employee_name[:200],
+                "enabled": True,
+                "password": _unusable_password(),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for p in creating
+        ],
+        ignore_conflicts=True,
+    )
     made = ids_by(User, "email", [p.new_user_email for p in creating])
     events = []
     for plan in creating:
         plan.values["user_id"] = made[plan.new_user_email]
-        events.append({**actor_fields, "kind": EventType.USER_CREATED, "member_id": plan.values["user_id"],
-                       "after": {"email": plan.new_user_email, "roles": [Role.LMS_STUDENT], "enabled": True,
-                                 "employee": plan.record.employee}})
+        events.append(
+            {
+                **actor_fields,
+                "kind": EventType.USER_CREATED,
+                "member_id": plan.values["user_id"],
+                "after": {
+                    "email": plan.new_user_email,
+                    "roles": [Role.LMS_STUDENT],
+                    "enabled": True,
+                    "employee": plan.record.employee,
+                },
+            }
+        )
     return events
 
 
@@ -149,9 +183,20 @@ def _write_employees(plans: list[Plan], *, now: dt.datetime) -> None:
 
     inserts = [p for p in plans if p.existing is None]
     if inserts:
-        insert_rows(Employee, [{"employee": p.record.employee, "modified_in_hr": None,
-                                **{name: value for name, value in p.values.items() if name != "pk"},
-                                "synced_at": now, "created_at": now, "updated_at": now} for p in inserts])
+        insert_rows(
+            Employee,
+            [
+                {
+                    "employee": p.record.employee,
+                    "modified_in_hr": None,
+                    **{name: value for name, value in p.values.items() if name != "pk"},
+                    "synced_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for p in inserts
+            ],
+        )
         made = ids_by(Employee, "employee", [p.record.employee for p in inserts])
         for plan in inserts:
             plan.values["pk"] = made[plan.record.employee]
@@ -162,10 +207,22 @@ def _employee_events(plan: Plan, *, actor_fields: dict[str, Any]) -> list[dict[s
     user_id = plan.values["user_id"]
     if plan.existing is not None and plan.changed:
         changed = plan.changed
-        return [{**actor_fields, "kind": EventType.EMPLOYEE_CHANGED, "member_id": user_id,
-                 "before": {name: _json(plan.existing[name]) for name in changed},
-                 "after": {"employee": plan.record.employee, **{name: _json(plan.values[name]) for name in changed}}}]
+        return [
+            {
+                **actor_fields,
+                "kind": EventType.EMPLOYEE_CHANGED,
+                "member_id": user_id,
+                "before": {name: _json(plan.existing[name]) for name in changed},
+                "after": {"employee": plan.record.employee, **{name: _json(plan.values[name]) for name in changed}},
+            }
+        ]
     if plan.existing is None and plan.user is not None:
-        return [{**actor_fields, "kind": EventType.EMPLOYEE_CHANGED, "member_id": user_id,
-                 "after": {"employee": plan.record.employee, "user_id": user_id}}]
+        return [
+            {
+                **actor_fields,
+                "kind": EventType.EMPLOYEE_CHANGED,
+                "member_id": user_id,
+                "after": {"employee": plan.record.employee, "user_id": user_id},
+            }
+        ]
     return []

@@ -14,14 +14,23 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 OPS: dict[str, Callable[[str, str], bool]] = {
-    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
     "=": lambda a, b: a == b,
 }
 
 
 class FakeFrappe:
-    def __init__(self, employees: list[dict[str, Any]] | None = None, *, key: str = "key", secret: str = "secret",
-                 host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        employees: list[dict[str, Any]] | None = None,
+        *,
+        key: str = "key",
+        secret: str = "secret",
+        host: str = "127.0.0.1",
+    ):
         self.employees = list(employees or [])
         self.ignore_limit_start = False
         self.redirect_to = ""  # the base URL a "redirect" failure sends the client to
@@ -55,10 +64,22 @@ class FakeFrappe:
         self.httpd.server_close()
 
     def add(self, name: str, modified: str, **fields) -> dict[str, Any]:
-        document = {"name": name, "employee": name, "employee_name": f"Person {name}", "company_email": "",
-                    "personal_email": "", "user_id": None, "status": "Active", "date_of_joining": "2024-01-15",
-                    "relieving_date": None, "employment_type": "Full-time", "department": "Engineering",
-                    "designation": "Engineer", "modified": modified, **fields}
+        document = {
+            "name": name,
+            "employee": name,
+            "employee_name": f"Person {name}",
+            "company_email": "",
+            "personal_email": "",
+            "user_id": None,
+            "status": "Active",
+            "date_of_joining": "2024-01-15",
+            "relieving_date": None,
+            "employment_type": "Full-time",
+            "department": "Engineering",
+            "designation": "Engineer",
+            "modified": modified,
+            **fields,
+        }
         with self.lock:
             self.employees = [e for e in self.employees if e["name"] != name] + [document]
         return document
@@ -126,4 +147,4 @@ class FakeFrappe:
         rows.sort(key=lambda row: tuple(str(row.get(name) or "") for name in order))
         start = 0 if self.ignore_limit_start else int(query.get("limit_start", 0))
         length = int(query.get("limit_page_length", 20))
-        return [{name: row.get(name) for name in fields} for row in rows[start:start + length]]
+        return [{name: row.get(name) for name in fields} for row in rows[start : start + length]]

@@ -21,8 +21,9 @@ def test_the_same_new_employee_provisioned_twice_at_once_makes_one_employee_and_
 
     def deliver(_):
         try:
-            _, action = provision_employee(record=record("HR-1", company_email="a@example.com"), actor=None,
-                                           source="webhook", onboard=False)
+            _, action = provision_employee(
+                record=record("HR-1", company_email="a@example.com"), actor=None, source="webhook", onboard=False
+            )
             actions.append(action)
         finally:
             connection.close()
@@ -35,11 +36,17 @@ def test_the_same_new_employee_provisioned_twice_at_once_makes_one_employee_and_
 
 def test_an_older_and_a_newer_document_at_once_leave_the_newer():
     t1 = dt.datetime(2025, 3, 1, 10, 0, tzinfo=dt.UTC)
-    provision_employee(record=record("HR-1", company_email="a@example.com", modified_in_hr=t1), actor=None,
-                       source="webhook", onboard=False)
+    provision_employee(
+        record=record("HR-1", company_email="a@example.com", modified_in_hr=t1),
+        actor=None,
+        source="webhook",
+        onboard=False,
+    )
     older, newer = t1 + dt.timedelta(minutes=1), t1 + dt.timedelta(hours=1)
-    documents = [record("HR-1", company_email="a@example.com", department="Old", modified_in_hr=older),
-                 record("HR-1", company_email="a@example.com", status="Left", modified_in_hr=newer)]
+    documents = [
+        record("HR-1", company_email="a@example.com", department="Old", modified_in_hr=older),
+        record("HR-1", company_email="a@example.com", status="Left", modified_in_hr=newer),
+    ]
 
     def deliver(document):
         try:

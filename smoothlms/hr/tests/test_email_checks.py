@@ -22,13 +22,16 @@ def test_a_record_with_a_look_alike_address_is_refused():
         parse_record({"employee": "HR-1", "status": "Active", "user_id": "asha@example.com\u200b"})
     with pytest.raises(MixedScriptEmail):
         parse_record({"employee": "HR-1", "status": "Active", "company_email": "asha@ex\u0430mple.com"})
-    assert parse_record({"employee": "HR-1", "status": "Active",
-                         "company_email": "\uff21sha@Example.com"}).company_email == "asha@example.com"
+    assert (
+        parse_record({"employee": "HR-1", "status": "Active", "company_email": "\uff21sha@Example.com"}).company_email
+        == "asha@example.com"
+    )
 
 
 def test_an_hr_import_row_with_a_look_alike_address_fails_and_the_others_apply(tmp_path, capsys):
-    path = write_csv(tmp_path / "hr.csv", [row("HR-1", company="asha@ex\u0430mple.com"),
-                                           row("HR-2", company="ben@example.com")])
+    path = write_csv(
+        tmp_path / "hr.csv", [row("HR-1", company="asha@ex\u0430mple.com"), row("HR-2", company="ben@example.com")]
+    )
     code, out, _ = run_import(capsys, path, "--format", "json")
     assert code == 1
     failed = [r for r in json.loads(out)["rows"] if r["code"] == "invalid_email"]
@@ -44,9 +47,15 @@ def desk(client):
 
 
 def test_the_desk_employee_form_refuses_a_look_alike_address(desk):
-    answer = desk.post("/app/people/employee/add/", {
-        "employee": "HR-9", "employee_name": "Desk Hire", "company_email": "asha@example.com\u200b",
-        "status": "Active"})
+    answer = desk.post(
+        "/app/people/employee/add/",
+        {
+            "employee": "HR-9",
+            "employee_name": "Desk Hire",
+            "company_email": "asha@example.com\u200b",
+            "status": "Active",
+        },
+    )
     assert answer.status_code == 200
     assert "invisible or control character U+200B" in answer.content.decode()
     assert not Employee.objects.exists() and not User.objects.exclude(email="admin@example.com").exists()
@@ -54,10 +63,12 @@ def test_the_desk_employee_form_refuses_a_look_alike_address(desk):
 
 def test_the_desk_user_form_refuses_a_look_alike_and_a_normalised_duplicate(desk):
     UserFactory(email="asha@example.com")
-    look_alike = desk.post("/app/people/user/add/", {"email": "asha@ex\u0430mple.com", "full_name": "X",
-                                                     "enabled": "on"})
+    look_alike = desk.post(
+        "/app/people/user/add/", {"email": "asha@ex\u0430mple.com", "full_name": "X", "enabled": "on"}
+    )
     assert look_alike.status_code == 200 and "mixes Cyrillic and Latin letters" in look_alike.content.decode()
-    duplicate = desk.post("/app/people/user/add/", {"email": "\uff21SHA@example.com", "full_name": "X",
-                                                    "enabled": "on"})
+    duplicate = desk.post(
+        "/app/people/user/add/", {"email": "\uff21SHA@example.com", "full_name": "X", "enabled": "on"}
+    )
     assert duplicate.status_code == 200
     assert User.objects.count() == 2

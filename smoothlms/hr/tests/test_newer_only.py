@@ -29,13 +29,19 @@ def _at(moment: dt.datetime, **fields) -> EmployeeRecord:
 def test_an_older_or_equal_document_changes_nothing():
     provision_employee(record=_at(T1), actor=None, source="webhook")
     provision_employee(record=_at(T2, status="Left"), actor=None, source="webhook")
-    before = (list(Employee.objects.values()), list(User.objects.values("pk", "enabled")),
-              EnrollmentEvent.objects.count())
+    before = (
+        list(Employee.objects.values()),
+        list(User.objects.values("pk", "enabled")),
+        EnrollmentEvent.objects.count(),
+    )
     for moment in (T1, T2):
         employee, action = provision_employee(record=_at(moment, department="Sales"), actor=None, source="webhook")
         assert action == "unchanged"
-    assert (list(Employee.objects.values()), list(User.objects.values("pk", "enabled")),
-            EnrollmentEvent.objects.count()) == before
+    assert (
+        list(Employee.objects.values()),
+        list(User.objects.values("pk", "enabled")),
+        EnrollmentEvent.objects.count(),
+    ) == before
     assert not User.objects.get(email="ana@example.com").enabled
 
 
@@ -47,16 +53,18 @@ def test_a_newer_document_applies():
 
 def test_a_document_without_modified_still_applies():
     provision_employee(record=_at(T2), actor=None, source="webhook")
-    employee, action = provision_employee(record=record("HR-1", company_email="ana@example.com", department="X"),
-                                          actor=None, source="api")
+    employee, action = provision_employee(
+        record=record("HR-1", company_email="ana@example.com", department="X"), actor=None, source="api"
+    )
     assert action == "update" and employee.modified_in_hr == T2
 
 
 def test_the_write_is_conditional_not_a_read_then_a_write():
     """An older document planned before a newer one was stored (two requests at once) changes nothing."""
     provision_employee(record=_at(T1), actor=None, source="webhook")
-    stale_plans = plan_records([_at(T1 + dt.timedelta(minutes=30), status="Active", department="Old")],
-                               today=dt.date.today())
+    stale_plans = plan_records(
+        [_at(T1 + dt.timedelta(minutes=30), status="Active", department="Old")], today=dt.date.today()
+    )
     provision_employee(record=_at(T2, status="Left"), actor=None, source="webhook")  # lands first
     events = EnrollmentEvent.objects.count()
     write_chunk(stale_plans, actor=None, source="webhook", now=T2, invite=False)

@@ -36,9 +36,14 @@ def author(db):
 
 @pytest.fixture
 def rule(programme, author):
-    rule = OnboardingRule.objects.create(name="Engineering joiners", department="engineering", programme=programme,
-                                         due_in_days=30, joined_on_or_after=TODAY - dt.timedelta(days=60),
-                                         author=author)
+    rule = OnboardingRule.objects.create(
+        name="Engineering joiners",
+        department="engineering",
+        programme=programme,
+        due_in_days=30,
+        joined_on_or_after=TODAY - dt.timedelta(days=60),
+        author=author,
+    )
     rule.mandatory_courses.set([CourseFactory(name="security"), CourseFactory(name="conduct")])
     return rule
 
@@ -58,7 +63,8 @@ def hire(hr_id="HR-1", joined_in=5, capture=None, **fields):
 
 
 def test_new_hire_joins_the_next_cohort_after_joining_and_gets_mandatory_courses(
-        rule, programme, author, django_capture_on_commit_callbacks):
+    rule, programme, author, django_capture_on_commit_callbacks
+):
     cohort(programme, 2)  # starts before the date of joining
     expected = cohort(programme, 9)
     cohort(programme, 16)
@@ -66,15 +72,23 @@ def test_new_hire_joins_the_next_cohort_after_joining_and_gets_mandatory_courses
     enrollment = BatchEnrollment.objects.get(member=employee.user)
     assert (enrollment.batch, enrollment.source, enrollment.created_by) == (expected, Source.HR_RULE, author)
     due = TODAY + dt.timedelta(days=35)
-    assert sorted(TrainingAssignment.objects.filter(user=employee.user).values_list(
-        "course__name", "due_date", "assigned_by_rule")) == [("conduct", due, rule.name), ("security", due, rule.name)]
+    assert sorted(
+        TrainingAssignment.objects.filter(user=employee.user).values_list(
+            "course__name", "due_date", "assigned_by_rule"
+        )
+    ) == [("conduct", due, rule.name), ("security", due, rule.name)]
     application = OnboardingApplication.objects.get()
     assert (application.status, application.batch, application.enrolled, application.trained) == (
-        "done", expected, True, True)
+        "done",
+        expected,
+        True,
+        True,
+    )
 
 
 def test_applying_again_changes_nothing_even_after_a_moderator_cancelled(
-        rule, programme, django_capture_on_commit_callbacks):
+    rule, programme, django_capture_on_commit_callbacks
+):
     batch = cohort(programme, 9)
     employee = hire(capture=django_capture_on_commit_callbacks)
     assert apply_onboarding_rules().applied == 0
@@ -86,8 +100,9 @@ def test_applying_again_changes_nothing_even_after_a_moderator_cancelled(
 
 
 @pytest.mark.parametrize(("field", "value"), [("department", "Sales"), ("designation", "Other")])
-def test_employees_the_rule_does_not_match_are_left_alone(rule, programme, django_capture_on_commit_callbacks,
-                                                          field, value):
+def test_employees_the_rule_does_not_match_are_left_alone(
+    rule, programme, django_capture_on_commit_callbacks, field, value
+):
     rule.designation = "Engineer"
     rule.save()
     cohort(programme, 9)
@@ -111,12 +126,15 @@ def test_staff_who_joined_before_the_rule_are_not_new_hires(rule, programme, dja
 
 
 def test_without_a_cohort_yet_the_joiner_waits_and_the_periodic_run_enrolls_them(
-        rule, programme, django_capture_on_commit_callbacks):
+    rule, programme, django_capture_on_commit_callbacks
+):
     employee = hire(capture=django_capture_on_commit_callbacks)
     application = OnboardingApplication.objects.get()
     assert (application.status, application.enrolled, application.trained) == ("pending", False, True)
-    assert application.detail == (f"No published cohort of New Hire with a free seat starts on or after "
-                                  f"{(TODAY + dt.timedelta(days=5)).isoformat()} yet.")
+    assert application.detail == (
+        f"No published cohort of New Hire with a free seat starts on or after "
+        f"{(TODAY + dt.timedelta(days=5)).isoformat()} yet."
+    )
     batch = cohort(programme, 12)
     assert apply_onboarding_rules().applied == 1
     assert BatchEnrollment.objects.get(member=employee.user).batch == batch
@@ -127,22 +145,42 @@ def test_a_full_cohort_sends_joiners_to_the_next_one(rule, programme, django_cap
     small = cohort(programme, 9, seat_count=1)
     later = cohort(programme, 16)
     with django_capture_on_commit_callbacks(execute=True):
-        provision_employees(records=[
-            record(f"HR-{n}", company_email=f"p{n}@example.com", department="Engineering",
-                   date_of_joining=TODAY + dt.timedelta(days=5)) for n in range(3)], actor=None, source="import")
+        provision_employees(
+            records=[
+                record(
+                    f"HR-{n}",
+                    company_email=f"p{n}@example.com",
+                    department="Engineering",
+                    date_of_joining=TODAY + dt.timedelta(days=5),
+                )
+                for n in range(3)
+            ],
+            actor=None,
+            source="import",
+        )
     assert sorted(BatchEnrollment.objects.values_list("member__email", "batch__name")) == [
-        ("p0@example.com", small.name), ("p1@example.com", later.name), ("p2@example.com", later.name)]
+        ("p0@example.com", small.name),
+        ("p1@example.com", later.name),
+        ("p2@example.com", later.name),
+    ]
     assert set(OnboardingApplication.objects.values_list("status", flat=True)) == {"done"}
 
 
-def test_a_rehire_is_onboarded_again_for_the_new_date_of_joining(rule, programme,
-                                                                  django_capture_on_commit_callbacks):
+def test_a_rehire_is_onboarded_again_for_the_new_date_of_joining(rule, programme, django_capture_on_commit_callbacks):
     cohort(programme, 9)
     employee = hire(capture=django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        provision_employee(record=record("HR-1", company_email="hr-1@example.com", department="Engineering",
-                                         status="Left", date_of_joining=TODAY + dt.timedelta(days=5)),
-                           actor=None, source="api")
+        provision_employee(
+            record=record(
+                "HR-1",
+                company_email="hr-1@example.com",
+                department="Engineering",
+                status="Left",
+                date_of_joining=TODAY + dt.timedelta(days=5),
+            ),
+            actor=None,
+            source="api",
+        )
     second = cohort(programme, 40)
     hire(joined_in=30, capture=django_capture_on_commit_callbacks)
     assert OnboardingApplication.objects.filter(employee=employee).count() == 2
@@ -159,8 +197,10 @@ def test_the_import_applies_the_rules(rule, programme, tmp_path, django_capture_
     batch = cohort(programme, 9)
     joined = (TODAY + dt.timedelta(days=5)).isoformat()
     path = tmp_path / "hr.csv"
-    path.write_text("ID,Full Name,Company Email,Status,Date of Joining,Department\n"
-                    f"HR-1,Ana,ana@example.com,Active,{joined},Engineering\n")
+    path.write_text(
+        "ID,Full Name,Company Email,Status,Date of Joining,Department\n"
+        f"HR-1,Ana,ana@example.com,Active,{joined},Engineering\n"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_employees", str(path), stdout=io.StringIO())
     assert BatchEnrollment.objects.get(member__email="ana@example.com").batch == batch
@@ -177,7 +217,8 @@ def _hr_rule(rule):
 
 
 def test_an_hr_manager_authors_rule_gets_no_seat_in_a_paid_cohort_without_payment_and_nothing_changes(
-        rule, programme, django_capture_on_commit_callbacks):
+    rule, programme, django_capture_on_commit_callbacks
+):
     _hr_rule(rule)
     paid = cohort(programme, 9, paid_batch=True, amount=100, currency="EUR")
     employee = hire(capture=django_capture_on_commit_callbacks)
@@ -189,8 +230,7 @@ def test_an_hr_manager_authors_rule_gets_no_seat_in_a_paid_cohort_without_paymen
     assert application.detail == f"{paid.name}: payment_required: Payment is required to enroll in this cohort."
 
 
-def test_an_hr_manager_authors_rule_follows_closed_self_enrollment(
-        rule, programme, django_capture_on_commit_callbacks):
+def test_an_hr_manager_authors_rule_follows_closed_self_enrollment(rule, programme, django_capture_on_commit_callbacks):
     _hr_rule(rule)
     cohort(programme, 9, allow_self_enrollment=False)
     employee = hire(capture=django_capture_on_commit_callbacks)
@@ -199,7 +239,8 @@ def test_an_hr_manager_authors_rule_follows_closed_self_enrollment(
 
 
 def test_an_hr_manager_authors_rule_enrolls_where_the_joiner_may_enroll_themselves(
-        rule, programme, django_capture_on_commit_callbacks):
+    rule, programme, django_capture_on_commit_callbacks
+):
     _hr_rule(rule)
     open_cohort = cohort(programme, 9)
     employee = hire(capture=django_capture_on_commit_callbacks)
@@ -208,7 +249,8 @@ def test_an_hr_manager_authors_rule_enrolls_where_the_joiner_may_enroll_themselv
 
 
 def test_a_moderator_authors_rule_enrolls_where_self_enrollment_is_closed(
-        rule, programme, author, django_capture_on_commit_callbacks):
+    rule, programme, author, django_capture_on_commit_callbacks
+):
     closed = cohort(programme, 9, allow_self_enrollment=False)
     employee = hire(capture=django_capture_on_commit_callbacks)
     enrollment = BatchEnrollment.objects.get(member=employee.user)
@@ -218,8 +260,18 @@ def test_a_moderator_authors_rule_enrolls_where_self_enrollment_is_closed(
 def test_the_desk_records_who_saved_the_rule_as_its_author(client, programme):
     hr_manager = UserFactory(email="hr@example.com", roles=[Role.HR_MANAGER])
     client.force_login(hr_manager)
-    answer = client.post("/app/hr/onboardingrule/add/", {
-        "name": "Joiners", "enabled": "on", "department": "", "designation": "", "employment_type": "",
-        "joined_on_or_after": TODAY.isoformat(), "programme": programme.pk, "due_in_days": "30"})
+    answer = client.post(
+        "/app/hr/onboardingrule/add/",
+        {
+            "name": "Joiners",
+            "enabled": "on",
+            "department": "",
+            "designation": "",
+            "employment_type": "",
+            "joined_on_or_after": TODAY.isoformat(),
+            "programme": programme.pk,
+            "due_in_days": "30",
+        },
+    )
     assert answer.status_code == 302, answer.content.decode()[:2000]
     assert OnboardingRule.objects.get(name="Joiners").author == hr_manager

@@ -38,10 +38,12 @@ def provision(*records, **kwargs):
 
 
 def test_new_active_employee_gets_a_student_user_without_password_and_an_invitation(
-        django_capture_on_commit_callbacks, mailoutbox):
+    django_capture_on_commit_callbacks, mailoutbox
+):
     with django_capture_on_commit_callbacks(execute=True):
-        employee, action = provision_employee(record=record("HR-1", company_email="ana@example.com"), actor=None,
-                                              source="api")
+        employee, action = provision_employee(
+            record=record("HR-1", company_email="ana@example.com"), actor=None, source="api"
+        )
     assert action == "create"
     user = employee.user
     assert user.email == "ana@example.com"
@@ -58,20 +60,24 @@ def test_new_active_employee_gets_a_student_user_without_password_and_an_invitat
 @pytest.mark.parametrize("employment_type", ["Contract", "Intern", "Apprentice"])
 def test_contractors_and_interns_follow_the_same_path(employment_type):
     employee, action = provision_employee(
-        record=record("HR-C", company_email="c@example.com", employment_type=employment_type), actor=None,
-        source="api")
+        record=record("HR-C", company_email="c@example.com", employment_type=employment_type), actor=None, source="api"
+    )
     assert action == "create"
     assert employee.employment_type == employment_type
     assert employee.user.role_names == {Role.LMS_STUDENT} and employee.user.enabled
 
 
 def test_user_id_is_preferred_to_company_then_personal_email():
-    provision(record("HR-1", user_id="login@example.com", company_email="work@example.com",
-                     personal_email="me@gmail.com"),
-              record("HR-2", company_email="work2@example.com", personal_email="me2@gmail.com"),
-              record("HR-3", personal_email="me3@gmail.com"))
+    provision(
+        record("HR-1", user_id="login@example.com", company_email="work@example.com", personal_email="me@gmail.com"),
+        record("HR-2", company_email="work2@example.com", personal_email="me2@gmail.com"),
+        record("HR-3", personal_email="me3@gmail.com"),
+    )
     assert dict(Employee.objects.values_list("employee", "user__email")) == {
-        "HR-1": "login@example.com", "HR-2": "work2@example.com", "HR-3": "me3@gmail.com"}
+        "HR-1": "login@example.com",
+        "HR-2": "work2@example.com",
+        "HR-3": "me3@gmail.com",
+    }
 
 
 def test_employee_without_email_gets_no_user():
@@ -85,8 +91,9 @@ def test_employee_without_email_gets_no_user():
 def test_existing_user_is_matched_by_email_in_another_case_with_spaces(mailoutbox):
     existing = UserFactory(email="ana.lima@example.com", roles=[Role.MODERATOR])
     admin = UserFactory(email="admin@example.com", roles=[Role.SYSTEM_MANAGER])  # a staff account: theirs to link
-    parsed = parse_record({"employee": "HR-1", "employee_name": "Ana", "status": "active",
-                           "company_email": "  Ana.Lima@EXAMPLE.com "})
+    parsed = parse_record(
+        {"employee": "HR-1", "employee_name": "Ana", "status": "active", "company_email": "  Ana.Lima@EXAMPLE.com "}
+    )
     employee, action = provision_employee(record=parsed, actor=admin, source="import")
     assert action == "create"
     assert employee.user_id == existing.pk
@@ -102,8 +109,15 @@ def test_existing_user_is_matched_by_email_in_another_case_with_spaces(mailoutbo
 def _leaver(hr_id: str, email: str) -> Employee:
     user = UserFactory(email=email)
     set_user_enabled(user=user, enabled=False, actor=None)
-    return EmployeeFactory(employee=hr_id, employee_name=f"Person {hr_id}", company_email=email, user=user,
-                           status="Left", date_of_joining=dt.date(2020, 1, 1), relieving_date=dt.date(2021, 1, 1))
+    return EmployeeFactory(
+        employee=hr_id,
+        employee_name=f"Person {hr_id}",
+        company_email=email,
+        user=user,
+        status="Left",
+        date_of_joining=dt.date(2020, 1, 1),
+        relieving_date=dt.date(2021, 1, 1),
+    )
 
 
 def test_rehire_with_the_same_hr_id_reenables_the_old_user():
@@ -111,7 +125,8 @@ def test_rehire_with_the_same_hr_id_reenables_the_old_user():
     report = provision(record("HR-1", company_email="ana@example.com", date_of_joining=timezone.localdate()))
     assert report.rows[0].action == "rehire"
     assert report.rows[0].message == (
-        "user ana@example.com enabled again; changed: status, date_of_joining, relieving_date")
+        "user ana@example.com enabled again; changed: status, date_of_joining, relieving_date"
+    )
     assert User.objects.count() == 1
     user = User.objects.get(pk=old.user_id)
     assert user.enabled
@@ -146,8 +161,14 @@ def test_leaver_is_disabled_leaves_running_cohorts_for_the_waitlist_and_keeps_hi
     enroll(batch=batch, member=employee.user, actor=None, source=Source.DESK)
     waiting = UserFactory()
     enroll(batch=batch, member=waiting, actor=None, source=Source.DESK)
-    report = provision(record("HR-1", company_email="a@example.com", status="Left",
-                              relieving_date=timezone.localdate() - dt.timedelta(days=1)))
+    report = provision(
+        record(
+            "HR-1",
+            company_email="a@example.com",
+            status="Left",
+            relieving_date=timezone.localdate() - dt.timedelta(days=1),
+        )
+    )
     assert report.rows[0].action == "disable"
     user = User.objects.get(pk=employee.user_id)
     assert not user.enabled
@@ -160,8 +181,9 @@ def test_leaver_is_disabled_leaves_running_cohorts_for_the_waitlist_and_keeps_hi
 
 def test_passed_relieving_date_makes_a_leaver_even_while_status_is_active():
     employee, _ = provision_employee(record=record("HR-1", company_email="a@example.com"), actor=None, source="api")
-    report = provision(record("HR-1", company_email="a@example.com",
-                              relieving_date=timezone.localdate() - dt.timedelta(days=1)))
+    report = provision(
+        record("HR-1", company_email="a@example.com", relieving_date=timezone.localdate() - dt.timedelta(days=1))
+    )
     assert report.rows[0].action == "disable"
     assert not User.objects.get(pk=employee.user_id).enabled
 
@@ -198,8 +220,9 @@ def test_inactive_and_suspended_records_leave_the_user_as_it_is():
 
 def test_one_run_moves_a_user_from_a_leaving_record_to_a_new_one_in_either_order():
     employee, _ = provision_employee(record=record("HR-1", company_email="a@example.com"), actor=None, source="api")
-    report = provision(record("HR-2", company_email="a@example.com"),
-                       record("HR-1", company_email="a@example.com", status="Left"))
+    report = provision(
+        record("HR-2", company_email="a@example.com"), record("HR-1", company_email="a@example.com", status="Left")
+    )
     assert [row.action for row in report.rows] == ["create", "update"]
     assert Employee.objects.get(employee="HR-2").user_id == employee.user_id
     assert User.objects.get(pk=employee.user_id).enabled
@@ -218,10 +241,16 @@ def test_user_linked_to_another_active_employee_is_an_error_for_that_row():
 
 
 def test_two_new_records_with_one_email_in_a_run_link_the_first_and_refuse_the_second():
-    report = provision(record("HR-1", company_email="a@example.com"), record("HR-2", company_email="a@example.com"),
-                       record("HR-3", company_email="c@example.com"))
+    report = provision(
+        record("HR-1", company_email="a@example.com"),
+        record("HR-2", company_email="a@example.com"),
+        record("HR-3", company_email="c@example.com"),
+    )
     assert [(row.employee, row.action, row.code) for row in report.rows] == [
-        ("HR-1", "create", ""), ("HR-2", "error", "user_linked_to_other_employee"), ("HR-3", "create", "")]
+        ("HR-1", "create", ""),
+        ("HR-2", "error", "user_linked_to_other_employee"),
+        ("HR-3", "create", ""),
+    ]
     assert report.rows[1].message == "The user a@example.com is already linked to the active employee HR-1."
     assert sorted(Employee.objects.values_list("employee", flat=True)) == ["HR-1", "HR-3"]
 
@@ -278,22 +307,25 @@ def test_disabling_more_than_the_threshold_is_refused_and_writes_nothing():
         provision(*leavers, disable_threshold=0.2)
     assert refused.value.user_message() == (
         "This import would disable 3 of 10 enabled employee users (more than 20%). "
-        "Check the file, or run it again with --force.")
+        "Check the file, or run it again with --force."
+    )
     assert User.objects.filter(enabled=True).count() == 10
 
 
 def test_disabling_up_to_the_threshold_is_applied():
     _staff(10)
-    report = provision(*[record(f"HR-{n}", company_email=f"p{n}@example.com", status="Left") for n in range(2)],
-                       disable_threshold=0.2)
+    report = provision(
+        *[record(f"HR-{n}", company_email=f"p{n}@example.com", status="Left") for n in range(2)], disable_threshold=0.2
+    )
     assert report.counts["disable"] == 2
     assert User.objects.filter(enabled=True).count() == 8
 
 
 def test_a_dry_run_over_the_threshold_reports_the_refusal():
     _staff(4)
-    report = provision(record("HR-0", company_email="p0@example.com", status="Left"), disable_threshold=0.2,
-                       dry_run=True)
+    report = provision(
+        record("HR-0", company_email="p0@example.com", status="Left"), disable_threshold=0.2, dry_run=True
+    )
     assert report.refused is not None and report.refused.code == "too_many_disables"
     assert User.objects.filter(enabled=True).count() == 4
 

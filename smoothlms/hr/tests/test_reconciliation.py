@@ -34,25 +34,27 @@ pytestmark = pytest.mark.django_db
 HEADER = "ID,Full Name,Company Email,Personal Email,User ID,Status\n"
 
 # One line per situation; the comment says what the LMS side holds (built in `messy`).
-MESSY_EXPORT = HEADER + "\n".join([
-    "E001,Asha Rao,Asha.Rao@Corp.com,,,Active",             # case variant of the enrolled user
-    "E002,Ben Ode,ben@corp.com,,,Active",                    # enrolled as ben+lms@corp.com
-    "E003,Chen Wu,chen@corp.co.uk,,,Active",                 # alias domain: enrolled as chen@corp.com
-    "E004,Dana Lee,,dana.lee@googlemail.com,,Active",        # Gmail dots and googlemail: danalee@gmail.com
-    "E005,Eve Ross,eve@corp.com,,eve.r@corp.com,Active",     # rehire: old eve@corp.com disabled, new eve.r enrolled
-    "E006,Finn Berg,finn@corp.com,,,Left",                   # leaver still enrolled
-    "E007,Gita Pal,gita@corp.com,,,Active",                  # Employee record with no user
-    "E009,Hana Sato,hana@corp.com,,,Active",                 # user exists, not enrolled
-    "E010,Ivan Petrov,ivan@corp.com,,,Active",               # user disabled
-    "E011,Jo Smith,jo@corp.com,jo.smith@gmail.com,,Active",  # two enabled users for one person
-    "E012,Kai Berg,kai@corp.com,,,Inactive",                 # enrolled, on leave: not a mismatch
-    "E013,Lea Marx,lea@corp.com,,,Left",                     # rehired under E113 with the same user
-    "E113,Lea Marx,lea@corp.com,,,Active",
-    "E015,Nina Park,nina@corp.com,,,Active",                 # email changed in HR; HR id links nina.old@
-    "E016,Omar Aziz,,,  OMAR@corp.com ,active",              # spaces and case in User ID and Status
-    "E016,Omar Aziz,,,omar@corp.com,Active",                 # the same HR id twice: one person
-    "",
-])
+MESSY_EXPORT = HEADER + "\n".join(
+    [
+        "E001,Asha Rao,Asha.Rao@Corp.com,,,Active",  # case variant of the enrolled user
+        "E002,Ben Ode,ben@corp.com,,,Active",  # enrolled as ben+lms@corp.com
+        "E003,Chen Wu,chen@corp.co.uk,,,Active",  # alias domain: enrolled as chen@corp.com
+        "E004,Dana Lee,,dana.lee@googlemail.com,,Active",  # Gmail dots and googlemail: danalee@gmail.com
+        "E005,Eve Ross,eve@corp.com,,eve.r@corp.com,Active",  # rehire: old eve@corp.com disabled, new eve.r enrolled
+        "E006,Finn Berg,finn@corp.com,,,Left",  # leaver still enrolled
+        "E007,Gita Pal,gita@corp.com,,,Active",  # Employee record with no user
+        "E009,Hana Sato,hana@corp.com,,,Active",  # user exists, not enrolled
+        "E010,Ivan Petrov,ivan@corp.com,,,Active",  # user disabled
+        "E011,Jo Smith,jo@corp.com,jo.smith@gmail.com,,Active",  # two enabled users for one person
+        "E012,Kai Berg,kai@corp.com,,,Inactive",  # enrolled, on leave: not a mismatch
+        "E013,Lea Marx,lea@corp.com,,,Left",  # rehired under E113 with the same user
+        "E113,Lea Marx,lea@corp.com,,,Active",
+        "E015,Nina Park,nina@corp.com,,,Active",  # email changed in HR; HR id links nina.old@
+        "E016,Omar Aziz,,,  OMAR@corp.com ,active",  # spaces and case in User ID and Status
+        "E016,Omar Aziz,,,omar@corp.com,Active",  # the same HR id twice: one person
+        "",
+    ]
+)
 
 
 @pytest.fixture
@@ -63,9 +65,21 @@ def alias_domains(settings):
 @pytest.fixture
 def messy(alias_domains):
     batch = BatchFactory(seat_count=40, courses=[CourseFactory()])
-    enrolled = ["asha.rao@corp.com", "ben+lms@corp.com", "chen@corp.com", "danalee@gmail.com", "eve.r@corp.com",
-                "finn@corp.com", "contractor@agency.com", "jo@corp.com", "kai@corp.com", "lea@corp.com",
-                "mo@corp.com", "nina.old@corp.com", "omar@corp.com"]
+    enrolled = [
+        "asha.rao@corp.com",
+        "ben+lms@corp.com",
+        "chen@corp.com",
+        "danalee@gmail.com",
+        "eve.r@corp.com",
+        "finn@corp.com",
+        "contractor@agency.com",
+        "jo@corp.com",
+        "kai@corp.com",
+        "lea@corp.com",
+        "mo@corp.com",
+        "nina.old@corp.com",
+        "omar@corp.com",
+    ]
     users = {email: UserFactory(email=email) for email in enrolled + ["hana@corp.com", "josmith@gmail.com"]}
     old_eve = UserFactory(email="eve@corp.com")
     ivan = UserFactory(email="ivan@corp.com")
@@ -196,8 +210,9 @@ def test_queries_do_not_grow_with_the_export(alias_domains):
     bulk_enroll(batch=batch, members=emails[:20], actor=None, source=Source.DESK, notify=False)
 
     def count(rows: int) -> int:
-        table = read_hr_export((HEADER + "".join(f"E{i},P,{emails[i]},,,Active\n" for i in range(rows))).encode(),
-                               filename="hr.csv")
+        table = read_hr_export(
+            (HEADER + "".join(f"E{i},P,{emails[i]},,,Active\n" for i in range(rows))).encode(), filename="hr.csv"
+        )
         with CaptureQueriesContext(connection) as queries:
             get_roster_reconciliation(batch=batch, rows=table.rows)
         return len(queries)

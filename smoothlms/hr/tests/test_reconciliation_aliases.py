@@ -19,12 +19,15 @@ from smoothlms.people.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("member", "hr_email"), [
-    ("asha@corp.co.uk", "asha@corp.com"),
-    ("asha@corp.com", "Asha@Corp.Co.UK"),
-    ("asha+lms@corp.com", "asha@corp.com"),
-    ("asha.rao@gmail.com", "asharao@googlemail.com"),
-])
+@pytest.mark.parametrize(
+    ("member", "hr_email"),
+    [
+        ("asha@corp.co.uk", "asha@corp.com"),
+        ("asha@corp.com", "Asha@Corp.Co.UK"),
+        ("asha+lms@corp.com", "asha@corp.com"),
+        ("asha.rao@gmail.com", "asharao@googlemail.com"),
+    ],
+)
 def test_an_alias_of_the_hr_email_is_matched_not_missing(settings, member, hr_email):
     settings.EMAIL_ALIAS_DOMAINS = [frozenset({"corp.com", "corp.co.uk"})]
     batch = BatchFactory(seat_count=5, courses=[CourseFactory()])

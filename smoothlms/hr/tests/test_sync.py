@@ -54,16 +54,28 @@ def test_sync_pages_through_changed_employees_with_the_token(frappe):
     assert (run.fetched, run.changed) == (5, 5)
     assert run.modified_until == dt.datetime(2025, 3, 1, 10, 0, 4, tzinfo=dt.UTC)
     assert sorted(Employee.objects.values_list("employee", "user__email")) == [
-        (f"HR-{n}", f"p{n}@example.com") for n in range(5)]
+        (f"HR-{n}", f"p{n}@example.com") for n in range(5)
+    ]
     first = frappe.requests[0]
     assert first["path"] == "/api/resource/Employee"
     assert first["auth"] == "token key:secret"
     assert json.loads(first["filters"]) == []
     assert first["order_by"] == "modified asc, name asc"
     assert (first["limit_start"], first["limit_page_length"]) == ("0", "2")
-    assert {"name", "employee_name", "company_email", "personal_email", "user_id", "status", "date_of_joining",
-            "relieving_date", "employment_type", "department", "designation", "modified"} <= set(
-        json.loads(first["fields"]))
+    assert {
+        "name",
+        "employee_name",
+        "company_email",
+        "personal_email",
+        "user_id",
+        "status",
+        "date_of_joining",
+        "relieving_date",
+        "employment_type",
+        "department",
+        "designation",
+        "modified",
+    } <= set(json.loads(first["fields"]))
     # Later pages continue after the last `modified` seen.
     assert json.loads(frappe.requests[1]["filters"]) == [["modified", ">=", stamp(1)]]
     assert len(frappe.requests) == 3
@@ -121,8 +133,10 @@ def test_server_errors_are_retried_with_backoff_then_applied_once(frappe):
     run = sync_hr(sleep=waits.append)
     assert run.status == HRSyncRun.Status.SUCCEEDED
     assert waits == [0.01, 0.02]
-    assert run.error.splitlines()[:2] == [f"attempt 1: HTTP 500 from {frappe.url}",
-                                          f"attempt 2: HTTP 500 from {frappe.url}"]
+    assert run.error.splitlines()[:2] == [
+        f"attempt 1: HTTP 500 from {frappe.url}",
+        f"attempt 2: HTTP 500 from {frappe.url}",
+    ]
     assert Employee.objects.count() == 3
     assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED).count() == 3
 
@@ -181,9 +195,10 @@ def test_refused_records_are_reported_and_the_others_applied(frappe):
     frappe.add("HR-2", stamp(2), company_email="b@example.com", status="Retired")
     run = sync_hr(sleep=no_sleep)
     assert run.status == HRSyncRun.Status.SUCCEEDED
-    assert run.error.splitlines() == ["1 record(s) refused:",
-                                      "HR-2: invalid_status: Status Retired is not one of Active, Inactive, Suspended, "
-                                      "Left."]
+    assert run.error.splitlines() == [
+        "1 record(s) refused:",
+        "HR-2: invalid_status: Status Retired is not one of Active, Inactive, Suspended, Left.",
+    ]
     assert list(Employee.objects.values_list("employee", flat=True)) == ["HR-1"]
     assert run.modified_until == dt.datetime(2025, 3, 1, 10, 0, 2, tzinfo=dt.UTC)
 

@@ -31,8 +31,9 @@ def test_chapters_and_lessons_are_added_at_the_end():
     second = services.create_chapter(course=course, title="Advanced", actor=None)
     assert (first.position, first.title, second.position) == (1, "Basics", 2)
     a = services.create_lesson(course=course, chapter=second, title="A", kind=LessonKind.TEXT, body="# A", actor=None)
-    b = services.create_lesson(course=course, chapter=second, title="B", kind=LessonKind.VIDEO,
-                               url="https://example.com/b.mp4", actor=None)
+    b = services.create_lesson(
+        course=course, chapter=second, title="B", kind=LessonKind.VIDEO, url="https://example.com/b.mp4", actor=None
+    )
     assert (a.position, b.position) == (1, 2)
 
 
@@ -59,11 +60,17 @@ def test_moving_swaps_neighbours_and_refuses_past_the_ends():
     course, lessons = course_with_lessons(chapters=3, per_chapter=3)
     chapters = list(Chapter.objects.filter(course=course).order_by("position"))
     services.move_chapter(chapter=chapters[2], up=True, actor=None)
-    assert [c.pk for c in Chapter.objects.filter(course=course).order_by("position")] == \
-        [chapters[0].pk, chapters[2].pk, chapters[1].pk]
+    assert [c.pk for c in Chapter.objects.filter(course=course).order_by("position")] == [
+        chapters[0].pk,
+        chapters[2].pk,
+        chapters[1].pk,
+    ]
     services.move_lesson(lesson=lessons[0], up=False, actor=None)
-    assert [lesson.pk for lesson in Lesson.objects.filter(chapter=chapters[0]).order_by("position")] == \
-        [lessons[1].pk, lessons[0].pk, lessons[2].pk]
+    assert [lesson.pk for lesson in Lesson.objects.filter(chapter=chapters[0]).order_by("position")] == [
+        lessons[1].pk,
+        lessons[0].pk,
+        lessons[2].pk,
+    ]
     before = titles(Lesson.objects.filter(chapter=chapters[0]))
     with pytest.raises(CannotMove) as refused:
         services.move_lesson(lesson=lessons[1], up=True, actor=None)
@@ -102,8 +109,9 @@ def test_update_lesson_changes_allowed_fields_only():
 
 def test_a_file_lesson_stores_its_document():
     course, lessons = course_with_lessons(per_chapter=1, kind=LessonKind.FILE)
-    saved = services.attach_lesson_file(lesson=lessons[0], upload=SimpleUploadedFile("policy.pdf", b"%PDF-1.4"),
-                                        actor=None)
+    saved = services.attach_lesson_file(
+        lesson=lessons[0], upload=SimpleUploadedFile("policy.pdf", b"%PDF-1.4"), actor=None
+    )
     assert saved.file.name.startswith(f"lessons/{course.name}/policy")
     assert saved.file.read() == b"%PDF-1.4"
     _c, texts = course_with_lessons(per_chapter=1)

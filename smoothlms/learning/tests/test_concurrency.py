@@ -19,8 +19,9 @@ from smoothlms.learning.tests.factories import CourseEnrollmentFactory, LessonFa
 def test_a_completion_locks_the_course_enrollment_before_writing():
     course, lessons = course_with_lessons(per_chapter=2)
     member = CourseEnrollmentFactory(course=course).member
-    with assert_locks_before_write(CourseEnrollment._meta.db_table, write_table=LessonProgress._meta.db_table,
-                                   key="member_id"):
+    with assert_locks_before_write(
+        CourseEnrollment._meta.db_table, write_table=LessonProgress._meta.db_table, key="member_id"
+    ):
         services.mark_lesson_complete(member=member, lesson=lessons[0], actor=member)
 
 
@@ -47,8 +48,13 @@ def test_the_last_lessons_completed_at_once_complete_the_course_once():
 @pytest.mark.django_db(transaction=True)
 def test_two_scorm_commits_at_once_make_one_progress_row():
     course, lessons = course_with_lessons(per_chapter=1)
-    scorm = LessonFactory(chapter=lessons[0].chapter, position=2, kind=LessonKind.SCORM,
-                          scorm_version=ScormVersion.SCORM_12, scorm_launch="index.html")
+    scorm = LessonFactory(
+        chapter=lessons[0].chapter,
+        position=2,
+        kind=LessonKind.SCORM,
+        scorm_version=ScormVersion.SCORM_12,
+        scorm_launch="index.html",
+    )
     member = CourseEnrollmentFactory(course=course).member
 
     def commit(value):

@@ -109,15 +109,27 @@ HOSTILE = {
     "no-manifest": (lambda s: zip_bytes({"content/index.html": b"<p>hi</p>"}), "there is no imsmanifest.xml"),
     "zip-bomb": (_bomb, "it expands to 6 MB; at most 5 MB"),
     "not-a-zip": (lambda s: b"%PDF-1.4 not a zip at all", "it is not a zip archive"),
-    "launch-missing": (lambda s: zip_bytes({"imsmanifest.xml": scorm_package_files()["imsmanifest.xml"]}),
-                       "the launch file content/index.html"),
-    "entities": (lambda s: zip_bytes({**scorm_package_files(), "imsmanifest.xml":
-                                      b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa">]><manifest/>'}),
-                 "declares a DTD or entities"),
-    "broken-xml": (lambda s: zip_bytes({**scorm_package_files(), "imsmanifest.xml": b"<manifest><oops>"}),
-                   "is not well-formed XML"),
-    "no-resources": (lambda s: zip_bytes({**scorm_package_files(), "imsmanifest.xml": b"<manifest/>"}),
-                     "names no launch file"),
+    "launch-missing": (
+        lambda s: zip_bytes({"imsmanifest.xml": scorm_package_files()["imsmanifest.xml"]}),
+        "the launch file content/index.html",
+    ),
+    "entities": (
+        lambda s: zip_bytes(
+            {
+                **scorm_package_files(),
+                "imsmanifest.xml": b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa">]><manifest/>',
+            }
+        ),
+        "declares a DTD or entities",
+    ),
+    "broken-xml": (
+        lambda s: zip_bytes({**scorm_package_files(), "imsmanifest.xml": b"<manifest><oops>"}),
+        "is not well-formed XML",
+    ),
+    "no-resources": (
+        lambda s: zip_bytes({**scorm_package_files(), "imsmanifest.xml": b"<manifest/>"}),
+        "names no launch file",
+    ),
 }
 
 
@@ -177,8 +189,8 @@ def test_a_header_that_lies_about_sizes_cannot_write_more(lesson, settings):
         start = 0
         while (index := data.find(signature, start)) != -1:
             name_at = index + (30 if signature == b"PK\x03\x04" else 46)
-            if data[name_at:name_at + len(name)] == name:
-                data[index + offset:index + offset + 4] = (10).to_bytes(4, "little")
+            if data[name_at : name_at + len(name)] == name:
+                data[index + offset : index + offset + 4] = (10).to_bytes(4, "little")
             start = index + 4
     with pytest.raises(ScormPackageInvalid) as refused:
         services.attach_scorm_package(lesson=lesson, upload=upload(bytes(data)), actor=None)

@@ -78,8 +78,12 @@ def test_lessons_refuse_a_member_without_an_active_course_enrollment(course_of_t
         assert refused.value.code == "not_enrolled_in_course"
         assert refused.value.user_message() == "You are not enrolled in this course."
     with pytest.raises(NotEnrolledInCourse):
-        services.commit_scorm_data(member=member, lesson=LessonFactory(chapter=lessons[0].chapter, position=9,
-                                                                       kind=LessonKind.SCORM), cmi={}, actor=member)
+        services.commit_scorm_data(
+            member=member,
+            lesson=LessonFactory(chapter=lessons[0].chapter, position=9, kind=LessonKind.SCORM),
+            cmi={},
+            actor=member,
+        )
     assert not LessonProgress.objects.exists()
     assert not CourseEnrollment.objects.filter(progress__gt=0).exists()
 
@@ -173,8 +177,9 @@ def test_completing_a_course_closes_the_open_assignment_and_records_the_event(db
     enroll(batch=batch, member=learner, actor=moderator(), source=Source.DESK, notify=False)
     due = timezone.localdate() + dt.timedelta(days=10)
     open_one = TrainingAssignment.objects.create(user=learner, course=course, due_date=due)
-    old = TrainingAssignment.objects.create(user=learner, course=course, due_date=due - dt.timedelta(days=400),
-                                            status=AssignmentStatus.CANCELLED)
+    old = TrainingAssignment.objects.create(
+        user=learner, course=course, due_date=due - dt.timedelta(days=400), status=AssignmentStatus.CANCELLED
+    )
     others = TrainingAssignment.objects.create(user=other, course=course, due_date=due)
 
     first = services.mark_lesson_complete(member=learner, lesson=lessons[0], actor=learner)
@@ -208,8 +213,13 @@ def test_adding_a_lesson_lowers_progress_but_keeps_the_completion(course_of_thre
 @pytest.fixture
 def scorm_lesson(course_of_three):
     _, lessons = course_of_three
-    return LessonFactory(chapter=lessons[0].chapter, position=4, kind=LessonKind.SCORM,
-                         scorm_version=ScormVersion.SCORM_12, scorm_launch="index.html")
+    return LessonFactory(
+        chapter=lessons[0].chapter,
+        position=4,
+        kind=LessonKind.SCORM,
+        scorm_version=ScormVersion.SCORM_12,
+        scorm_launch="index.html",
+    )
 
 
 def test_scorm_commit_saves_runtime_data_without_completing(scorm_lesson, learner):
@@ -220,12 +230,15 @@ def test_scorm_commit_saves_runtime_data_without_completing(scorm_lesson, learne
     assert result.progress == 0
 
 
-@pytest.mark.parametrize(("version", "cmi"), [
-    (ScormVersion.SCORM_12, {"cmi.core.lesson_status": "completed"}),
-    (ScormVersion.SCORM_12, {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "92"}),
-    (ScormVersion.SCORM_2004, {"cmi.completion_status": "completed"}),
-    (ScormVersion.SCORM_2004, {"cmi.completion_status": "incomplete", "cmi.success_status": "passed"}),
-])
+@pytest.mark.parametrize(
+    ("version", "cmi"),
+    [
+        (ScormVersion.SCORM_12, {"cmi.core.lesson_status": "completed"}),
+        (ScormVersion.SCORM_12, {"cmi.core.lesson_status": "passed", "cmi.core.score.raw": "92"}),
+        (ScormVersion.SCORM_2004, {"cmi.completion_status": "completed"}),
+        (ScormVersion.SCORM_2004, {"cmi.completion_status": "incomplete", "cmi.success_status": "passed"}),
+    ],
+)
 def test_scorm_lesson_completes_when_the_package_reports_it(scorm_lesson, learner, version, cmi):
     scorm_lesson.scorm_version = version
     scorm_lesson.save()
@@ -234,12 +247,15 @@ def test_scorm_lesson_completes_when_the_package_reports_it(scorm_lesson, learne
     assert result.progress == 25
 
 
-@pytest.mark.parametrize(("version", "cmi"), [
-    (ScormVersion.SCORM_12, {"cmi.core.lesson_status": "failed"}),
-    (ScormVersion.SCORM_12, {"cmi.completion_status": "completed"}),  # a 2004 element in a 1.2 package
-    (ScormVersion.SCORM_2004, {"cmi.completion_status": "incomplete", "cmi.success_status": "failed"}),
-    (ScormVersion.SCORM_2004, {"cmi.core.lesson_status": "completed"}),
-])
+@pytest.mark.parametrize(
+    ("version", "cmi"),
+    [
+        (ScormVersion.SCORM_12, {"cmi.core.lesson_status": "failed"}),
+        (ScormVersion.SCORM_12, {"cmi.completion_status": "completed"}),  # a 2004 element in a 1.2 package
+        (ScormVersion.SCORM_2004, {"cmi.completion_status": "incomplete", "cmi.success_status": "failed"}),
+        (ScormVersion.SCORM_2004, {"cmi.core.lesson_status": "completed"}),
+    ],
+)
 def test_scorm_lesson_does_not_complete_otherwise(scorm_lesson, learner, version, cmi):
     scorm_lesson.scorm_version = version
     scorm_lesson.save()
@@ -248,18 +264,29 @@ def test_scorm_lesson_does_not_complete_otherwise(scorm_lesson, learner, version
 
 
 def test_a_completed_scorm_lesson_stays_completed_and_keeps_new_data(scorm_lesson, learner):
-    services.commit_scorm_data(member=learner, lesson=scorm_lesson, cmi={"cmi.core.lesson_status": "completed"},
-                               actor=learner)
-    services.commit_scorm_data(member=learner, lesson=scorm_lesson,
-                               cmi={"cmi.core.lesson_status": "incomplete", "cmi.suspend_data": "again"}, actor=learner)
+    services.commit_scorm_data(
+        member=learner, lesson=scorm_lesson, cmi={"cmi.core.lesson_status": "completed"}, actor=learner
+    )
+    services.commit_scorm_data(
+        member=learner,
+        lesson=scorm_lesson,
+        cmi={"cmi.core.lesson_status": "incomplete", "cmi.suspend_data": "again"},
+        actor=learner,
+    )
     row = LessonProgress.objects.get(lesson=scorm_lesson)
     assert row.status == LessonStatus.COMPLETED and row.scorm_data["cmi.suspend_data"] == "again"
 
 
-@pytest.mark.parametrize("cmi", [
-    ["cmi.core.lesson_status"], {"lesson_status": "completed"}, {"cmi.core.lesson_status": {"x": 1}},
-    {"cmi.suspend_data": "x" * 70000}, {"cmi.bad key": "1"},
-])
+@pytest.mark.parametrize(
+    "cmi",
+    [
+        ["cmi.core.lesson_status"],
+        {"lesson_status": "completed"},
+        {"cmi.core.lesson_status": {"x": 1}},
+        {"cmi.suspend_data": "x" * 70000},
+        {"cmi.bad key": "1"},
+    ],
+)
 def test_scorm_commit_refuses_data_that_is_not_cmi(scorm_lesson, learner, cmi):
     with pytest.raises(ScormDataInvalid) as refused:
         services.commit_scorm_data(member=learner, lesson=scorm_lesson, cmi=cmi, actor=learner)
@@ -270,8 +297,9 @@ def test_scorm_commit_refuses_data_that_is_not_cmi(scorm_lesson, learner, cmi):
 def test_scorm_commit_refuses_a_lesson_that_is_not_scorm(course_of_three, learner):
     _, lessons = course_of_three
     with pytest.raises(NotAScormLesson):
-        services.commit_scorm_data(member=learner, lesson=lessons[0], cmi={"cmi.core.lesson_status": "completed"},
-                                   actor=learner)
+        services.commit_scorm_data(
+            member=learner, lesson=lessons[0], cmi={"cmi.core.lesson_status": "completed"}, actor=learner
+        )
     assert not LessonProgress.objects.exists()
 
 
@@ -283,8 +311,9 @@ def _completion_queries(lessons: int) -> int:
     member = CourseEnrollmentFactory(course=course).member
     TrainingAssignment.objects.create(user=member, course=course, due_date=timezone.localdate())
     for lesson in items[:-2]:
-        LessonProgress.objects.create(member=member, lesson=lesson, course=course, status=LessonStatus.COMPLETED,
-                                      completed_at=timezone.now())
+        LessonProgress.objects.create(
+            member=member, lesson=lesson, course=course, status=LessonStatus.COMPLETED, completed_at=timezone.now()
+        )
     services.mark_lesson_complete(member=member, lesson=items[-2], actor=member)
     with CaptureQueriesContext(connection) as middle:
         services.mark_lesson_complete(member=member, lesson=items[-2 + 1], actor=member)  # the one reaching 100%

@@ -38,15 +38,23 @@ def courses(email_defaults):
 def batch(courses):
     """Starts in 20 days at 09:00 in Asia/Kolkata (03:30 UTC), ends 14 days later at 17:00."""
     start = timezone.localdate() + dt.timedelta(days=20)
-    return BatchFactory(title="New Hire Week 12", timezone="Asia/Kolkata", start_date=start,
-                        start_time=dt.time(9, 0), end_date=start + dt.timedelta(days=14), end_time=dt.time(17, 0),
-                        courses=courses, seat_count=50)
+    return BatchFactory(
+        title="New Hire Week 12",
+        timezone="Asia/Kolkata",
+        start_date=start,
+        start_time=dt.time(9, 0),
+        end_date=start + dt.timedelta(days=14),
+        end_time=dt.time(17, 0),
+        courses=courses,
+        seat_count=50,
+    )
 
 
 @pytest.fixture
 def live_class(batch):
-    return LiveClassFactory(batch=batch, title="Kick-off", time=dt.time(10, 0), duration=90,
-                            join_url="https://meet.example.com/kick-off")
+    return LiveClassFactory(
+        batch=batch, title="Kick-off", time=dt.time(10, 0), duration=90, join_url="https://meet.example.com/kick-off"
+    )
 
 
 @pytest.fixture
@@ -57,4 +65,3 @@ def learner(db):
 @pytest.fixture
 def mod(db):
     return moderator()
-

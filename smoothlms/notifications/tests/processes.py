@@ -38,23 +38,34 @@ def redis_url() -> str:
 
 
 def worker_env(*, email_url: str, redis: str | None = None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"REDIS_URL", "SMOOTHLMS_TASKS", "SMOOTHLMS_TESTING", "EMAIL_URL", "DATABASE_URL"}}
-    env.update(DATABASE_URL=database_url(), EMAIL_URL=email_url, SITE_URL="http://testserver",
-               DJANGO_SETTINGS_MODULE="smoothlms.config.settings", LOG_LEVEL="WARNING", DEBUG="false")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "SMOOTHLMS_TASKS", "SMOOTHLMS_TESTING", "EMAIL_URL", "DATABASE_URL"}
+    }
+    env.update(
+        DATABASE_URL=database_url(),
+        EMAIL_URL=email_url,
+        SITE_URL="http://testserver",
+        DJANGO_SETTINGS_MODULE="smoothlms.config.settings",
+        LOG_LEVEL="WARNING",
+        DEBUG="false",
+    )
     if redis:
         env["REDIS_URL"] = redis
     return env
 
 
 def run_worker(args: list[str], *, env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess:
-    return subprocess.run([SMOOTHLMS, "worker", *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [SMOOTHLMS, "worker", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def start_worker(args: list[str], *, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([SMOOTHLMS, "worker", *args], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [SMOOTHLMS, "worker", *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def kill_hard(process: subprocess.Popen) -> None:

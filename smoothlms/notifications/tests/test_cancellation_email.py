@@ -36,7 +36,8 @@ def _body(received) -> str:
 
 
 def test_moderator_cancel_sends_one_email_with_a_calendar_cancellation(
-        smtp, batch, live_class, learner, mod, django_capture_on_commit_callbacks):
+    smtp, batch, live_class, learner, mod, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         enroll(batch=batch, member=learner, actor=None, source=Source.DESK)
     invitation = _calendar(smtp.received[0])
@@ -62,8 +63,9 @@ def test_moderator_cancel_sends_one_email_with_a_calendar_cancellation(
     assert len(_cancellations(smtp)) == 1
 
 
-def test_a_cohort_without_live_classes_cancels_the_cohorts_own_event(smtp, batch, learner, mod,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_cohort_without_live_classes_cancels_the_cohorts_own_event(
+    smtp, batch, learner, mod, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         enroll(batch=batch, member=learner, actor=None, source=Source.DESK)
         cancel_enrollment(batch=batch, member=learner, actor=mod, reason="Budget freeze")
@@ -131,8 +133,9 @@ def test_refused_cancel_writes_and_sends_nothing(smtp, batch, learner, django_ca
     assert _cancellations(smtp) == []
 
 
-def test_without_a_template_the_notice_is_skipped_with_the_reason(smtp, batch, learner, mod,
-                                                                  django_capture_on_commit_callbacks):
+def test_without_a_template_the_notice_is_skipped_with_the_reason(
+    smtp, batch, learner, mod, django_capture_on_commit_callbacks
+):
     LMSSettings.objects.filter(pk=1).update(cancellation_template=None)
     with django_capture_on_commit_callbacks(execute=True):
         enroll(batch=batch, member=learner, actor=None, source=Source.DESK)

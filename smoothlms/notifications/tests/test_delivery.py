@@ -30,7 +30,8 @@ def row(enrollment):
 
 
 def test_confirmation_arrives_with_subject_recipient_local_times_links_and_invitation(
-        smtp, batch, live_class, learner, django_capture_on_commit_callbacks):
+    smtp, batch, live_class, learner, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         enrollment = enroll_now(batch, learner)
 
@@ -62,7 +63,8 @@ def test_confirmation_arrives_with_subject_recipient_local_times_links_and_invit
     assert str(event["UID"]) == f"liveclass-{live_class.pk}@testserver"
     assert event["DTSTART"].params["TZID"] == "Asia/Kolkata"
     assert event.decoded("DTSTART") == dt.datetime.combine(start, dt.time(10)).replace(
-        tzinfo=event.decoded("DTSTART").tzinfo)
+        tzinfo=event.decoded("DTSTART").tzinfo
+    )
     assert event.decoded("DTSTART").utcoffset() == dt.timedelta(hours=5, minutes=30)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Asia/Kolkata"]
 
@@ -73,8 +75,9 @@ def test_confirmation_arrives_with_subject_recipient_local_times_links_and_invit
     assert (event.enrollment_id, event.member, event.after["email"]) == (enrollment.pk, learner, "confirmation")
 
 
-def test_a_cohort_without_live_classes_invites_to_its_start_and_end(smtp, batch, learner,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_cohort_without_live_classes_invites_to_its_start_and_end(
+    smtp, batch, learner, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         enroll_now(batch, learner)
     [attachment] = list(smtp.received[0].message.iter_attachments())
@@ -96,7 +99,8 @@ def test_a_rolled_back_enrollment_sends_nothing(smtp, batch, learner, django_cap
 
 def test_the_cohort_template_overrides_the_settings_template(smtp, batch, learner, django_capture_on_commit_callbacks):
     batch.confirmation_email_template = EmailTemplate.objects.create(
-        name="Sales kick-off", subject="Welcome to {{ batch_title }}, {{ member_name }}", body_text="See you.")
+        name="Sales kick-off", subject="Welcome to {{ batch_title }}, {{ member_name }}", body_text="See you."
+    )
     batch.save()
     with django_capture_on_commit_callbacks(execute=True):
         enroll_now(batch, learner)
@@ -107,11 +111,13 @@ def test_the_cohort_template_overrides_the_settings_template(smtp, batch, learne
 def test_the_flag_flips_only_after_the_server_accepted(smtp, batch, learner):
     enrollment = enroll_now(batch, learner)  # transaction=True: the on-commit task ran; SMTP was up
     BatchEnrollment.objects.filter(pk=enrollment.pk).update(
-        confirmation_email_status=EmailStatus.PENDING, confirmation_email_sent=False, confirmation_email_attempts=0)
+        confirmation_email_status=EmailStatus.PENDING, confirmation_email_sent=False, confirmation_email_attempts=0
+    )
     smtp.handler.delay = 1.0
     smtp.handler.data_started.clear()
-    worker = threading.Thread(target=lambda: (deliver_confirmations(enrollment_ids=[enrollment.pk]),
-                                              connection.close()))
+    worker = threading.Thread(
+        target=lambda: (deliver_confirmations(enrollment_ids=[enrollment.pk]), connection.close())
+    )
     worker.start()
     assert smtp.handler.data_started.wait(10)
     during = row(enrollment)  # the server holds the message, undecided
@@ -123,8 +129,9 @@ def test_the_flag_flips_only_after_the_server_accepted(smtp, batch, learner):
     assert after.confirmation_email_next_attempt is None
 
 
-def test_a_temporary_refusal_keeps_the_email_pending_and_retries_with_backoff(smtp, batch, learner,
-                                                                               django_capture_on_commit_callbacks):
+def test_a_temporary_refusal_keeps_the_email_pending_and_retries_with_backoff(
+    smtp, batch, learner, django_capture_on_commit_callbacks
+):
     smtp.handler.reply = "451 4.3.0 Mailbox temporarily unavailable"
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
@@ -132,10 +139,15 @@ def test_a_temporary_refusal_keeps_the_email_pending_and_retries_with_backoff(sm
     enrollment = row(enrollment)
     assert (enrollment.confirmation_email_status, enrollment.confirmation_email_sent) == (EmailStatus.PENDING, False)
     assert enrollment.confirmation_email_attempts == 1
-    assert "Attempt 1 of 8 failed: SMTPDataError: 451 4.3.0 Mailbox temporarily unavailable" in \
-        enrollment.confirmation_email_error
-    assert before + dt.timedelta(minutes=1) <= enrollment.confirmation_email_next_attempt \
+    assert (
+        "Attempt 1 of 8 failed: SMTPDataError: 451 4.3.0 Mailbox temporarily unavailable"
+        in enrollment.confirmation_email_error
+    )
+    assert (
+        before + dt.timedelta(minutes=1)
+        <= enrollment.confirmation_email_next_attempt
         <= timezone.now() + dt.timedelta(minutes=1)
+    )
     assert deliver_confirmations(enrollment_ids=[enrollment.pk]).sent == 0  # not due yet: nothing is tried
     assert smtp.handler.data_count == 1
 
@@ -177,12 +189,19 @@ def test_a_permanent_refusal_fails_at_once(smtp, batch, learner, django_capture_
     assert enrollment.confirmation_email_attempts == 1
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"send_confirmation_emails": False}, "Not sent: confirmation emails are turned off in LMS Settings."),
-    ({"batch_confirmation_template": None}, "Not sent: no confirmation email template is configured in LMS Settings."),
-])
-def test_no_template_or_emails_off_is_skipped_with_the_reason(smtp, batch, learner, change, reason,
-                                                              django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"send_confirmation_emails": False}, "Not sent: confirmation emails are turned off in LMS Settings."),
+        (
+            {"batch_confirmation_template": None},
+            "Not sent: no confirmation email template is configured in LMS Settings.",
+        ),
+    ],
+)
+def test_no_template_or_emails_off_is_skipped_with_the_reason(
+    smtp, batch, learner, change, reason, django_capture_on_commit_callbacks
+):
     LMSSettings.objects.filter(pk=1).update(**change)
     with django_capture_on_commit_callbacks(execute=True):
         enrollment = enroll_now(batch, learner)
@@ -219,8 +238,10 @@ def test_a_held_email_waits_for_the_password_then_goes_out(smtp, batch, django_c
     with django_capture_on_commit_callbacks(execute=True):
         enrollment = enroll_now(batch, newcomer)
     enrollment = row(enrollment)
-    assert (enrollment.confirmation_email_status, enrollment.confirmation_email_error) == (EmailStatus.PENDING,
-                                                                                           HELD_NOTE)
+    assert (enrollment.confirmation_email_status, enrollment.confirmation_email_error) == (
+        EmailStatus.PENDING,
+        HELD_NOTE,
+    )
     assert enrollment.confirmation_email_attempts == 0 and smtp.received == []
     assert sweep_email_queue(now=timezone.now() + dt.timedelta(hours=1)) == 0  # held: not swept
 
@@ -264,8 +285,9 @@ def test_two_workers_on_the_same_rows_send_each_message_once(smtp, batch):
 def test_a_claimed_row_is_left_alone_until_its_claim_expires(smtp, batch, learner):
     enrollment = enroll_now(batch, learner)
     lease = timezone.now() + dt.timedelta(seconds=CLAIM_SECONDS)  # a worker claimed it, then died
-    BatchEnrollment.objects.filter(pk=enrollment.pk).update(confirmation_email_next_attempt=lease,
-                                                            confirmation_email_attempts=1)
+    BatchEnrollment.objects.filter(pk=enrollment.pk).update(
+        confirmation_email_next_attempt=lease, confirmation_email_attempts=1
+    )
     assert deliver_confirmations(enrollment_ids=[enrollment.pk]).sent == 0
     assert sweep_email_queue() == 0 and smtp.received == []
 
@@ -277,16 +299,18 @@ def test_a_claimed_row_is_left_alone_until_its_claim_expires(smtp, batch, learne
     assert smtp.per_recipient() == {"asha@example.com": 1}
 
 
-def test_smtp_down_then_back_up_the_sweep_delivers_all_twenty_exactly_once(smtp, batch, mod,
-                                                                          django_capture_on_commit_callbacks):
+def test_smtp_down_then_back_up_the_sweep_delivers_all_twenty_exactly_once(
+    smtp, batch, mod, django_capture_on_commit_callbacks
+):
     members = [UserFactory(email=f"hire{n:02d}@example.com") for n in range(20)]
     smtp.stop()
     with django_capture_on_commit_callbacks(execute=True):
         result = bulk_enroll(batch=batch, members=[m.email for m in members], actor=mod, source=Source.DESK)
     assert result.created == 20
     rows = BatchEnrollment.objects.all()
-    assert {(r.confirmation_email_status, r.confirmation_email_sent, r.confirmation_email_attempts) for r in rows} \
-        == {(EmailStatus.PENDING, False, 1)}
+    assert {(r.confirmation_email_status, r.confirmation_email_sent, r.confirmation_email_attempts) for r in rows} == {
+        (EmailStatus.PENDING, False, 1)
+    }
     assert all("ConnectionRefusedError" in r.confirmation_email_error for r in rows)
     assert sweep_email_queue() == 0  # the backoff has not passed
 
@@ -296,8 +320,10 @@ def test_smtp_down_then_back_up_the_sweep_delivers_all_twenty_exactly_once(smtp,
     assert sweep_email_queue() == 20
     assert sweep_email_queue(now=timezone.now() + dt.timedelta(days=1)) == 0
     assert smtp.per_recipient() == {m.email: 1 for m in members}
-    assert BatchEnrollment.objects.filter(confirmation_email_status=EmailStatus.SENT,
-                                          confirmation_email_sent=True).count() == 20
+    assert (
+        BatchEnrollment.objects.filter(confirmation_email_status=EmailStatus.SENT, confirmation_email_sent=True).count()
+        == 20
+    )
 
 
 def test_the_sweep_leaves_fresh_rows_to_their_own_task_and_takes_lost_ones(smtp, batch, learner):
@@ -318,8 +344,9 @@ def test_a_disabled_user_is_skipped(smtp, batch, learner):
     assert row(enrollment).confirmation_email_error == "Not sent: the user asha@example.com is disabled."
 
 
-def test_delivery_queries_grow_only_with_the_writes_each_message_needs(batch, live_class, mod, mailoutbox,
-                                                                       django_assert_num_queries):
+def test_delivery_queries_grow_only_with_the_writes_each_message_needs(
+    batch, live_class, mod, mailoutbox, django_assert_num_queries
+):
     members = [UserFactory() for _ in range(10)]
     bulk_enroll(batch=batch, members=[m.email for m in members], actor=mod, source=Source.DESK)
     ids = list(BatchEnrollment.objects.values_list("pk", flat=True))

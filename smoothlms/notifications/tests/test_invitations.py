@@ -50,7 +50,10 @@ def test_smtp_failures_keep_the_invitation_pending_then_fail_it(settings, mailou
     deliver_invitations(user_ids=[user.pk])
     invitation = UserInvitation.objects.get()
     assert (invitation.status, invitation.attempts, invitation.error) == (
-        "pending", 1, "SMTPException: 451 try again later")
+        "pending",
+        1,
+        "SMTPException: 451 try again later",
+    )
     assert invitation.next_attempt > timezone.now()  # the backoff every email gets
     deliver_invitations(user_ids=[user.pk])
     assert UserInvitation.objects.get().attempts == 1  # not due yet: left alone

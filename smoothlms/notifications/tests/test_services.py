@@ -61,22 +61,36 @@ def test_resend_refuses_a_cancelled_enrollment(smtp, batch, learner, mod, django
     enrollment = enroll_now(batch, learner)
     cancel_enrollment(batch=batch, member=learner, actor=mod, reason="left")
     before = BatchEnrollment.objects.filter(pk=enrollment.pk).values().get()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, \
-            pytest.raises(errors.EnrollmentNotActive) as caught:
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(errors.EnrollmentNotActive) as caught,
+    ):
         resend_confirmation(enrollment=enrollment, actor=mod)
     assert caught.value.code == "enrollment_not_active"
-    assert caught.value.user_message() == ("Only an active enrollment gets a confirmation email; asha@example.com "
-                                           "is cancelled in this cohort.")
+    assert caught.value.user_message() == (
+        "Only an active enrollment gets a confirmation email; asha@example.com is cancelled in this cohort."
+    )
     assert BatchEnrollment.objects.filter(pk=enrollment.pk).values().get() == before
     assert callbacks == [] and smtp.received == []
 
 
-@pytest.mark.parametrize(("change", "error", "code", "message"), [
-    ({"send_confirmation_emails": False}, errors.EmailsTurnedOff, "emails_turned_off",
-     "Confirmation emails are turned off in LMS Settings."),
-    ({"batch_confirmation_template": None}, errors.NoConfirmationTemplate, "no_confirmation_template",
-     "No confirmation email template is configured in LMS Settings."),
-])
+@pytest.mark.parametrize(
+    ("change", "error", "code", "message"),
+    [
+        (
+            {"send_confirmation_emails": False},
+            errors.EmailsTurnedOff,
+            "emails_turned_off",
+            "Confirmation emails are turned off in LMS Settings.",
+        ),
+        (
+            {"batch_confirmation_template": None},
+            errors.NoConfirmationTemplate,
+            "no_confirmation_template",
+            "No confirmation email template is configured in LMS Settings.",
+        ),
+    ],
+)
 def test_resend_refuses_when_nothing_could_be_sent(smtp, batch, learner, mod, change, error, code, message):
     enrollment = enroll_now(batch, learner)
     LMSSettings.objects.filter(pk=1).update(**change)
@@ -92,8 +106,9 @@ def test_queue_health_counts_pending_held_and_failed(batch, django_assert_num_qu
     members = [UserFactory() for _ in range(4)]
     rows = [enroll_now(batch, member) for member in members]  # on-commit tasks not run: all pending
     BatchEnrollment.objects.filter(pk=rows[0].pk).update(confirmation_email_status=EmailStatus.FAILED)
-    BatchEnrollment.objects.filter(pk=rows[1].pk).update(confirmation_email_status=EmailStatus.SENT,
-                                                         confirmation_email_sent=True)
+    BatchEnrollment.objects.filter(pk=rows[1].pk).update(
+        confirmation_email_status=EmailStatus.SENT, confirmation_email_sent=True
+    )
     oldest = timezone.now() - dt.timedelta(hours=5)
     BatchEnrollment.objects.filter(pk=rows[2].pk).update(created_at=oldest)
     with django_assert_num_queries(2):
@@ -120,10 +135,22 @@ def tomorrow_batches(courses):
     """Two cohorts starting the same day at 09:00 local: Asia/Kolkata (03:30 UTC) and
     America/New_York; the reminder hour is 9 in each cohort's zone on the day before."""
     start = timezone.localdate() + dt.timedelta(days=10)
-    kolkata = BatchFactory(title="Kolkata", timezone="Asia/Kolkata", start_date=start, start_time=dt.time(9),
-                           end_date=start + dt.timedelta(days=5), courses=courses)
-    new_york = BatchFactory(title="New York", timezone="America/New_York", start_date=start, start_time=dt.time(9),
-                            end_date=start + dt.timedelta(days=5), courses=courses)
+    kolkata = BatchFactory(
+        title="Kolkata",
+        timezone="Asia/Kolkata",
+        start_date=start,
+        start_time=dt.time(9),
+        end_date=start + dt.timedelta(days=5),
+        courses=courses,
+    )
+    new_york = BatchFactory(
+        title="New York",
+        timezone="America/New_York",
+        start_date=start,
+        start_time=dt.time(9),
+        end_date=start + dt.timedelta(days=5),
+        courses=courses,
+    )
     return kolkata, new_york
 
 

@@ -27,10 +27,15 @@ REFUSED = [
     ("{% if courses %}{{ batch_title|truncatechars:99999 }}{% endif %}", "truncatechars:99999 is past the limit"),
     ("{% filter center:5000 %}x{% endfilter %}", "center:5000 is past the limit of 1000."),
     ("{{ member_name|stringformat:'99999s' }}", "stringformat:99999s is past the limit of 1000."),
-    ("{{ member_name|ljust:1000|make_list|join:'0123456789'|make_list|join:'0123456789'|make_list|join:'-' }}",
-     f"the filter join would produce more than {MAX_RENDER_CHARS:,} characters."),
-    ("{% for a in member_name|ljust:1000|make_list %}{% for b in member_name|ljust:1000|make_list %}"
-     "{{ b }}{% endfor %}{% endfor %}", f"it would produce more than {MAX_RENDER_CHARS:,} characters."),
+    (
+        "{{ member_name|ljust:1000|make_list|join:'0123456789'|make_list|join:'0123456789'|make_list|join:'-' }}",
+        f"the filter join would produce more than {MAX_RENDER_CHARS:,} characters.",
+    ),
+    (
+        "{% for a in member_name|ljust:1000|make_list %}{% for b in member_name|ljust:1000|make_list %}"
+        "{{ b }}{% endfor %}{% endfor %}",
+        f"it would produce more than {MAX_RENDER_CHARS:,} characters.",
+    ),
 ]
 
 
@@ -44,8 +49,16 @@ def test_an_unbounded_template_is_refused_when_saved_and_nothing_is_stored(sourc
     assert not EmailTemplate.objects.filter(name="Check").exists()
 
 
-@pytest.mark.parametrize("source", ["{% lorem 20 w %}", "{% lorem 3 p %}", "{{ member_name|ljust:1000 }}",
-                                    "{{ batch_title|truncatechars:40 }}", "{{ starts_at|stringformat:'30s' }}"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% lorem 20 w %}",
+        "{% lorem 3 p %}",
+        "{{ member_name|ljust:1000 }}",
+        "{{ batch_title|truncatechars:40 }}",
+        "{{ starts_at|stringformat:'30s' }}",
+    ],
+)
 def test_small_counts_and_bounds_are_fine(source):
     EmailTemplate(name="Fine", subject="Hi", body_text=source).full_clean()
 
@@ -66,9 +79,11 @@ def test_a_variable_filter_argument_is_checked_when_the_filter_runs():
 
 
 def test_a_confirmation_with_a_template_stored_around_the_check_fails_visibly_and_sends_nothing(
-        smtp, batch, learner, django_capture_on_commit_callbacks):
+    smtp, batch, learner, django_capture_on_commit_callbacks
+):
     batch.confirmation_email_template = EmailTemplate.objects.create(  # create() skips the model's checks
-        name="Huge", subject="Hi", body_text="{% lorem 100000000 w %}")
+        name="Huge", subject="Hi", body_text="{% lorem 100000000 w %}"
+    )
     batch.save()
     started = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):

@@ -7,8 +7,9 @@ from smoothlms.notifications.delivery import deliver_confirmations
 from smoothlms.people.tests.factories import UserFactory
 
 
-def test_promoted_member_gets_you_have_a_seat_exactly_once(smtp, batch, learner, mod,
-                                                           django_capture_on_commit_callbacks):
+def test_promoted_member_gets_you_have_a_seat_exactly_once(
+    smtp, batch, learner, mod, django_capture_on_commit_callbacks
+):
     Batch.objects.filter(pk=batch.pk).update(seat_count=1, waitlist_enabled=True)
     batch.refresh_from_db()
     seated = UserFactory(email="first@example.com")

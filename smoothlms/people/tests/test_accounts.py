@@ -33,7 +33,8 @@ def link_in(message) -> str:
 
 
 def test_invitation_link_lets_the_user_choose_a_password_and_signs_them_in(
-        client, django_capture_on_commit_callbacks, mailoutbox):
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
     user = provisioned(django_capture_on_commit_callbacks)
     assert mailoutbox[0].subject == "Set your password for Smooth LMS"
     url = link_in(mailoutbox[0])
@@ -52,7 +53,8 @@ def test_invitation_link_lets_the_user_choose_a_password_and_signs_them_in(
 
 
 def test_setting_the_password_releases_held_cohort_confirmations(
-        client, django_capture_on_commit_callbacks, mailoutbox):
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
     lms = LMSSettings.load()
     lms.hold_emails_until_password_set = True
     lms.save()
@@ -88,7 +90,8 @@ def test_bad_or_disabled_links_do_not_work(client, django_capture_on_commit_call
 
 
 def test_forgot_password_sends_a_link_to_known_enabled_users_only(
-        client, django_capture_on_commit_callbacks, mailoutbox):
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
     UserFactory(email="bo@example.com")
     gone = UserFactory(email="gone@example.com")
     set_user_enabled(user=gone, enabled=False, actor=None)

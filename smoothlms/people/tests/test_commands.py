@@ -23,8 +23,7 @@ def test_add_user_defaults_to_lms_student_and_takes_roles(capsys):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "smoothlms.manage", *args], capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([sys.executable, "-m", "smoothlms.manage", *args], capture_output=True, text=True, timeout=60)
 
 
 def test_cli_failure_is_one_line_with_code_and_nonzero_exit():
@@ -41,17 +40,25 @@ def test_api_key_prints_key_and_secret_only(capsys):
     assert User.objects.get(email="keys@example.com").check_api_secret(secret)
 
 
-@pytest.mark.parametrize("variable,value,message", [
-    ("DATABASE_URL", "foo://x", "error: improperly_configured: DATABASE_URL: unsupported or malformed database URL"),
-    ("TIME_ZONE", "Mars/Olympus", "error: improperly_configured: TIME_ZONE: unknown time zone 'Mars/Olympus'"),
-    ("EMAIL_URL", "smtp://", "error: improperly_configured: EMAIL_URL: malformed email URL"),
-])
+@pytest.mark.parametrize(
+    "variable,value,message",
+    [
+        (
+            "DATABASE_URL",
+            "foo://x",
+            "error: improperly_configured: DATABASE_URL: unsupported or malformed database URL",
+        ),
+        ("TIME_ZONE", "Mars/Olympus", "error: improperly_configured: TIME_ZONE: unknown time zone 'Mars/Olympus'"),
+        ("EMAIL_URL", "smtp://", "error: improperly_configured: EMAIL_URL: malformed email URL"),
+    ],
+)
 def test_a_bad_setting_stops_start_up_with_one_line_naming_it(variable, value, message):
     import os
 
     env = {**os.environ, variable: value}
-    result = subprocess.run([sys.executable, "-m", "smoothlms.manage", "check"], capture_output=True, text=True,
-                            timeout=60, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "smoothlms.manage", "check"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert result.returncode == 2
     assert result.stderr.startswith(message) and len(result.stderr.strip().splitlines()) == 1
 
@@ -60,8 +67,9 @@ def test_createsuperuser_makes_a_system_manager_through_the_one_constructor(monk
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a sturdy passphrase 42")
     call_command("createsuperuser", "--noinput", "--email", "Root@Example.com", "--full_name", "Root")
     root = User.objects.get(email="root@example.com")
-    assert root.is_superuser and root.role_names == {Role.SYSTEM_MANAGER} and root.check_password(
-        "a sturdy passphrase 42")
+    assert (
+        root.is_superuser and root.role_names == {Role.SYSTEM_MANAGER} and root.check_password("a sturdy passphrase 42")
+    )
     assert EnrollmentEvent.objects.filter(kind=EventType.USER_CREATED, member=root).exists()
 
 

@@ -19,27 +19,41 @@ ZERO_WIDTH = "asha@example.com\u200b"
 CYRILLIC_A = "asha@ex\u0430mple.com"  # a Cyrillic а among Latin letters
 
 
-@pytest.mark.parametrize(("given", "stored"), [
-    (" Asha@Example.COM ", "asha@example.com"),
-    ("\uff21\uff53\uff48\uff41@example.com", "asha@example.com"),  # fullwidth letters
-    ("asha@b\u00fccher.de", "asha@b\u00fccher.de"),  # one script per label is fine
-    ("taro@\u4f8b\u3048.jp", "taro@\u4f8b\u3048.jp"),  # Han with Hiragana, as Japanese is written
-])
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        (" Asha@Example.COM ", "asha@example.com"),
+        ("\uff21\uff53\uff48\uff41@example.com", "asha@example.com"),  # fullwidth letters
+        ("asha@b\u00fccher.de", "asha@b\u00fccher.de"),  # one script per label is fine
+        ("taro@\u4f8b\u3048.jp", "taro@\u4f8b\u3048.jp"),  # Han with Hiragana, as Japanese is written
+    ],
+)
 def test_addresses_are_normalised(given, stored):
     assert clean_email(given) == stored
 
 
-@pytest.mark.parametrize(("given", "error", "message"), [
-    (ZERO_WIDTH, InvisibleCharacterInEmail, "asha@example.com\\u200b is not a valid email address: it contains "
-                                            "the invisible or control character U+200B."),
-    ("asha@exa\u202emple.com", InvisibleCharacterInEmail, None),  # a bidi control
-    ("asha\u0007@example.com", InvisibleCharacterInEmail, None),
-    (CYRILLIC_A, MixedScriptEmail, f"{CYRILLIC_A} is not a valid email address: its domain label ex\u0430mple "
-                                   "mixes Cyrillic and Latin letters."),
-    ("asha@xn--exmple-4nf.com", MixedScriptEmail, None),  # the same look-alike, as punycode
-    ("asha@\u03b1pple.com", MixedScriptEmail, None),  # Greek alpha
-    ("not-an-email", InvalidEmail, "not-an-email is not a valid email address."),
-])
+@pytest.mark.parametrize(
+    ("given", "error", "message"),
+    [
+        (
+            ZERO_WIDTH,
+            InvisibleCharacterInEmail,
+            "asha@example.com\\u200b is not a valid email address: it contains "
+            "the invisible or control character U+200B.",
+        ),
+        ("asha@exa\u202emple.com", InvisibleCharacterInEmail, None),  # a bidi control
+        ("asha\u0007@example.com", InvisibleCharacterInEmail, None),
+        (
+            CYRILLIC_A,
+            MixedScriptEmail,
+            f"{CYRILLIC_A} is not a valid email address: its domain label ex\u0430mple "
+            "mixes Cyrillic and Latin letters.",
+        ),
+        ("asha@xn--exmple-4nf.com", MixedScriptEmail, None),  # the same look-alike, as punycode
+        ("asha@\u03b1pple.com", MixedScriptEmail, None),  # Greek alpha
+        ("not-an-email", InvalidEmail, "not-an-email is not a valid email address."),
+    ],
+)
 def test_invisible_characters_and_mixed_scripts_are_refused(given, error, message):
     with pytest.raises(error) as refused:
         clean_email(given)

@@ -17,8 +17,9 @@ def test_the_limiter_refuses_past_the_limit_in_one_window_and_counts_keys_apart(
     assert allow("other", limit=3, window=60) is True
 
 
-def test_forgot_password_past_the_limit_answers_429_and_sends_nothing(client, settings, mailoutbox,
-                                                                      django_capture_on_commit_callbacks):
+def test_forgot_password_past_the_limit_answers_429_and_sends_nothing(
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.PASSWORD_RESET_LIMIT_PER_CLIENT = 3
     users = [UserFactory(email=f"p{n}@example.com") for n in range(5)]
     answers = []

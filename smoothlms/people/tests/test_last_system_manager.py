@@ -59,8 +59,9 @@ def test_api_users_patch_answers_409_last_system_manager(client):
     response = client.patch("/api/v1/users/admin@example.com", {"enabled": False}, content_type="application/json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "last_system_manager"
-    response = client.patch("/api/v1/users/admin@example.com", {"roles": ["Moderator"]},
-                            content_type="application/json")
+    response = client.patch(
+        "/api/v1/users/admin@example.com", {"roles": ["Moderator"]}, content_type="application/json"
+    )
     assert response.status_code == 409
     assert User.objects.get(pk=admin.pk).enabled
     assert User.objects.get(pk=admin.pk).role_names == {Role.SYSTEM_MANAGER}

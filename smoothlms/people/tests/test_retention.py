@@ -30,21 +30,31 @@ def history():
     batch = BatchFactory(courses=[course])
     learner = UserFactory(email="Rosa.Diaz@corp.com", full_name="Rosa Diaz")
     admin = moderator(email="admin@corp.com")
-    EmployeeFactory(employee="E42", employee_name="Rosa Diaz", company_email="rosa.diaz@corp.com",
-                    personal_email="rosa@home.example", user=learner)
+    EmployeeFactory(
+        employee="E42",
+        employee_name="Rosa Diaz",
+        company_email="rosa.diaz@corp.com",
+        personal_email="rosa@home.example",
+        user=learner,
+    )
     enroll(batch=batch, member=learner, actor=admin, source=Source.DESK, notify=False)
     TrainingAssignment.objects.create(user=learner, course=course, due_date=timezone.localdate())
     submit_quiz(quiz=make_quiz(title="Safety", course=course), member=learner, answers=[], actor=learner)
-    Certificate.objects.create(name="CERT-1", member=learner, course=course, batch=batch,
-                               issue_date=timezone.localdate())
+    Certificate.objects.create(
+        name="CERT-1", member=learner, course=course, batch=batch, issue_date=timezone.localdate()
+    )
     issue_api_key(user=learner)
     return learner, admin
 
 
 def _records(user: User) -> tuple[int, ...]:
-    return (BatchEnrollment.objects.filter(member=user).count(), CourseEnrollment.objects.filter(member=user).count(),
-            TrainingAssignment.objects.filter(user=user).count(), QuizSubmission.objects.filter(member=user).count(),
-            Certificate.objects.filter(member=user).count())
+    return (
+        BatchEnrollment.objects.filter(member=user).count(),
+        CourseEnrollment.objects.filter(member=user).count(),
+        TrainingAssignment.objects.filter(user=user).count(),
+        QuizSubmission.objects.filter(member=user).count(),
+        Certificate.objects.filter(member=user).count(),
+    )
 
 
 def test_disabling_a_user_keeps_every_record(history):
@@ -73,7 +83,11 @@ def test_purge_anonymises_and_keeps_the_records(history):
     assert _records(learner) == (1, 1, 1, 1, 1)
     employee = Employee.objects.get(employee="E42")
     assert (employee.employee_name, employee.company_email, employee.personal_email, employee.user) == (
-        "", "", "", learner)
+        "",
+        "",
+        "",
+        learner,
+    )
     assert not EnrollmentEvent.objects.filter(actor_email__icontains="rosa").exists()
     created = EnrollmentEvent.objects.get(kind=EventType.USER_CREATED, member=learner)
     assert created.after["email"] == learner.email  # the old address is gone from before/after values too

@@ -16,9 +16,13 @@ def other(db):
 
 @pytest.fixture
 def batch(db):
-    return BatchFactory(name="python-basics", title="Python Basics", description="Learn Python.",
-                        courses=[CourseFactory(title="Intro to Python"), CourseFactory(title="Testing")],
-                        seat_count=3)
+    return BatchFactory(
+        name="python-basics",
+        title="Python Basics",
+        description="Learn Python.",
+        courses=[CourseFactory(title="Intro to Python"), CourseFactory(title="Testing")],
+        seat_count=3,
+    )
 
 
 @pytest.fixture

@@ -55,8 +55,12 @@ def test_a_learner_takes_a_quiz_and_the_pages_never_show_the_answers(client, lea
 
     q1, q2, q3 = list_questions(quiz=quiz)
     co2 = next(o.pk for o in q1.options.all() if o.correct)
-    form = {"attempt": "1", f"q{q1.pk}": str(co2), f"q{q2.pk}": [str(o.pk) for o in q2.options.all() if o.correct],
-            f"q{q3.pk}": "112"}
+    form = {
+        "attempt": "1",
+        f"q{q1.pk}": str(co2),
+        f"q{q2.pk}": [str(o.pk) for o in q2.options.all() if o.correct],
+        f"q{q3.pk}": "112",
+    }
     response = client.post(f"/lms/quizzes/{quiz.pk}/submit", form)
     submission = QuizSubmission.objects.get()
     assert response["Location"] == f"/lms/quiz-submissions/{submission.pk}" and submission.score == 4

@@ -36,8 +36,13 @@ def dst_day() -> dt.date:
 
 @pytest.fixture
 def berlin_cohort(learner, dst_day):
-    cohort = BatchFactory(name="berlin", title="Berlin cohort", timezone="Europe/Berlin",
-                          start_date=dst_day - dt.timedelta(days=3), end_date=dst_day + dt.timedelta(days=3))
+    cohort = BatchFactory(
+        name="berlin",
+        title="Berlin cohort",
+        timezone="Europe/Berlin",
+        start_date=dst_day - dt.timedelta(days=3),
+        end_date=dst_day + dt.timedelta(days=3),
+    )
     enroll(batch=cohort, member=learner, actor=learner, source=Source.PORTAL)
     return cohort
 
@@ -53,8 +58,14 @@ def events_by_uid(calendar: Calendar) -> dict:
 
 
 def test_feed_parses_with_uid_tzid_sequence_and_dtstamp(signed_in, berlin_cohort, dst_day):
-    live_class = LiveClassFactory(batch=berlin_cohort, title="Kick-off", date=dst_day, time=dt.time(10),
-                                  duration=45, join_url="https://meet.example.com/kick-off")
+    live_class = LiveClassFactory(
+        batch=berlin_cohort,
+        title="Kick-off",
+        date=dst_day,
+        time=dt.time(10),
+        duration=45,
+        join_url="https://meet.example.com/kick-off",
+    )
     calendar = parse(signed_in.get("/lms/timetable.ics"))
     assert calendar["VERSION"] == "2.0" and "Smooth LMS" in str(calendar["PRODID"])
     event = events_by_uid(calendar)[f"liveclass-{live_class.pk}@testserver"]
@@ -69,10 +80,12 @@ def test_feed_parses_with_uid_tzid_sequence_and_dtstamp(signed_in, berlin_cohort
 
 
 def test_feed_times_round_trip_to_the_right_instant_across_a_dst_change(signed_in, berlin_cohort, dst_day):
-    before = LiveClassFactory(batch=berlin_cohort, title="Winter time", date=dst_day - dt.timedelta(days=1),
-                              time=dt.time(10), duration=60)
-    after = LiveClassFactory(batch=berlin_cohort, title="Summer time", date=dst_day + dt.timedelta(days=1),
-                             time=dt.time(10), duration=60)
+    before = LiveClassFactory(
+        batch=berlin_cohort, title="Winter time", date=dst_day - dt.timedelta(days=1), time=dt.time(10), duration=60
+    )
+    after = LiveClassFactory(
+        batch=berlin_cohort, title="Summer time", date=dst_day + dt.timedelta(days=1), time=dt.time(10), duration=60
+    )
     calendar = parse(signed_in.get("/lms/timetable.ics"))
     events = events_by_uid(calendar)
     winter, summer = events[f"liveclass-{before.pk}@testserver"], events[f"liveclass-{after.pk}@testserver"]
@@ -147,8 +160,7 @@ def test_feed_with_no_classes_is_still_a_valid_calendar(signed_in):
     assert calendar.walk("VEVENT") == []
 
 
-def test_feed_runs_a_constant_number_of_queries(signed_in, learner, berlin_cohort, dst_day,
-                                                django_assert_num_queries):
+def test_feed_runs_a_constant_number_of_queries(signed_in, learner, berlin_cohort, dst_day, django_assert_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -122,8 +122,12 @@ def test_scorm_lesson_plays_its_package_from_the_same_origin(signed_in, learner,
     chapter = course.chapters.get(position=2)
     lesson = services.create_lesson(course=course, chapter=chapter, title="Walk", kind=LessonKind.SCORM, actor=None)
     services.attach_scorm_package(lesson=lesson, upload=scorm_package_upload(), actor=None)
-    services.commit_scorm_data(member=learner, lesson=lesson, cmi={"cmi.suspend_data": "visits=3",
-                                                                   "cmi.core.lesson_location": "page-2"}, actor=learner)
+    services.commit_scorm_data(
+        member=learner,
+        lesson=lesson,
+        cmi={"cmi.suspend_data": "visits=3", "cmi.core.lesson_location": "page-2"},
+        actor=learner,
+    )
     page = signed_in.get("/lms/courses/safety/learn/2-3").content.decode()
     assert "vendor/scorm-again/scorm12.min.js" in page and 'id="scorm-config"' in page
     assert f"/lms/scorm/{lesson.pk}/content/index.html" in page
@@ -161,8 +165,13 @@ def test_outline_and_lesson_pages_take_as_many_queries_at_200_lessons_as_at_3(si
 
 def test_a_video_lesson_embeds_its_video(signed_in, learner, course, enrolled):
     chapter = course.chapters.get(position=1)
-    LessonFactory(chapter=chapter, position=3, kind=LessonKind.VIDEO, url="https://youtu.be/dQw4w9WgXcQ",
-                  body="<script>alert(1)</script> **Watch**")
+    LessonFactory(
+        chapter=chapter,
+        position=3,
+        kind=LessonKind.VIDEO,
+        url="https://youtu.be/dQw4w9WgXcQ",
+        body="<script>alert(1)</script> **Watch**",
+    )
     page = signed_in.get("/lms/courses/safety/learn/1-3").content.decode()
     assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"' in page
     assert "<strong>Watch</strong>" in page and "<script>alert(1)</script>" not in page
@@ -176,8 +185,9 @@ def test_a_file_lessons_document_opens_for_learners_only(signed_in, client, lear
     pdf = LessonFactory(chapter=chapter, position=3, kind=LessonKind.FILE)
     services.attach_lesson_file(lesson=pdf, upload=SimpleUploadedFile("policy.pdf", b"%PDF-1.4"), actor=None)
     page = LessonFactory(chapter=chapter, position=4, kind=LessonKind.FILE)
-    services.attach_lesson_file(lesson=page, upload=SimpleUploadedFile("page.html", b"<script>x()</script>"),
-                                actor=None)
+    services.attach_lesson_file(
+        lesson=page, upload=SimpleUploadedFile("page.html", b"<script>x()</script>"), actor=None
+    )
     shown = signed_in.get(f"/lms/lesson-files/{pdf.pk}")
     assert shown.status_code == 200 and shown["Content-Disposition"].startswith("inline")
     assert b"".join(shown.streaming_content) == b"%PDF-1.4"

@@ -34,8 +34,11 @@ SCENARIOS = {
     "open late joins": ({"start_date": yesterday(), "late_join_policy": "open_until_end"}, {}, None),
     "ended": ({"start_date": yesterday() - dt.timedelta(days=3), "end_date": yesterday()}, {}, "cohort_ended"),
     "unpublished course": ({"courses": "unpublished"}, {}, "course_not_published"),
-    "unpublished cohort, seen by staff": ({"published": False}, {"roles": [Role.BATCH_EVALUATOR, Role.LMS_STUDENT]},
-                                          "cohort_not_published"),
+    "unpublished cohort, seen by staff": (
+        {"published": False},
+        {"roles": [Role.BATCH_EVALUATOR, Role.LMS_STUDENT]},
+        "cohort_not_published",
+    ),
     "no student role": ({}, {"roles": [Role.COURSE_CREATOR]}, "not_a_student"),
 }
 

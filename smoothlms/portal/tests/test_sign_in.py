@@ -61,8 +61,10 @@ def test_a_locked_email_is_refused_before_its_password_is_checked(rf):
         assert authenticate(request, username="asha@example.com", password="wrong-guess") is None
     logins_before = EnrollmentEvent.objects.filter(kind=EventType.LOGIN).count()
 
-    assert authenticate(rf.post("/login", REMOTE_ADDR="198.51.100.1"), username="asha@example.com",
-                        password=PASSWORD) is None  # locked per account, from any address
+    assert (
+        authenticate(rf.post("/login", REMOTE_ADDR="198.51.100.1"), username="asha@example.com", password=PASSWORD)
+        is None
+    )  # locked per account, from any address
     user.refresh_from_db()
     assert user.last_login is None
     assert EnrollmentEvent.objects.filter(kind=EventType.LOGIN).count() == logins_before

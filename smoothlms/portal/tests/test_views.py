@@ -19,8 +19,14 @@ from smoothlms.people.tests.factories import UserFactory, moderator
 
 pytestmark = pytest.mark.django_db
 
-PORTAL_PAGES = ["/lms/batches", "/lms/batches/python-basics", "/lms/courses", "/lms/timetable",
-                "/lms/timetable.ics", "/lms/profile"]
+PORTAL_PAGES = [
+    "/lms/batches",
+    "/lms/batches/python-basics",
+    "/lms/courses",
+    "/lms/timetable",
+    "/lms/timetable.ics",
+    "/lms/profile",
+]
 
 
 def today() -> dt.date:
@@ -99,29 +105,40 @@ def test_list_hides_unpublished_and_ended_cohorts(signed_in, batch):
 
 
 def test_list_puts_upcoming_cohorts_first_then_running_ones_marked_started(signed_in, db):
-    BatchFactory(title="Running cohort", start_date=today() - dt.timedelta(days=3),
-                 end_date=today() + dt.timedelta(days=10))
+    BatchFactory(
+        title="Running cohort", start_date=today() - dt.timedelta(days=3), end_date=today() + dt.timedelta(days=10)
+    )
     BatchFactory(title="Later cohort", start_date=today() + dt.timedelta(days=40))
     BatchFactory(title="Sooner cohort", start_date=today() + dt.timedelta(days=5))
     page = html(signed_in.get("/lms/batches"))
     assert page.index("Sooner cohort") < page.index("Later cohort") < page.index("Running cohort")
-    running_card = page[page.index("Running cohort") - 600:page.index("Running cohort")]
+    running_card = page[page.index("Running cohort") - 600 : page.index("Running cohort")]
     assert ">Started<" in running_card
 
 
 def test_list_names_the_cohort_zone_and_shows_the_learners_own_time(client, db):
-    BatchFactory(title="Remote", timezone="Asia/Kolkata", start_date=dt.date(2030, 1, 15), start_time=dt.time(9, 0),
-                 end_date=dt.date(2030, 1, 20))
+    BatchFactory(
+        title="Remote",
+        timezone="Asia/Kolkata",
+        start_date=dt.date(2030, 1, 15),
+        start_time=dt.time(9, 0),
+        end_date=dt.date(2030, 1, 20),
+    )
     client.force_login(UserFactory(time_zone="Europe/London"))
     page = html(client.get("/lms/batches"))
-    assert "Tue 15 Jan 2030, 09:00</time> <span class=\"zone\">Asia/Kolkata</span>" in page
+    assert 'Tue 15 Jan 2030, 09:00</time> <span class="zone">Asia/Kolkata</span>' in page
     # 09:00 in Kolkata (UTC+05:30) is 03:30 in London in January (UTC+00:00).
-    assert "Your time: Tue 15 Jan 2030, 03:30 <span class=\"zone\">Europe/London</span>" in page
+    assert 'Your time: Tue 15 Jan 2030, 03:30 <span class="zone">Europe/London</span>' in page
 
 
 def test_list_leaves_the_learners_time_to_the_browser_when_no_zone_is_chosen(signed_in, db):
-    BatchFactory(title="Remote", timezone="Asia/Kolkata", start_date=dt.date(2030, 1, 15), start_time=dt.time(9, 0),
-                 end_date=dt.date(2030, 1, 20))
+    BatchFactory(
+        title="Remote",
+        timezone="Asia/Kolkata",
+        start_date=dt.date(2030, 1, 15),
+        start_time=dt.time(9, 0),
+        end_date=dt.date(2030, 1, 20),
+    )
     page = html(signed_in.get("/lms/batches"))
     assert 'data-start="2030-01-15T03:30:00Z"' in page and 'data-zone="Asia/Kolkata"' in page
     assert "smoothlms/localtime.js" in page
@@ -149,10 +166,20 @@ def test_list_with_a_thousand_cohorts_stays_at_the_same_queries_and_paginates(si
     baseline = queries_for(signed_in, "/lms/batches")
     start = today() + dt.timedelta(days=10)
     Batch.objects.bulk_create(
-        Batch(name=f"bulk-{number}", title=f"Bulk cohort {number}", start_date=start + dt.timedelta(days=number % 90),
-              start_time=dt.time(9), end_date=start + dt.timedelta(days=100), end_time=dt.time(17),
-              timezone="Europe/Berlin", seat_count=20, published=True, allow_self_enrollment=True)
-        for number in range(1000))
+        Batch(
+            name=f"bulk-{number}",
+            title=f"Bulk cohort {number}",
+            start_date=start + dt.timedelta(days=number % 90),
+            start_time=dt.time(9),
+            end_date=start + dt.timedelta(days=100),
+            end_time=dt.time(17),
+            timezone="Europe/Berlin",
+            seat_count=20,
+            published=True,
+            allow_self_enrollment=True,
+        )
+        for number in range(1000)
+    )
     assert queries_for(signed_in, "/lms/batches") == baseline
     response = signed_in.get("/lms/batches?page=2")
     assert "Page 2 of 34" in html(response)
@@ -208,11 +235,14 @@ def test_detail_escapes_a_hostile_name_in_the_404_message(signed_in):
     assert "No cohort named &lt;img src=x onerror=alert(1)&gt;." in html(response)
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"seat_count": 0}, "This cohort is full."),
-    ({"allow_self_enrollment": False}, "Self enrollment is not open for this cohort."),
-    ({"start_date": dt.date.today() - dt.timedelta(days=1)}, "This cohort has already started."),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"seat_count": 0}, "This cohort is full."),
+        ({"allow_self_enrollment": False}, "Self enrollment is not open for this cohort."),
+        ({"start_date": dt.date.today() - dt.timedelta(days=1)}, "This cohort has already started."),
+    ],
+)
 def test_detail_says_up_front_why_enrolling_cannot_work(signed_in, db, fields, message):
     BatchFactory(name="blocked", **fields)
     page = html(signed_in.get("/lms/batches/blocked"))
@@ -221,8 +251,12 @@ def test_detail_says_up_front_why_enrolling_cannot_work(signed_in, db, fields, m
 
 
 def test_detail_offers_enroll_after_the_start_when_late_joins_are_open(signed_in, learner, db):
-    BatchFactory(name="rolling", title="Rolling cohort", start_date=today() - dt.timedelta(days=1),
-                 late_join_policy="open_until_end")
+    BatchFactory(
+        name="rolling",
+        title="Rolling cohort",
+        start_date=today() - dt.timedelta(days=1),
+        late_join_policy="open_until_end",
+    )
     assert ">Enroll</button>" in html(signed_in.get("/lms/batches/rolling"))
     response = post_enroll(signed_in, "rolling")
     assert page_messages(response) == ["Welcome aboard: you are now enrolled in Rolling cohort."]
@@ -349,8 +383,16 @@ def test_a_student_cannot_enroll_someone_else(signed_in, learner, other, batch):
 
 def test_tampered_fields_are_ignored(signed_in, learner, db):
     started = BatchFactory(name="started", start_date=today() - dt.timedelta(days=1))
-    response = post_enroll(signed_in, "started", member=learner.email, override_start="1", reason="please",
-                           source="desk", seat_count="100", notify="0")
+    response = post_enroll(
+        signed_in,
+        "started",
+        member=learner.email,
+        override_start="1",
+        reason="please",
+        source="desk",
+        seat_count="100",
+        notify="0",
+    )
     assert page_messages(response) == ["This cohort has already started."]
     assert not BatchEnrollment.objects.filter(batch=started).exists()
     BatchFactory(name="open")
@@ -419,13 +461,19 @@ def test_timetable_orders_classes_as_instants_and_shows_both_zones(client, db):
     enroll(batch=cohort, member=learner, actor=None, source=Source.DESK)
     LiveClassFactory(batch=cohort, title="Berlin 10:00", date=dt.date(2030, 1, 15), time=dt.time(10, 0))
     # 08:00 in Tokyo is 00:00 in Berlin the same day: earlier than the Berlin class.
-    LiveClassFactory(batch=cohort, title="Tokyo 08:00", date=dt.date(2030, 1, 15), time=dt.time(8, 0),
-                     timezone="Asia/Tokyo", duration=60)
+    LiveClassFactory(
+        batch=cohort,
+        title="Tokyo 08:00",
+        date=dt.date(2030, 1, 15),
+        time=dt.time(8, 0),
+        timezone="Asia/Tokyo",
+        duration=60,
+    )
     client.force_login(learner)
     page = html(client.get("/lms/timetable"))
     assert page.index("Tokyo 08:00") < page.index("Berlin 10:00")
-    assert "Tue 15 Jan 2030, 10:00–11:30</time> <span class=\"zone\">Europe/Berlin</span>" in page
-    assert "Your time: Tue 15 Jan 2030, 04:00–05:30 <span class=\"zone\">America/New_York</span>" in page
+    assert 'Tue 15 Jan 2030, 10:00–11:30</time> <span class="zone">Europe/Berlin</span>' in page
+    assert 'Your time: Tue 15 Jan 2030, 04:00–05:30 <span class="zone">America/New_York</span>' in page
 
 
 def test_timetable_offers_the_private_feed_url(signed_in, learner):

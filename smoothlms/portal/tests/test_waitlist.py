@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def full(batch):
-    Batch.objects.filter(pk=batch.pk).update(seat_count=1, waitlist_enabled=True, allow_self_cancel=True,
-                                             allow_self_enrollment=True)
+    Batch.objects.filter(pk=batch.pk).update(
+        seat_count=1, waitlist_enabled=True, allow_self_cancel=True, allow_self_enrollment=True
+    )
     batch.refresh_from_db()
     enroll(batch=batch, member=UserFactory(), actor=None, source=Source.DESK)
     return batch

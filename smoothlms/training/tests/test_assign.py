@@ -66,8 +66,9 @@ def test_assign_training_skips_open_assignments_and_is_idempotent():
 def test_a_completed_assignment_does_not_block_recertification():
     course = CourseFactory()
     user = employee().user_id
-    TrainingAssignment.objects.create(user_id=user, course=course, due_date=TODAY - dt.timedelta(days=300),
-                                      status=AssignmentStatus.COMPLETED)
+    TrainingAssignment.objects.create(
+        user_id=user, course=course, due_date=TODAY - dt.timedelta(days=300), status=AssignmentStatus.COMPLETED
+    )
     result = assign_training(user_ids=[user], courses=[course], due_date=TODAY + dt.timedelta(days=30), actor=None)
     assert result.assigned == 1
 
@@ -75,8 +76,9 @@ def test_a_completed_assignment_does_not_block_recertification():
 def test_refusals_assign_nothing():
     course = CourseFactory()
     with pytest.raises(DueDateInPast) as past:
-        assign_training(user_ids=[employee().user_id], courses=[course], due_date=TODAY - dt.timedelta(days=1),
-                        actor=None)
+        assign_training(
+            user_ids=[employee().user_id], courses=[course], due_date=TODAY - dt.timedelta(days=1), actor=None
+        )
     assert past.value.user_message() == f"The due date {(TODAY - dt.timedelta(days=1)).isoformat()} is in the past."
     with pytest.raises(NoCourses):
         assign_training(user_ids=[1], courses=[], due_date=TODAY, actor=None)
@@ -91,7 +93,8 @@ def test_command_assigns_every_active_employee_once(capsys):
     assert (code, out, err) == (0, "assigned=8 skipped=0\n", "")
     due = TODAY + dt.timedelta(days=30)
     assert set(TrainingAssignment.objects.values_list("user_id", "course__name", "due_date")) == {
-        (e.user_id, c.name, due) for e in staff for c in courses}
+        (e.user_id, c.name, due) for e in staff for c in courses
+    }
     code, out, _ = run(capsys, "--course", "security", "--course", "privacy", "--due-in-days", "30")
     assert (code, out) == (0, "assigned=0 skipped=8\n")
 
@@ -106,13 +109,20 @@ def test_command_for_one_department_with_a_due_date(capsys):
     assert TrainingAssignment.objects.get().user_id == sales.user_id
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--course", "nope", "--due-in-days", "3"], "error: not_found: No course named nope.\n"),
-    (["--course", "security", "--due-date", "31-12-2030"],
-     "error: invalid_date: --due-date 31-12-2030 is not a date (use YYYY-MM-DD).\n"),
-    (["--course", "security", "--due-date", "2001-01-01"], "error: due_date_in_past: The due date 2001-01-01 is in "
-                                                          "the past.\n"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--course", "nope", "--due-in-days", "3"], "error: not_found: No course named nope.\n"),
+        (
+            ["--course", "security", "--due-date", "31-12-2030"],
+            "error: invalid_date: --due-date 31-12-2030 is not a date (use YYYY-MM-DD).\n",
+        ),
+        (
+            ["--course", "security", "--due-date", "2001-01-01"],
+            "error: due_date_in_past: The due date 2001-01-01 is in the past.\n",
+        ),
+    ],
+)
 def test_command_refusals(capsys, args, message):
     CourseFactory(name="security")
     employee()
@@ -125,8 +135,9 @@ def test_list_training_assignments_overdue(django_assert_num_queries):
     course = CourseFactory()
     user = employee().user
     late = TrainingAssignment.objects.create(user=user, course=course, due_date=TODAY - dt.timedelta(days=1))
-    TrainingAssignment.objects.create(user=user, course=course, due_date=TODAY - dt.timedelta(days=9),
-                                      status=AssignmentStatus.COMPLETED)
+    TrainingAssignment.objects.create(
+        user=user, course=course, due_date=TODAY - dt.timedelta(days=9), status=AssignmentStatus.COMPLETED
+    )
     TrainingAssignment.objects.create(user=user, course=course, due_date=TODAY + dt.timedelta(days=9))
     with django_assert_num_queries(1):
         rows = [(a.pk, a.user.email, a.course.name) for a in list_training_assignments(overdue=True)]

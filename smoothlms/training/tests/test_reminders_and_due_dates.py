@@ -38,8 +38,9 @@ def actor(db):
 def overdue(db):
     """An open assignment of "Fire Safety" to asha, five days overdue."""
     user = UserFactory(email="asha@example.com", full_name="Asha Rao")
-    return TrainingAssignment.objects.create(user=user, course=CourseFactory(name="fire", title="Fire Safety"),
-                                             due_date=TODAY - dt.timedelta(days=5))
+    return TrainingAssignment.objects.create(
+        user=user, course=CourseFactory(name="fire", title="Fire Safety"), due_date=TODAY - dt.timedelta(days=5)
+    )
 
 
 def events(kind) -> int:
@@ -62,8 +63,9 @@ def test_remind_learner_emails_after_commit_and_audits(overdue, actor, mailoutbo
     assert count_assignment_events(assignment=overdue) == 1
 
 
-def test_a_reminder_of_an_assignment_not_yet_due_says_is_due(overdue, actor, mailoutbox,
-                                                            django_capture_on_commit_callbacks):
+def test_a_reminder_of_an_assignment_not_yet_due_says_is_due(
+    overdue, actor, mailoutbox, django_capture_on_commit_callbacks
+):
     TrainingAssignment.objects.filter(pk=overdue.pk).update(due_date=TODAY + dt.timedelta(days=2))
     overdue.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
@@ -75,8 +77,9 @@ def test_remind_learner_refuses_a_completed_assignment(overdue, actor, mailoutbo
     TrainingAssignment.objects.filter(pk=overdue.pk).update(status=AssignmentStatus.COMPLETED)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(AssignmentNotOpen) as refused:
         remind_learner(assignment=overdue, actor=actor)
-    assert refused.value.user_message() == ("The assignment of fire to asha@example.com is completed: only open "
-                                            "assignments can be changed.")
+    assert refused.value.user_message() == (
+        "The assignment of fire to asha@example.com is completed: only open assignments can be changed."
+    )
     assert mailoutbox == [] and events(EventType.TRAINING_REMINDED) == 0
 
 
@@ -102,12 +105,15 @@ def test_extend_due_date_moves_it_and_audits_both_dates_and_the_reason(overdue, 
     assert event.after == {"assignment": overdue.pk, "course": "fire", "due_date": new.isoformat()}
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    ({"reason": "  "}, DueDateReasonRequired),
-    ({"due_date": TODAY - dt.timedelta(days=5)}, DueDateNotLater),  # the same day
-    ({"due_date": TODAY - dt.timedelta(days=8)}, DueDateNotLater),  # earlier
-    ({"due_date": TODAY - dt.timedelta(days=1)}, DueDateInPast),  # later, but still in the past
-])
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"reason": "  "}, DueDateReasonRequired),
+        ({"due_date": TODAY - dt.timedelta(days=5)}, DueDateNotLater),  # the same day
+        ({"due_date": TODAY - dt.timedelta(days=8)}, DueDateNotLater),  # earlier
+        ({"due_date": TODAY - dt.timedelta(days=1)}, DueDateInPast),  # later, but still in the past
+    ],
+)
 def test_extend_due_date_refusals_change_nothing(overdue, actor, change, error):
     arguments = {"due_date": TODAY + dt.timedelta(days=10), "reason": "On leave", **change}
     with pytest.raises(error):
@@ -127,8 +133,9 @@ def test_extend_due_date_refuses_a_cancelled_assignment(overdue, actor):
 
 def test_extend_due_date_refuses_a_day_another_assignment_of_the_course_is_due(overdue, actor):
     later = TODAY + dt.timedelta(days=30)
-    TrainingAssignment.objects.create(user=overdue.user, course=overdue.course, due_date=later,
-                                      status=AssignmentStatus.COMPLETED)
+    TrainingAssignment.objects.create(
+        user=overdue.user, course=overdue.course, due_date=later, status=AssignmentStatus.COMPLETED
+    )
     with pytest.raises(DueDateTaken) as refused:
         extend_due_date(assignment=overdue, due_date=later, reason="x", actor=actor)
     assert refused.value.code == "due_date_taken"
@@ -159,8 +166,12 @@ def test_two_extensions_at_once_never_move_a_due_date_back():
 
     def attempt(days: int) -> None:
         try:
-            extend_due_date(assignment=TrainingAssignment.objects.select_related("user", "course").get(
-                pk=assignment.pk), due_date=TODAY + dt.timedelta(days=days), reason="leave", actor=None)
+            extend_due_date(
+                assignment=TrainingAssignment.objects.select_related("user", "course").get(pk=assignment.pk),
+                due_date=TODAY + dt.timedelta(days=days),
+                reason="leave",
+                actor=None,
+            )
             outcomes.append(days)
         except DueDateNotLater:
             outcomes.append("refused")
@@ -173,4 +184,5 @@ def test_two_extensions_at_once_never_move_a_due_date_back():
     assert assignment.due_date == TODAY + dt.timedelta(days=10)
     assert sorted(map(str, outcomes)) in (["10", "5"], ["10", "refused"])
     assert EnrollmentEvent.objects.filter(kind=EventType.TRAINING_DUE_DATE_CHANGED).count() == (
-        2 if "refused" not in outcomes else 1)
+        2 if "refused" not in outcomes else 1
+    )

@@ -53,16 +53,22 @@ class Command(SmoothCommand):
     help = "Run the background task worker of the configured backend (database or Redis/RQ) and the periodic jobs."
 
     def add_arguments(self, parser):
-        parser.add_argument("--burst", action="store_true",
-                            help="run the periodic jobs once, process everything queued, then exit")
-        parser.add_argument("--no-scheduler", action="store_true",
-                            help="do not enqueue the periodic jobs (email sweep, reminders) from this worker")
+        parser.add_argument(
+            "--burst", action="store_true", help="run the periodic jobs once, process everything queued, then exit"
+        )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not enqueue the periodic jobs (email sweep, reminders) from this worker",
+        )
 
     def run(self, *, burst: bool = False, no_scheduler: bool = False, verbosity: int = 1, **options):
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         if not isinstance(backend, RQBackend | DatabaseBackend):
-            raise CommandFailed("no_worker", f"the {type(backend).__name__} runs tasks in the process that "
-                                             "enqueues them; no worker is needed")
+            raise CommandFailed(
+                "no_worker",
+                f"the {type(backend).__name__} runs tasks in the process that enqueues them; no worker is needed",
+            )
         worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
         if not no_scheduler:
             if burst:
@@ -71,8 +77,22 @@ class Command(SmoothCommand):
                 PeriodicScheduler(worker_id).start()
         queues = sorted(backend.queues) or ["default"]
         if isinstance(backend, RQBackend):
-            call_command("rqworker", *queues, job_class="django_tasks_rq.backend.Job", burst=burst,
-                         with_scheduler=True, name=worker_id, verbosity=verbosity)
+            call_command(
+                "rqworker",
+                *queues,
+                job_class="django_tasks_rq.backend.Job",
+                burst=burst,
+                with_scheduler=True,
+                name=worker_id,
+                verbosity=verbosity,
+            )
         else:
-            call_command("db_worker", queue_name=",".join(queues), batch=burst, reload=False,
-                         startup_delay=not burst, worker_id=worker_id, verbosity=verbosity)
+            call_command(
+                "db_worker",
+                queue_name=",".join(queues),
+                batch=burst,
+                reload=False,
+                startup_delay=not burst,
+                worker_id=worker_id,
+                verbosity=verbosity,
+            )

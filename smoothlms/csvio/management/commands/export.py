@@ -29,8 +29,7 @@ class Command(SmoothCommand):
         parser.add_argument("--since", help="from this day (YYYY-MM-DD, inclusive)")
         parser.add_argument("--until", help="up to this day (YYYY-MM-DD, inclusive)")
         parser.add_argument("--actor", help="audit-log: only events by this actor (email)")
-        parser.add_argument("--event", help="audit-log: only events of this kind (" + ", ".join(EventType.values)
-                            + ")")
+        parser.add_argument("--event", help="audit-log: only events of this kind (" + ", ".join(EventType.values) + ")")
         parser.add_argument("-o", "--output", help="write to FILE instead of standard output")
         parser.add_argument("--bom", action="store_true", help="start with a UTF-8 byte-order mark (for Excel)")
 
@@ -45,10 +44,17 @@ class Command(SmoothCommand):
         check_range(since, until)
         event = (options["event"] or "").strip()
         if event and event not in EventType.values:
-            raise CommandFailed("validation_error", f"Unknown event kind {event}. Kinds: "
-                                + ", ".join(EventType.values) + ".")
-        filters = ExportFilters(batch=batch, member=normalize_email(options["member"] or ""), since=since,
-                                until=until, actor=normalize_email(options["actor"] or ""), event_kind=event)
+            raise CommandFailed(
+                "validation_error", f"Unknown event kind {event}. Kinds: " + ", ".join(EventType.values) + "."
+            )
+        filters = ExportFilters(
+            batch=batch,
+            member=normalize_email(options["member"] or ""),
+            since=since,
+            until=until,
+            actor=normalize_email(options["actor"] or ""),
+            event_kind=event,
+        )
         if options["output"]:
             path = Path(options["output"])
             try:

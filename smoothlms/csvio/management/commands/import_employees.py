@@ -15,15 +15,20 @@ from smoothlms.hr.services import ERROR, UNCHANGED, RowOutcome, disable_threshol
 
 
 class Command(SmoothCommand):
-    help = ("Import a Frappe HRMS Employee export (CSV or XLSX): create, update, re-enable (rehires) and disable "
-            "(leavers) users to match it. Exit 0: all rows applied; 1: some rows failed (the others are "
-            "applied); 2: the file is unusable or the change is too large (nothing applied).")
+    help = (
+        "Import a Frappe HRMS Employee export (CSV or XLSX): create, update, re-enable (rehires) and disable "
+        "(leavers) users to match it. Exit 0: all rows applied; 1: some rows failed (the others are "
+        "applied); 2: the file is unusable or the change is too large (nothing applied)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
-        parser.add_argument("--force", action="store_true",
-                            help="apply even when more than 20%% of the enabled employee users would be disabled")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="apply even when more than 20%% of the enabled employee users would be disabled",
+        )
         parser.add_argument("--no-invite", action="store_true", help="do not email set-password links to new users")
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -32,19 +37,35 @@ class Command(SmoothCommand):
         threshold = None if force else disable_threshold_setting()
         try:
             with progress_bar("Importing employees") as advance:
-                report = provision_employees(records=records, errors=errors, actor=None, source="import",
-                                             dry_run=dry_run, disable_threshold=threshold, invite=not no_invite,
-                                             progress=advance)
+                report = provision_employees(
+                    records=records,
+                    errors=errors,
+                    actor=None,
+                    source="import",
+                    dry_run=dry_run,
+                    disable_threshold=threshold,
+                    invite=not no_invite,
+                    progress=advance,
+                )
         except TooManyDisables as error:
             raise CommandFailed(error.code, error.user_message(), exit_code=2) from None
 
         if format == "json":
             counts = report.counts
-            self.stdout.write(json.dumps({
-                "created": counts["create"], "updated": counts["update"], "rehired": counts["rehire"],
-                "disabled": counts["disable"], "unchanged": counts["unchanged"], "failed": counts["error"],
-                "dry_run": dry_run, "rows": [row.as_dict() for row in report.rows],
-            }))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "created": counts["create"],
+                        "updated": counts["update"],
+                        "rehired": counts["rehire"],
+                        "disabled": counts["disable"],
+                        "unchanged": counts["unchanged"],
+                        "failed": counts["error"],
+                        "dry_run": dry_run,
+                        "rows": [row.as_dict() for row in report.rows],
+                    }
+                )
+            )
         else:
             for row in report.rows:
                 if row.action == UNCHANGED:
@@ -71,14 +92,24 @@ def _read(file: str) -> tuple[list[EmployeeRecord], list[RowOutcome]]:
         for source in read_employee_file(file):
             employee = str(source.data.get("employee") or "").strip()
             if source.problem is not None:
-                errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=source.problem.code,
-                                         message=source.problem.message))
+                errors.append(
+                    RowOutcome(
+                        row=source.row,
+                        employee=employee,
+                        action=ERROR,
+                        code=source.problem.code,
+                        message=source.problem.message,
+                    )
+                )
                 continue
             try:
                 records.append(parse_record(source.data, row=source.row, only_given=True))
             except DomainError as error:
-                errors.append(RowOutcome(row=source.row, employee=employee, action=ERROR, code=error.code,
-                                         message=error.user_message()))
+                errors.append(
+                    RowOutcome(
+                        row=source.row, employee=employee, action=ERROR, code=error.code, message=error.user_message()
+                    )
+                )
     except FileUnusable as error:  # HRFileUnusable and the shared reader's refusals
         raise CommandFailed(error.code, error.user_message(), exit_code=2) from None
     return records, errors

@@ -29,8 +29,11 @@ class Command(SmoothCommand):
         parser.add_argument("--batch", help="cohort (name or title) for rows that name none")
         parser.add_argument("--dry-run", action="store_true", help="report what would happen; write nothing")
         parser.add_argument("--no-notify", action="store_true", help="do not send confirmation emails")
-        parser.add_argument("--override-start", action="store_true",
-                            help="enroll into cohorts that have started (needs --reason or a reason column)")
+        parser.add_argument(
+            "--override-start",
+            action="store_true",
+            help="enroll into cohorts that have started (needs --reason or a reason column)",
+        )
         parser.add_argument("--reason", default="", help="why the start is overridden")
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -50,12 +53,25 @@ class Command(SmoothCommand):
             sys.stderr.write(f"warning: ignored columns: {', '.join(table.ignored)}\n")
 
         console = Console(stderr=True)
-        kwargs = dict(actor=None, batch=batch, dry_run=options["dry_run"], notify=not options["no_notify"],
-                      override_start=options["override_start"], reason=options["reason"], source=Source.IMPORT)
+        kwargs = dict(
+            actor=None,
+            batch=batch,
+            dry_run=options["dry_run"],
+            notify=not options["no_notify"],
+            override_start=options["override_start"],
+            reason=options["reason"],
+            source=Source.IMPORT,
+        )
         try:
             if console.is_terminal:
-                with Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                              console=console, transient=True) as bar:
+                with Progress(
+                    TextColumn("[bold]importing"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                    console=console,
+                    transient=True,
+                ) as bar:
                     task = bar.add_task("rows", total=len(table.rows))
                     report = import_enrollments(table, progress=lambda n: bar.advance(task, n), **kwargs)
             else:

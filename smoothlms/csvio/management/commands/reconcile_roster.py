@@ -52,8 +52,11 @@ def render_table(report: Reconciliation) -> str:
         f"enrolled:     {report.enrolled}",
         f"matched:      {report.matched}",
         f"findings:     {len(report.findings)}"
-        + ("" if not report.findings else " (" + ", ".join(f"{kind}={counts[kind]}" for kind in KINDS
-                                                            if counts[kind]) + ")"),
+        + (
+            ""
+            if not report.findings
+            else " (" + ", ".join(f"{kind}={counts[kind]}" for kind in KINDS if counts[kind]) + ")"
+        ),
     ]
     if not report.findings:
         return "\n".join([*lines, "", "No mismatches: the roster matches the HR export."])

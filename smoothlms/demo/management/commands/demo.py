@@ -9,8 +9,9 @@ class Command(SmoothCommand):
     help = "Load the demo organisation (once: does nothing when it is already there)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help="load only into a database with no cohorts and no users")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="load only into a database with no cohorts and no users"
+        )
 
     def run(self, *, if_empty, **options):
         if is_loaded():

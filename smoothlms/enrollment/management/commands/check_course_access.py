@@ -38,12 +38,15 @@ def list_missing_course_access(*, batch: Batch | None = None) -> QuerySet[BatchE
     queryset = BatchEnrollment.objects.filter(status=EnrollmentStatus.ACTIVE, batch__batch_courses__isnull=False)
     if batch is not None:
         queryset = queryset.filter(batch=batch)
-    return (queryset
-            .annotate(course_id=F("batch__batch_courses__course_id"),
-                      course_name=F("batch__batch_courses__course__name"))
-            .filter(~Exists(CourseEnrollment.objects.filter(member_id=OuterRef("member_id"),
-                                                            course_id=OuterRef("course_id"),
-                                                            status=EnrollmentStatus.ACTIVE))))
+    return queryset.annotate(
+        course_id=F("batch__batch_courses__course_id"), course_name=F("batch__batch_courses__course__name")
+    ).filter(
+        ~Exists(
+            CourseEnrollment.objects.filter(
+                member_id=OuterRef("member_id"), course_id=OuterRef("course_id"), status=EnrollmentStatus.ACTIVE
+            )
+        )
+    )
 
 
 def iter_missing_course_access(*, batch: Batch | None = None, chunk_size: int = 2000) -> Iterator[MissingAccess]:
@@ -58,8 +61,11 @@ def iter_missing_course_access(*, batch: Batch | None = None, chunk_size: int = 
         ids = list(enrollments.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size])
         if not ids:
             return
-        rows = (missing.filter(pk__gt=last, pk__lte=ids[-1]).order_by("pk", "course_id")
-                .values_list("batch_id", "batch__name", "member_id", "member__email", "course_name"))
+        rows = (
+            missing.filter(pk__gt=last, pk__lte=ids[-1])
+            .order_by("pk", "course_id")
+            .values_list("batch_id", "batch__name", "member_id", "member__email", "course_name")
+        )
         for batch_id, batch_name, member_id, email, course in rows:
             yield MissingAccess(batch_id, batch_name, member_id, email, course)
         last = ids[-1]
@@ -104,5 +110,6 @@ class Command(SmoothCommand):
             return
         self.stdout.write(f"missing={missing}")
         if missing:
-            raise CommandFailed("course_access_missing",
-                                f"{missing} course enrollment(s) missing; run with --repair to create them.")
+            raise CommandFailed(
+                "course_access_missing", f"{missing} course enrollment(s) missing; run with --repair to create them."
+            )

@@ -20,5 +20,6 @@ class Command(SmoothCommand):
     def run(self, *args, **options):
         user = get_user(email=options["email"])  # user_not_found
         purged = purge_user(user=user, actor=None, confirm=options["confirm"], reason=options["reason"])
-        self.stdout.write(f"purged: {user.pk} is now {purged.email}; enrollments, submissions and certificates "
-                          "are kept, anonymised")
+        self.stdout.write(
+            f"purged: {user.pk} is now {purged.email}; enrollments, submissions and certificates are kept, anonymised"
+        )

@@ -15,13 +15,16 @@ from smoothlms.training.services import assign_training
 
 
 class Command(SmoothCommand):
-    help = ("Assign mandatory courses to every active employee (status Active with an enabled user), optionally "
-            "of one department. Employees who already have an open assignment of a course are skipped, so "
-            "running it again assigns nothing. Ends with assigned=N skipped=N.")
+    help = (
+        "Assign mandatory courses to every active employee (status Active with an enabled user), optionally "
+        "of one department. Employees who already have an open assignment of a course are skipped, so "
+        "running it again assigns nothing. Ends with assigned=N skipped=N."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--course", action="append", dest="courses", required=True, metavar="COURSE",
-                            help="course name; repeatable")
+        parser.add_argument(
+            "--course", action="append", dest="courses", required=True, metavar="COURSE", help="course name; repeatable"
+        )
         due = parser.add_mutually_exclusive_group(required=True)
         due.add_argument("--due-date", metavar="YYYY-MM-DD")
         due.add_argument("--due-in-days", type=int, metavar="N")
@@ -40,7 +43,12 @@ class Command(SmoothCommand):
         course_objects = [get_course(name=name.strip()) for name in dict.fromkeys(courses)]
         user_ids = list_active_employee_user_ids(department=department)
         with progress_bar("Assigning training") as advance:
-            result = assign_training(user_ids=user_ids, courses=course_objects, due_date=due, actor=None,
-                                     assigned_by_rule="assign_mandatory_training",
-                                     progress=lambda done: advance(done, len(user_ids)))
+            result = assign_training(
+                user_ids=user_ids,
+                courses=course_objects,
+                due_date=due,
+                actor=None,
+                assigned_by_rule="assign_mandatory_training",
+                progress=lambda done: advance(done, len(user_ids)),
+            )
         self.stdout.write(f"assigned={result.assigned} skipped={result.skipped}")
