@@ -28,6 +28,8 @@ class EventType(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded"
     USER_PURGED = "user_purged"
     EMAIL_RESEND_REQUESTED = "email_resend_requested"
+    CERTIFICATE_ISSUED = "certificate_issued"
+    TRAINING_REMINDED = "training_reminded"
 
 
 class EnrollmentEvent(models.Model):

@@ -135,6 +135,7 @@ class CourseEnrollment(models.Model):
     progress = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True, help_text="When progress reached 100%.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 EMPLOYEE_FIELDS = ["name", "employee", "employee_name", "company_email", "personal_email", "user_id", "status",
-                   "date_of_joining", "relieving_date", "employment_type", "department", "designation", "modified"]
+                   "date_of_joining", "relieving_date", "employment_type", "department", "designation", "reports_to",
+                   "modified"]
 
 
 class HRMSError(Exception):

@@ -33,12 +33,13 @@ LABELS: dict[str, str] = {
     "employment_type": "Employment Type",
     "department": "Department",
     "designation": "Designation",
+    "reports_to": "Reports To",
 }
 _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
 
 # Employee model fields a record sets (the user link is decided by provisioning).
 EMPLOYEE_FIELDS = ("employee_name", "company_email", "personal_email", "status", "date_of_joining",
-                   "relieving_date", "employment_type", "department", "designation")
+                   "relieving_date", "employment_type", "department", "designation", "reports_to")
 
 
 @dataclass
@@ -54,6 +55,7 @@ class EmployeeRecord:
     employment_type: str = ""
     department: str = ""
     designation: str = ""
+    reports_to: str = ""  # the manager's HR id
     modified_in_hr: dt.datetime | None = None
     row: int | None = field(default=None, compare=False)  # where it came from, for per-row reports
 
@@ -62,6 +64,7 @@ class EmployeeRecord:
         self.company_email = normalize_email(self.company_email)
         self.personal_email = normalize_email(self.personal_email)
         self.user_id = normalize_email(self.user_id)
+        self.reports_to = (self.reports_to or "").strip()
 
     @property
     def emails(self) -> list[str]:
@@ -174,6 +177,7 @@ def parse_record(data: Mapping[str, Any], *, row: int | None = None) -> Employee
         employment_type=_text(data.get("employment_type"))[:64],
         department=_text(data.get("department"))[:140],
         designation=_text(data.get("designation"))[:140],
+        reports_to=_text(data.get("reports_to"))[:140],
         modified_in_hr=parse_modified(data.get("modified")),
         row=row,
     )

@@ -113,7 +113,7 @@ class EmployeeAdmin(ServiceSavedAdmin):
 
     def get_fields(self, request, obj=None):
         return ["employee", "employee_name", "user_id", "company_email", "personal_email", "status",
-                "date_of_joining", "relieving_date", "employment_type", "department", "designation",
+                "date_of_joining", "relieving_date", "employment_type", "department", "designation", "reports_to",
                 *self.readonly_fields]
 
     def get_readonly_fields(self, request, obj=None):

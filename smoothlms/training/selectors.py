@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from smoothlms.people.models import Employee, EmployeeStatus
-from smoothlms.training.models import AssignmentStatus, TrainingAssignment
+from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.roles import Role
+from smoothlms.training.errors import CertificateNotFound
+from smoothlms.training.models import AssignmentStatus, Certificate, TrainingAssignment
 
 
 def list_active_employee_user_ids(*, department: str | None = None) -> list[int]:
@@ -43,3 +48,80 @@ def list_overdue_assignments(*, today=None) -> QuerySet[TrainingAssignment]:
     """Open assignments past their due date, most overdue first, with their user and course."""
     return (TrainingAssignment.objects.filter(overdue_q(today=today)).select_related("user", "course")
             .order_by("due_date", "id"))
+
+
+# Certificates -------------------------------------------------------------------------------------
+
+
+def newer_certificate_exists() -> Exists:
+    """For annotating certificates: a later cycle of the same member and course (or cohort)."""
+    return Exists(Certificate.objects.filter(member_id=OuterRef("member_id"), subject=OuterRef("subject"),
+                                             cycle__gt=OuterRef("cycle")))
+
+
+def get_certificate(*, name: str) -> Certificate:
+    """The certificate numbered `name` with its holder, course and cohort, or CertificateNotFound.
+    Leavers' certificates are found too: the record outlives the account."""
+    found = Certificate.objects.select_related("member", "course", "batch").filter(name=(name or "").strip()).first()
+    if found is None:
+        raise CertificateNotFound(name=(name or "").strip()[:64] or "(blank)")
+    return found
+
+
+def can_download_certificate(*, user: User, certificate: Certificate) -> bool:
+    """The holder, and staff who may read certificates (desk permission) or HR Managers."""
+    if not user.is_authenticated or not user.enabled:
+        return False
+    return (certificate.member_id == user.pk or user.has_perm("training.view_certificate")
+            or user.has_role(Role.HR_MANAGER, Role.SYSTEM_MANAGER))
+
+
+def list_member_certificates(*, member: User) -> QuerySet[Certificate]:
+    """A member's certificates, newest first, with course and cohort."""
+    return (Certificate.objects.filter(member=member).select_related("member", "course", "batch")
+            .order_by("-issue_date", "-id"))
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    assignment: TrainingAssignment
+    state: str  # overdue, due, completed
+    days: int  # days overdue (overdue), days left (due), 0 (completed)
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    certificate: Certificate
+    valid: bool
+    superseded: bool  # a later certificate of the same course renews it
+
+
+@dataclass(frozen=True)
+class LearnerTraining:
+    assignments: list[AssignmentRow]
+    certificates: list[CertificateRow]
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for row in self.assignments if row.state == "overdue")
+
+
+COMPLETED_SHOWN = 20
+
+
+def list_my_assignments_and_certificates(user: User, *, today: dt.date | None = None) -> LearnerTraining:
+    """For the portal's /lms/courses: the learner's open training assignments by due date (so the
+    overdue ones come first, most overdue first), then their latest completed ones; and their
+    certificates, newest first, with whether each is valid today. Three queries."""
+    today = today or timezone.localdate()
+    mine = TrainingAssignment.objects.filter(user=user).select_related("course")
+    rows = []
+    for assignment in mine.filter(status=AssignmentStatus.ASSIGNED).order_by("due_date", "id"):
+        days = (assignment.due_date - today).days
+        rows.append(AssignmentRow(assignment, "overdue" if days < 0 else "due", abs(days)))
+    for assignment in mine.filter(status=AssignmentStatus.COMPLETED).order_by("-completed_at", "-id")[
+            :COMPLETED_SHOWN]:
+        rows.append(AssignmentRow(assignment, "completed", 0))
+    certificates = [CertificateRow(cert, cert.is_valid_on(today), cert.superseded)
+                    for cert in list_member_certificates(member=user).annotate(superseded=newer_certificate_exists())]
+    return LearnerTraining(assignments=rows, certificates=certificates)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 BATCH_FIELDS = ["name", "title", "description", "start_date", "start_time", "end_date", "end_time", "timezone",
                 "starts_at", "ends_at", "seat_count", "seats_taken", "seats_left", "allow_self_enrollment",
-                "published", "paid_batch", "amount", "currency", "courses", "is_enrolled"]
+                "published", "paid_batch", "amount", "currency", "courses", "is_enrolled", "certification"]
 ENROLLMENT_FIELDS = ["name", "batch", "member", "member_name", "member_type", "status", "source",
                      "confirmation_email_sent", "created_at"]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from smoothlms.api.v1.auth import COURSE_EDITORS, require_roles
 from smoothlms.api.v1.errors import AUTH, BODY, VALIDATION, responses
@@ -21,6 +21,8 @@ router = Router(tags=["courses"])
 Name = text(140, description="Lower-case letters, digits and hyphens.")
 Title = text(200, min_length=1)
 Description = text()
+ValidityMonths = Annotated[StrictInt, Field(ge=1, le=600, description="null: certificates never expire.")]
+ControlId = text(140, description="The compliance control this course evidences.")
 
 
 class CourseIn(Input):
@@ -28,12 +30,18 @@ class CourseIn(Input):
     title: Title
     description: Description = ""
     published: Flag = False
+    certificate: Flag = False
+    validity_months: ValidityMonths | None = None
+    control_id: ControlId = ""
 
 
 class CoursePatch(Input):
     title: Title = None  # type: ignore[assignment]
     description: Description = None  # type: ignore[assignment]
     published: Flag = None  # type: ignore[assignment]
+    certificate: Flag = None  # type: ignore[assignment]
+    validity_months: ValidityMonths | None = None
+    control_id: ControlId = None  # type: ignore[assignment]
 
 
 class CourseOut(BaseModel):
@@ -41,11 +49,15 @@ class CourseOut(BaseModel):
     title: str
     description: str
     published: bool
+    certificate: bool = Field(description="Whether completing it issues a certificate.")
+    validity_months: int | None = Field(description="How long its certificates stay valid; null: no expiry.")
+    control_id: str = Field(description="The compliance control ID (blank when none).")
 
 
 def course_data(course: Course) -> dict[str, Any]:
     return {"name": course.name, "title": course.title, "description": course.description,
-            "published": course.published}
+            "published": course.published, "certificate": course.certificate,
+            "validity_months": course.validity_months, "control_id": course.control_id}
 
 
 FORBIDDEN = {403: "`permission_denied`: only Course Creators and Moderators edit courses."}
@@ -63,7 +75,7 @@ def create_course_endpoint(request: HttpRequest, body: CourseIn):
 @router.patch("/courses/{name}", summary="Change a course", **responses(200, envelope(CourseOut), {
     **AUTH, **FORBIDDEN, 404: "`not_found`: No course named {name}.", **BODY, **VALIDATION}))
 def change_course_endpoint(request: HttpRequest, name: Name, body: CoursePatch):
-    """Change a course's title, description or `published`."""
+    """Change a course's title, description, `published` or its certificate settings."""
     require_roles(request.auth, *COURSE_EDITORS)
     course = update_course(course=get_course(name=name), actor=request.auth, **body.model_dump(exclude_unset=True))
     return {"data": course_data(course)}

@@ -64,6 +64,7 @@ class EmployeeIn(Input):
     employment_type: text(64) | None = None  # type: ignore[valid-type]
     department: text(140) | None = None  # type: ignore[valid-type]
     designation: text(140) | None = None  # type: ignore[valid-type]
+    reports_to: text(140, description="The manager's HR id (Frappe's Reports To).") | None = None  # type: ignore
 
 
 class EmployeeOut(BaseModel):
@@ -79,6 +80,7 @@ class EmployeeOut(BaseModel):
     employment_type: str
     department: str
     designation: str
+    reports_to: str
     modified_in_hr: dt.datetime | None
     synced_at: dt.datetime | None
 
@@ -91,7 +93,7 @@ def employee_data(employee: Employee) -> dict[str, Any]:
         "user_id": user.email if user else None, "user_enabled": user.enabled if user else None,
         "status": employee.status, "date_of_joining": employee.date_of_joining,
         "relieving_date": employee.relieving_date, "employment_type": employee.employment_type,
-        "department": employee.department, "designation": employee.designation,
+        "department": employee.department, "designation": employee.designation, "reports_to": employee.reports_to,
         "modified_in_hr": employee.modified_in_hr, "synced_at": employee.synced_at,
     }
 

@@ -175,6 +175,7 @@ class BatchOut(BaseModel):
     currency: str | None = Field(description="ISO 4217 code, e.g. EUR; null when not set.")
     courses: list[str] = Field(description="Course names, in order.")
     is_enrolled: bool = Field(description="Whether the caller is actively enrolled.")
+    certification: bool = Field(description="Whether completing the whole cohort issues a certificate.")
 
 
 def batch_data(batch: Batch) -> dict[str, Any]:
@@ -201,6 +202,7 @@ def batch_data(batch: Batch) -> dict[str, Any]:
         "currency": batch.currency or None,
         "courses": [link.course.name for link in batch.batch_courses.all()],
         "is_enrolled": bool(getattr(batch, "is_enrolled", False)),
+        "certification": batch.certification,
     }
 
 
