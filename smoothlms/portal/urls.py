@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from smoothlms.portal import views
+from smoothlms.portal import certificates, views
 
 app_name = "portal"
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("timetable.ics", views.timetable_ics, name="timetable_ics"),
     path("timetable/<str:token>.ics", views.timetable_feed, name="timetable_feed"),
     path("profile", views.profile, name="profile"),
+    path("certificates/<str:name>.pdf", certificates.certificate_pdf, name="certificate_pdf"),
 ]

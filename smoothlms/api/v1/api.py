@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 
-from smoothlms.api.v1 import batches, courses, employees, enrollments, me, users
+from smoothlms.api.v1 import batches, certificates, courses, employees, enrollments, me, users
 from smoothlms.api.v1.auth import API_AUTH
 from smoothlms.api.v1.docs import OfflineSwagger
 from smoothlms.api.v1.errors import install_error_handlers
@@ -51,6 +51,7 @@ ROUTERS: list[Router] = [
     enrollments.router,
     me.router,
     employees.router,
+    certificates.router,
 ]
 for router in ROUTERS:
     api.add_router("", router)
