@@ -144,7 +144,7 @@ def _recertification(database: str) -> list:
         floor_course = _completed_course(f"Floor ({label})", [])
         today, now = timezone.localdate(), timezone.now()
 
-        def floor(floor_course=floor_course, user_ids=user_ids, opened=run.rows) -> int:
+        def floor(floor_course=floor_course, user_ids=user_ids, opened=run.rows, today=today, now=now) -> int:
             with transaction.atomic():
                 insert_rows(TrainingAssignment, [
                     {"user_id": pk, "course_id": floor_course.pk, "due_date": today, "status": "assigned",

@@ -34,7 +34,7 @@ class CourseAdmin(ServiceSavedAdmin):
     list_filter = ["published"]
     search_fields = ["title", "name"]
     prepopulated_fields = {"name": ["title"]}
-    fields = ["title", "name", "description", "published"]
+    fields = ["title", "name", "description", "published", "certificate", "validity_months", "control_id"]
     change_list_template = "desk/change_list.html"
     change_form_template = "desk/change_form.html"
 
@@ -96,7 +96,7 @@ class BatchForm(forms.ModelForm):
         model = Batch
         fields = ["title", "name", "description", "start_date", "start_time", "end_date", "end_time", "timezone",
                   "late_join_policy", "seat_count", "allow_self_enrollment", "published", "paid_batch", "amount",
-                  "currency", "confirmation_email_template"]
+                  "currency", "confirmation_email_template", "certification"]
         widgets = {"timezone": forms.Select(choices=time_zone_choices()),
                    "description": forms.Textarea(attrs={"rows": 3})}
 
@@ -168,6 +168,7 @@ class BatchAdmin(ServiceSavedAdmin):
                                  "late_join_policy"],
                       "description": "Start and end are wall-clock times in the cohort's own time zone."}),
         ("Seats and enrollment", {"fields": [("seat_count", "seats_taken"), "allow_self_enrollment", "published"]}),
+        ("Certificates", {"fields": ["certification"]}),
         ("Payment", {"fields": ["paid_batch", ("amount", "currency")], "classes": ["collapse"]}),
         ("Emails", {"fields": ["confirmation_email_template"], "classes": ["collapse"]}),
     ]

@@ -52,10 +52,21 @@ class TrainingAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    list_display = ["name", "member", "course", "issue_date", "expiry_date"]
-    list_select_related = ["member", "course"]
+    """Certificates are evidence: issued by the completion that earns them, never typed or edited."""
+
+    list_display = ["name", "member", "course", "batch", "issue_date", "expiry_date"]
+    list_select_related = ["member", "course", "batch"]
     search_fields = ["name", "member__email"]
     change_list_template = "desk/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(QuizSubmission)

@@ -42,7 +42,7 @@ def test_certificate_portal_ledger_export_and_recertification(page, sign_in, liv
     today = timezone.localdate()
     learner = UserFactory(email="ada@example.com", full_name="Ada Lovelace", password=PASSWORD)
     EmployeeFactory(employee="HR-EMP-0042", employee_name="Ada Lovelace", department="Warehouse", user=learner)
-    hr = UserFactory(email="hr@example.com", full_name="Hana HR", password=PASSWORD, roles=[Role.HR_MANAGER])
+    UserFactory(email="hr@example.com", full_name="Hana HR", password=PASSWORD, roles=[Role.HR_MANAGER])
     course = certificate_course(title="Forklift Safety", validity_months=12, control_id="OSHA-1910.178")
     TrainingAssignment.objects.create(user=learner, course=course, due_date=today + dt.timedelta(days=14))
     quiz = QuizSubmission.objects.create(member=learner, course=course, quiz="Forklift final check", score=18,
@@ -90,7 +90,8 @@ def test_certificate_portal_ledger_export_and_recertification(page, sign_in, liv
     page.wait_for_url("**/app/employee-compliance/HR-EMP-0042")
     row = page.locator(f"[data-course={course.name}]")
     assert "OSHA-1910.178" in row.inner_text()
-    assert row.locator("[data-evidence=certificate]").get_attribute("href") == f"/lms/certificates/{certificate.name}.pdf"
+    evidence = row.locator("[data-evidence=certificate]")
+    assert evidence.get_attribute("href") == f"/lms/certificates/{certificate.name}.pdf"
     assert row.locator("[data-evidence=quiz]").get_attribute("href") == f"/api/v1/quiz-submissions/{quiz.pk}.pdf"
     page.screenshot(path=str(artifacts_dir / "employee-compliance-detail.png"), full_page=True)
     assert page.request.get(f"/lms/certificates/{certificate.name}.pdf").status == 200  # HR may open the evidence
