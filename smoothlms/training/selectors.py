@@ -62,9 +62,16 @@ def newer_certificate_exists() -> Exists:
 def get_certificate(*, name: str) -> Certificate:
     """The certificate numbered `name` with its holder, course and cohort, or CertificateNotFound.
     Leavers' certificates are found too: the record outlives the account."""
-    found = Certificate.objects.select_related("member", "course", "batch").filter(name=(name or "").strip()).first()
+    name = (name or "").strip()
+    if not name or len(name) > 64 or "\x00" in name:  # no such number can exist (and PostgreSQL refuses NUL)
+        raise CertificateNotFound(name=name[:64].replace("\x00", "") or "(blank)")
+    certificates = Certificate.objects.select_related("member", "course", "batch")
+    # Numbers are issued in capitals; one typed from paper in lower case is the same number (MariaDB
+    # compares without case anyway). Each try is an index lookup.
+    found = certificates.filter(name=name).first() or (
+        certificates.filter(name=name.upper()).first() if name != name.upper() else None)
     if found is None:
-        raise CertificateNotFound(name=(name or "").strip()[:64] or "(blank)")
+        raise CertificateNotFound(name=name)
     return found
 
 

@@ -61,7 +61,12 @@ def test_verify_of_an_unknown_name_is_404(client, certificate):
     response = client.get("/verify/NOSUCHCERT")
     assert response.status_code == 404
     assert "No certificate named NOSUCHCERT." in response.content.decode()
-    assert client.get(f"/verify/{certificate.name.lower()}").status_code == 404
+    assert client.get("/verify/" + "x" * 300).status_code == 404
+    assert client.get("/verify/AB%00CD").status_code == 404
+
+
+def test_verify_reads_a_number_typed_in_lower_case(client, certificate):
+    assert "Ada Lovelace" in client.get(f"/verify/{certificate.name.lower()}").content.decode()
 
 
 def test_the_holder_downloads_the_pdf(signed_in, certificate):
