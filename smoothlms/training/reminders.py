@@ -169,10 +169,11 @@ def list_manager_digests(*, today: dt.date, expiring_days: int) -> dict[str, Dig
     """Per manager (HR id), their active direct reports' overdue assignments and certificates
     expiring within `expiring_days` days (latest certificate of a course). Two queries."""
     digests: dict[str, Digest] = {}
+    # One join to the employee record, with both conditions on it: a rehire's old record (left,
+    # another manager) must not stand in for the active one.
     reports = "user__employees__"
-    active = {f"{reports}status": EmployeeStatus.ACTIVE}
-    overdue = (TrainingAssignment.objects.filter(overdue_q(today=today), **active)
-               .exclude(**{f"{reports}reports_to": ""})
+    overdue = (TrainingAssignment.objects.filter(overdue_q(today=today), **{f"{reports}status": EmployeeStatus.ACTIVE,
+                                                                            f"{reports}reports_to__gt": ""})
                .values_list(f"{reports}reports_to", f"{reports}employee_name", "course__title", "due_date")
                .order_by("due_date", "pk"))
     for manager, name, course, day in overdue:
@@ -182,8 +183,9 @@ def list_manager_digests(*, today: dt.date, expiring_days: int) -> dict[str, Dig
     member = "member__employees__"
     expiring = (Certificate.objects.filter(course__isnull=False, expiry_date__gte=today,
                                            expiry_date__lte=today + dt.timedelta(days=expiring_days),
-                                           **{f"{member}status": EmployeeStatus.ACTIVE})
-                .exclude(**{f"{member}reports_to": ""}).filter(~Exists(newer))
+                                           **{f"{member}status": EmployeeStatus.ACTIVE,
+                                              f"{member}reports_to__gt": ""})
+                .filter(~Exists(newer))
                 .values_list(f"{member}reports_to", f"{member}employee_name", "course__title", "expiry_date")
                 .order_by("expiry_date", "pk"))
     for manager, name, course, day in expiring:

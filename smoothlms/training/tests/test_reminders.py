@@ -133,3 +133,12 @@ def test_digest_reads_are_two_queries_whatever_the_team_size(team, django_assert
     with django_assert_num_queries(2):
         digests = list_manager_digests(today=DUE, expiring_days=30)
     assert [len(d.items) for d in digests.values()] == [2]
+
+
+def test_a_rehire_is_reported_to_the_manager_of_their_active_record(team, mailoutbox):
+    returning = UserFactory()
+    EmployeeFactory(employee="HR-OLD-9", employee_name="Rita Rehire", status=EmployeeStatus.LEFT, user=returning)
+    EmployeeFactory(employee="HR-9", employee_name="Rita Rehire", reports_to="HR-MGR-1", user=returning)
+    assign(returning, CourseFactory(title="Induction"), due=DUE - dt.timedelta(days=1))
+    assert tasks.send_manager_digests(now=at(DUE)) == 1
+    assert "Rita Rehire: Induction" in mailoutbox[0].body
