@@ -63,8 +63,6 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "hr.userinvitation": VIEW,
         "hr.hrsyncrun": VIEW,
         "training.trainingassignment": ("view", "add", "change"),
-        "training.certificate": VIEW,  # compliance evidence
-        "training.quizsubmission": VIEW,
         "catalog.batch": VIEW,
         "catalog.course": VIEW,
         "enrollment.batchenrollment": VIEW,
