@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+# `assigned_by_rule` of the assignments that recertification opens.
+RECERTIFICATION_RULE = "recertification"
+
 
 class AssignmentStatus(models.TextChoices):
     ASSIGNED = "assigned"

@@ -6,6 +6,7 @@ message the SMTP server refused gives its claim back, so the next run tries agai
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import smtplib
 from collections.abc import Iterable
@@ -14,6 +15,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
+from django.utils import timezone
+
+from smoothlms.training.dates import human_date
+from smoothlms.training.models import RECERTIFICATION_RULE, AssignmentStatus, TrainingAssignment
 
 log = logging.getLogger(__name__)
 
@@ -51,3 +56,26 @@ def send_notices(notices: Iterable[Notice]) -> list[object]:
         except (smtplib.SMTPException, OSError):
             log.warning("could not close the SMTP connection cleanly")
     return failed
+
+
+def deliver_recertification_notices(*, now: dt.datetime | None = None) -> int:
+    """Email each holder whose recertification assignment was opened and not yet announced, once:
+    the assignments are claimed (`notified_at`) in one UPDATE before anything is sent."""
+    now = now or timezone.now()
+    pending = TrainingAssignment.objects.filter(assigned_by_rule=RECERTIFICATION_RULE, notified_at__isnull=True,
+                                                status=AssignmentStatus.ASSIGNED)
+    if not pending.update(notified_at=now):
+        return 0
+    claimed = (TrainingAssignment.objects.filter(assigned_by_rule=RECERTIFICATION_RULE, notified_at=now)
+               .select_related("user", "course", "renews").order_by("pk"))
+    notices = [render_notice(
+        assignment.pk, to=assignment.user.email, template="training/email/recertification.txt",
+        subject=f"Recertify {assignment.course.title} by {human_date(assignment.due_date)}",
+        context={"name": assignment.user.display_name, "course": assignment.course.title,
+                 "due_date": human_date(assignment.due_date),
+                 "certificate": assignment.renews.name if assignment.renews_id else ""})
+        for assignment in claimed if assignment.user.enabled]
+    failed = send_notices(notices)
+    if failed:
+        TrainingAssignment.objects.filter(pk__in=failed).update(notified_at=None)
+    return len(notices) - len(failed)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -18,13 +17,17 @@ from smoothlms.core.audit import record_event
 from smoothlms.core.db import chunked
 from smoothlms.core.models import EventType
 from smoothlms.people.models import Employee, EmployeeStatus, User
-from smoothlms.training import tasks
 from smoothlms.training.dates import human_date
-from smoothlms.training.models import AssignmentStatus, Certificate, ManagerDigest, TrainingAssignment
+from smoothlms.training.models import (
+    RECERTIFICATION_RULE,
+    AssignmentStatus,
+    Certificate,
+    ManagerDigest,
+    TrainingAssignment,
+)
 from smoothlms.training.notices import Notice, render_notice, send_notices
 from smoothlms.training.selectors import overdue_q
 
-RECERTIFICATION_RULE = "recertification"
 REMINDER_INTERVAL = dt.timedelta(days=7)
 
 
@@ -59,8 +62,9 @@ def open_recertification_assignments(*, now: dt.datetime | None = None) -> int:
     """Open a training assignment for each certificate expiring within `recertify_days_before`
     days (LMS Settings), due on its expiry date: holders whose account is enabled, latest
     certificate of a course only. A constant number of queries whatever the number of certificates.
-    Side effects: one TRAINING_ASSIGNED audit event with the count; after commit, the holders are
-    emailed (send_recertification_notices). Returns how many were opened."""
+    Side effects: one TRAINING_ASSIGNED audit event with the count. The holders are emailed by
+    notices.deliver_recertification_notices (the daily job queues it once this has committed).
+    Returns how many were opened."""
     now = now or timezone.now()
     until = timezone.localdate(now) + dt.timedelta(days=LMSSettings.load().recertify_days_before)
     ops = connection.ops
@@ -74,31 +78,7 @@ def open_recertification_assignments(*, now: dt.datetime | None = None) -> int:
         if opened:
             record_event(EventType.TRAINING_ASSIGNED, actor=None, after={
                 "rule": RECERTIFICATION_RULE, "assigned": opened, "expiring_by": until.isoformat()})
-            transaction.on_commit(partial(tasks.send_recertification_notices.enqueue), robust=True)
     return opened
-
-
-def deliver_recertification_notices(*, now: dt.datetime | None = None) -> int:
-    """Email each holder whose recertification assignment was opened and not yet announced, once:
-    the assignments are claimed (`notified_at`) in one UPDATE before anything is sent."""
-    now = now or timezone.now()
-    pending = TrainingAssignment.objects.filter(assigned_by_rule=RECERTIFICATION_RULE, notified_at__isnull=True,
-                                                status=AssignmentStatus.ASSIGNED)
-    if not pending.update(notified_at=now):
-        return 0
-    claimed = (TrainingAssignment.objects.filter(assigned_by_rule=RECERTIFICATION_RULE, notified_at=now)
-               .select_related("user", "course", "renews").order_by("pk"))
-    notices = [render_notice(
-        assignment.pk, to=assignment.user.email, template="training/email/recertification.txt",
-        subject=f"Recertify {assignment.course.title} by {human_date(assignment.due_date)}",
-        context={"name": assignment.user.display_name, "course": assignment.course.title,
-                 "due_date": human_date(assignment.due_date),
-                 "certificate": assignment.renews.name if assignment.renews_id else ""})
-        for assignment in claimed if assignment.user.enabled]
-    failed = send_notices(notices)
-    if failed:
-        TrainingAssignment.objects.filter(pk__in=failed).update(notified_at=None)
-    return len(notices) - len(failed)
 
 
 # Overdue reminders --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import datetime as dt
 
 from django_tasks import task
 
-from smoothlms.training import reminders, rendering
+from smoothlms.training import notices, reminders, rendering
 
 
 @task()
@@ -23,13 +23,16 @@ def render_certificate_pdfs(certificate_ids: list[int]) -> int:
 
 @task()
 def send_recertification_notices() -> int:
-    return reminders.deliver_recertification_notices()
+    return notices.deliver_recertification_notices()
 
 
 def recertify_expiring(now: dt.datetime | None = None) -> int:
-    """Open the recertification assignments due (LMS Settings: recertify_days_before) and email
-    their holders once."""
-    return reminders.open_recertification_assignments(now=now)
+    """Open the recertification assignments due (LMS Settings: recertify_days_before), then, once
+    they are committed, queue the email to their holders (each is sent once)."""
+    opened = reminders.open_recertification_assignments(now=now)
+    if opened:
+        send_recertification_notices.enqueue()
+    return opened
 
 
 def remind_overdue_assignments(now: dt.datetime | None = None) -> int:

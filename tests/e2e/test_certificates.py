@@ -21,8 +21,7 @@ from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 from smoothlms.training import tasks
 from smoothlms.training.compliance import EMPLOYEE_COMPLIANCE_HEADER, employee_compliance_rows
-from smoothlms.training.models import QuizSubmission, TrainingAssignment
-from smoothlms.training.reminders import RECERTIFICATION_RULE
+from smoothlms.training.models import RECERTIFICATION_RULE, QuizSubmission, TrainingAssignment
 from smoothlms.training.services import record_course_completion
 from smoothlms.training.tests.factories import certificate_course, complete
 
@@ -57,7 +56,7 @@ def test_certificate_portal_ledger_export_and_recertification(page, sign_in, liv
     # Portal: the certificate with its expiry, the completed assignment.
     sign_in("ada@example.com", PASSWORD)
     page.goto("/lms/courses")
-    row = page.locator(f"[data-certificate={certificate.name}]")
+    row = page.locator(f'[data-certificate="{certificate.name}"]')
     assert "Forklift Safety" in row.inner_text() and "Valid until" in row.inner_text()
     assert page.locator("[data-assignment] .badge").first.inner_text() == "Completed"
     page.screenshot(path=str(artifacts_dir / "portal-courses-certificates.png"), full_page=True)
@@ -88,7 +87,7 @@ def test_certificate_portal_ledger_export_and_recertification(page, sign_in, liv
     page.screenshot(path=str(artifacts_dir / "employee-compliance.png"), full_page=True)
     page.click("text=Ada Lovelace")
     page.wait_for_url("**/app/employee-compliance/HR-EMP-0042")
-    row = page.locator(f"[data-course={course.name}]")
+    row = page.locator(f'[data-course="{course.name}"]')
     assert "OSHA-1910.178" in row.inner_text()
     evidence = row.locator("[data-evidence=certificate]")
     assert evidence.get_attribute("href") == f"/lms/certificates/{certificate.name}.pdf"
