@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from smoothlms.assessments.tests.factories import recorded_submission
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
-from smoothlms.training.models import QuizSubmission, TrainingAssignment
+from smoothlms.training.models import TrainingAssignment
 from smoothlms.training.services import issue_certificate, record_course_completion
 from smoothlms.training.tests.factories import certificate_course, complete
 
@@ -62,7 +63,7 @@ def employee_with_evidence():
     TrainingAssignment.objects.create(user=person.user, course=course, due_date=TODAY)
     complete(person.user, course)
     record_course_completion(member=person.user, course=course, actor=None)
-    quiz = QuizSubmission.objects.create(
+    quiz = recorded_submission(
         member=person.user, course=course, quiz="Final", score=9, score_out_of=10, percentage=Decimal("90"), passed=True
     )
     TrainingAssignment.objects.create(

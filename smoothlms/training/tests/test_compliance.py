@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from smoothlms.assessments.evidence import list_quiz_evidence
+from smoothlms.assessments.tests.factories import recorded_submission
 from smoothlms.catalog.tests.factories import CourseFactory
 from smoothlms.csvio.writer import csv_text
 from smoothlms.people.models import EmployeeStatus
@@ -23,7 +25,7 @@ from smoothlms.training.compliance import (
     list_employee_compliance,
     list_ledger_employees,
 )
-from smoothlms.training.models import AssignmentStatus, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import AssignmentStatus, TrainingAssignment
 from smoothlms.training.services import issue_certificate, record_course_completion
 from smoothlms.training.tests.factories import certificate_course, complete
 
@@ -40,7 +42,7 @@ def assign(user, course, *, due, **kwargs):
 
 
 def passed_quiz(user, course, **kwargs):
-    return QuizSubmission.objects.create(
+    return recorded_submission(
         member=user,
         course=course,
         quiz="Final check",
@@ -62,7 +64,7 @@ def ledger_employee():
     complete(user, done)
     record_course_completion(member=user, course=done, actor=None, on=TODAY - dt.timedelta(days=41))
     passed_quiz(user, done)
-    QuizSubmission.objects.create(
+    recorded_submission(
         member=user, course=done, quiz="Final check", score=2, score_out_of=10, percentage=Decimal("20"), passed=False
     )
     assign(user, CourseFactory(title="Data Protection"), due=TODAY + dt.timedelta(days=10))
@@ -82,7 +84,7 @@ def ledger_employee():
 
 
 def test_one_row_per_required_course_with_its_status(ledger_employee):
-    entry = get_employee_compliance(employee=ledger_employee)
+    entry = get_employee_compliance(quiz_evidence=list_quiz_evidence, employee=ledger_employee)
     statuses = {row.course.title: row.status for row in entry.rows}
     assert statuses == {
         "Fire Safety": COMPLIANT,
@@ -96,7 +98,9 @@ def test_one_row_per_required_course_with_its_status(ledger_employee):
 
 def test_evidence_is_attached_automatically(ledger_employee):
     fire = next(
-        row for row in get_employee_compliance(employee=ledger_employee).rows if row.course.title == "Fire Safety"
+        row
+        for row in get_employee_compliance(quiz_evidence=list_quiz_evidence, employee=ledger_employee).rows
+        if row.course.title == "Fire Safety"
     )
     assert fire.control_id == "ISO45001-7.2"
     assert fire.certificate is not None and fire.certificate_valid
@@ -112,9 +116,11 @@ def test_an_open_recertification_before_expiry_is_due_and_after_expiry_expired()
     complete(person.user, course)
     certificate = issue_certificate(member=person.user, course=course, actor=None, on=TODAY - dt.timedelta(days=350))
     assign(person.user, course, due=certificate.expiry_date, renews=certificate)
-    (row,) = get_employee_compliance(employee=person).rows
+    (row,) = get_employee_compliance(quiz_evidence=list_quiz_evidence, employee=person).rows
     assert row.status == DUE
-    (later,) = get_employee_compliance(employee=person, today=certificate.expiry_date + dt.timedelta(days=1)).rows
+    (later,) = get_employee_compliance(
+        quiz_evidence=list_quiz_evidence, employee=person, today=certificate.expiry_date + dt.timedelta(days=1)
+    ).rows
     assert later.status == EXPIRED
 
 
@@ -122,13 +128,15 @@ def test_a_leaver_keeps_their_ledger():
     person = employee(status=EmployeeStatus.LEFT)
     course = CourseFactory()
     assign(person.user, course, due=TODAY, status=AssignmentStatus.COMPLETED, completed_at=timezone.now())
-    assert [row.status for row in get_employee_compliance(employee=person).rows] == [COMPLIANT]
+    assert [row.status for row in get_employee_compliance(quiz_evidence=list_quiz_evidence, employee=person).rows] == [
+        COMPLIANT
+    ]
     assert list(list_ledger_employees()) == [person]
 
 
 def test_an_employee_without_user_or_assignments_has_no_rows():
-    assert get_employee_compliance(employee=EmployeeFactory(user=None)).rows == []
-    assert get_employee_compliance(employee=employee()).rows == []
+    assert get_employee_compliance(quiz_evidence=list_quiz_evidence, employee=EmployeeFactory(user=None)).rows == []
+    assert get_employee_compliance(quiz_evidence=list_quiz_evidence, employee=employee()).rows == []
 
 
 def test_the_ledger_of_a_page_of_employees_is_a_fixed_number_of_queries(ledger_employee, django_assert_num_queries):
@@ -142,7 +150,7 @@ def test_the_ledger_of_a_page_of_employees_is_a_fixed_number_of_queries(ledger_e
         passed_quiz(person.user, course)
         people.append(person)
     with django_assert_num_queries(3):
-        entries = list_employee_compliance(people)
+        entries = list_employee_compliance(people, quiz_evidence=list_quiz_evidence)
         assert sum(len(entry.rows) for entry in entries) == 4 + 5
 
 
@@ -156,7 +164,7 @@ def test_attention_keeps_employees_with_something_overdue_or_expired(ledger_empl
 
 def test_export_rows_carry_status_control_and_evidence_links(ledger_employee, settings):
     settings.SITE_URL = "https://lms.example.com"
-    rows = list(employee_compliance_rows(chunk_size=1))
+    rows = list(employee_compliance_rows(quiz_evidence=list_quiz_evidence, chunk_size=1))
     assert all(len(row) == len(EMPLOYEE_COMPLIANCE_HEADER) for row in rows)
     by_course = {row[5]: dict(zip(EMPLOYEE_COMPLIANCE_HEADER, row, strict=True)) for row in rows}
     fire = next(row for row in by_course.values() if row["course_title"] == "Fire Safety")
@@ -169,7 +177,7 @@ def test_export_rows_carry_status_control_and_evidence_links(ledger_employee, se
 def test_export_is_formula_safe_through_the_writer():
     person = employee(employee_name='=HYPERLINK("http://evil")', department="+Sales")
     assign(person.user, CourseFactory(title="@Risk"), due=TODAY)
-    text = csv_text(EMPLOYEE_COMPLIANCE_HEADER, employee_compliance_rows())
+    text = csv_text(EMPLOYEE_COMPLIANCE_HEADER, employee_compliance_rows(quiz_evidence=list_quiz_evidence))
     assert "'=HYPERLINK" in text and "'+Sales" in text and "'@Risk" in text
 
 
@@ -178,4 +186,4 @@ def test_export_streams_in_chunks(ledger_employee, django_assert_max_num_queries
         person = employee()
         assign(person.user, CourseFactory(), due=TODAY)
     with django_assert_max_num_queries(4 * 3):  # 3 chunks of 2 employees (the last one short), 4 queries each
-        assert len(list(employee_compliance_rows(chunk_size=2))) == 4 + 4
+        assert len(list(employee_compliance_rows(quiz_evidence=list_quiz_evidence, chunk_size=2))) == 4 + 4
