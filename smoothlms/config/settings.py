@@ -214,9 +214,9 @@ SMOOTHLMS_PERIODIC_JOBS = [
     ("prune_uploads", "smoothlms.core.tasks.prune_uploads", 3600),
     # Certificates: recertification assignments before expiry (and their emails), overdue reminders
     # (at most one a week per assignment), the managers' weekly digest (one per manager and week).
-    ("recertify_expiring", "smoothlms.training.tasks.recertify_expiring", 86400),
-    ("remind_overdue_assignments", "smoothlms.training.tasks.remind_overdue_assignments", 86400),
-    ("send_manager_digests", "smoothlms.training.tasks.send_manager_digests", 86400),
+    ("recertify_expiring", "smoothlms.training.jobs.recertify_expiring", 86400),
+    ("remind_overdue_assignments", "smoothlms.training.jobs.remind_overdue_assignments", 86400),
+    ("send_manager_digests", "smoothlms.training.jobs.send_manager_digests", 86400),
 ]
 
 # Email ------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Background work of training: thin, each calls one service. Every task and job is safe to run
 twice or on two workers at once.
 
-Periodic jobs (plain functions, for the worker's scheduler, by dotted path):
-- smoothlms.training.tasks.recertify_expiring          daily
-- smoothlms.training.tasks.remind_overdue_assignments  daily (each assignment at most once a week)
-- smoothlms.training.tasks.send_manager_digests        daily or weekly (one digest per manager per week)
+Periodic jobs (the work here; smoothlms.training.jobs wraps each as the task the scheduler enqueues):
+- smoothlms.training.jobs.recertify_expiring          daily
+- smoothlms.training.jobs.remind_overdue_assignments  daily (each assignment at most once a week)
+- smoothlms.training.jobs.send_manager_digests        daily or weekly (one digest per manager per week)
 """
 
 from __future__ import annotations
