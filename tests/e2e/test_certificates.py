@@ -16,12 +16,14 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from smoothlms.assessments.evidence import list_quiz_evidence
+from smoothlms.assessments.tests.factories import recorded_submission
 from smoothlms.csvio.writer import csv_text
 from smoothlms.people.roles import Role
 from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 from smoothlms.training import tasks
 from smoothlms.training.compliance import EMPLOYEE_COMPLIANCE_HEADER, employee_compliance_rows
-from smoothlms.training.models import RECERTIFICATION_RULE, QuizSubmission, TrainingAssignment
+from smoothlms.training.models import RECERTIFICATION_RULE, TrainingAssignment
 from smoothlms.training.services import record_course_completion
 from smoothlms.training.tests.factories import certificate_course, complete
 
@@ -48,7 +50,7 @@ def test_certificate_portal_ledger_export_and_recertification(
     UserFactory(email="hr@example.com", full_name="Hana HR", password=PASSWORD, roles=[Role.HR_MANAGER])
     course = certificate_course(title="Forklift Safety", validity_months=12, control_id="OSHA-1910.178")
     TrainingAssignment.objects.create(user=learner, course=course, due_date=today + dt.timedelta(days=14))
-    quiz = QuizSubmission.objects.create(
+    quiz = recorded_submission(
         member=learner,
         course=course,
         quiz="Forklift final check",
@@ -117,7 +119,7 @@ def test_certificate_portal_ledger_export_and_recertification(
     assert page.request.get(f"/lms/certificates/{certificate.name}.pdf").status == 200  # HR may open the evidence
 
     # The export (the rows `smoothlms export employee-compliance` writes).
-    export = csv_text(EMPLOYEE_COMPLIANCE_HEADER, employee_compliance_rows())
+    export = csv_text(EMPLOYEE_COMPLIANCE_HEADER, employee_compliance_rows(quiz_evidence=list_quiz_evidence))
     assert (
         f"HR-EMP-0042,Ada Lovelace,Warehouse,Active,ada@example.com,{course.name},Forklift Safety,"
         f"OSHA-1910.178,compliant" in export
