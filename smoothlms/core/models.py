@@ -40,7 +40,6 @@ class EventType(models.TextChoices):
     QUIZ_SUBMITTED = "quiz_submitted"
     ASSIGNMENT_SUBMITTED = "assignment_submitted"
     ASSIGNMENT_GRADED = "assignment_graded"
-    CERTIFICATE_ISSUED = "certificate_issued"
 
 
 class EnrollmentEvent(models.Model):

@@ -32,7 +32,6 @@ EMPLOYEE_FIELDS = [
     "employment_type",
     "department",
     "designation",
-    "reports_to",
     "modified",
 ]
 

@@ -42,7 +42,6 @@ BATCH_FIELDS = [
     "allow_self_cancel",
     "waitlist_count",
     "waitlist_position",
-    "certification",
 ]
 ENROLLMENT_FIELDS = [
     "name",

@@ -8,7 +8,6 @@ from ninja.operation import Operation
 from smoothlms.api.v1 import (
     assessments,
     batches,
-    certificates,
     content,
     courses,
     employees,
@@ -64,7 +63,6 @@ ROUTERS: list[Router] = [
     employees.router,
     content.router,
     assessments.router,
-    certificates.router,
 ]
 for router in ROUTERS:
     api.add_router("", router)

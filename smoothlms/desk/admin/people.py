@@ -164,7 +164,6 @@ class EmployeeAdmin(ServiceSavedAdmin):
             "employment_type",
             "department",
             "designation",
-            "reports_to",
             *self.readonly_fields,
         ]
 
