@@ -72,6 +72,7 @@ def main() -> int:
     print("=== static checks: ruff (lint, complexity, format), import contracts, migrations ===", flush=True)
     static = [
         [str(bin_dir / "ruff"), "check", "--quiet", "."],
+        [str(bin_dir / "ruff"), "format", "--check", "--quiet", "."],
         [str(bin_dir / "lint-imports"), "--no-cache"],
         [str(bin_dir / "smoothlms"), "makemigrations", "--check", "--dry-run", "-v0"],
     ]
