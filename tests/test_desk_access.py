@@ -184,7 +184,16 @@ def test_saving_a_cohort_returns_to_the_list_at_its_address(system_manager, reco
 
 
 def test_lms_settings_are_changed_at_their_address(system_manager, db):
-    response = system_manager.post("/app/lms-settings", {"reminder_hour": "7", "send_confirmation_emails": "on"})
+    response = system_manager.post(
+        "/app/lms-settings",
+        {
+            "reminder_hour": "7",
+            "send_confirmation_emails": "on",
+            "certificate_title": "Certificate of Completion",
+            "certificate_body": "This certifies that {{ member_name }} has completed {{ course_title }}.",
+            "recertify_days_before": "30",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/app/lms-settings"
     assert LMSSettings.load().reminder_hour == 7
 

@@ -6,11 +6,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone as django_tz
 
+from smoothlms.catalog.certificate_text import DEFAULT_BODY, validate_certificate_text
 from smoothlms.core.timeutil import local_instant, validate_time_zone
 
 slug_validator_message = "Use lower-case letters, digits and hyphens."
@@ -32,6 +33,12 @@ class Course(models.Model):
     class Meta:
         ordering = ["title"]
         verbose_name = "LMS course"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(validity_months__isnull=True) | Q(validity_months__gte=1),
+                name="course_validity_months_positive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -90,6 +97,9 @@ class Batch(models.Model):
     )
     created_at = models.DateTimeField(default=django_tz.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    certification = models.BooleanField(
+        default=False, help_text="Issue a cohort certificate when a member completes every course and assessment."
+    )
 
     class Meta:
         ordering = ["start_date", "start_time", "name"]
@@ -250,6 +260,29 @@ class LMSSettings(models.Model):
         default=9, help_text="Local hour (cohort's zone) of the day before start when reminders go out."
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # Certificates: the template of the PDF, and recertification.
+    certificate_title = models.CharField(max_length=200, default="Certificate of Completion")
+    certificate_body = models.TextField(
+        default=DEFAULT_BODY,
+        validators=[validate_certificate_text],
+        help_text="Variables: {{ member_name }}, {{ course_title }}, {{ batch_title }}, {{ issue_date }}, "
+        "{{ expiry_date }}, {{ certificate_name }}.",
+    )
+    certificate_signatory_name = models.CharField(max_length=200, blank=True, help_text="Who signs, e.g. Asha Rao.")
+    certificate_signatory_title = models.CharField(
+        max_length=200, blank=True, help_text="Their title, e.g. Head of Learning & Development."
+    )
+    certificate_logo = models.ImageField(
+        upload_to="certificates/logo/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg"])],
+        help_text="PNG or JPEG, shown at the top.",
+    )
+    recertify_days_before = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(366)],
+        help_text="Days before a certificate expires when its holder gets a new training assignment.",
+    )
 
     class Meta:
         verbose_name = "LMS settings"
@@ -257,6 +290,9 @@ class LMSSettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="lmssettings_single_row"),
             models.CheckConstraint(condition=Q(reminder_hour__lte=23), name="lmssettings_reminder_hour_valid"),
+            models.CheckConstraint(
+                condition=Q(recertify_days_before__lte=366), name="lmssettings_recertify_days_before_valid"
+            ),
         ]
 
     def __str__(self) -> str:

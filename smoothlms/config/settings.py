@@ -212,6 +212,11 @@ SMOOTHLMS_PERIODIC_JOBS = [
     ("hr_sync", "smoothlms.hr.tasks.periodic_hr_sync", 300),
     ("prune_task_results", "smoothlms.core.tasks.prune_task_results", 86400),
     ("prune_uploads", "smoothlms.core.tasks.prune_uploads", 3600),
+    # Certificates: recertification assignments before expiry (and their emails), overdue reminders
+    # (at most one a week per assignment), the managers' weekly digest (one per manager and week).
+    ("recertify_expiring", "smoothlms.training.jobs.recertify_expiring", 86400),
+    ("remind_overdue_assignments", "smoothlms.training.jobs.remind_overdue_assignments", 86400),
+    ("send_manager_digests", "smoothlms.training.jobs.send_manager_digests", 86400),
 ]
 
 # Email ------------------------------------------------------------------------------------------
@@ -289,6 +294,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # 409s and friends are answers, not incidents: no WARNING line per refusal.
         "django.request": {"handlers": ["requests"], "propagate": False},
-        "axes": {"level": "WARNING"},
-    },  # not a line per sign-in
+        "axes": {"level": "WARNING"},  # not a line per sign-in
+        # fontTools (certificate PDFs) reports every font subset at INFO: a line per table per PDF.
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -40,6 +40,7 @@ class EventType(models.TextChoices):
     QUIZ_SUBMITTED = "quiz_submitted"
     ASSIGNMENT_SUBMITTED = "assignment_submitted"
     ASSIGNMENT_GRADED = "assignment_graded"
+    CERTIFICATE_ISSUED = "certificate_issued"
 
 
 class EnrollmentEvent(models.Model):

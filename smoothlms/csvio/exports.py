@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from django.db.models import QuerySet
 
+from smoothlms.assessments.evidence import list_quiz_evidence
 from smoothlms.assessments.selectors import list_quiz_submission_export_rows
 from smoothlms.core.errors import Invalid
 from smoothlms.core.models import EnrollmentEvent
@@ -24,6 +25,7 @@ from smoothlms.core.selectors import list_audit_log_export_rows
 from smoothlms.csvio.writer import csv_lines
 from smoothlms.enrollment.selectors import list_batch_enrollment_export_rows, list_course_enrollment_export_rows
 from smoothlms.people.selectors import role_audit_rows
+from smoothlms.training.compliance import EMPLOYEE_COMPLIANCE_HEADER, employee_compliance_rows
 from smoothlms.training.selectors import list_certificate_export_rows, list_training_assignment_export_rows
 
 
@@ -84,6 +86,11 @@ def _narrowed(
         return selector(**{name: getattr(filters, name) for name in names})
 
     return rows
+
+
+def _employee_compliance_rows(filters: ExportFilters) -> Iterator[Sequence[Any]]:
+    """The compliance ledger (narrowed to a member), with the passing quiz submissions as evidence."""
+    return employee_compliance_rows(filters, quiz_evidence=list_quiz_evidence)
 
 
 COHORT_MEMBER_DAYS = ("batch", "member", "since", "until", "within")
@@ -228,6 +235,13 @@ EXPORTS: dict[str, ExportKind] = {
             _narrowed(list_audit_log_export_rows, *AUDIT_LOG_FILTERS),
             "core.view_enrollmentevent",
             "created_at",
+        ),
+        ExportKind(
+            "employee-compliance",
+            EMPLOYEE_COMPLIANCE_HEADER,
+            _employee_compliance_rows,
+            "training.view_trainingassignment",
+            "-",
         ),
         # A few hundred staff at most: read in one go (the roles come with it).
         ExportKind("role-audit", ROLE_AUDIT_HEADER, _narrowed(role_audit_rows), "people.view_user", "-"),

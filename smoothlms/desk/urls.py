@@ -16,6 +16,11 @@ urlpatterns = [
     path("desk/learning", admin.site.admin_view(dashboard), name="desk-learning"),
     path("app/employee-compliance", admin.site.admin_view(compliance.compliance_view), name="desk-employee-compliance"),
     path("app/employee-compliance/", strip_slash),
+    path(
+        "app/employee-compliance/<str:employee>",
+        admin.site.admin_view(compliance.employee_compliance_detail),
+        name="desk-employee-compliance-detail",
+    ),
     path("desk/reconcile", admin.site.admin_view(reconcile.reconcile_view), name="desk-reconcile"),
     path("desk/audit", admin.site.admin_view(audit.audit_log_view), name="desk-audit"),
     path("desk/audit/roles", admin.site.admin_view(audit.role_audit_view), name="desk-role-audit"),

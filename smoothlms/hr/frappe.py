@@ -32,6 +32,7 @@ EMPLOYEE_FIELDS = [
     "employment_type",
     "department",
     "designation",
+    "reports_to",
     "modified",
 ]
 

@@ -30,6 +30,7 @@ LABELS: dict[str, str] = {
     "employment_type": "Employment Type",
     "department": "Department",
     "designation": "Designation",
+    "reports_to": "Reports To",
 }
 _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
 
@@ -44,6 +45,7 @@ EMPLOYEE_FIELDS = (
     "employment_type",
     "department",
     "designation",
+    "reports_to",
 )
 
 
@@ -60,6 +62,7 @@ class EmployeeRecord:
     employment_type: str = ""
     department: str = ""
     designation: str = ""
+    reports_to: str = ""  # the manager's HR id
     modified_in_hr: dt.datetime | None = None
     row: int | None = field(default=None, compare=False)  # where it came from, for per-row reports
     # The EMPLOYEE_FIELDS its source had (a file's columns); None: all of them. A field the source
@@ -71,6 +74,7 @@ class EmployeeRecord:
         self.company_email = normalize_email(self.company_email)
         self.personal_email = normalize_email(self.personal_email)
         self.user_id = normalize_email(self.user_id)
+        self.reports_to = (self.reports_to or "").strip()
 
     @property
     def emails(self) -> list[str]:
@@ -181,6 +185,7 @@ def parse_record(data: Mapping[str, Any], *, row: int | None = None, only_given:
         employment_type=_text(data.get("employment_type"))[:64],
         department=_text(data.get("department"))[:140],
         designation=_text(data.get("designation"))[:140],
+        reports_to=_text(data.get("reports_to"))[:140],
         modified_in_hr=parse_modified(data.get("modified")),
         row=row,
         given=frozenset(name for name in EMPLOYEE_FIELDS if name in data) if only_given else None,

@@ -40,7 +40,7 @@ from smoothlms.learning.locks import lock_course_content, lock_course_enrollment
 from smoothlms.learning.models import LessonProgress, LessonStatus
 from smoothlms.learning.selectors import get_lesson_progress
 from smoothlms.people.models import User
-from smoothlms.training.services import complete_assignments_for
+from smoothlms.training.services import record_course_completion
 
 # Far above any real position: a row parked there while positions are rewritten cannot collide.
 PARKED = 1_000_000
@@ -407,9 +407,12 @@ def _update_course_progress(
 
 def _on_course_completed(*, enrollment: CourseEnrollment, actor: User | None, at: dt.datetime) -> None:
     """Everything that follows a member completing a course, in the completing transaction: the
-    open training assignment for the course closes, and an audit event records it. (Certificates,
-    CONTRACT.md section 13, are issued from here.)"""
-    closed = complete_assignments_for(user=enrollment.member, course=enrollment.course, at=at)
+    open training assignment for the course closes, the certificates it earns are issued (the course's
+    when it has `certificate` on, and each complete cohort's with `certification` on; CONTRACT.md
+    section 13; their PDFs are rendered after commit), and an audit event records it."""
+    result = record_course_completion(
+        member=enrollment.member, course=enrollment.course, actor=actor, at=at, on=timezone.localdate(at)
+    )
     record_event(
         EventType.COURSE_COMPLETED,
         actor=actor,
@@ -419,6 +422,7 @@ def _on_course_completed(*, enrollment: CourseEnrollment, actor: User | None, at
         after={
             "course": enrollment.course.name,
             "completed_at": at.isoformat(),
-            "training_assignments_completed": closed,
+            "training_assignments_completed": result.closed_assignments,
+            "certificates": [certificate.name for certificate in result.certificates],
         },
     )

@@ -271,6 +271,9 @@ class Employee(models.Model):
     employment_type = models.CharField(max_length=64, blank=True)
     department = models.CharField(max_length=140, blank=True)
     designation = models.CharField(max_length=140, blank=True)
+    reports_to = models.CharField(
+        max_length=140, blank=True, db_index=True, help_text="The manager's HR id (Frappe's Reports To)."
+    )
     modified_in_hr = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from smoothlms.portal import assessments, learning, views
+from smoothlms.portal import assessments, certificates, learning, views
 
 app_name = "portal"
 
@@ -33,4 +33,5 @@ urlpatterns = [
     path("quiz-submissions/<int:submission_id>", assessments.quiz_result, name="quiz_result"),
     path("assignments/<int:assignment_id>", assessments.assignment, name="assignment"),
     path("assignments/<int:assignment_id>/submit", assessments.assignment_submit, name="assignment_submit"),
+    path("certificates/<str:name>.pdf", certificates.certificate_pdf, name="certificate_pdf"),
 ]

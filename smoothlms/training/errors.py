@@ -1,6 +1,6 @@
 """Training refusals: stable codes and one message each."""
 
-from smoothlms.core.errors import Conflict, Invalid
+from smoothlms.core.errors import Conflict, Invalid, NotFound
 
 
 class DueDateInPast(Invalid):
@@ -31,3 +31,28 @@ class DueDateTaken(Conflict):
 class DueDateReasonRequired(Invalid):
     code = "reason_required"
     message = "A reason is required to extend a due date."
+
+
+class NothingToCertify(Invalid):
+    code = "missing_field"
+    message = "A certificate needs a course or a cohort."
+
+
+class CertificateNotOffered(Conflict):
+    code = "certificate_not_offered"
+    message = "The course {course} does not issue certificates."
+
+
+class CertificationNotOffered(Conflict):
+    code = "certification_not_offered"
+    message = "The cohort {batch} does not issue certificates."
+
+
+class CourseNotCompleted(Conflict):
+    code = "course_not_completed"
+    message = "{member} has not completed the course {course}."
+
+
+class CertificateNotFound(NotFound):
+    code = "not_found"
+    message = "No certificate named {name}."

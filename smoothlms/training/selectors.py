@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -13,8 +14,19 @@ from smoothlms.core.db import filter_days, filter_within, iterate_values
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment
-from smoothlms.people.models import Employee
+from smoothlms.people.models import Employee, EmployeeStatus, User
+from smoothlms.people.roles import Role
+from smoothlms.training.errors import CertificateNotFound
 from smoothlms.training.models import AssignmentStatus, Certificate, TrainingAssignment
+
+
+def list_active_employee_user_ids(*, department: str | None = None) -> list[int]:
+    """The users of active employees (status Active with an enabled linked user: CONTRACT.md section
+    7), optionally of one department (any case), in id order, without repeats."""
+    employees = Employee.objects.filter(status=EmployeeStatus.ACTIVE, user__isnull=False, user__enabled=True)
+    if department:
+        employees = employees.filter(department__iexact=department.strip())
+    return list(employees.order_by("user_id").values_list("user_id", flat=True).distinct())
 
 
 def overdue_q(prefix: str = "", *, today=None) -> Q:
@@ -159,3 +171,98 @@ def count_assignment_events(*, assignment: TrainingAssignment) -> int:
     return EnrollmentEvent.objects.filter(
         member_id=assignment.user_id, kind__in=ASSIGNMENT_EVENT_KINDS, after__assignment=assignment.pk
     ).count()
+
+
+# Certificates -------------------------------------------------------------------------------------
+
+
+def newer_certificate_exists() -> Exists:
+    """For annotating certificates: a later cycle of the same member and course (or cohort)."""
+    return Exists(
+        Certificate.objects.filter(
+            member_id=OuterRef("member_id"), subject=OuterRef("subject"), cycle__gt=OuterRef("cycle")
+        )
+    )
+
+
+def get_certificate(*, name: str) -> Certificate:
+    """The certificate numbered `name` with its holder, course and cohort, or CertificateNotFound.
+    Leavers' certificates are found too: the record outlives the account."""
+    name = (name or "").strip()
+    if not name or len(name) > 64 or "\x00" in name:  # no such number can exist (and PostgreSQL refuses NUL)
+        raise CertificateNotFound(name=name[:64].replace("\x00", "") or "(blank)")
+    certificates = Certificate.objects.select_related("member", "course", "batch")
+    # Numbers are issued in capitals; one typed from paper in lower case is the same number (MariaDB
+    # compares without case anyway). Each try is an index lookup.
+    found = certificates.filter(name=name).first() or (
+        certificates.filter(name=name.upper()).first() if name != name.upper() else None
+    )
+    if found is None:
+        raise CertificateNotFound(name=name)
+    return found
+
+
+def can_download_certificate(*, user: User, certificate: Certificate) -> bool:
+    """The holder, and staff who may read certificates (desk permission) or HR Managers."""
+    if not user.is_authenticated or not user.enabled:
+        return False
+    return (
+        certificate.member_id == user.pk
+        or user.has_perm("training.view_certificate")
+        or user.has_role(Role.HR_MANAGER, Role.SYSTEM_MANAGER)
+    )
+
+
+def list_member_certificates(*, member: User) -> QuerySet[Certificate]:
+    """A member's certificates, newest first, with course and cohort."""
+    return (
+        Certificate.objects.filter(member=member)
+        .select_related("member", "course", "batch")
+        .order_by("-issue_date", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    assignment: TrainingAssignment
+    state: str  # overdue, due, completed
+    days: int  # days overdue (overdue), days left (due), 0 (completed)
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    certificate: Certificate
+    valid: bool
+    superseded: bool  # a later certificate of the same course renews it
+
+
+@dataclass(frozen=True)
+class LearnerTraining:
+    assignments: list[AssignmentRow]
+    certificates: list[CertificateRow]
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for row in self.assignments if row.state == "overdue")
+
+
+COMPLETED_SHOWN = 20
+
+
+def list_my_assignments_and_certificates(user: User, *, today: dt.date | None = None) -> LearnerTraining:
+    """For the portal's /lms/courses: the learner's open training assignments by due date (so the
+    overdue ones come first, most overdue first), then their latest completed ones; and their
+    certificates, newest first, with whether each is valid today. Three queries."""
+    today = today or timezone.localdate()
+    mine = TrainingAssignment.objects.filter(user=user).select_related("course")
+    rows = []
+    for assignment in mine.filter(status=AssignmentStatus.ASSIGNED).order_by("due_date", "id"):
+        days = (assignment.due_date - today).days
+        rows.append(AssignmentRow(assignment, "overdue" if days < 0 else "due", abs(days)))
+    for assignment in mine.filter(status=AssignmentStatus.COMPLETED).order_by("-completed_at", "-id")[:COMPLETED_SHOWN]:
+        rows.append(AssignmentRow(assignment, "completed", 0))
+    certificates = [
+        CertificateRow(cert, cert.is_valid_on(today), cert.superseded)
+        for cert in list_member_certificates(member=user).annotate(superseded=newer_certificate_exists())
+    ]
+    return LearnerTraining(assignments=rows, certificates=certificates)

@@ -1,36 +1,46 @@
-"""Writes on training: mandatory course assignments with due dates, reminders, extensions."""
+"""Writes on training: mandatory course assignments with due dates, reminders, extensions, completions,
+certificates."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from smoothlms.catalog.models import Course
+from smoothlms.catalog.models import Batch, BatchCourse, Course
 from smoothlms.core.audit import record_event
 from smoothlms.core.bulk import insert_rows
-from smoothlms.core.db import chunked
+from smoothlms.core.db import chunked, select_for_update
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.errors import UserDisabled
+from smoothlms.enrollment.models import CourseEnrollment, EnrollmentStatus
 from smoothlms.people.models import User
+from smoothlms.training import tasks
+from smoothlms.training.dates import add_months
 from smoothlms.training.errors import (
     AssignmentNotOpen,
+    CertificateNotOffered,
+    CertificationNotOffered,
+    CourseNotCompleted,
     DueDateInPast,
     DueDateNotLater,
     DueDateReasonRequired,
     DueDateTaken,
     NoCourses,
+    NothingToCertify,
 )
 from smoothlms.training.locks import lock_assignments
-from smoothlms.training.models import AssignmentStatus, TrainingAssignment
+from smoothlms.training.models import AssignmentStatus, Certificate, TrainingAssignment
 
 ASSIGN_CHUNK = 2000
 
@@ -221,3 +231,213 @@ def extend_due_date(
         after=_assignment_facts(assignment),
     )
     return assignment
+
+
+# Certificates -------------------------------------------------------------------------------------
+
+# 32 letters and digits without the look-alikes I, O, 0 and 1: ten of them are 50 random bits,
+# short enough to read out over the phone, far too many to guess.
+NAME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+NAME_LENGTH = 10
+# Where an assessments app says whether a member passed every assessment of a cohort: the dotted
+# path of a function (member, batch) -> bool. Unset: cohorts have no assessments to pass.
+ASSESSMENTS_CHECK_SETTING = "SMOOTHLMS_COHORT_ASSESSMENTS_PASSED"
+
+
+def new_certificate_name() -> str:
+    return "".join(secrets.choice(NAME_ALPHABET) for _ in range(NAME_LENGTH))
+
+
+def _course_subject(course: Course) -> str:
+    return f"course:{course.pk}"
+
+
+def _batch_subject(batch: Batch) -> str:
+    return f"batch:{batch.pk}"
+
+
+def _cohort_validity(batch: Batch) -> int | None:
+    """A cohort certificate lasts as long as the shortest-lived of its courses' certificates."""
+    return BatchCourse.objects.filter(batch=batch).aggregate(months=Min("course__validity_months"))["months"]
+
+
+def _still_current(latest: Certificate, *, course: Course | None, on: dt.date) -> bool:
+    """Whether `latest` still covers the member's completion: not expired on `on`, and (for a
+    course) no training assignment opened after it, such as its recertification."""
+    if not latest.is_valid_on(on):
+        return False
+    if course is None:
+        return True
+    reopened = (
+        TrainingAssignment.objects.filter(user_id=latest.member_id, course=course)
+        .exclude(status=AssignmentStatus.CANCELLED)
+        .filter(Q(renews=latest) | Q(created_at__gt=latest.created_at))
+    )
+    return not reopened.exists()
+
+
+def _completed_course(member: User, course: Course) -> CourseEnrollment:
+    enrollment = (
+        CourseEnrollment.objects.filter(member=member, course=course).select_related("enrollment_from_batch").first()
+    )
+    if enrollment is None or enrollment.completed_at is None:
+        raise CourseNotCompleted(member=member.email, course=course.name)
+    return enrollment
+
+
+@transaction.atomic
+def issue_certificate(
+    *,
+    member: User,
+    course: Course | None = None,
+    batch: Batch | None = None,
+    actor: User | None,
+    on: dt.date | None = None,
+) -> Certificate:
+    """Issue `member` (the enrollment's member) a certificate of `course` (taken through the cohort
+    `batch`, else the cohort its course enrollment came from) or, without a course, of the cohort
+    `batch`. Runs inside the completing transaction when there is one.
+
+    Rules: a course or a cohort (NothingToCertify); the course has `certificate` on
+    (CertificateNotOffered) and the member completed it (CourseNotCompleted), or the cohort has
+    `certification` on (CertificationNotOffered). One certificate per completion cycle: while the
+    member's last certificate of it is valid on `on` and no training assignment of the course was
+    opened after it, issuing again returns that certificate and changes nothing; after it expired,
+    or once its recertification was opened, a new one is issued. `issue_date` is `on` (default
+    today), `expiry_date` adds the course's `validity_months` (a cohort: the shortest of its
+    courses'; none: no expiry). Side effects: a CERTIFICATE_ISSUED audit event; the PDF is
+    rendered by the worker after commit."""
+    on = on or timezone.localdate()
+    if course is not None:
+        if not course.certificate:
+            raise CertificateNotOffered(course=course.name)
+        enrollment = _completed_course(member, course)
+        batch = batch or enrollment.enrollment_from_batch
+        subject, months = _course_subject(course), course.validity_months
+    elif batch is not None:
+        if not batch.certification:
+            raise CertificationNotOffered(batch=batch.name)
+        subject, months = _batch_subject(batch), _cohort_validity(batch)
+    else:
+        raise NothingToCertify()
+    latest = Certificate.objects.filter(member=member, subject=subject).order_by("-cycle").first()
+    if latest is not None and _still_current(latest, course=course, on=on):
+        return latest
+    certificate, created = _create_certificate(
+        member=member,
+        course=course,
+        batch=batch,
+        subject=subject,
+        cycle=latest.cycle + 1 if latest else 1,
+        issue_date=on,
+        expiry_date=add_months(on, months) if months else None,
+        actor=actor,
+    )
+    if created:
+        record_event(
+            EventType.CERTIFICATE_ISSUED,
+            actor=actor,
+            batch=batch,
+            member=member,
+            after={
+                "certificate": certificate.name,
+                "course": course.name if course else None,
+                "batch": batch.name if batch else None,
+                "issue_date": certificate.issue_date.isoformat(),
+                "expiry_date": certificate.expiry_date.isoformat() if certificate.expiry_date else None,
+                "cycle": certificate.cycle,
+            },
+        )
+        transaction.on_commit(partial(tasks.render_certificate_pdfs.enqueue, [certificate.pk]), robust=True)
+    return certificate
+
+
+def _create_certificate(
+    *, member: User, subject: str, cycle: int, actor: User | None, **values
+) -> tuple[Certificate, bool]:
+    """The certificate of this cycle, made now (True) or found made by a concurrent completion
+    (False). A clash of random names, however unlikely, just draws another name."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():  # savepoint: a unique violation must not poison the caller's transaction
+                return Certificate.objects.create(
+                    name=new_certificate_name(), member=member, subject=subject, cycle=cycle, issued_by=actor, **values
+                ), True
+        except IntegrityError:
+            # A locking read: it sees the other transaction's committed row even under MariaDB's
+            # repeatable read, where a plain read would still show the snapshot without it.
+            existing = select_for_update(
+                Certificate.objects.filter(member=member, subject=subject, cycle=cycle)
+            ).first()
+            if existing is not None:
+                return existing, False
+    raise IntegrityError("could not draw an unused certificate name")
+
+
+def _cohort_assessments_passed(member: User, batch: Batch) -> bool:
+    path = getattr(settings, ASSESSMENTS_CHECK_SETTING, "")
+    return import_string(path)(member, batch) if path else True
+
+
+@transaction.atomic
+def issue_cohort_certificate_if_complete(
+    *, member: User, batch: Batch, actor: User | None, on: dt.date | None = None, assessments_passed: bool | None = None
+) -> Certificate | None:
+    """The cohort certificate of `member`, issued once they have completed every course of `batch`
+    (their course enrollments have `completed_at`) and passed every assessment; None while they
+    have not, or when the cohort has `certification` off.
+
+    Assessments: `assessments_passed` when the caller knows (the assessments app, on a pass), else
+    the function named by settings.SMOOTHLMS_COHORT_ASSESSMENTS_PASSED (dotted path, called with
+    member and batch), else none are required. Idempotent as issue_certificate."""
+    if not batch.certification:
+        return None
+    course_ids = set(BatchCourse.objects.filter(batch=batch).values_list("course_id", flat=True))
+    if not course_ids:
+        return None
+    done = set(
+        CourseEnrollment.objects.filter(
+            member=member, course_id__in=course_ids, completed_at__isnull=False
+        ).values_list("course_id", flat=True)
+    )
+    if done != course_ids:
+        return None
+    if not (assessments_passed if assessments_passed is not None else _cohort_assessments_passed(member, batch)):
+        return None
+    return issue_certificate(member=member, batch=batch, actor=actor, on=on)
+
+
+@dataclass
+class CompletionResult:
+    closed_assignments: int = 0
+    certificates: list[Certificate] = field(default_factory=list)
+
+
+@transaction.atomic
+def record_course_completion(
+    *, member: User, course: Course, actor: User | None, at: dt.datetime | None = None, on: dt.date | None = None
+) -> CompletionResult:
+    """What follows a course enrollment reaching 100% (called by learning, in the completing
+    transaction, after `completed_at` is set): the member's open training assignments of the course
+    are closed (`completed`, `completed_at`); the course certificate is issued when the course gives
+    one; so is the certificate of each cohort with `certification` on that the member is active in,
+    that has this course and that is now complete. Idempotent."""
+    result = CompletionResult()
+    result.closed_assignments = complete_assignments_for(user=member, course=course, at=at or timezone.now())
+    if course.certificate:
+        result.certificates.append(issue_certificate(member=member, course=course, actor=actor, on=on))
+    cohorts = (
+        Batch.objects.filter(
+            certification=True,
+            batch_courses__course=course,
+            enrollments__member=member,
+            enrollments__status=EnrollmentStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    for batch in cohorts:
+        certificate = issue_cohort_certificate_if_complete(member=member, batch=batch, actor=actor, on=on)
+        if certificate is not None:
+            result.certificates.append(certificate)
+    return result

@@ -42,6 +42,7 @@ BATCH_FIELDS = [
     "allow_self_cancel",
     "waitlist_count",
     "waitlist_position",
+    "certification",
 ]
 ENROLLMENT_FIELDS = [
     "name",

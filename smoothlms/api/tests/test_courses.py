@@ -89,3 +89,23 @@ def test_other_roles_cannot_edit_courses(api, role):
     assert error_of(caller.patch(f"/courses/{course.name}", {"published": True}))[:2] == (403, "permission_denied")
     course.refresh_from_db()
     assert not course.published and Course.objects.count() == 1
+
+
+def test_course_certificate_settings_are_set_and_changed(api, creator):
+    data = (
+        api(creator)
+        .post(
+            "/courses",
+            {"title": "Fire Safety", "certificate": True, "validity_months": 12, "control_id": "ISO45001-7.2"},
+        )
+        .json()["data"]
+    )
+    assert (data["certificate"], data["validity_months"], data["control_id"]) == (True, 12, "ISO45001-7.2")
+    changed = api(creator).patch(f"/courses/{data['name']}", {"validity_months": None}).json()["data"]
+    assert (changed["certificate"], changed["validity_months"]) == (True, None)
+
+
+def test_course_validity_months_must_be_positive(api, creator):
+    response = api(creator).post("/courses", {"title": "Fire Safety", "validity_months": 0})
+    assert response.status_code == 422
+    assert response.json()["error"]["params"]["fields"] == ["validity_months"]

@@ -8,6 +8,7 @@ from ninja.operation import Operation
 from smoothlms.api.v1 import (
     assessments,
     batches,
+    certificates,
     content,
     courses,
     employees,
@@ -63,6 +64,7 @@ ROUTERS: list[Router] = [
     employees.router,
     content.router,
     assessments.router,
+    certificates.router,
 ]
 for router in ROUTERS:
     api.add_router("", router)

@@ -85,6 +85,7 @@ class BatchIn(Input):
     paid_batch: Flag = False
     amount: Amount | None = None
     currency: Currency | None = None
+    certification: Flag = False
     courses: list[CourseName] = Field(default_factory=list, max_length=500, description="Course names, in order.")
 
 
@@ -106,6 +107,7 @@ class BatchPatch(Input):
     paid_batch: Flag = None  # type: ignore[assignment]
     amount: Amount | None = None
     currency: Currency | None = None
+    certification: Flag = None  # type: ignore[assignment]
     courses: list[CourseName] = Field(
         None,
         max_length=500,  # type: ignore[assignment]

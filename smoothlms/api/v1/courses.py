@@ -95,7 +95,7 @@ def create_course_endpoint(request: HttpRequest, body: CourseIn):
     ),
 )
 def change_course_endpoint(request: HttpRequest, name: Name, body: CoursePatch):
-    """Change a course's title, description or `published`."""
+    """Change a course's title, description, `published` or its certificate settings."""
     require_roles(request.auth, *COURSE_EDITORS)
     course = update_course(course=get_course(name=name), actor=request.auth, **body.model_dump(exclude_unset=True))
     return {"data": course_data(course)}

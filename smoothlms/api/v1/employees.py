@@ -85,6 +85,7 @@ class EmployeeIn(Input):
         description="When HR last changed the record (Frappe's `modified`): "
         "a record not newer than the stored one changes nothing.",
     )
+    reports_to: text(140, description="The manager's HR id (Frappe's Reports To).") | None = None  # type: ignore
 
 
 class EmployeeOut(BaseModel):
@@ -100,6 +101,7 @@ class EmployeeOut(BaseModel):
     employment_type: str
     department: str
     designation: str
+    reports_to: str
     modified_in_hr: dt.datetime | None
     synced_at: dt.datetime | None
 
@@ -125,6 +127,7 @@ def employee_data(employee: Employee) -> dict[str, Any]:
         "employment_type": employee.employment_type,
         "department": employee.department,
         "designation": employee.designation,
+        "reports_to": employee.reports_to,
         "modified_in_hr": employee.modified_in_hr,
         "synced_at": employee.synced_at,
     }

@@ -203,6 +203,7 @@ class BatchOut(BaseModel):
     waitlist_position: int | None = Field(
         description="The caller's place on the waitlist (1-based); null unless waitlisted."
     )
+    certification: bool = Field(description="Whether completing the whole cohort issues a certificate.")
 
 
 def batch_data(batch: Batch) -> dict[str, Any]:
@@ -233,6 +234,7 @@ def batch_data(batch: Batch) -> dict[str, Any]:
         "allow_self_cancel": batch.allow_self_cancel,
         "waitlist_count": getattr(batch, "waitlist_count", 0),
         "waitlist_position": getattr(batch, "waitlist_position", None),
+        "certification": batch.certification,
     }
 
 

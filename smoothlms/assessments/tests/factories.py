@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from smoothlms.assessments.models import Assignment, BatchAssessment, Quiz
+from smoothlms.assessments.models import Assignment, BatchAssessment, Quiz, QuizSubmission, SubmissionSource
 from smoothlms.assessments.services import (
     OptionSpec,
     QuestionSpec,
@@ -73,3 +73,17 @@ def link(batch: Batch, item: Quiz | Assignment, *, due_date: dt.date | None = No
     if isinstance(item, Quiz):
         return add_batch_assessment(batch=batch, quiz=item, due_date=due_date, actor=None)
     return add_batch_assessment(batch=batch, assignment=item, due_date=due_date, actor=None)
+
+
+def recorded_submission(*, member, course: Course, quiz: str = "Final check", **values) -> QuizSubmission:
+    """A submission recorded in the desk (no questions answered here): score, score_out_of,
+    percentage and passed as given."""
+    return QuizSubmission.objects.create(
+        quiz=make_quiz(title=quiz, course=course),
+        member=member,
+        attempt=QuizSubmission.objects.filter(member=member, quiz__course=course).count() + 1,
+        source=SubmissionSource.RECORDED,
+        quiz_title=quiz,
+        course=course,
+        **values,
+    )

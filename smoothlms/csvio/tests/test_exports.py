@@ -31,7 +31,7 @@ from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.services import enroll
 from smoothlms.people.selectors import role_audit_rows
 from smoothlms.people.services import set_user_roles
-from smoothlms.people.tests.factories import UserFactory
+from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 from smoothlms.training.models import Certificate, TrainingAssignment
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,7 @@ def test_every_kind_has_its_header_and_rows():
     course = CourseFactory()
     batch = BatchFactory(courses=[course])
     learner = UserFactory(email="a@corp.com")
+    EmployeeFactory(user=learner)  # the compliance ledger lists employees with required courses
     enroll(batch=batch, member=learner, actor=None, source=Source.DESK, notify=False)
     today = timezone.localdate()
     TrainingAssignment.objects.create(user=learner, course=course, due_date=today)

@@ -50,7 +50,7 @@ class CourseAdmin(CourseContentAdmin, ServiceSavedAdmin):  # the content section
     list_filter = ["published"]
     search_fields = ["title", "name"]
     prepopulated_fields = {"name": ["title"]}
-    fields = ["title", "name", "description", "published"]
+    fields = ["title", "name", "description", "published", "certificate", "validity_months", "control_id"]
     change_list_template = "desk/change_list.html"
 
     def get_actions(self, request):
@@ -143,6 +143,7 @@ class BatchForm(forms.ModelForm):
             "amount",
             "currency",
             "confirmation_email_template",
+            "certification",
         ]
         widgets = {
             "timezone": forms.Select(choices=time_zone_choices()),
@@ -231,6 +232,7 @@ class BatchAdmin(ServiceSavedAdmin):
                 ]
             },
         ),
+        ("Certificates", {"fields": ["certification"]}),
         ("Payment", {"fields": ["paid_batch", ("amount", "currency")], "classes": ["collapse"]}),
         ("Emails", {"fields": ["confirmation_email_template"], "classes": ["collapse"]}),
     ]

@@ -164,6 +164,7 @@ class EmployeeAdmin(ServiceSavedAdmin):
             "employment_type",
             "department",
             "designation",
+            "reports_to",
             *self.readonly_fields,
         ]
 

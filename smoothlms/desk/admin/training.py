@@ -175,8 +175,8 @@ class TrainingAssignmentAdmin(ServiceSavedAdmin):
 class CertificateAdmin(ReadOnlyAdmin):
     """Certificates are evidence: issued by the engine, never edited or deleted here."""
 
-    list_display = ["name", "member", "course", "issue_date", "expiry_date"]
+    list_display = ["name", "member", "course", "batch", "issue_date", "expiry_date"]
     list_filter = ["course", ("issue_date", DateRangeFilter)]
-    list_select_related = ["member", "course"]
+    list_select_related = ["member", "course", "batch"]
     search_fields = ["name", "member__email"]
     export_kind = "certificates"

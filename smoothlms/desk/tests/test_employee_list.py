@@ -34,6 +34,7 @@ HEADER = [
     "Employment Type",
     "Department",
     "Designation",
+    "Reports To",
 ]
 
 
@@ -139,7 +140,20 @@ def test_the_csv_export_is_the_filtered_list_in_the_hr_export_format(hr_client, 
     rows = csv_rows(response)
     assert rows[0] == HEADER
     assert rows[1:] == [
-        ["HR-2", "Ben Ode", "ben@corp.com", "", "ben@corp.com", "Active", "2024-06-01", "", "Intern", "Engineering", ""]
+        [
+            "HR-2",
+            "Ben Ode",
+            "ben@corp.com",
+            "",
+            "ben@corp.com",
+            "Active",
+            "2024-06-01",
+            "",
+            "Intern",
+            "Engineering",
+            "",
+            "",
+        ]
     ]
 
 
