@@ -10,7 +10,7 @@ callers gather the facts, so a check costs no query and the bulk path can ask it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from smoothlms.catalog.models import Batch, LateJoinPolicy
@@ -44,6 +44,12 @@ class EnrollRequest:
     is_self: bool  # the actor enrolls themselves
     override_start: bool = False
     reason: str = ""
+    # What set the request in motion, when not the actor alone (an onboarding rule and its author):
+    # written on the audit events as `after.origin`; no rule reads it.
+    origin: Mapping[str, str] | None = None
+
+    def audited(self, after: dict) -> dict:
+        return {**after, "origin": dict(self.origin)} if self.origin else after
 
 
 @dataclass(frozen=True)

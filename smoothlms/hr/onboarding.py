@@ -265,19 +265,19 @@ def _enroll_as_author(rule: OnboardingRule, batch: Batch, joiners: list[_Joiner]
     """A moderator author enrolls the joiners as a moderator; anyone else has no such powers: each
     joiner is enrolled on the self-enrollment rules (open, paid for, a seat)."""
     author = rule.author
+    origin = {"onboarding_rule": rule.name, "author": author.email if author else ""}
     if author is not None and author.enabled and is_moderator(author):
+        members = [joiner.email for joiner in joiners]
         return list(
-            bulk_enroll(
-                batch=batch, members=[joiner.email for joiner in joiners], actor=author, source=Source.HR_RULE
-            ).results
+            bulk_enroll(batch=batch, members=members, actor=author, source=Source.HR_RULE, origin=origin).results
         )
     users = User.objects.in_bulk([joiner.user_id for joiner in joiners])
-    return [_enroll_self(batch, users[joiner.user_id]) for joiner in joiners]
+    return [_enroll_self(batch, users[joiner.user_id], origin) for joiner in joiners]
 
 
-def _enroll_self(batch: Batch, user: User) -> MemberResult:
+def _enroll_self(batch: Batch, user: User, origin: dict[str, str]) -> MemberResult:
     try:
-        enroll(batch=batch, member=user, actor=user, source=Source.HR_RULE)
+        enroll(batch=batch, member=user, actor=user, source=Source.HR_RULE, origin=origin)
     except AlreadyEnrolled:
         return MemberResult(member=user.email, status="skipped")
     except DomainError as error:

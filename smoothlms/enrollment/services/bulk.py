@@ -8,7 +8,7 @@ one transaction that is rolled back at the end, so it answers exactly what the r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
@@ -101,6 +101,7 @@ def bulk_enroll(
     notify: bool = True,
     dry_run: bool = False,
     chunk_size: int = BULK_CHUNK,
+    origin: Mapping[str, str] | None = None,
 ) -> BulkResult:
     """Enroll many members (emails), in order, with the rules of `enroll` for each.
 
@@ -116,6 +117,7 @@ def bulk_enroll(
         notify=notify,
         dry_run=dry_run,
         chunk_size=chunk_size,
+        origin=origin,
     )[0]
 
 
@@ -129,6 +131,7 @@ def bulk_enroll_groups(
     dry_run: bool = False,
     chunk_size: int = BULK_CHUNK,
     progress: Callable[[int], None] | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> list[BulkResult]:
     """`bulk_enroll` for several groups (cohort, members, reason) in order: one result per group.
 
@@ -138,7 +141,8 @@ def bulk_enroll_groups(
     transaction that is rolled back: later chunks and groups see the seats and members earlier
     ones would take, so the answer is what the real run gives. `progress` is called with the
     number of members done after each chunk. Side effects (not on a dry run): enrollments, course
-    access, audit events, confirmation emails after commit unless `notify` is off."""
+    access, audit events (naming `origin` when given), confirmation emails after commit unless
+    `notify` is off."""
     requests = [
         EnrollRequest(
             batch=group.batch,
@@ -146,6 +150,7 @@ def bulk_enroll_groups(
             is_self=False,
             override_start=override_start,
             reason=(group.reason or "").strip(),
+            origin=origin,
         )
         for group in groups
     ]
@@ -280,7 +285,7 @@ def _wait_members(
         actor=actor,
         source=source,
         reason="",
-        after={"status": EnrollmentStatus.WAITLISTED},
+        after=request.audited({"status": EnrollmentStatus.WAITLISTED}),
         at=now,
     )
 
@@ -330,7 +335,7 @@ def _seat_members(
             BatchEnrollment.objects.filter(pk__in=ids).update(member_type=member_type, updated_at=now, **fields)
     member_ids = [u.pk for u in to_create] + [e.member_id for e in to_reactivate]
     grant_course_access(batch=batch, member_ids=member_ids)
-    after = {"status": EnrollmentStatus.ACTIVE, "override_start": overridden}
+    after = request.audited({"status": EnrollmentStatus.ACTIVE, "override_start": overridden})
     common_event = {"batch": batch, "actor": actor, "source": source, "at": now}
     record_enrollment_events(
         EventType.ENROLLED, member_ids=[u.pk for u in to_create], after=after, reason=reason, **common_event

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -40,6 +42,7 @@ def enroll(
     reason: str = "",
     notify: bool = True,
     payment: Payment | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> BatchEnrollment:
     """Give `member` a seat in `batch`.
 
@@ -49,14 +52,15 @@ def enroll(
     enrolled; not started (unless overridden); self-enrollment open and paid for (self only); a seat
     free, else (with the waitlist on) a place on the waitlist.
     Side effects: the enrollment (or the reactivation of a cancelled one), course enrollments
-    for the cohort's courses, an audit event, the confirmation email after commit (unless `notify`
-    is off)."""
+    for the cohort's courses, an audit event (naming `origin`, when given: what set the enrollment in
+    motion), the confirmation email after commit (unless `notify` is off)."""
     request = EnrollRequest(
         batch=batch,
         actor=actor,
         is_self=_is_self(member, actor),
         override_start=override_start,
         reason=(reason or "").strip(),
+        origin=origin,
     )
     if (error := refusal_for(request)) is not None:  # the request's own checks answer before any read
         raise error
@@ -145,7 +149,7 @@ def _seat(
         source=source,
         reason=reason if overridden else "",
         before={"status": existing.status} if existing else None,
-        after={"status": EnrollmentStatus.ACTIVE, "override_start": overridden},
+        after=request.audited({"status": EnrollmentStatus.ACTIVE, "override_start": overridden}),
     )
     if overridden:
         record_event(
@@ -192,7 +196,7 @@ def _wait(
         enrollment=enrollment,
         source=source,
         before={"status": existing.status} if existing else None,
-        after={"status": EnrollmentStatus.WAITLISTED},
+        after=request.audited({"status": EnrollmentStatus.WAITLISTED}),
     )
     return enrollment
 

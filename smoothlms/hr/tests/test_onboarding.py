@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
+from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Source
 from smoothlms.enrollment.services import cancel_enrollment
 from smoothlms.hr.models import OnboardingApplication, OnboardingRule
@@ -246,6 +247,36 @@ def test_an_hr_manager_authors_rule_enrolls_where_the_joiner_may_enroll_themselv
     employee = hire(capture=django_capture_on_commit_callbacks)
     enrollment = BatchEnrollment.objects.get(member=employee.user)
     assert (enrollment.batch, enrollment.source) == (open_cohort, Source.HR_RULE)
+
+
+def test_the_audit_event_names_the_rule_and_its_moderator_author(
+    rule, programme, author, django_capture_on_commit_callbacks
+):
+    cohort(programme, 9)
+    employee = hire(capture=django_capture_on_commit_callbacks)
+    event = EnrollmentEvent.objects.get(member=employee.user, kind=EventType.ENROLLED)
+    assert (event.actor, event.actor_email, event.source) == (author, "rules@example.com", Source.HR_RULE)
+    assert event.after["origin"] == {"onboarding_rule": "Engineering joiners", "author": "rules@example.com"}
+
+
+def test_the_audit_event_names_the_rule_and_its_author_when_the_joiner_enrolls_on_their_own_rights(
+    rule, programme, django_capture_on_commit_callbacks
+):
+    _hr_rule(rule)
+    cohort(programme, 9)
+    employee = hire(capture=django_capture_on_commit_callbacks)
+    event = EnrollmentEvent.objects.get(member=employee.user, kind=EventType.ENROLLED)
+    assert event.actor == employee.user  # the rights used are the joiner's own
+    assert event.after["origin"] == {"onboarding_rule": "Engineering joiners", "author": "hr@example.com"}
+
+
+def test_an_enrollment_no_rule_set_in_motion_names_no_origin(programme, django_capture_on_commit_callbacks):
+    from smoothlms.enrollment.services import enroll
+
+    batch = cohort(programme, 9)
+    member = UserFactory(email="self@example.com")
+    enroll(batch=batch, member=member, actor=member, source=Source.PORTAL, notify=False)
+    assert "origin" not in EnrollmentEvent.objects.get(member=member, kind=EventType.ENROLLED).after
 
 
 def test_a_moderator_authors_rule_enrolls_where_self_enrollment_is_closed(
