@@ -443,6 +443,15 @@ def member_statuses(*, assessments: list[BatchAssessment], member_ids: list[int]
     return statuses
 
 
+def passed_every_assessment(member: User, batch: Batch) -> bool:
+    """Whether `member` has passed every assessment of `batch` (true when it has none): what a
+    cohort certificate waits for besides the courses (settings.SMOOTHLMS_COHORT_ASSESSMENTS_PASSED
+    names this function to the training app, which sits below this one)."""
+    assessments = list_batch_assessments(batch=batch)
+    statuses = member_statuses(assessments=assessments, member_ids=[member.pk])
+    return all(status == Status.PASSED for status in statuses.values())
+
+
 def is_overdue(assessment: BatchAssessment, status: str, *, now: dt.datetime | None = None) -> bool:
     """Past its due date (a date in the cohort's zone) and not passed."""
     if assessment.due_date is None or status == Status.PASSED:

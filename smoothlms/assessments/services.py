@@ -76,6 +76,7 @@ from smoothlms.learning.errors import NotEnrolledInCourse as LessonNotEnrolled
 from smoothlms.learning.services import complete_lesson_in_transaction, create_lesson_in_transaction
 from smoothlms.people.models import User
 from smoothlms.people.roles import Role
+from smoothlms.training.services import issue_cohort_certificate_if_complete
 
 # A submission sent just before the deadline may arrive a little after it.
 SUBMIT_GRACE = dt.timedelta(seconds=30)
@@ -407,8 +408,8 @@ def submit_quiz(
     attempt_not_open / max_attempts_reached); its deadline (plus SUBMIT_GRACE) has not passed
     (time_limit_exceeded: the attempt stays used); every answer names a question and options of
     this quiz (invalid_answer). Side effects: the submission with one answer row per question as
-    shown, a QUIZ_SUBMITTED audit event, and, when it passes a quiz that is a lesson, the lesson's
-    completion. Refused: nothing is written."""
+    shown, a QUIZ_SUBMITTED audit event, and, when it passes: the lesson's completion (a quiz that
+    is a lesson) and the cohort certificate it completes. Refused: nothing is written."""
     cohort = check_access(member=member, quiz=quiz)
     questions = _questions_to_take(quiz)
     locks.lock_learner(member)
@@ -434,7 +435,16 @@ def submit_quiz(
         },
     )
     _complete_lesson_if_any(submission, actor=actor)
+    if submission.passed:
+        _certify_cohort_if_complete(member, cohort, actor=actor)
     return submission
+
+
+def _certify_cohort_if_complete(member: User, cohort: Batch | None, *, actor: User | None) -> None:
+    """A pass may be the last thing a member's cohort certificate waited for (courses completed,
+    every assessment passed): issued in the passing transaction."""
+    if cohort is not None and cohort.certification:
+        issue_cohort_certificate_if_complete(member=member, batch=cohort, actor=actor)
 
 
 def _complete_lesson_if_any(submission: QuizSubmission, *, actor: User | None) -> None:
@@ -624,8 +634,8 @@ def grade_assignment_submission(
 ) -> AssignmentSubmission:
     """Grade a submission pass or fail with a comment. Rules: only Batch Evaluators and Moderators
     (and System Managers); once (already_graded: the grade is evidence, not a draft). Side effects:
-    an ASSIGNMENT_GRADED audit event; the learner is emailed the result after commit (the
-    submission is the email's outbox)."""
+    an ASSIGNMENT_GRADED audit event; on a pass, the cohort certificate it completes; the learner
+    is emailed the result after commit (the submission is the email's outbox)."""
     if not can_grade(actor):
         raise CannotGrade()
     current = locks.lock_assignment_submission(submission)
@@ -649,6 +659,8 @@ def grade_assignment_submission(
         },
     )
     _queue_result_email(current.pk)
+    if passed:
+        _certify_cohort_if_complete(current.member, current.batch, actor=actor)
     return current
 
 

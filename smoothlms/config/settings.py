@@ -218,6 +218,9 @@ SMOOTHLMS_PERIODIC_JOBS = [
     ("remind_overdue_assignments", "smoothlms.training.jobs.remind_overdue_assignments", 86400),
     ("send_manager_digests", "smoothlms.training.jobs.send_manager_digests", 86400),
 ]
+# A cohort certificate waits for every course and every assessment of the cohort; training (below
+# assessments) asks the assessments app through this dotted path.
+SMOOTHLMS_COHORT_ASSESSMENTS_PASSED = "smoothlms.assessments.selectors.passed_every_assessment"
 
 # Email ------------------------------------------------------------------------------------------
 globals().update(parse_email_url("EMAIL_URL", os.environ.get("EMAIL_URL")))
