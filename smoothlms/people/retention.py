@@ -26,6 +26,7 @@ from smoothlms.core.audit import record_event
 from smoothlms.core.errors import Conflict, Invalid
 from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.people.models import Employee, User
+from smoothlms.people.signals import user_purged
 
 PURGED_DOMAIN = "invalid"  # RFC 2606: a top-level domain that never delivers mail
 
@@ -84,8 +85,9 @@ def purge_user(*, user: User, actor: User | None, confirm: bool, reason: str = "
     actor and any before/after value naming them. Nothing is deleted: enrollments, course
     enrollments, training assignments, quiz submissions, certificates, payments and audit events
     stay, pointing at the anonymous user; quiz and assignment submissions keep their answers as
-    given. Side effects: a USER_PURGED audit event (naming the
-    placeholder, never the old email)."""
+    given. Side effects: a USER_PURGED audit event (naming the placeholder, never the old email);
+    `user_purged` (stored certificate PDFs, which print the name, are dropped and render again
+    anonymised)."""
     if is_purged(user):
         raise AlreadyPurged(email=user.email)
     if not confirm:
@@ -138,4 +140,5 @@ def purge_user(*, user: User, actor: User | None, confirm: bool, reason: str = "
         before={"enabled": was_enabled},
         after={"email": placeholder, "enabled": False},
     )
+    user_purged.send(sender=User, user_id=user.pk)
     return user

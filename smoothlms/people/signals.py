@@ -12,3 +12,7 @@ set_password_emails_pending = Signal()
 # Sent inside the transaction in which `user` chose a password (a set-password link): what was
 # held until then (cohort confirmations, LMS Settings' hold) may go.
 password_set = Signal()
+
+# Sent inside the purge's transaction with `user_id`: what an app above keeps that prints the
+# person's name (a certificate's stored PDF) is to go once it commits.
+user_purged = Signal()

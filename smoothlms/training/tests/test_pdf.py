@@ -9,6 +9,7 @@ import io
 import pytest
 import zxingcpp
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -122,3 +123,18 @@ def test_certificate_text_of_lms_settings_is_checked_when_saved():
     lms.certificate_body = "{% if %}"
     with pytest.raises(ValidationError):
         lms.full_clean()
+
+
+def test_a_purge_drops_the_stored_pdf_and_the_next_one_names_nobody(issued, django_capture_on_commit_callbacks):
+    from smoothlms.people.retention import purge_user
+
+    render_certificate_pdfs(certificate_ids=[issued.pk])
+    issued.refresh_from_db()
+    stored = issued.pdf.name
+    with django_capture_on_commit_callbacks(execute=True):
+        purge_user(user=issued.member, actor=None, confirm=True)
+    issued.refresh_from_db()
+    assert issued.pdf.name == "" and not default_storage.exists(stored)
+    assert Certificate.objects.filter(pk=issued.pk).exists()  # the evidence stays
+    text = text_of(get_certificate_pdf(certificate=issued))
+    assert "Łukasiewicz" not in text and "zoe@example.com" not in text and issued.name in text
