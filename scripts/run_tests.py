@@ -1,4 +1,4 @@
-"""`make test`: the suite on SQLite, then on PostgreSQL and MariaDB when they answer.
+"""`make test`: the static checks, then the suite on SQLite, PostgreSQL and MariaDB (side by side) when they answer.
 
 PostgreSQL and MariaDB are used when TEST_POSTGRES_URL / TEST_MARIADB_URL are set, or when the
 `smoothlms` user (scripts/provision-databases.sh) can connect on the default local ports.
@@ -46,6 +46,56 @@ def reachable(kind: str, url: str) -> str | None:
     return None
 
 
+class Run:
+    """One database's pytest run in a child process, its output in `log` (or the terminal)."""
+
+    def __init__(self, kind: str, env: dict[str, str], extra: list[str], log: Path | None) -> None:
+        self.kind, self.log, self.started = kind, log, time.monotonic()
+        print(f"\n=== {kind} ===" + (f" (output in {log.relative_to(ROOT)})" if log else ""), flush=True)
+        output = log.open("w") if log else None
+        command = [sys.executable, "-m", "pytest", "-q", *extra]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        if output:
+            output.close()
+
+    def finish(self) -> tuple[str, int, float]:
+        code = self.process.wait()
+        seconds = time.monotonic() - self.started
+        if self.log:
+            lines = self.log.read_text(errors="replace").splitlines()
+            shown = lines[-200:] if code else lines[-1:]
+            print(f"\n=== {self.kind}: {'passed' if code == 0 else 'FAILED'} ===", *shown, sep="\n", flush=True)
+        return self.kind, code, seconds
+
+
+def run_env(kind: str, url: str) -> dict[str, str]:
+    """Each run in a var directory of its own (media, uploads), apart from the others."""
+    var = ROOT / "var" / f"test-{kind}"
+    var.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "DATABASE_URL": url, "SMOOTHLMS_TEST_DB": kind, "SMOOTHLMS_VAR_DIR": str(var)}
+
+
+def run_databases(runs: list[tuple[str, str]], extra: list[str], bin_dir: Path) -> list[tuple[str, int, float]]:
+    """`smoothlms check` on each database, then pytest on each: side by side (each in its own var
+    directory and Redis database), so the suite takes about as long as its longest run, or one by
+    one with SMOOTHLMS_TEST_SERIAL=1."""
+    results = []
+    ready = []
+    for kind, url in runs:
+        # A constraint or index this backend cannot hold is a warning (models.W036...): an error here.
+        check = [str(bin_dir / "smoothlms"), "check", "--database", "default", "--fail-level", "WARNING"]
+        started = time.monotonic()
+        if code := subprocess.call(check, cwd=ROOT, env=run_env(kind, url)):
+            results.append((kind, code, time.monotonic() - started))
+        else:
+            ready.append((kind, url))
+    serial = os.environ.get("SMOOTHLMS_TEST_SERIAL") == "1"
+    if serial:
+        return results + [Run(kind, run_env(kind, url), extra, None).finish() for kind, url in ready]
+    started_runs = [Run(kind, run_env(kind, url), extra, ROOT / "var" / f"test-{kind}.log") for kind, url in ready]
+    return results + [run.finish() for run in started_runs]
+
+
 def main() -> int:
     extra = sys.argv[1:]
     runs: list[tuple[str, str]] = [("sqlite", f"sqlite:///{ROOT / 'var' / 'test-main.sqlite3'}")]
@@ -79,16 +129,7 @@ def main() -> int:
     started = time.monotonic()
     code = max(subprocess.call(command, cwd=ROOT) for command in static)
     results.append(("ruff check + format + lint-imports + makemigrations --check", code, time.monotonic() - started))
-    for kind, url in runs:
-        print(f"\n=== {kind} ===", flush=True)
-        env = {**os.environ, "DATABASE_URL": url, "SMOOTHLMS_TEST_DB": kind}
-        started = time.monotonic()
-        # A constraint or index this backend cannot hold is a warning (models.W036...): an error here.
-        code = subprocess.call(
-            [str(bin_dir / "smoothlms"), "check", "--database", "default", "--fail-level", "WARNING"], cwd=ROOT, env=env
-        )
-        code = code or subprocess.call([sys.executable, "-m", "pytest", "-q", *extra], cwd=ROOT, env=env)
-        results.append((kind, code, time.monotonic() - started))
+    results += run_databases(runs, extra, bin_dir)
     print("\n=== databases ===")
     for kind, code, seconds in results:
         print(f"{kind}: {'passed' if code == 0 else f'FAILED (exit {code})'} in {seconds:.0f}s")

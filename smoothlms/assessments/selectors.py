@@ -35,6 +35,7 @@ from smoothlms.catalog.models import Batch, BatchCourse
 from smoothlms.core.db import STREAM_CHUNK, filter_days, filter_within, iterate_values
 from smoothlms.core.timeutil import iso_seconds
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
+from smoothlms.learning.selectors import active_course_enrollments
 from smoothlms.people.models import Employee, User
 from smoothlms.people.roles import Role
 
@@ -87,18 +88,9 @@ def get_assignment(*, assignment_id: int) -> Assignment:
 
 
 def has_course_access(*, member: User, course_id: int) -> bool:
-    """An active course enrollment: the course enrollment exists, and when a cohort gave it, the
-    member is still actively enrolled in that cohort (cancelling withdraws the access it gave)."""
-    active_in_source = Exists(
-        BatchEnrollment.objects.filter(
-            batch_id=OuterRef("enrollment_from_batch_id"), member_id=member.pk, status=EnrollmentStatus.ACTIVE
-        )
-    )
-    return (
-        CourseEnrollment.objects.filter(member=member, course_id=course_id)
-        .filter(Q(enrollment_from_batch__isnull=True) | active_in_source)
-        .exists()
-    )
+    """An active course enrollment, as learning defines course access (cancelling the cohort
+    enrollment that gave it withdraws it)."""
+    return active_course_enrollments(member=member, course=course_id).exists()
 
 
 def _linking_cohort(*, member: User, quiz: Quiz | None = None, assignment: Assignment | None = None) -> Batch | None:

@@ -28,7 +28,8 @@ def frappe(settings):
         settings.HRMS_URL = server.url
         settings.HRMS_API_KEY = "key"
         settings.HRMS_API_SECRET = "secret"
-        settings.HRMS_TIMEOUT = 0.5
+        # Long enough for the stand-in to answer on a busy machine; the slow-answer test outwaits it.
+        settings.HRMS_TIMEOUT = 3
         settings.HR_SYNC_BACKOFF = 0.01
         settings.HR_SYNC_ATTEMPTS = 3
         yield server
@@ -144,6 +145,7 @@ def test_server_errors_are_retried_with_backoff_then_applied_once(frappe):
 def test_a_slow_answer_times_out_and_is_retried(frappe):
     staff(frappe, 2)
     frappe.failures = ["slow"]
+    frappe.slow_seconds = 4  # past HRMS_TIMEOUT
     run = sync_hr(sleep=no_sleep)
     assert run.status == HRSyncRun.Status.SUCCEEDED
     assert "did not answer" in run.error.splitlines()[0]

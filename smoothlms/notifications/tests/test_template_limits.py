@@ -41,9 +41,9 @@ REFUSED = [
 
 @pytest.mark.parametrize(("source", "message"), REFUSED)
 def test_an_unbounded_template_is_refused_when_saved_and_nothing_is_stored(source, message):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time of this process: the work done, however busy the machine
     errors = errors_of(body_text=source)
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     assert list(errors) == ["body_text"]
     assert errors["body_text"][0].startswith("Template refused: " + message), errors["body_text"][0]
     assert not EmailTemplate.objects.filter(name="Check").exists()
@@ -85,10 +85,10 @@ def test_a_confirmation_with_a_template_stored_around_the_check_fails_visibly_an
         name="Huge", subject="Hi", body_text="{% lorem 100000000 w %}"
     )
     batch.save()
-    started = time.perf_counter()
+    started = time.process_time()
     with django_capture_on_commit_callbacks(execute=True):
         enroll(batch=batch, member=learner.email, actor=None, source=Source.DESK)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
     enrollment = BatchEnrollment.objects.get()
     assert enrollment.confirmation_email_status == EmailStatus.FAILED
     assert "Template refused: {% lorem %} takes a number up to 20." in enrollment.confirmation_email_error
