@@ -40,7 +40,10 @@ def run_in_threads(target: Callable[[Any], None], items: Iterable[Any], *, timeo
 
 # The lock-order check --------------------------------------------------------------------------------
 
-_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
+# A statement as captured: executemany is logged as "N times: INSERT ...", COPY (core.bulk) as "N rows: COPY ...".
+_WRITE = re.compile(
+    r"^\s*(?:\d+ (?:times|rows): )?(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+[`\"]?(\w+)", re.IGNORECASE
+)
 _BEGIN = re.compile(r"^\s*(?:BEGIN|START\s+TRANSACTION)(?:\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?\b", re.IGNORECASE)
 _END = re.compile(r"^\s*(?:COMMIT|ROLLBACK)\s*;?\s*$", re.IGNORECASE)
 _SAVEPOINT = re.compile(r"^\s*(?:SAVEPOINT|RELEASE\s+SAVEPOINT|ROLLBACK\s+TO\s+SAVEPOINT)\b", re.IGNORECASE)
