@@ -1,5 +1,6 @@
 """Watching a case from the outside: which tables it wrote (row counts before and after), and
-where its time went (every statement through `connection.execute_wrapper`, the commits through
+where its time went (every statement through `connection.execute_wrapper`, PostgreSQL's COPY
+included (smoothlms.core.bulk sends it through the wrappers), the commits through
 the connection, and the Python time between them), without touching the code under test."""
 
 from __future__ import annotations
@@ -125,34 +126,6 @@ class _Clock:
             self.span(classify(text, self.tables), started, time.perf_counter(), text)
 
 
-def _watch_copy(clock: _Clock):
-    """PostgreSQL's COPY goes through the driver's cursor, past execute_wrapper: time it there, on a
-    subclass-level attribute of the connection's cursor class that is removed afterwards. Returns
-    the class, or None when there is no COPY to watch."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return None
-    connection.ensure_connection()
-    owner = connection.connection.cursor_factory
-    if "copy" in vars(owner):
-        return None
-    original = owner.copy
-
-    @contextmanager
-    def timed_copy(self, statement, *args, **kwargs):
-        started = time.perf_counter()
-        try:
-            with original(self, statement, *args, **kwargs) as copy:
-                yield copy
-        finally:
-            text = statement if isinstance(statement, str) else str(statement)
-            clock.span(classify(text, clock.tables), started, time.perf_counter(), text)
-
-    owner.copy = timed_copy
-    return owner
-
-
 @contextmanager
 def phases(into: Phases, tables: dict[str, str]) -> Iterator[None]:
     """Time the block by phase into `into` (see Phases). `tables`: {table name: phase}."""
@@ -170,14 +143,11 @@ def phases(into: Phases, tables: dict[str, str]) -> Iterator[None]:
 
     started = clock.last_end
     connection._commit = timed_commit
-    copy_owner = _watch_copy(clock)
     try:
         with connection.execute_wrapper(clock.execute):
             yield
     finally:
         del connection._commit  # the instance attribute goes; the class's method is back
-        if copy_owner is not None:
-            del copy_owner.copy
         ended = time.perf_counter()
         # Python after the last read works on what was read (a comparison, a report): checks.
         into.seconds["checks" if clock.last_phase == "reads" else "other"] += ended - clock.last_end

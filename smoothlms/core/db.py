@@ -49,6 +49,18 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+def any_of(column: str, values: Sequence, *, using: str = "default") -> tuple[str, list]:
+    """The SQL condition `column` is one of `values`, and its parameters, for raw SQL that reads a
+    thousand keys at once: one array parameter on PostgreSQL (`= ANY(%s)`, nothing for the driver to
+    parse per value), placeholders elsewhere. The ORM's `__in` prepares every value in Python, which
+    at a thousand values costs more than the query."""
+    if not values:
+        return "1 = 0", []
+    if connections[using].vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def vendor(using: str = "default") -> str:
     return connections[using].vendor
 

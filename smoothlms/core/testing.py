@@ -40,7 +40,10 @@ def run_in_threads(target: Callable[[Any], None], items: Iterable[Any], *, timeo
 
 # The lock-order check --------------------------------------------------------------------------------
 
-_WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
+# A statement as captured: executemany is logged as "N times: INSERT ...", COPY (core.bulk) as "N rows: COPY ...".
+_WRITE = re.compile(
+    r"^\s*(?:\d+ (?:times|rows): )?(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+[`\"]?(\w+)", re.IGNORECASE
+)
 _BEGIN = re.compile(r"^\s*(?:BEGIN|START\s+TRANSACTION)(?:\s+(DEFERRED|IMMEDIATE|EXCLUSIVE))?\b", re.IGNORECASE)
 _END = re.compile(r"^\s*(?:COMMIT|ROLLBACK)\s*;?\s*$", re.IGNORECASE)
 _SAVEPOINT = re.compile(r"^\s*(?:SAVEPOINT|RELEASE\s+SAVEPOINT|ROLLBACK\s+TO\s+SAVEPOINT)\b", re.IGNORECASE)
@@ -101,8 +104,22 @@ def _row_lock(sql: str, *, vendor: str, table: str, key: str = "id") -> int | No
     return pk
 
 
+def _seat_update(sql: str, table: str) -> int | None:
+    """The pk of the `table` row that a conditional `UPDATE table ... WHERE ... id = N` writes."""
+    if _written_table(sql) != table or not sql.lstrip().upper().startswith("UPDATE"):
+        return None
+    match = re.search(rf"[`\"]?{table}[`\"]?\.[`\"]?id[`\"]?\s*=\s*(\d+)", sql)
+    return int(match.group(1)) if match else None
+
+
 def _check_transaction(
-    txn: _Transaction, *, vendor: str, lock_table: str, pks: Sequence[int] | None, key: str = "id"
+    txn: _Transaction,
+    *,
+    vendor: str,
+    lock_table: str,
+    pks: Sequence[int] | None,
+    key: str = "id",
+    seat_lock: bool = False,
 ) -> None:
     statements = [sql for sql in txn.statements if not _SAVEPOINT.match(sql)]
     listing = f"{txn.begin or '(a transaction opened before the block)'}\n" + _listing(statements)
@@ -112,13 +129,15 @@ def _check_transaction(
         (
             i
             for i, sql in enumerate(statements)
-            if (table := _written_table(sql)) and (vendor != "sqlite" or table != lock_table)
+            if (table := _written_table(sql)) and ((vendor != "sqlite" and not seat_lock) or table != lock_table)
         ),
         len(statements),
     )
     locked: list[int] = []
     for index, sql in enumerate(statements):
         pk = _row_lock(sql, vendor=vendor, table=lock_table, key=key)
+        if pk is None and seat_lock:
+            pk = _seat_update(sql, lock_table)
         if pk is None or pk in locked:
             continue  # a row locked again is fine
         assert index < first_write, f"{lock_table} row {pk} was first locked after a write\n" + listing
@@ -160,6 +179,7 @@ def check_lock_order(
     pks: Sequence[int] | None = None,
     in_transaction: bool = False,
     key: str = "id",
+    seat_lock: bool = False,
 ) -> None:
     """Raise AssertionError unless every transaction among `statements` (SQL as captured, in
     order, on `vendor`) that writes `write_table` first locks rows of `lock_table`, in ascending pk
@@ -179,7 +199,7 @@ def check_lock_order(
     ]
     assert writing, f"nothing was written to {write_table}\n" + _listing(statements)
     for txn in writing:
-        _check_transaction(txn, vendor=vendor, lock_table=lock_table, pks=pks, key=key)
+        _check_transaction(txn, vendor=vendor, lock_table=lock_table, pks=pks, key=key, seat_lock=seat_lock)
 
 
 def _listing(statements: Sequence[str]) -> str:
@@ -187,11 +207,14 @@ def _listing(statements: Sequence[str]) -> str:
 
 
 @contextmanager
-def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequence[int] | None = None, key: str = "id"):
+def assert_locks_before_write(
+    lock_table: str, *, write_table: str, pks: Sequence[int] | None = None, key: str = "id", seat_lock: bool = False
+):
     """Assert that each transaction of the block that writes `write_table` locks the rows of
     `lock_table` before it writes anything, in pk order (exactly `pks`, if given): check_lock_order
     on the SQL the block runs. On SQLite the test must run with django_db(transaction=True), so
-    that the check sees how each transaction begins."""
+    that the check sees how each transaction begins. `seat_lock`: the row's conditional UPDATE (the
+    seat, after the rules read the committed row) is its lock, and it must come before every other write."""
     in_transaction = connection.in_atomic_block
     with CaptureQueriesContext(connection) as ctx:
         yield ctx
@@ -203,4 +226,5 @@ def assert_locks_before_write(lock_table: str, *, write_table: str, pks: Sequenc
         pks=pks,
         in_transaction=in_transaction,
         key=key,
+        seat_lock=seat_lock,
     )

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.audit import record_event
-from smoothlms.core.db import chunked, iterate_values
+from smoothlms.core.db import iterate_values
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.people.errors import UserExists
@@ -81,8 +81,7 @@ FIX_NOT_IN_HR = (
 FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
 
 EMAIL_COLUMNS = ("user_id", "company_email", "personal_email")
-READ_CHUNK = 2000
-USER_CHUNK = 5000
+USER_CHUNK = 20000
 
 
 @dataclass
@@ -210,11 +209,14 @@ def _read_roster(batch: Batch) -> dict[int, _User]:
 
 
 def _read_linked_users(hr_ids: Sequence[str]) -> dict[str, int | None]:
-    """{HR id: its Employee record's user id} for the ids that have a record."""
-    linked: dict[str, int | None] = {}
-    for chunk in chunked(hr_ids, READ_CHUNK):
-        linked.update(Employee.objects.filter(employee__in=chunk).values_list("employee", "user_id"))
-    return linked
+    """{HR id: its Employee record's user id} for the ids that have a record: one pass over the
+    records (HR ids and user ids only), matched here, rather than thousands of ids sent back in."""
+    wanted = set(hr_ids)
+    return {
+        employee: user_id
+        for employee, user_id in iterate_values(Employee.objects.all(), ("employee", "user_id"), chunk_size=USER_CHUNK)
+        if employee in wanted
+    }
 
 
 def _read_member_employees(batch: Batch) -> dict[int, str]:

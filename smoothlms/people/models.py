@@ -49,7 +49,10 @@ def normalize_email(email: str) -> str:
     """NFKC-normalised, trimmed and lower-cased: the one spelling under which an address is stored,
     looked up and compared (`ＡＳＨＡ@example.com ` is `asha@example.com`). Whether it is a valid
     address is clean_email's question (below)."""
-    return unicodedata.normalize("NFKC", email or "").strip().lower()
+    email = email or ""
+    if email.isascii():  # NFKC leaves ASCII as it is: skipped in the common case (imports of 50,000 rows)
+        return email.strip().lower()
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def clean_email(email: str) -> str:

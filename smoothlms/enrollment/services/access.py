@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, BatchCourse
+from smoothlms.core.db import any_of
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
 from smoothlms.people.models import User
 
@@ -39,9 +40,17 @@ def _cohort_courses(batch: Batch):
 
 
 def _restore(batch: Batch, member_ids: Sequence[int]) -> int:
-    return CourseEnrollment.objects.filter(
-        member_id__in=member_ids, course_id__in=_cohort_courses(batch), status=EnrollmentStatus.CANCELLED
-    ).update(status=EnrollmentStatus.ACTIVE, updated_at=timezone.now())
+    quote = connection.ops.quote_name
+    members, params = any_of("member_id", member_ids)
+    sql = (
+        f"UPDATE {quote(CourseEnrollment._meta.db_table)} SET status = %s, updated_at = %s "
+        f"WHERE status = %s AND {members} AND course_id IN "
+        f"(SELECT course_id FROM {quote(BatchCourse._meta.db_table)} WHERE batch_id = %s)"
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [EnrollmentStatus.ACTIVE.value, now, EnrollmentStatus.CANCELLED.value, *params, batch.pk])
+        return cursor.rowcount
 
 
 def withdraw_course_access(*, batch: Batch, member_ids: Sequence[int]) -> int:
@@ -68,11 +77,11 @@ def _insert_missing(batch: Batch, member_ids: Sequence[int]) -> int:
     quote = connection.ops.quote_name
     course_table = quote(CourseEnrollment._meta.db_table)
     link_table = quote(BatchCourse._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(member_ids))
+    members, params = any_of("id", member_ids)
     now = timezone.now()
     select = (
         f"SELECT m.member_id, bc.course_id, %s, 0, %s, %s FROM {link_table} bc "
-        f"CROSS JOIN (SELECT id AS member_id FROM {quote(User._meta.db_table)} WHERE id IN ({placeholders})) m "
+        f"CROSS JOIN (SELECT id AS member_id FROM {quote(User._meta.db_table)} WHERE {members}) m "
         "WHERE bc.batch_id = %s"
     )
     columns = "(member_id, course_id, enrollment_from_batch_id, progress, created_at, updated_at)"
@@ -83,5 +92,5 @@ def _insert_missing(batch: Batch, member_ids: Sequence[int]) -> int:
     else:
         sql = f"INSERT INTO {course_table} {columns} {select} ON CONFLICT (member_id, course_id) DO NOTHING"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [batch.pk, now, now, *member_ids, batch.pk])
+        cursor.execute(sql, [batch.pk, now, now, *params, batch.pk])
         return cursor.rowcount

@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
-from smoothlms.core.db import chunked
+from smoothlms.core.bulk import insert_rows
+from smoothlms.core.db import any_of, chunked
 from smoothlms.core.errors import DomainError
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.errors import AlreadyEnrolled, CohortFull
@@ -269,15 +270,17 @@ def _wait_members(
     for index, item in enumerate(to_wait):
         member_id = item.member_id if isinstance(item, BatchEnrollment) else item.pk
         member_ids.append(member_id)
-        fields = {
-            **waitlist_fields(actor=actor, source=source, at=now + dt.timedelta(microseconds=index)),
-            "member_type": MemberType.EMPLOYEE if member_id in employees else MemberType.EXTERNAL,
-        }
+        at = now + dt.timedelta(microseconds=index)
         if isinstance(item, BatchEnrollment):
-            BatchEnrollment.objects.filter(pk=item.pk).update(updated_at=now, **fields)
+            fields = waitlist_fields(actor=actor, source=source, at=at)
+            member_type = _member_type(member_id, employees)
+            BatchEnrollment.objects.filter(pk=item.pk).update(updated_at=now, member_type=member_type, **fields)
         else:
-            new_rows.append(BatchEnrollment(batch=batch, member=item, created_at=now, updated_at=now, **fields))
-    BatchEnrollment.objects.bulk_create(new_rows, batch_size=1000)
+            new_rows.append(
+                {"member_id": member_id, "member_type": _member_type(member_id, employees), "waitlisted_at": at}
+            )
+    fixed = {k: v for k, v in waitlist_fields(actor=actor, source=source, at=now).items() if k != "waitlisted_at"}
+    insert_rows(BatchEnrollment, new_rows, fixed={"batch": batch, "created_at": now, "updated_at": now, **fixed})
     record_enrollment_events(
         EventType.WAITLISTED,
         batch=batch,
@@ -288,6 +291,10 @@ def _wait_members(
         after=request.audited({"status": EnrollmentStatus.WAITLISTED}),
         at=now,
     )
+
+
+def _member_type(member_id: int, employees: set[int]) -> str:
+    return MemberType.EMPLOYEE.value if member_id in employees else MemberType.EXTERNAL.value
 
 
 def _one_seat_fewer(cohort: CohortFacts) -> CohortFacts:
@@ -315,19 +322,10 @@ def _seat_members(
     overridden = overrides_start(batch, override_start=request.override_start, now=now)
     reason = request.reason if overridden else ""
     fields = seat_fields(actor=actor, source=source, override_reason=reason, notify=notify)
-    BatchEnrollment.objects.bulk_create(
-        [
-            BatchEnrollment(
-                batch=batch,
-                member=user,
-                created_at=now,
-                updated_at=now,
-                member_type=MemberType.EMPLOYEE if user.pk in employees else MemberType.EXTERNAL,
-                **fields,
-            )
-            for user in to_create
-        ],
-        batch_size=1000,
+    insert_rows(
+        BatchEnrollment,
+        [{"member_id": user.pk, "member_type": _member_type(user.pk, employees)} for user in to_create],
+        fixed={"batch": batch, "created_at": now, "updated_at": now, **fields},
     )
     for member_type in (MemberType.EMPLOYEE, MemberType.EXTERNAL):
         ids = [e.pk for e in to_reactivate if (e.member_id in employees) == (member_type == MemberType.EMPLOYEE)]
@@ -356,10 +354,16 @@ def _seat_members(
             **common_event,
         )
     if notify:
-        queue_confirmation_emails(
-            enrollment_ids=list(
-                BatchEnrollment.objects.filter(batch=batch, member_id__in=member_ids)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+        queue_confirmation_emails(enrollment_ids=_enrollment_ids(batch, member_ids))
+
+
+def _enrollment_ids(batch: Batch, member_ids: list[int]) -> list[int]:
+    """The ids of these members' rows in `batch`, in pk order (raw SQL: core.db.any_of)."""
+    quote = connection.ops.quote_name
+    members, params = any_of("member_id", member_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {quote(BatchEnrollment._meta.db_table)} WHERE batch_id = %s AND {members} ORDER BY id",
+            [batch.pk, *params],
         )
+        return [pk for (pk,) in cursor.fetchall()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -66,30 +67,64 @@ def enroll(
         raise error
     email = member.email if isinstance(member, User) else normalize_email(member)
     user = member if isinstance(member, User) else User.objects.filter(email=email).first()
-    lock_batches(batch)  # every fact below is read as committed, and stays so until we commit
+    # Every fact is read before the cohort's row is locked: the member's, which only this member's
+    # own requests change (a concurrent enrollment of the same member meets the unique constraint),
+    # and the cohort's as committed. The lock is then taken by the seat's conditional UPDATE and held
+    # for the inserts only, so concurrent requests for one cohort queue behind a few short statements.
+    batch.refresh_from_db()
     now = timezone.now()
-    existing = BatchEnrollment.objects.filter(batch=batch, member=user).first() if user else None
-    if request.is_self and batch.paid_batch and user is not None:
-        payment = payment or received_payment(batch=batch, member=user)
-        has_paid: bool | None = pays_for(payment, batch=batch, member=user)
-    else:
-        has_paid = None  # not asked: only self-enrollment in a paid cohort needs a payment
-    facts = MemberFacts(
-        email=email,
-        user=user,
-        is_student=user is not None and is_student(user),
-        is_enrolled=is_active(existing),
-        has_paid=has_paid,
-    )
+    facts, payment = _member_facts(request, batch, email, user, payment)
+    cohort = read_cohort_facts(batch, now=now)
+    error = refusal_for(request, facts, cohort)
+    if error is None:
+        assert user is not None  # check 4 refused otherwise
+        if take_seats(batch, 1):
+            return _seat(request, user, facts, payment=payment, source=source, notify=notify, now=now)
+    elif user is None or not waits_instead(error, batch):
+        raise error  # a refusal on committed facts; a full cohort without a waitlist among them
+    # The seat seen free was taken meanwhile, or the cohort is full and has a waitlist: decide under
+    # the lock, where the waitlist's order and a seat freed meanwhile are seen as committed.
+    lock_batches(batch)  # every fact below is read as committed, and stays so until we commit
+    facts, payment = _member_facts(request, batch, email, user, payment)
     error = refusal_for(request, facts, read_cohort_facts(batch, now=now))
     if user is not None and waits_instead(error, batch):
-        return _wait(request, user, existing, source=source, now=now)
+        return _wait(request, user, facts, source=source, now=now)
     if error is not None:
         raise error
     assert user is not None  # check 4 refused otherwise
     if not take_seats(batch, 1):  # cannot happen under the lock; the constraint backs it anyway
         raise CohortFull()
-    return _seat(request, user, existing, payment=payment, source=source, notify=notify, now=now)
+    return _seat(request, user, facts, payment=payment, source=source, notify=notify, now=now)
+
+
+@dataclass(frozen=True)
+class _Member(MemberFacts):
+    """MemberFacts with what the writes need: the member's row in the cohort, their HR record."""
+
+    enrollment: BatchEnrollment | None = None
+    employee: bool = False
+
+
+def _member_facts(
+    request: EnrollRequest, batch: Batch, email: str, user: User | None, payment: Payment | None
+) -> tuple[_Member, Payment | None]:
+    if user is None:
+        return _Member(email=email, user=None), payment
+    existing = BatchEnrollment.objects.filter(batch=batch, member=user).first()
+    has_paid: bool | None = None  # not asked: only self-enrollment in a paid cohort needs a payment
+    if request.is_self and batch.paid_batch:
+        payment = payment or received_payment(batch=batch, member=user)
+        has_paid = pays_for(payment, batch=batch, member=user)
+    facts = _Member(
+        email=email,
+        user=user,
+        is_student=is_student(user),
+        is_enrolled=is_active(existing),
+        has_paid=has_paid,
+        enrollment=existing,
+        employee=Employee.objects.filter(user=user).exists(),
+    )
+    return facts, payment
 
 
 def seat_member(
@@ -99,30 +134,29 @@ def seat_member(
     authority, for a transfer or a replacement: the target's rules apply (`refusal_for`) and a full
     cohort refuses (no waitlist: the caller's whole transaction rolls back)."""
     request = EnrollRequest(batch=batch, actor=actor, is_self=False, reason=reason)
-    existing = BatchEnrollment.objects.filter(batch=batch, member=user).first()
-    facts = MemberFacts(email=user.email, user=user, is_student=is_student(user), is_enrolled=is_active(existing))
+    facts, _ = _member_facts(request, batch, user.email, user, None)
     if (error := refusal_for(request, facts, read_cohort_facts(batch, now=now))) is not None:
         raise error
     if not take_seats(batch, 1):
         raise CohortFull()
-    return _seat(request, user, existing, payment=None, source=source, notify=notify, now=now)
+    return _seat(request, user, facts, payment=None, source=source, notify=notify, now=now)
 
 
 def _seat(
     request: EnrollRequest,
     user: User,
-    existing: BatchEnrollment | None,
+    facts: _Member,
     *,
     payment: Payment | None,
     source: Source | str,
     notify: bool,
     now,
 ) -> BatchEnrollment:
-    batch, actor, reason = request.batch, request.actor, request.reason
+    batch, actor, reason, existing = request.batch, request.actor, request.reason, facts.enrollment
     overridden = overrides_start(batch, override_start=request.override_start, now=now)
     fields = {
         **seat_fields(actor=actor, source=source, override_reason=reason if overridden else "", notify=notify),
-        "member_type": MemberType.EMPLOYEE if Employee.objects.filter(user=user).exists() else MemberType.EXTERNAL,
+        "member_type": MemberType.EMPLOYEE if facts.employee else MemberType.EXTERNAL,
         "payment": payment,
     }
     if existing is None:
@@ -167,15 +201,12 @@ def _seat(
     return enrollment
 
 
-def _wait(
-    request: EnrollRequest, user: User, existing: BatchEnrollment | None, *, source: Source | str, now
-) -> BatchEnrollment:
+def _wait(request: EnrollRequest, user: User, facts: _Member, *, source: Source | str, now) -> BatchEnrollment:
     """Put `user` at the end of the cohort's waitlist: no seat, no course, no confirmation yet."""
-    batch, actor = request.batch, request.actor
-    employee = Employee.objects.filter(user=user).exists()
+    batch, actor, existing = request.batch, request.actor, facts.enrollment
     fields = {
         **waitlist_fields(actor=actor, source=source, at=now),
-        "member_type": MemberType.EMPLOYEE if employee else MemberType.EXTERNAL,
+        "member_type": MemberType.EMPLOYEE if facts.employee else MemberType.EXTERNAL,
     }
     if existing is None:
         enrollment = _create(batch, user, fields, is_self=request.is_self)

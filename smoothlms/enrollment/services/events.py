@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import connection
 
 from smoothlms.catalog.models import Batch
+from smoothlms.core.db import any_of
 from smoothlms.core.models import EnrollmentEvent
 from smoothlms.enrollment.models import BatchEnrollment, Source
 from smoothlms.people.models import User
@@ -34,7 +35,7 @@ def record_enrollment_events(
     # PostgreSQL types a bare parameter in a SELECT list as text; the JSON and id columns need a cast.
     as_json = "CAST(%s AS jsonb)" if postgres else "%s"
     as_id = "CAST(%s AS bigint)" if postgres else "%s"
-    placeholders = ", ".join(["%s"] * len(member_ids))
+    members, member_params = any_of("e.member_id", member_ids)
     columns = ", ".join(
         quote(c)
         for c in (
@@ -55,7 +56,7 @@ def record_enrollment_events(
     sql = (
         f"INSERT INTO {quote(EnrollmentEvent._meta.db_table)} ({columns}) "
         f"SELECT %s, %s, {as_id}, %s, e.batch_id, e.member_id, e.id, %s, %s, NULL, {as_json}, NULL "
-        f"FROM {quote(BatchEnrollment._meta.db_table)} e WHERE e.batch_id = %s AND e.member_id IN ({placeholders})"
+        f"FROM {quote(BatchEnrollment._meta.db_table)} e WHERE e.batch_id = %s AND {members}"
     )
     params = [
         at,
@@ -66,7 +67,7 @@ def record_enrollment_events(
         reason,
         json.dumps(after),
         batch.pk,
-        *member_ids,
+        *member_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

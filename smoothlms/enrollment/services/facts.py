@@ -7,7 +7,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import DEFAULT_DB_ALIAS, connection
+
 from smoothlms.catalog.models import Batch, BatchCourse
+from smoothlms.core.db import any_of
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.enrollment.rules import CohortFacts
 from smoothlms.people.models import Employee, User
@@ -35,20 +38,48 @@ def is_active(enrollment: BatchEnrollment | None) -> bool:
 
 @dataclass(frozen=True)
 class MembersRead:
-    """What the bulk path reads once per chunk for all its members: four queries."""
+    """What the bulk path reads once per chunk for all its members: one query."""
 
-    users: dict[str, User]  # by email
+    users: dict[str, User]  # by email (id, email and enabled: what the rules read of a user)
     students: set[int]  # user ids with the LMS Student role
-    enrollments: dict[int, BatchEnrollment]  # their rows in the cohort (any status), by user id
+    enrollments: dict[int, BatchEnrollment]  # their rows in the cohort (any status; id and status), by user id
     employees: set[int]  # user ids that an HR Employee record links
 
     @classmethod
     def of(cls, batch: Batch, emails: Iterable[str]) -> MembersRead:
-        users = {user.email: user for user in User.objects.filter(email__in=set(emails))}
-        ids = [user.pk for user in users.values()]
-        return cls(
-            users=users,
-            students=set(student_memberships().filter(user_id__in=ids).values_list("user_id", flat=True)),
-            enrollments={e.member_id: e for e in BatchEnrollment.objects.filter(batch=batch, member_id__in=ids)},
-            employees=set(Employee.objects.filter(user_id__in=ids).values_list("user_id", flat=True)),
-        )
+        read = cls(users={}, students=set(), enrollments={}, employees=set())
+        for user_id, email, enabled, student, employee, enrollment_id, status in _members_rows(batch, set(emails)):
+            read.users[email] = User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, (user_id, email, bool(enabled)))
+            if student:
+                read.students.add(user_id)
+            if employee:
+                read.employees.add(user_id)
+            if enrollment_id is not None:
+                read.enrollments[user_id] = BatchEnrollment.from_db(
+                    DEFAULT_DB_ALIAS, _ENROLLMENT_FIELDS, (enrollment_id, batch.pk, user_id, status)
+                )
+        return read
+
+
+_USER_FIELDS = ["id", "email", "enabled"]
+_ENROLLMENT_FIELDS = ["id", "batch_id", "member_id", "status"]
+
+
+def _members_rows(batch: Batch, emails: set[str]) -> list[tuple]:
+    """(user id, email, enabled, is a student, has an Employee record, enrollment id in `batch`,
+    its status) of the users with these emails: raw SQL, since the ORM prepares each of a thousand
+    emails in Python (core.db.any_of)."""
+    if not emails:
+        return []
+    quote = connection.ops.quote_name
+    students, student_params = student_memberships().values("user_id").query.sql_with_params()
+    by_email, email_params = any_of("u.email", sorted(emails))
+    sql = (
+        f"SELECT u.id, u.email, u.enabled, u.id IN ({students}), "
+        f"EXISTS (SELECT 1 FROM {quote(Employee._meta.db_table)} p WHERE p.user_id = u.id), e.id, e.status "
+        f"FROM {quote(User._meta.db_table)} u LEFT JOIN {quote(BatchEnrollment._meta.db_table)} e "
+        f"ON e.member_id = u.id AND e.batch_id = %s WHERE {by_email}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*student_params, batch.pk, *email_params])
+        return cursor.fetchall()

@@ -20,6 +20,7 @@ from smoothlms.enrollment.services import (
     transfer_enrollment,
     update_batch,
 )
+from smoothlms.enrollment.services.seats import take_seats
 from smoothlms.people.tests.factories import UserFactory, moderator
 
 # On SQLite the check must see each transaction begin: no test-wide transaction around the test.
@@ -32,9 +33,14 @@ def locks_cohorts(*batches):
     return assert_locks_before_write("catalog_batch", write_table=ENROLLMENTS, pks=[b.pk for b in batches])
 
 
-def test_enroll_locks_the_cohort_before_writing():
+def seats_first(batch):
+    """The single path reads first and locks the cohort with its seat UPDATE, before any other write."""
+    return assert_locks_before_write("catalog_batch", write_table=ENROLLMENTS, pks=[batch.pk], seat_lock=True)
+
+
+def test_enroll_locks_the_cohort_with_its_seat_before_writing():
     batch, learner = BatchFactory(seat_count=5), UserFactory()
-    with locks_cohorts(batch):
+    with seats_first(batch):
         enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL, notify=False)
 
 
@@ -42,7 +48,7 @@ def test_reactivating_a_cancelled_seat_locks_the_cohort_before_writing():
     batch, learner, mod = BatchFactory(seat_count=5), UserFactory(), moderator()
     enroll(batch=batch, member=learner, actor=mod, source=Source.DESK, notify=False)
     cancel_enrollment(batch=batch, member=learner, actor=mod)
-    with locks_cohorts(batch):
+    with seats_first(batch):
         enroll(batch=batch, member=learner.email, actor=mod, source=Source.DESK, notify=False)
 
 
@@ -99,6 +105,14 @@ def test_the_check_fails_when_the_enrollment_is_written_before_the_lock():
         with locks_cohorts(batch), transaction.atomic():
             write_enrollment(batch)
             lock_batches(batch)
+
+
+def test_the_seat_check_fails_when_the_enrollment_is_written_before_the_seat():
+    batch = BatchFactory()
+    with pytest.raises(AssertionError, match="first locked after a write|no row of catalog_batch was locked"):
+        with seats_first(batch), transaction.atomic():
+            write_enrollment(batch)
+            take_seats(batch, 1)
 
 
 def test_the_check_fails_when_cohorts_are_locked_out_of_pk_order():

@@ -1,0 +1,73 @@
+"""How many statements an enrollment costs, and where the cohort's row lock sits among them: a
+self-enrollment reads everything first and locks the cohort with its seat UPDATE, which only
+inserts follow; a bulk chunk costs the same statements whatever its number of members."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
+from smoothlms.enrollment.errors import CohortFull
+from smoothlms.enrollment.models import BatchEnrollment, Source
+from smoothlms.enrollment.services import bulk_enroll, enroll
+from smoothlms.people.tests.factories import UserFactory, moderator
+
+_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT)\b", re.IGNORECASE)
+_SEAT = re.compile(r'^\s*UPDATE\s+[`"]?catalog_batch[`"]?\s+SET\s+[`"]?seats_taken', re.IGNORECASE)
+
+# The single path: the cohort reloaded, the member's row in it, the Student role, the HR record,
+# the cohort's unpublished courses; the seat; the enrollment, its course access (restore, insert)
+# and its audit event.
+SELF_ENROLLMENT_STATEMENTS = 10
+
+
+def _statements(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if not _CONTROL.match(q["sql"])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_self_enrollment_reads_first_and_locks_the_cohort_last():
+    batch, learner = BatchFactory(seat_count=5, courses=[CourseFactory()]), UserFactory()
+    with CaptureQueriesContext(connection) as captured:  # notify off: the email's own statements are not counted
+        enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL, notify=False)
+    statements = _statements(captured)
+    assert len(statements) == SELF_ENROLLMENT_STATEMENTS, "\n".join(statements)
+    assert not any("FOR UPDATE" in sql.upper() for sql in statements)
+    seat = next(i for i, sql in enumerate(statements) if _SEAT.match(sql))
+    assert all(sql.lstrip().upper().startswith("SELECT") for sql in statements[:seat])
+    assert not any(sql.lstrip().upper().startswith("SELECT") for sql in statements[seat + 1 :])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_cohort_refuses_from_its_committed_seats_without_locking_or_writing():
+    batch = BatchFactory(seat_count=1)
+    enroll(batch=batch, member=UserFactory(), actor=None, source=Source.API, notify=False)
+    learner = UserFactory()
+    with CaptureQueriesContext(connection) as captured, pytest.raises(CohortFull):
+        enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL, notify=False)
+    statements = _statements(captured)
+    assert all(sql.lstrip().upper().startswith("SELECT") for sql in statements), "\n".join(statements)
+    assert not any("FOR UPDATE" in sql.upper() for sql in statements)
+    assert not BatchEnrollment.objects.filter(batch=batch, member=learner).exists()
+
+
+def _bulk_statements(members: int) -> list[str]:
+    batch = BatchFactory(seat_count=None, courses=[CourseFactory(), CourseFactory()])
+    emails, mod = [UserFactory().email for _ in range(members)], moderator()
+    with CaptureQueriesContext(connection) as captured:
+        result = bulk_enroll(
+            batch=batch, members=emails, actor=mod, source=Source.API, chunk_size=members, notify=False
+        )
+    assert result.created == members
+    return _statements(captured)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_chunk_costs_the_same_statements_for_3_members_as_for_60():
+    few, many = _bulk_statements(3), _bulk_statements(60)
+    assert len(few) == len(many), "\n".join(few) + "\n---\n" + "\n".join(many)
+    # The lock, the members (one read), the cohort's courses, the seats, the rows, course access
+    # (restore, insert), the audit events: a handful, whatever the size.
+    assert len(many) <= 10, "\n".join(many)
