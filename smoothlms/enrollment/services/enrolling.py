@@ -78,12 +78,14 @@ def enroll(
     error = refusal_for(request, facts, cohort)
     if error is None:
         assert user is not None  # check 4 refused otherwise
-        if take_seats(batch, 1):
+        # Only if the cohort is as read: an edit since (published, dates, rules) decides under the lock.
+        if take_seats(batch, 1, unchanged_since=batch.updated_at):
             return _seat(request, user, facts, payment=payment, source=source, notify=notify, now=now)
     elif user is None or not waits_instead(error, batch):
         raise error  # a refusal on committed facts; a full cohort without a waitlist among them
-    # The seat seen free was taken meanwhile, or the cohort is full and has a waitlist: decide under
-    # the lock, where the waitlist's order and a seat freed meanwhile are seen as committed.
+    # The seat seen free was taken (or the cohort edited) meanwhile, or the cohort is full and has a
+    # waitlist: decide under the lock, where the waitlist's order and a seat freed meanwhile are
+    # seen as committed.
     lock_batches(batch)  # every fact below is read as committed, and stays so until we commit
     facts, payment = _member_facts(request, batch, email, user, payment)
     error = refusal_for(request, facts, read_cohort_facts(batch, now=now))

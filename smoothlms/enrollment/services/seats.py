@@ -17,12 +17,15 @@ from smoothlms.enrollment.outbox import fresh_email_state
 from smoothlms.people.models import User
 
 
-def take_seats(batch: Batch, count: int) -> bool:
+def take_seats(batch: Batch, count: int, *, unchanged_since: dt.datetime | None = None) -> bool:
     """Take `count` seats if that many are free: one conditional UPDATE (which also row-locks the
-    batch until commit). False when the cohort has fewer free seats."""
+    batch until commit). False when the cohort has fewer free seats, or, with `unchanged_since`
+    (the `updated_at` the caller's facts were read at), when the cohort was edited since."""
     if count == 0:
         return True
     free = Q(seat_count__isnull=True) | Q(seat_count__gte=F("seats_taken") + count)
+    if unchanged_since is not None:
+        free &= Q(updated_at=unchanged_since)
     return Batch.objects.filter(free, pk=batch.pk).update(seats_taken=F("seats_taken") + count) == 1
 
 

@@ -71,3 +71,19 @@ def test_a_bulk_chunk_costs_the_same_statements_for_3_members_as_for_60():
     # The lock, the members (one read), the cohort's courses, the seats, the rows, course access
     # (restore, insert), the audit events: a handful, whatever the size.
     assert len(many) <= 10, "\n".join(many)
+
+
+@pytest.mark.django_db
+def test_the_seat_update_misses_when_the_cohort_was_edited_after_it_was_read():
+    from smoothlms.enrollment.services.seats import take_seats
+
+    batch = BatchFactory(seat_count=5)
+    read_at = batch.updated_at
+    batch.title = "Renamed"
+    batch.save()  # an edit between the read and the seat: the facts read may be stale
+    assert not take_seats(batch, 1, unchanged_since=read_at)
+    batch.refresh_from_db()
+    assert batch.seats_taken == 0
+    assert take_seats(batch, 1, unchanged_since=batch.updated_at)
+    batch.refresh_from_db()
+    assert batch.seats_taken == 1
