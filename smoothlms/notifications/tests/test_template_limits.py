@@ -43,7 +43,7 @@ REFUSED = [
 def test_an_unbounded_template_is_refused_when_saved_and_nothing_is_stored(source, message):
     started = time.process_time()  # CPU time of this process: the work done, however busy the machine
     errors = errors_of(body_text=source)
-    assert time.process_time() - started < 2
+    assert time.process_time() - started < 3
     assert list(errors) == ["body_text"]
     assert errors["body_text"][0].startswith("Template refused: " + message), errors["body_text"][0]
     assert not EmailTemplate.objects.filter(name="Check").exists()
