@@ -206,7 +206,7 @@ def test_login_page_has_the_contract_fields(client):
 # /app/employee-compliance ------------------------------------------------------------------------
 
 
-def test_employee_compliance_counts_each_employees_assignments_by_state(client, db, django_assert_max_num_queries):
+def test_employee_compliance_shows_each_employees_required_courses_by_status(client, db, django_assert_max_num_queries):
     today = timezone.localdate()
     late, fine = UserFactory(email="late@example.com"), UserFactory(email="fine@example.com")
     EmployeeFactory(employee="HR-1", employee_name="Late Larry", user=late, department="Ops")
@@ -223,34 +223,31 @@ def test_employee_compliance_counts_each_employees_assignments_by_state(client, 
     with django_assert_max_num_queries(12):
         response = client.get("/app/employee-compliance")
     assert response.status_code == 200
-    rows = {row["employee"].employee: row["employee"] for row in response.context["rows"]}
-    late_row = rows["HR-1"]
-    assert (late_row.open_count, late_row.overdue_count, late_row.completed_count, late_row.assignment_count) == (
-        1,
-        1,
-        1,
-        3,
-    )
-    assert (rows["HR-2"].open_count, rows["HR-2"].overdue_count) == (1, 0)
-    assert rows["HR-3"].assignment_count == 0
-    assert [row["employee"].employee for row in response.context["rows"]][0] == "HR-1"  # overdue first
+    entries = {e["entry"].employee.employee: e for e in response.context["entries"]}
+    assert sorted(entries) == ["HR-1", "HR-2"]  # no user, no required training
+    assert entries["HR-1"]["entry"].status == "overdue"
+    assert entries["HR-1"]["counts"] == {"compliant": 1, "due": 1, "overdue": 1, "expired": 0}
+    assert entries["HR-2"]["entry"].status == "due"
     html = response.content.decode()
+    # The weekly review: the overdue count leads to that employee's overdue assignments.
     assert "1 overdue" in html and "/app/lms-training-assignment?q=late%40example.com&amp;overdue=yes" in html
 
 
-def test_employee_compliance_filters_by_department_and_overdue(client, db):
+def test_employee_compliance_filters_by_department_and_attention(client, db):
     today = timezone.localdate()
-    late = UserFactory(email="late@example.com")
+    late, sales = UserFactory(email="late@example.com"), UserFactory(email="sales@example.com")
     EmployeeFactory(employee="HR-1", user=late, department="Ops")
-    EmployeeFactory(employee="HR-2", department="Sales")
+    EmployeeFactory(employee="HR-2", user=sales, department="Sales")
     TrainingAssignment.objects.create(user=late, course=CourseFactory(), due_date=today - dt.timedelta(days=1))
+    TrainingAssignment.objects.create(user=sales, course=CourseFactory(), due_date=today + dt.timedelta(days=9))
     client.force_login(UserFactory(email="sm2@example.com", roles=[Role.SYSTEM_MANAGER]))
 
     def shown(query: str) -> list[str]:
-        return [r["employee"].employee for r in client.get(f"/app/employee-compliance?{query}").context["rows"]]
+        entries = client.get(f"/app/employee-compliance?{query}").context["entries"]
+        return [e["entry"].employee.employee for e in entries]
 
     assert shown("department=sales") == ["HR-2"]
-    assert shown("overdue=on") == ["HR-1"]
+    assert shown("attention=1") == ["HR-1"]
 
 
 def test_employee_compliance_is_refused_to_moderators(client, db):

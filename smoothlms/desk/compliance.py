@@ -1,16 +1,14 @@
-"""/app/employee-compliance: every employee with their training assignments counted by state
-(open, overdue, completed, cancelled), those with overdue training first; ?format=csv streams the
-compliance ledger (one row per employee and required course: certificate, expiry, quiz evidence);
-/app/employee-compliance/<employee> is one employee's ledger, whose table (desk/compliance/_rows.html)
-is also what an employee page's compliance tab shows. HR Manager and System Manager. Pages are a
-fixed number of queries whatever the number of employees."""
+"""/app/employee-compliance: the compliance ledger, every employee with required training and the
+status of each required course (compliant, due, overdue, expired), filtered by name, department or
+attention needed; ?format=csv streams it (one row per employee and required course: certificate,
+expiry, quiz evidence). /app/employee-compliance/<employee> is one employee's ledger, whose table
+(desk/compliance/_rows.html) is also what an employee page's compliance tab shows. HR Manager and
+System Manager. Pages are a fixed number of queries whatever the number of employees."""
 
 from __future__ import annotations
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,8 +19,7 @@ from smoothlms.csvio.writer import csv_lines
 from smoothlms.desk.pages import render_desk
 from smoothlms.desk.site import desk_roles
 from smoothlms.hr.errors import EmployeeNotFound
-from smoothlms.hr.selectors import get_employee, list_employees
-from smoothlms.people.models import EmployeeStatus
+from smoothlms.hr.selectors import get_employee
 from smoothlms.people.roles import Role
 from smoothlms.training.compliance import (
     EMPLOYEE_COMPLIANCE_HEADER,
@@ -32,88 +29,9 @@ from smoothlms.training.compliance import (
     list_employee_compliance,
     list_ledger_employees,
 )
-from smoothlms.training.selectors import list_employee_assignment_counts
 
 PER_PAGE = 50
 ROLES = (Role.HR_MANAGER, Role.SYSTEM_MANAGER)
-
-
-class ComplianceFilterForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        label="Search",
-        max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "name, HR id or email", "type": "search"}),
-    )
-    department = forms.CharField(required=False, label="Department", max_length=140)
-    status = forms.ChoiceField(required=False, label="Status", choices=[("", "Any status"), *EmployeeStatus.choices])
-    overdue = forms.BooleanField(required=False, label="Only with overdue training")
-
-
-def _filtered(form: ComplianceFilterForm):
-    queryset = list_employee_assignment_counts()
-    data = form.cleaned_data if form.is_valid() else {}
-    if data.get("q"):
-        text = data["q"].strip()
-        queryset = queryset.filter(
-            Q(employee__icontains=text)
-            | Q(employee_name__icontains=text)
-            | Q(company_email__icontains=text)
-            | Q(user__email__icontains=text)
-        )
-    if data.get("department"):
-        queryset = queryset.filter(department__iexact=data["department"].strip())
-    if data.get("status"):
-        queryset = queryset.filter(status=data["status"])
-    if data.get("overdue"):
-        queryset = queryset.filter(overdue_count__gt=0)
-    return queryset.order_by("-overdue_count", "employee")
-
-
-@desk_roles(*ROLES)
-def compliance_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_role(*ROLES):
-        raise PermissionDenied
-    if request.GET.get("format") == "csv":
-        return _ledger_csv()
-    form = ComplianceFilterForm(request.GET or None)
-    page = Paginator(_filtered(form), PER_PAGE).get_page(request.GET.get("page"))
-    assignments = reverse("admin:training_trainingassignment_changelist")
-    rows = []
-    for employee in page.object_list:
-        email = employee.user.email if employee.user_id else ""
-        rows.append(
-            {
-                "employee": employee,
-                "email": email or employee.company_email or employee.personal_email,
-                "href": f"{assignments}?{urlencode({'q': email})}" if email else "",
-                "overdue_href": f"{assignments}?{urlencode({'q': email, 'overdue': 'yes'})}" if email else "",
-            }
-        )
-    query = {key: value for key, value in request.GET.items() if key != "page" and value}
-    return render_desk(
-        request,
-        "desk/compliance.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "query": urlencode(query),
-            "desk_section": "compliance",
-            "departments": _departments(),
-        },
-        title="Employee compliance",
-    )
-
-
-def _departments() -> list[str]:
-    return list(
-        list_employees()
-        .exclude(department="")
-        .order_by("department")
-        .values_list("department", flat=True)
-        .distinct()[:200]
-    )
 
 
 # The compliance ledger ----------------------------------------------------------------------
@@ -137,6 +55,7 @@ def _check(request: HttpRequest) -> None:
         raise PermissionDenied(ROLE_NEEDED)
 
 
+@desk_roles(*ROLES)
 def employee_compliance_list(request: HttpRequest) -> HttpResponse:
     _check(request)
     if request.GET.get("format") == "csv":
@@ -167,11 +86,14 @@ def employee_compliance_list(request: HttpRequest) -> HttpResponse:
             "attention": attention,
             "query": urlencode(query),
             "today": today,
+            "desk_section": "compliance",
+            "assignments_url": reverse("admin:training_trainingassignment_changelist"),
         },
         title="Employee Compliance",
     )
 
 
+@desk_roles(*ROLES)
 def employee_compliance_detail(request: HttpRequest, employee: str) -> HttpResponse:
     _check(request)
     try:

@@ -14,7 +14,11 @@ from smoothlms.desk.views import dashboard
 # the role get the desk's 403 page; each view checks its own permission.
 urlpatterns = [
     path("desk/learning", admin.site.admin_view(dashboard), name="desk-learning"),
-    path("app/employee-compliance", admin.site.admin_view(compliance.compliance_view), name="desk-employee-compliance"),
+    path(
+        "app/employee-compliance",
+        admin.site.admin_view(compliance.employee_compliance_list),
+        name="desk-employee-compliance",
+    ),
     path("app/employee-compliance/", strip_slash),
     path(
         "app/employee-compliance/<str:employee>",

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, BatchCourse
@@ -143,23 +143,7 @@ def list_certificate_export_rows(
     )
 
 
-# Desk: employee compliance and an assignment's history ------------------------------------------
-
-
-def list_employee_assignment_counts(*, today=None) -> QuerySet[Employee]:
-    """Employees with their user and how many training assignments that user has, by state:
-    `open_count` (assigned, not yet due), `overdue_count` (assigned, past due), `completed_count`,
-    `cancelled_count` and `assignment_count` (all). One query whatever the number of rows."""
-    today = today or timezone.localdate()
-    rel = "user__training_assignments"
-    status = f"{rel}__status"
-    return Employee.objects.select_related("user").annotate(
-        assignment_count=Count(rel),
-        open_count=Count(rel, filter=Q(**{status: AssignmentStatus.ASSIGNED, f"{rel}__due_date__gte": today})),
-        overdue_count=Count(rel, filter=overdue_q(f"{rel}__", today=today)),
-        completed_count=Count(rel, filter=Q(**{status: AssignmentStatus.COMPLETED})),
-        cancelled_count=Count(rel, filter=Q(**{status: AssignmentStatus.CANCELLED})),
-    )
+# Desk: an assignment's history ------------------------------------------
 
 
 # The desk's actions on an assignment leave audit events naming it (after["assignment"]).

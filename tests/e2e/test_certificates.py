@@ -30,7 +30,6 @@ from smoothlms.training.tests.factories import certificate_course, complete
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.browser,
-    pytest.mark.urls("smoothlms.desk.tests.compliance_urls"),
 ]
 PASSWORD = "learner-pass-123"
 

@@ -14,7 +14,7 @@ from smoothlms.training.models import TrainingAssignment
 from smoothlms.training.services import record_course_completion
 from smoothlms.training.tests.factories import certificate_course, complete
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("smoothlms.desk.tests.compliance_urls")]
+pytestmark = [pytest.mark.django_db]
 TODAY = timezone.localdate()
 
 

@@ -1,5 +1,5 @@
-"""The ledger on the site's own routes: /app/employee-compliance (main's counts page) links each
-employee to their ledger and downloads the ledger as CSV."""
+"""The ledger on the site's own routes: /app/employee-compliance shows each employee's status per
+required course, links to their ledger, downloads as CSV, and is in the desk's navigation."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ def ada():
     return person
 
 
-def test_the_counts_page_links_to_the_employee_ledger_and_the_csv(client, ada):
+def test_the_ledger_page_links_to_the_employee_ledger_and_the_csv(client, ada):
     client.force_login(UserFactory(roles=[Role.HR_MANAGER]))
     page = client.get("/app/employee-compliance").content.decode()
     assert 'href="/app/employee-compliance/HR-1"' in page and 'href="?format=csv"' in page
+    assert 'data-employee="HR-1" data-status="compliant"' in page
+    assert 'href="/app/employee-compliance" aria-current="page"' in page
     detail = client.get("/app/employee-compliance/HR-1").content.decode()
     assert 'data-status="compliant"' in detail and "ISO45001-7.2" in detail
     response = client.get("/app/employee-compliance?format=csv")
