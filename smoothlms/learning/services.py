@@ -38,7 +38,7 @@ from smoothlms.learning.errors import (
 )
 from smoothlms.learning.locks import lock_course_content, lock_course_enrollment
 from smoothlms.learning.models import LessonProgress, LessonStatus
-from smoothlms.learning.selectors import get_lesson_progress
+from smoothlms.learning.selectors import MemberStanding, get_lesson_progress, get_member_standing
 from smoothlms.people.models import User
 from smoothlms.training.services import record_course_completion
 
@@ -318,8 +318,7 @@ def complete_lesson_in_transaction(*, member: User, lesson: Lesson, actor: User 
     side effects; a refusal rolls back the caller's transaction with it."""
     _require_transaction()
     enrollment = _locked_enrollment(member, lesson)
-    row = get_lesson_progress(member=member, lesson=lesson)
-    return _complete(enrollment, lesson, row, actor=actor)
+    return _complete(enrollment, lesson, _standing(enrollment, lesson), actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -329,8 +328,7 @@ def mark_lesson_complete(*, member: User, lesson: Lesson, actor: User | None) ->
     if lesson.kind not in SELF_COMPLETED:
         raise CompletesByItself.for_kind(lesson.kind)
     enrollment = _locked_enrollment(member, lesson)
-    row = get_lesson_progress(member=member, lesson=lesson)
-    return _complete(enrollment, lesson, row, actor=actor)
+    return _complete(enrollment, lesson, _standing(enrollment, lesson), actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -343,24 +341,32 @@ def commit_scorm_data(*, member: User, lesson: Lesson, cmi: Any, actor: User | N
         raise NotAScormLesson(lesson=lesson.pk, kind=lesson.kind)
     values = scorm.clean_runtime_data(cmi)
     enrollment = _locked_enrollment(member, lesson)
-    row = get_lesson_progress(member=member, lesson=lesson)
+    standing = _standing(enrollment, lesson)
+    row = standing.row
     fields = {"scorm_data": values, "score": scorm.score_of(lesson.scorm_version, values)}
     if row is None:
         row = LessonProgress.objects.create(
             member=member, lesson=lesson, course_id=enrollment.course_id, status=LessonStatus.IN_PROGRESS, **fields
         )
+        standing = MemberStanding(row=row, completed=standing.completed)
     else:
         LessonProgress.objects.filter(pk=row.pk).update(**fields, updated_at=timezone.now())
         for name, value in fields.items():
             setattr(row, name, value)
     if scorm.reports_completion(lesson.scorm_version, values):
-        return _complete(enrollment, lesson, row, actor=actor)
+        return _complete(enrollment, lesson, standing, actor=actor)
     return CourseProgress(lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at)
 
 
+def _standing(enrollment: CourseEnrollment, lesson: Lesson) -> MemberStanding:
+    """The member's row for `lesson` and completed lessons, read once the enrollment is locked."""
+    return get_member_standing(member=enrollment.member_id, lesson=lesson, course_id=enrollment.course_id)
+
+
 def _complete(
-    enrollment: CourseEnrollment, lesson: Lesson, row: LessonProgress | None, *, actor: User | None
+    enrollment: CourseEnrollment, lesson: Lesson, standing: MemberStanding, *, actor: User | None
 ) -> CourseProgress:
+    row = standing.row
     if row is not None and row.status == LessonStatus.COMPLETED:
         return CourseProgress(
             lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at
@@ -377,19 +383,16 @@ def _complete(
         )
     else:
         LessonProgress.objects.filter(pk=row.pk).update(status=LessonStatus.COMPLETED, completed_at=now, updated_at=now)
-        row.status, row.completed_at = LessonStatus.COMPLETED, now
-    return _update_course_progress(enrollment, row, actor=actor, now=now)
+        row.status, row.completed_at, row.updated_at = LessonStatus.COMPLETED, now, now
+    return _update_course_progress(enrollment, row, completed=standing.completed + 1, actor=actor, now=now)
 
 
 def _update_course_progress(
-    enrollment: CourseEnrollment, row: LessonProgress, *, actor: User | None, now: dt.datetime
+    enrollment: CourseEnrollment, row: LessonProgress, *, completed: int, actor: User | None, now: dt.datetime
 ) -> CourseProgress:
-    """Two counts and at most one UPDATE of the enrollment, whatever the number of lessons."""
-    total = Lesson.objects.filter(chapter__course_id=enrollment.course_id).count()
-    done = LessonProgress.objects.filter(
-        member_id=enrollment.member_id, course_id=enrollment.course_id, status=LessonStatus.COMPLETED
-    ).count()
-    progress = _percent(done, total)
+    """At most one UPDATE of the enrollment: the lessons were counted by the locking read
+    (`lesson_count`), the completed ones under the lock (`completed`, this one included)."""
+    progress = _percent(completed, enrollment.lesson_count)
     reached = progress == 100 and enrollment.completed_at is None
     changes: dict[str, Any] = {}
     if progress != int(enrollment.progress):

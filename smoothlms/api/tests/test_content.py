@@ -236,3 +236,48 @@ def test_batch_progress_lists_every_member_and_course(api):
     ]
     assert error_of(api(members[0]).get("/batches/spring/progress"))[:2] == (403, "permission_denied")
     assert CourseEnrollment.objects.filter(course__in=courses).count() == 6
+
+
+# Queries per request ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lessons", [3, 12])
+def test_a_completion_is_a_fixed_number_of_queries_whatever_the_lessons(api, lessons, django_assert_num_queries):
+    """The token, the lesson, the locked enrollment with the course's lesson count, the member's row
+    and completed lessons, the row written, the enrollment's progress; reaching 100% adds the cohort
+    and the completion's side effects (training assignments, certificates, audit)."""
+    course, outline = course_with_lessons(per_chapter=lessons)
+    caller = api(CourseEnrollmentFactory(course=course).member)
+    for lesson in outline[:-2]:
+        caller.post(f"/me/lessons/{lesson.pk}/complete")
+    with django_assert_num_queries(STEP_QUERIES):
+        assert caller.post(f"/me/lessons/{outline[-2].pk}/complete").status_code == 200
+    with django_assert_num_queries(STEP_QUERIES + COMPLETION_QUERIES):
+        assert caller.post(f"/me/lessons/{outline[-1].pk}/complete").json()["data"]["progress"] == 100
+
+
+@pytest.mark.parametrize("lessons", [1, 12])
+def test_a_scorm_commit_is_a_fixed_number_of_queries_whatever_the_lessons(api, lessons, django_assert_num_queries):
+    """The token, the lesson, the locked enrollment, the member's row and completed lessons, the row
+    written; a commit that completes the lesson also writes the progress (and completes the course)."""
+    course, outline = course_with_lessons(per_chapter=lessons)
+    scorm = services.create_lesson(
+        course=course, chapter=outline[0].chapter, title="Walk", kind=LessonKind.SCORM, actor=None
+    )
+    services.attach_scorm_package(lesson=scorm, upload=scorm_package_upload(), actor=None)
+    caller = api(CourseEnrollmentFactory(course=course).member)
+    for lesson in outline:
+        caller.post(f"/me/lessons/{lesson.pk}/complete")
+    path = f"/me/lessons/{scorm.pk}/scorm"
+    with django_assert_num_queries(SCORM_QUERIES):
+        assert caller.post(path, {"cmi": {"cmi.core.lesson_status": "incomplete"}}).status_code == 200
+    with django_assert_num_queries(SCORM_QUERIES):
+        assert caller.post(path, {"cmi": {"cmi.suspend_data": "page=2"}}).status_code == 200
+    with django_assert_num_queries(SCORM_QUERIES + 2 + COMPLETION_QUERIES):
+        done = caller.post(path, {"cmi": {"cmi.core.lesson_status": "completed"}}).json()["data"]
+    assert (done["status"], done["progress"], done["completed"]) == ("completed", 100, True)
+
+
+STEP_QUERIES = 8
+SCORM_QUERIES = 7
+COMPLETION_QUERIES = 5
