@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from smoothlms.catalog.models import Course
 from smoothlms.core.db import select_for_update
-from smoothlms.enrollment.models import CourseEnrollment
-from smoothlms.learning.selectors import active_course_enrollments, lesson_count
+from smoothlms.learning.progress_sql import LockedEnrollment, lock_enrollment
 from smoothlms.people.models import User
 
 
@@ -18,14 +17,9 @@ def lock_course_content(course: Course) -> None:
     select_for_update(Course.objects.filter(pk=course.pk)).values_list("pk", flat=True).first()
 
 
-def lock_course_enrollment(*, member: User, course: Course) -> CourseEnrollment | None:
+def lock_course_enrollment(*, member: User, course_id: int) -> LockedEnrollment | None:
     """Lock and return the member's active course enrollment (None without access). Every write on
     the member's progress in the course takes it first, so lesson rows and the course progress
     computed from them are read as committed and written by one transaction at a time. The row
-    comes alone (no joins: `member` and `course` are set from the arguments) with `lesson_count`,
-    the course's lessons, read by the same statement."""
-    queryset = active_course_enrollments(member=member, course=course).annotate(lesson_count=lesson_count(course))
-    enrollment = select_for_update(queryset, of=("self",)).first()
-    if enrollment is not None:
-        enrollment.member, enrollment.course = member, course
-    return enrollment
+    comes alone (no joins) with the course's lessons, counted by the same statement."""
+    return lock_enrollment(member_id=member.pk, course_id=course_id)

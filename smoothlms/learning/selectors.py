@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Max, Min, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, BatchCourse, Chapter, Course, Lesson
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
+from smoothlms.learning import progress_sql
 from smoothlms.learning.errors import ChapterNotFound, CourseNotFound, LessonNotFound
 from smoothlms.learning.models import LessonProgress, LessonStatus
 from smoothlms.people.models import User
@@ -132,41 +133,17 @@ def get_lesson(*, lesson_id: int, course: Course | None = None) -> Lesson:
     return lesson
 
 
+def get_lesson_for_step(*, lesson_id: int) -> Lesson:
+    """The lesson a learner's step (complete, SCORM commit) is for, read by one plain statement:
+    its kind, SCORM version and chapter (with the course id); other fields load when read."""
+    lesson = progress_sql.read_lesson(lesson_id)
+    if lesson is None:
+        raise LessonNotFound(lesson=lesson_id, course="any")
+    return lesson
+
+
 def get_lesson_progress(*, member: User, lesson: Lesson) -> LessonProgress | None:
     return LessonProgress.objects.filter(member=member, lesson=lesson).first()
-
-
-def lesson_count(course: Course | int) -> Subquery:
-    """The lessons of `course` as a subquery, to be read by another statement."""
-    lessons = Lesson.objects.filter(chapter__course=course).order_by().values("chapter__course")
-    return Subquery(lessons.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
-
-
-@dataclass(frozen=True)
-class MemberStanding:
-    """A member's progress row for one lesson (None before the first step; the large SCORM data
-    deferred, loaded if read) and the lessons they completed in the lesson's course."""
-
-    row: LessonProgress | None
-    completed: int
-
-
-STANDING_FIELDS = ("id", "member_id", "lesson_id", "course_id", "status", "started_at", "completed_at", "updated_at")
-
-
-def get_member_standing(*, member: User | int, lesson: Lesson, course_id: int) -> MemberStanding:
-    """One query: the member's row for `lesson` and their completed lessons in course `course_id`."""
-    mine = Q(lesson_id=lesson.pk)
-    rows = LessonProgress.objects.filter(member=member, course_id=course_id)
-    values = rows.aggregate(
-        completed=Count("pk", filter=Q(status=LessonStatus.COMPLETED)),
-        **{name: Max(name, filter=mine) for name in STANDING_FIELDS if name != "lesson_id"},
-    )
-    if values["id"] is None:
-        return MemberStanding(row=None, completed=values["completed"])
-    values["lesson_id"] = lesson.pk
-    row = LessonProgress.from_db(rows.db, STANDING_FIELDS, [values[name] for name in STANDING_FIELDS])
-    return MemberStanding(row=row, completed=values["completed"])
 
 
 def count_lessons(*, course: Course | int) -> int:

@@ -20,11 +20,11 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import Coalesce, Floor
 from django.utils import timezone
 
-from smoothlms.catalog.models import Chapter, Course, Lesson, LessonKind
+from smoothlms.catalog.models import Batch, Chapter, Course, Lesson, LessonKind
 from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import CourseEnrollment
-from smoothlms.learning import scorm
+from smoothlms.learning import progress_sql, scorm
 from smoothlms.learning.errors import (
     CannotMove,
     ChapterNotEmpty,
@@ -38,7 +38,8 @@ from smoothlms.learning.errors import (
 )
 from smoothlms.learning.locks import lock_course_content, lock_course_enrollment
 from smoothlms.learning.models import LessonProgress, LessonStatus
-from smoothlms.learning.selectors import MemberStanding, get_lesson_progress, get_member_standing
+from smoothlms.learning.progress_sql import LockedEnrollment, Standing
+from smoothlms.learning.selectors import get_lesson_progress
 from smoothlms.people.models import User
 from smoothlms.training.services import record_course_completion
 
@@ -285,22 +286,32 @@ def _require_transaction() -> None:
         raise RuntimeError("This write runs inside the caller's transaction: open one first.")
 
 
-def _locked_enrollment(member: User, lesson: Lesson) -> CourseEnrollment:
-    enrollment = lock_course_enrollment(member=member, course=lesson.chapter.course)
+def _locked_enrollment(member: User, lesson: Lesson) -> LockedEnrollment:
+    enrollment = lock_course_enrollment(member=member, course_id=lesson.chapter.course_id)
     if enrollment is None:
         raise NotEnrolledInCourse()
     return enrollment
+
+
+def _standing(member: User, lesson: Lesson) -> Standing:
+    """The member's row for `lesson` and completed lessons, read once the enrollment is locked."""
+    return progress_sql.read_standing(member_id=member.pk, lesson_id=lesson.pk, course_id=lesson.chapter.course_id)
+
+
+def _row(member: User, lesson: Lesson, row_id: int | None, status: str) -> LessonProgress:
+    """The member's progress row for `lesson` as the step knows it (id and status), unread."""
+    return LessonProgress(id=row_id, member=member, lesson=lesson, course_id=lesson.chapter.course_id, status=status)
 
 
 @transaction.atomic(durable=True)
 def start_lesson(*, member: User, lesson: Lesson, actor: User | None) -> LessonProgress:
     """Record that `member` opened `lesson` (in_progress), once. Rules: an active course enrollment."""
     existing = get_lesson_progress(member=member, lesson=lesson)
-    enrollment = _locked_enrollment(member, lesson)  # checked even when the row exists: access may be gone
+    _locked_enrollment(member, lesson)  # checked even when the row exists: access may be gone
     if existing is not None:
         return existing
     return LessonProgress.objects.create(
-        member=member, lesson=lesson, course_id=enrollment.course_id, status=LessonStatus.IN_PROGRESS
+        member=member, lesson=lesson, course_id=lesson.chapter.course_id, status=LessonStatus.IN_PROGRESS
     )
 
 
@@ -318,7 +329,7 @@ def complete_lesson_in_transaction(*, member: User, lesson: Lesson, actor: User 
     side effects; a refusal rolls back the caller's transaction with it."""
     _require_transaction()
     enrollment = _locked_enrollment(member, lesson)
-    return _complete(enrollment, lesson, _standing(enrollment, lesson), actor=actor)
+    return _complete(member, lesson, enrollment, _standing(member, lesson), actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -328,7 +339,7 @@ def mark_lesson_complete(*, member: User, lesson: Lesson, actor: User | None) ->
     if lesson.kind not in SELF_COMPLETED:
         raise CompletesByItself.for_kind(lesson.kind)
     enrollment = _locked_enrollment(member, lesson)
-    return _complete(enrollment, lesson, _standing(enrollment, lesson), actor=actor)
+    return _complete(member, lesson, enrollment, _standing(member, lesson), actor=actor)
 
 
 @transaction.atomic(durable=True)
@@ -336,94 +347,107 @@ def commit_scorm_data(*, member: User, lesson: Lesson, cmi: Any, actor: User | N
     """Save a SCORM lesson's runtime data (what the package committed), restored on the next launch.
     Rules: a SCORM lesson; CMI element names and text values; an active course enrollment. The
     lesson completes when the data reports it (SCORM 1.2 lesson_status completed or passed; 2004
-    completion_status completed or success_status passed); a completed lesson stays completed."""
+    completion_status completed or success_status passed); a completed lesson stays completed.
+    A commit that completes nothing is one UPDATE of the member's row after the lock."""
     if lesson.kind != LessonKind.SCORM:
         raise NotAScormLesson(lesson=lesson.pk, kind=lesson.kind)
     values = scorm.clean_runtime_data(cmi)
     enrollment = _locked_enrollment(member, lesson)
-    standing = _standing(enrollment, lesson)
-    row = standing.row
     fields = {"scorm_data": values, "score": scorm.score_of(lesson.scorm_version, values)}
-    if row is None:
-        row = LessonProgress.objects.create(
-            member=member, lesson=lesson, course_id=enrollment.course_id, status=LessonStatus.IN_PROGRESS, **fields
-        )
-        standing = MemberStanding(row=row, completed=standing.completed)
+    completes = scorm.reports_completion(lesson.scorm_version, values)
+    if not completes and progress_sql.update_scorm_data(member_id=member.pk, lesson_id=lesson.pk, **fields):
+        return _unchanged(_row(member, lesson, None, LessonStatus.IN_PROGRESS), enrollment)
+    standing = _standing(member, lesson)
+    if completes and standing.status != LessonStatus.COMPLETED:
+        return _complete(member, lesson, enrollment, standing, actor=actor, values=fields)
+    row_id, status = standing.row_id, standing.status
+    if row_id is None:
+        status = LessonStatus.IN_PROGRESS
+        row_id = _insert_row(member, lesson, status=status, **fields)
     else:
-        LessonProgress.objects.filter(pk=row.pk).update(**fields, updated_at=timezone.now())
-        for name, value in fields.items():
-            setattr(row, name, value)
-    if scorm.reports_completion(lesson.scorm_version, values):
-        return _complete(enrollment, lesson, standing, actor=actor)
-    return CourseProgress(lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at)
+        progress_sql.update_row(LessonProgress, row_id, **fields)
+    return _unchanged(_row(member, lesson, row_id, status), enrollment)
 
 
-def _standing(enrollment: CourseEnrollment, lesson: Lesson) -> MemberStanding:
-    """The member's row for `lesson` and completed lessons, read once the enrollment is locked."""
-    return get_member_standing(member=enrollment.member_id, lesson=lesson, course_id=enrollment.course_id)
+def _insert_row(member: User, lesson: Lesson, **values: Any) -> int:
+    return progress_sql.insert_progress(
+        member_id=member.pk, lesson_id=lesson.pk, course_id=lesson.chapter.course_id, **values
+    )
+
+
+def _unchanged(row: LessonProgress, enrollment: LockedEnrollment) -> CourseProgress:
+    return CourseProgress(lesson_progress=row, progress=enrollment.progress, completed_at=enrollment.completed_at)
 
 
 def _complete(
-    enrollment: CourseEnrollment, lesson: Lesson, standing: MemberStanding, *, actor: User | None
+    member: User,
+    lesson: Lesson,
+    enrollment: LockedEnrollment,
+    standing: Standing,
+    *,
+    actor: User | None,
+    values: dict[str, Any] | None = None,
 ) -> CourseProgress:
-    row = standing.row
-    if row is not None and row.status == LessonStatus.COMPLETED:
-        return CourseProgress(
-            lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at
-        )
+    """Complete the member's row for `lesson` (writing `values` with it: a SCORM commit's data)
+    and the course progress; nothing when the row is completed already."""
+    if standing.status == LessonStatus.COMPLETED:
+        return _unchanged(_row(member, lesson, standing.row_id, LessonStatus.COMPLETED), enrollment)
     now = timezone.now()
-    if row is None:
-        row = LessonProgress.objects.create(
-            member=enrollment.member,
-            lesson=lesson,
-            course_id=enrollment.course_id,
-            status=LessonStatus.COMPLETED,
-            started_at=now,
-            completed_at=now,
-        )
+    done = {"status": LessonStatus.COMPLETED, "completed_at": now, **(values or {})}
+    row_id = standing.row_id
+    if row_id is None:
+        row_id = _insert_row(member, lesson, started_at=now, **done)
     else:
-        LessonProgress.objects.filter(pk=row.pk).update(status=LessonStatus.COMPLETED, completed_at=now, updated_at=now)
-        row.status, row.completed_at, row.updated_at = LessonStatus.COMPLETED, now, now
-    return _update_course_progress(enrollment, row, completed=standing.completed + 1, actor=actor, now=now)
+        progress_sql.update_row(LessonProgress, row_id, **done)
+    row = _row(member, lesson, row_id, LessonStatus.COMPLETED)
+    row.completed_at = now
+    return _update_course_progress(member, lesson, enrollment, row, completed=standing.completed + 1, actor=actor)
 
 
 def _update_course_progress(
-    enrollment: CourseEnrollment, row: LessonProgress, *, completed: int, actor: User | None, now: dt.datetime
+    member: User,
+    lesson: Lesson,
+    enrollment: LockedEnrollment,
+    row: LessonProgress,
+    *,
+    completed: int,
+    actor: User | None,
 ) -> CourseProgress:
-    """At most one UPDATE of the enrollment: the lessons were counted by the locking read
-    (`lesson_count`), the completed ones under the lock (`completed`, this one included)."""
+    """At most one UPDATE of the enrollment: the lessons were counted by the locking read, the
+    completed ones under the lock (`completed`, this one included)."""
+    now = row.completed_at
     progress = _percent(completed, enrollment.lesson_count)
     reached = progress == 100 and enrollment.completed_at is None
     changes: dict[str, Any] = {}
-    if progress != int(enrollment.progress):
+    if progress != enrollment.progress:
         changes["progress"] = progress
     if reached:
         changes["completed_at"] = now
     if changes:
-        CourseEnrollment.objects.filter(pk=enrollment.pk).update(**changes, updated_at=now)
-        for name, value in changes.items():
-            setattr(enrollment, name, value)
+        progress_sql.update_row(CourseEnrollment, enrollment.id, **changes)
+        enrollment.progress = progress
+        enrollment.completed_at = changes.get("completed_at", enrollment.completed_at)
     if reached:
-        _on_course_completed(enrollment=enrollment, actor=actor, at=now)
+        _on_course_completed(member, lesson.chapter.course, batch_id=enrollment.batch_id, actor=actor, at=now)
     return CourseProgress(lesson_progress=row, progress=progress, completed_at=enrollment.completed_at)
 
 
-def _on_course_completed(*, enrollment: CourseEnrollment, actor: User | None, at: dt.datetime) -> None:
+def _on_course_completed(
+    member: User, course: Course, *, batch_id: int | None, actor: User | None, at: dt.datetime
+) -> None:
     """Everything that follows a member completing a course, in the completing transaction: the
     open training assignment for the course closes, the certificates it earns are issued (the course's
     when it has `certificate` on, and each complete cohort's with `certification` on; CONTRACT.md
     section 13; their PDFs are rendered after commit), and an audit event records it."""
-    result = record_course_completion(
-        member=enrollment.member, course=enrollment.course, actor=actor, at=at, on=timezone.localdate(at)
-    )
+    result = record_course_completion(member=member, course=course, actor=actor, at=at, on=timezone.localdate(at))
     record_event(
         EventType.COURSE_COMPLETED,
         actor=actor,
-        batch=enrollment.enrollment_from_batch,
-        member=enrollment.member,
+        batch=Batch.objects.filter(pk=batch_id).first() if batch_id else None,
+        member=member,
         source="learning",
         after={
-            "course": enrollment.course.name,
+            "course": course.name,
             "completed_at": at.isoformat(),
             "training_assignments_completed": result.closed_assignments,
             "certificates": [certificate.name for certificate in result.certificates],
