@@ -22,6 +22,8 @@ from smoothlms.catalog.models import Chapter, Lesson
 from smoothlms.enrollment.models import CourseEnrollment, EnrollmentStatus
 from smoothlms.learning.models import LessonProgress, LessonStatus
 
+STEP_FIELDS = ("id", "chapter_id", "kind", "scorm_version")
+
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
@@ -51,55 +53,74 @@ def _lock_clause() -> str:
     return f" FOR {strength}{of}"
 
 
+LESSON_COLUMNS = [field.attname for field in Lesson._meta.concrete_fields if field.attname in STEP_FIELDS]
+
+
+def _lesson(values: list[Any], course_id: int) -> Lesson:
+    """A Lesson with LESSON_COLUMNS (the rest deferred) and its chapter with the course id."""
+    lesson = Lesson.from_db(connection.alias, LESSON_COLUMNS, values)
+    lesson.chapter = Chapter.from_db(connection.alias, ["id", "course_id"], [lesson.chapter_id, course_id])
+    return lesson
+
+
 def read_lesson(lesson_id: int) -> Lesson | None:
-    """The lesson a step is for, with what a step reads of it (kind, SCORM version, chapter and
-    course ids; the rest deferred), its chapter attached with the course id (the course itself
-    loads when read)."""
-    names = ("id", "chapter_id", "kind", "scorm_version")
-    columns = [field.attname for field in Lesson._meta.concrete_fields if field.attname in names]
+    """The lesson a step is for, with what a step reads of it (STEP_FIELDS), its chapter attached
+    with the course id (the course itself loads when read)."""
     lesson, chapter = _table(Lesson), _table(Chapter)
     sql = (
-        f"SELECT {', '.join(f'{lesson}.{name}' for name in columns)}, {chapter}.course_id FROM {lesson} "
+        f"SELECT {', '.join(f'{lesson}.{name}' for name in LESSON_COLUMNS)}, {chapter}.course_id FROM {lesson} "
         f"INNER JOIN {chapter} ON {lesson}.chapter_id = {chapter}.id WHERE {lesson}.id = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [lesson_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    found = Lesson.from_db(connection.alias, columns, row[:-1])
-    found.chapter = Chapter.from_db(connection.alias, ["id", "course_id"], [found.chapter_id, row[-1]])
-    return found
+    return None if row is None else _lesson(list(row[:-1]), row[-1])
 
 
 @dataclass
 class LockedEnrollment:
-    """The member's active course enrollment, locked, and the course's lessons read with it."""
+    """The member's active course enrollment, locked, with the course's lessons and the step's
+    lesson (as read_lesson gives it) read by the same statement."""
 
     id: int
     progress: int
     completed_at: dt.datetime | None
     batch_id: int | None
     lesson_count: int
+    lesson: Lesson
 
 
-def lock_enrollment(*, member_id: int, course_id: int) -> LockedEnrollment | None:
+def lock_step(*, member_id: int, lesson_id: int) -> LockedEnrollment | None:
+    """Lock the member's active enrollment in the course of lesson `lesson_id`; None when there is
+    none (or no such lesson). The lesson and the course's lessons are read by subqueries, which lock
+    nothing (MariaDB's FOR UPDATE locks only the rows of the outer table, too)."""
     enrollment, lesson, chapter = _table(CourseEnrollment), _table(Lesson), _table(Chapter)
+    course_of_lesson = (
+        f"SELECT {chapter}.course_id FROM {lesson} INNER JOIN {chapter} ON {lesson}.chapter_id = {chapter}.id "
+        f"WHERE {lesson}.id = %s"
+    )
+    lesson_values = ", ".join(f"(SELECT {name} FROM {lesson} WHERE id = %s)" for name in LESSON_COLUMNS)
     sql = (
         f"SELECT {enrollment}.id, {enrollment}.progress, {enrollment}.completed_at, "
-        f"{enrollment}.enrollment_from_batch_id, "
+        f"{enrollment}.enrollment_from_batch_id, {enrollment}.course_id, "
         f"(SELECT COUNT(*) FROM {lesson} INNER JOIN {chapter} ON {lesson}.chapter_id = {chapter}.id "
-        f"WHERE {chapter}.course_id = %s) "
-        f"FROM {enrollment} WHERE {enrollment}.member_id = %s AND {enrollment}.course_id = %s "
-        f"AND {enrollment}.status = %s{_lock_clause()}"
+        f"WHERE {chapter}.course_id = {enrollment}.course_id), {lesson_values} "
+        f"FROM {enrollment} WHERE {enrollment}.member_id = %s AND {enrollment}.status = %s "
+        f"AND {enrollment}.course_id = ({course_of_lesson}){_lock_clause()}"
     )
+    params = [lesson_id] * len(LESSON_COLUMNS) + [member_id, EnrollmentStatus.ACTIVE.value, lesson_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [course_id, member_id, course_id, EnrollmentStatus.ACTIVE.value])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
     return LockedEnrollment(
-        id=row[0], progress=int(row[1]), completed_at=_instant(row[2]), batch_id=row[3], lesson_count=row[4]
+        id=row[0],
+        progress=int(row[1]),
+        completed_at=_instant(row[2]),
+        batch_id=row[3],
+        lesson_count=row[5],
+        lesson=_lesson(list(row[6:]), row[4]),
     )
 
 

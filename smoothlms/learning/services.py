@@ -11,6 +11,7 @@ fixed number of queries whatever the number of lessons. Reaching 100% happens in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,7 @@ from smoothlms.learning.errors import (
 from smoothlms.learning.locks import lock_course_content, lock_course_enrollment
 from smoothlms.learning.models import LessonProgress, LessonStatus
 from smoothlms.learning.progress_sql import LockedEnrollment, Standing
-from smoothlms.learning.selectors import get_lesson_progress
+from smoothlms.learning.selectors import get_lesson_for_step, get_lesson_progress
 from smoothlms.people.models import User
 from smoothlms.training.services import record_course_completion
 
@@ -286,11 +287,23 @@ def _require_transaction() -> None:
         raise RuntimeError("This write runs inside the caller's transaction: open one first.")
 
 
-def _locked_enrollment(member: User, lesson: Lesson) -> LockedEnrollment:
-    enrollment = lock_course_enrollment(member=member, course_id=lesson.chapter.course_id)
+def _locked_enrollment(
+    member: User, lesson: Lesson | int, check: Callable[[Lesson], Any] = lambda lesson: None
+) -> tuple[Lesson, LockedEnrollment]:
+    """Lock the member's enrollment in the lesson's course. `lesson` is a Lesson or its id (the
+    API's path: then the locking statement reads it). `check(lesson)` is the step's own refusals,
+    which come before not_enrolled_in_course (an unknown id: LessonNotFound first)."""
+    if isinstance(lesson, Lesson):
+        check(lesson)
+    enrollment = lock_course_enrollment(member=member, lesson_id=lesson if isinstance(lesson, int) else lesson.pk)
     if enrollment is None:
+        if isinstance(lesson, int):
+            check(get_lesson_for_step(lesson_id=lesson))
         raise NotEnrolledInCourse()
-    return enrollment
+    if isinstance(lesson, int):
+        lesson = enrollment.lesson
+        check(lesson)
+    return lesson, enrollment
 
 
 def _standing(member: User, lesson: Lesson) -> Standing:
@@ -328,31 +341,41 @@ def complete_lesson_in_transaction(*, member: User, lesson: Lesson, actor: User 
     completes its lesson in the submission's transaction (assessments.services). Same rules and
     side effects; a refusal rolls back the caller's transaction with it."""
     _require_transaction()
-    enrollment = _locked_enrollment(member, lesson)
+    lesson, enrollment = _locked_enrollment(member, lesson)
     return _complete(member, lesson, enrollment, _standing(member, lesson), actor=actor)
 
 
-@transaction.atomic(durable=True)
-def mark_lesson_complete(*, member: User, lesson: Lesson, actor: User | None) -> CourseProgress:
-    """The learner's "Mark as complete". Rules: a text, video or file lesson (SCORM lessons complete
-    when the package says so, quizzes on a passing submission); an active course enrollment."""
+def _self_completed(lesson: Lesson) -> None:
     if lesson.kind not in SELF_COMPLETED:
         raise CompletesByItself.for_kind(lesson.kind)
-    enrollment = _locked_enrollment(member, lesson)
+
+
+@transaction.atomic(durable=True)
+def mark_lesson_complete(*, member: User, lesson: Lesson | int, actor: User | None) -> CourseProgress:
+    """The learner's "Mark as complete" of `lesson` (or the lesson of that id). Rules: the lesson
+    exists; a text, video or file lesson (SCORM lessons complete when the package says so, quizzes
+    on a passing submission); an active course enrollment."""
+    lesson, enrollment = _locked_enrollment(member, lesson, _self_completed)
     return _complete(member, lesson, enrollment, _standing(member, lesson), actor=actor)
 
 
 @transaction.atomic(durable=True)
-def commit_scorm_data(*, member: User, lesson: Lesson, cmi: Any, actor: User | None) -> CourseProgress:
+def commit_scorm_data(*, member: User, lesson: Lesson | int, cmi: Any, actor: User | None) -> CourseProgress:
     """Save a SCORM lesson's runtime data (what the package committed), restored on the next launch.
-    Rules: a SCORM lesson; CMI element names and text values; an active course enrollment. The
-    lesson completes when the data reports it (SCORM 1.2 lesson_status completed or passed; 2004
-    completion_status completed or success_status passed); a completed lesson stays completed.
-    A commit that completes nothing is one UPDATE of the member's row after the lock."""
-    if lesson.kind != LessonKind.SCORM:
-        raise NotAScormLesson(lesson=lesson.pk, kind=lesson.kind)
-    values = scorm.clean_runtime_data(cmi)
-    enrollment = _locked_enrollment(member, lesson)
+    `lesson`: the lesson or its id. Rules: the lesson exists; a SCORM lesson; CMI element names and
+    text values; an active course enrollment. The lesson completes when the data reports it (SCORM
+    1.2 lesson_status completed or passed; 2004 completion_status completed or success_status
+    passed); a completed lesson stays completed. A commit that completes nothing is one UPDATE of
+    the member's row after the lock."""
+    cleaned: list[dict[str, str]] = []
+
+    def check(found: Lesson) -> None:
+        if found.kind != LessonKind.SCORM:
+            raise NotAScormLesson(lesson=found.pk, kind=found.kind)
+        cleaned.append(scorm.clean_runtime_data(cmi))
+
+    lesson, enrollment = _locked_enrollment(member, lesson, check)
+    values = cleaned[0]
     fields = {"scorm_data": values, "score": scorm.score_of(lesson.scorm_version, values)}
     completes = scorm.reports_completion(lesson.scorm_version, values)
     if not completes and progress_sql.update_scorm_data(member_id=member.pk, lesson_id=lesson.pk, **fields):
