@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from smoothlms.catalog.models import Course
 from smoothlms.core.db import select_for_update
-from smoothlms.enrollment.models import CourseEnrollment
-from smoothlms.learning.selectors import active_course_enrollments
+from smoothlms.learning.progress_sql import LockedEnrollment, lock_step
 from smoothlms.people.models import User
 
 
@@ -18,11 +17,10 @@ def lock_course_content(course: Course) -> None:
     select_for_update(Course.objects.filter(pk=course.pk)).values_list("pk", flat=True).first()
 
 
-def lock_course_enrollment(*, member: User, course: Course) -> CourseEnrollment | None:
-    """Lock and return the member's active course enrollment (None without access). Every write on
-    the member's progress in the course takes it first, so lesson rows and the course progress
-    computed from them are read as committed and written by one transaction at a time."""
-    queryset = active_course_enrollments(member=member, course=course).select_related(
-        "course", "member", "enrollment_from_batch"
-    )
-    return select_for_update(queryset, of=("self",)).first()
+def lock_course_enrollment(*, member: User, lesson_id: int) -> LockedEnrollment | None:
+    """Lock and return the member's active enrollment in the lesson's course (None without access
+    or without the lesson). Every write on the member's progress in the course takes it first, so
+    lesson rows and the course progress computed from them are read as committed and written by
+    one transaction at a time. The row comes alone (no joins) with the lesson and the course's
+    lessons, read by the same statement."""
+    return lock_step(member_id=member.pk, lesson_id=lesson_id)

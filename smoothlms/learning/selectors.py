@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from smoothlms.catalog.models import Batch, BatchCourse, Chapter, Course, Lesson
 from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus
+from smoothlms.learning import progress_sql
 from smoothlms.learning.errors import ChapterNotFound, CourseNotFound, LessonNotFound
 from smoothlms.learning.models import LessonProgress, LessonStatus
 from smoothlms.people.models import User
@@ -129,6 +130,15 @@ def get_lesson(*, lesson_id: int, course: Course | None = None) -> Lesson:
     lesson = queryset.filter(pk=lesson_id).first()
     if lesson is None:
         raise LessonNotFound(lesson=lesson_id, course=course.name if course else "any")
+    return lesson
+
+
+def get_lesson_for_step(*, lesson_id: int) -> Lesson:
+    """The lesson a learner's step (complete, SCORM commit) is for, read by one plain statement:
+    its kind, SCORM version and chapter (with the course id); other fields load when read."""
+    lesson = progress_sql.read_lesson(lesson_id)
+    if lesson is None:
+        raise LessonNotFound(lesson=lesson_id, course="any")
     return lesson
 
 

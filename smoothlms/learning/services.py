@@ -11,6 +11,7 @@ fixed number of queries whatever the number of lessons. Reaching 100% happens in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +21,11 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerF
 from django.db.models.functions import Coalesce, Floor
 from django.utils import timezone
 
-from smoothlms.catalog.models import Chapter, Course, Lesson, LessonKind
+from smoothlms.catalog.models import Batch, Chapter, Course, Lesson, LessonKind
 from smoothlms.core.audit import record_event
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import CourseEnrollment
-from smoothlms.learning import scorm
+from smoothlms.learning import progress_sql, scorm
 from smoothlms.learning.errors import (
     CannotMove,
     ChapterNotEmpty,
@@ -38,7 +39,8 @@ from smoothlms.learning.errors import (
 )
 from smoothlms.learning.locks import lock_course_content, lock_course_enrollment
 from smoothlms.learning.models import LessonProgress, LessonStatus
-from smoothlms.learning.selectors import get_lesson_progress
+from smoothlms.learning.progress_sql import LockedEnrollment, Standing
+from smoothlms.learning.selectors import get_lesson_for_step, get_lesson_progress
 from smoothlms.people.models import User
 from smoothlms.training.services import record_course_completion
 
@@ -285,22 +287,44 @@ def _require_transaction() -> None:
         raise RuntimeError("This write runs inside the caller's transaction: open one first.")
 
 
-def _locked_enrollment(member: User, lesson: Lesson) -> CourseEnrollment:
-    enrollment = lock_course_enrollment(member=member, course=lesson.chapter.course)
+def _locked_enrollment(
+    member: User, lesson: Lesson | int, check: Callable[[Lesson], Any] = lambda lesson: None
+) -> tuple[Lesson, LockedEnrollment]:
+    """Lock the member's enrollment in the lesson's course. `lesson` is a Lesson or its id (the
+    API's path: then the locking statement reads it). `check(lesson)` is the step's own refusals,
+    which come before not_enrolled_in_course (an unknown id: LessonNotFound first)."""
+    if isinstance(lesson, Lesson):
+        check(lesson)
+    enrollment = lock_course_enrollment(member=member, lesson_id=lesson if isinstance(lesson, int) else lesson.pk)
     if enrollment is None:
+        if isinstance(lesson, int):
+            check(get_lesson_for_step(lesson_id=lesson))
         raise NotEnrolledInCourse()
-    return enrollment
+    if isinstance(lesson, int):
+        lesson = enrollment.lesson
+        check(lesson)
+    return lesson, enrollment
+
+
+def _standing(member: User, lesson: Lesson) -> Standing:
+    """The member's row for `lesson` and completed lessons, read once the enrollment is locked."""
+    return progress_sql.read_standing(member_id=member.pk, lesson_id=lesson.pk, course_id=lesson.chapter.course_id)
+
+
+def _row(member: User, lesson: Lesson, row_id: int | None, status: str) -> LessonProgress:
+    """The member's progress row for `lesson` as the step knows it (id and status), unread."""
+    return LessonProgress(id=row_id, member=member, lesson=lesson, course_id=lesson.chapter.course_id, status=status)
 
 
 @transaction.atomic(durable=True)
 def start_lesson(*, member: User, lesson: Lesson, actor: User | None) -> LessonProgress:
     """Record that `member` opened `lesson` (in_progress), once. Rules: an active course enrollment."""
     existing = get_lesson_progress(member=member, lesson=lesson)
-    enrollment = _locked_enrollment(member, lesson)  # checked even when the row exists: access may be gone
+    _locked_enrollment(member, lesson)  # checked even when the row exists: access may be gone
     if existing is not None:
         return existing
     return LessonProgress.objects.create(
-        member=member, lesson=lesson, course_id=enrollment.course_id, status=LessonStatus.IN_PROGRESS
+        member=member, lesson=lesson, course_id=lesson.chapter.course_id, status=LessonStatus.IN_PROGRESS
     )
 
 
@@ -317,110 +341,136 @@ def complete_lesson_in_transaction(*, member: User, lesson: Lesson, actor: User 
     completes its lesson in the submission's transaction (assessments.services). Same rules and
     side effects; a refusal rolls back the caller's transaction with it."""
     _require_transaction()
-    enrollment = _locked_enrollment(member, lesson)
-    row = get_lesson_progress(member=member, lesson=lesson)
-    return _complete(enrollment, lesson, row, actor=actor)
+    lesson, enrollment = _locked_enrollment(member, lesson)
+    return _complete(member, lesson, enrollment, _standing(member, lesson), actor=actor)
 
 
-@transaction.atomic(durable=True)
-def mark_lesson_complete(*, member: User, lesson: Lesson, actor: User | None) -> CourseProgress:
-    """The learner's "Mark as complete". Rules: a text, video or file lesson (SCORM lessons complete
-    when the package says so, quizzes on a passing submission); an active course enrollment."""
+def _self_completed(lesson: Lesson) -> None:
     if lesson.kind not in SELF_COMPLETED:
         raise CompletesByItself.for_kind(lesson.kind)
-    enrollment = _locked_enrollment(member, lesson)
-    row = get_lesson_progress(member=member, lesson=lesson)
-    return _complete(enrollment, lesson, row, actor=actor)
 
 
 @transaction.atomic(durable=True)
-def commit_scorm_data(*, member: User, lesson: Lesson, cmi: Any, actor: User | None) -> CourseProgress:
+def mark_lesson_complete(*, member: User, lesson: Lesson | int, actor: User | None) -> CourseProgress:
+    """The learner's "Mark as complete" of `lesson` (or the lesson of that id). Rules: the lesson
+    exists; a text, video or file lesson (SCORM lessons complete when the package says so, quizzes
+    on a passing submission); an active course enrollment."""
+    lesson, enrollment = _locked_enrollment(member, lesson, _self_completed)
+    return _complete(member, lesson, enrollment, _standing(member, lesson), actor=actor)
+
+
+@transaction.atomic(durable=True)
+def commit_scorm_data(*, member: User, lesson: Lesson | int, cmi: Any, actor: User | None) -> CourseProgress:
     """Save a SCORM lesson's runtime data (what the package committed), restored on the next launch.
-    Rules: a SCORM lesson; CMI element names and text values; an active course enrollment. The
-    lesson completes when the data reports it (SCORM 1.2 lesson_status completed or passed; 2004
-    completion_status completed or success_status passed); a completed lesson stays completed."""
-    if lesson.kind != LessonKind.SCORM:
-        raise NotAScormLesson(lesson=lesson.pk, kind=lesson.kind)
-    values = scorm.clean_runtime_data(cmi)
-    enrollment = _locked_enrollment(member, lesson)
-    row = get_lesson_progress(member=member, lesson=lesson)
+    `lesson`: the lesson or its id. Rules: the lesson exists; a SCORM lesson; CMI element names and
+    text values; an active course enrollment. The lesson completes when the data reports it (SCORM
+    1.2 lesson_status completed or passed; 2004 completion_status completed or success_status
+    passed); a completed lesson stays completed. A commit that completes nothing is one UPDATE of
+    the member's row after the lock."""
+    cleaned: list[dict[str, str]] = []
+
+    def check(found: Lesson) -> None:
+        if found.kind != LessonKind.SCORM:
+            raise NotAScormLesson(lesson=found.pk, kind=found.kind)
+        cleaned.append(scorm.clean_runtime_data(cmi))
+
+    lesson, enrollment = _locked_enrollment(member, lesson, check)
+    values = cleaned[0]
     fields = {"scorm_data": values, "score": scorm.score_of(lesson.scorm_version, values)}
-    if row is None:
-        row = LessonProgress.objects.create(
-            member=member, lesson=lesson, course_id=enrollment.course_id, status=LessonStatus.IN_PROGRESS, **fields
-        )
+    completes = scorm.reports_completion(lesson.scorm_version, values)
+    if not completes and progress_sql.update_scorm_data(member_id=member.pk, lesson_id=lesson.pk, **fields):
+        return _unchanged(_row(member, lesson, None, LessonStatus.IN_PROGRESS), enrollment)
+    standing = _standing(member, lesson)
+    if completes and standing.status != LessonStatus.COMPLETED:
+        return _complete(member, lesson, enrollment, standing, actor=actor, values=fields)
+    row_id, status = standing.row_id, standing.status
+    if row_id is None:
+        status = LessonStatus.IN_PROGRESS
+        row_id = _insert_row(member, lesson, status=status, **fields)
     else:
-        LessonProgress.objects.filter(pk=row.pk).update(**fields, updated_at=timezone.now())
-        for name, value in fields.items():
-            setattr(row, name, value)
-    if scorm.reports_completion(lesson.scorm_version, values):
-        return _complete(enrollment, lesson, row, actor=actor)
-    return CourseProgress(lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at)
+        progress_sql.update_row(LessonProgress, row_id, **fields)
+    return _unchanged(_row(member, lesson, row_id, status), enrollment)
+
+
+def _insert_row(member: User, lesson: Lesson, **values: Any) -> int:
+    return progress_sql.insert_progress(
+        member_id=member.pk, lesson_id=lesson.pk, course_id=lesson.chapter.course_id, **values
+    )
+
+
+def _unchanged(row: LessonProgress, enrollment: LockedEnrollment) -> CourseProgress:
+    return CourseProgress(lesson_progress=row, progress=enrollment.progress, completed_at=enrollment.completed_at)
 
 
 def _complete(
-    enrollment: CourseEnrollment, lesson: Lesson, row: LessonProgress | None, *, actor: User | None
+    member: User,
+    lesson: Lesson,
+    enrollment: LockedEnrollment,
+    standing: Standing,
+    *,
+    actor: User | None,
+    values: dict[str, Any] | None = None,
 ) -> CourseProgress:
-    if row is not None and row.status == LessonStatus.COMPLETED:
-        return CourseProgress(
-            lesson_progress=row, progress=int(enrollment.progress), completed_at=enrollment.completed_at
-        )
+    """Complete the member's row for `lesson` (writing `values` with it: a SCORM commit's data)
+    and the course progress; nothing when the row is completed already."""
+    if standing.status == LessonStatus.COMPLETED:
+        return _unchanged(_row(member, lesson, standing.row_id, LessonStatus.COMPLETED), enrollment)
     now = timezone.now()
-    if row is None:
-        row = LessonProgress.objects.create(
-            member=enrollment.member,
-            lesson=lesson,
-            course_id=enrollment.course_id,
-            status=LessonStatus.COMPLETED,
-            started_at=now,
-            completed_at=now,
-        )
+    done = {"status": LessonStatus.COMPLETED, "completed_at": now, **(values or {})}
+    row_id = standing.row_id
+    if row_id is None:
+        row_id = _insert_row(member, lesson, started_at=now, **done)
     else:
-        LessonProgress.objects.filter(pk=row.pk).update(status=LessonStatus.COMPLETED, completed_at=now, updated_at=now)
-        row.status, row.completed_at = LessonStatus.COMPLETED, now
-    return _update_course_progress(enrollment, row, actor=actor, now=now)
+        progress_sql.update_row(LessonProgress, row_id, **done)
+    row = _row(member, lesson, row_id, LessonStatus.COMPLETED)
+    row.completed_at = now
+    return _update_course_progress(member, lesson, enrollment, row, completed=standing.completed + 1, actor=actor)
 
 
 def _update_course_progress(
-    enrollment: CourseEnrollment, row: LessonProgress, *, actor: User | None, now: dt.datetime
+    member: User,
+    lesson: Lesson,
+    enrollment: LockedEnrollment,
+    row: LessonProgress,
+    *,
+    completed: int,
+    actor: User | None,
 ) -> CourseProgress:
-    """Two counts and at most one UPDATE of the enrollment, whatever the number of lessons."""
-    total = Lesson.objects.filter(chapter__course_id=enrollment.course_id).count()
-    done = LessonProgress.objects.filter(
-        member_id=enrollment.member_id, course_id=enrollment.course_id, status=LessonStatus.COMPLETED
-    ).count()
-    progress = _percent(done, total)
+    """At most one UPDATE of the enrollment: the lessons were counted by the locking read, the
+    completed ones under the lock (`completed`, this one included)."""
+    now = row.completed_at
+    progress = _percent(completed, enrollment.lesson_count)
     reached = progress == 100 and enrollment.completed_at is None
     changes: dict[str, Any] = {}
-    if progress != int(enrollment.progress):
+    if progress != enrollment.progress:
         changes["progress"] = progress
     if reached:
         changes["completed_at"] = now
     if changes:
-        CourseEnrollment.objects.filter(pk=enrollment.pk).update(**changes, updated_at=now)
-        for name, value in changes.items():
-            setattr(enrollment, name, value)
+        progress_sql.update_row(CourseEnrollment, enrollment.id, **changes)
+        enrollment.progress = progress
+        enrollment.completed_at = changes.get("completed_at", enrollment.completed_at)
     if reached:
-        _on_course_completed(enrollment=enrollment, actor=actor, at=now)
+        _on_course_completed(member, lesson.chapter.course, batch_id=enrollment.batch_id, actor=actor, at=now)
     return CourseProgress(lesson_progress=row, progress=progress, completed_at=enrollment.completed_at)
 
 
-def _on_course_completed(*, enrollment: CourseEnrollment, actor: User | None, at: dt.datetime) -> None:
+def _on_course_completed(
+    member: User, course: Course, *, batch_id: int | None, actor: User | None, at: dt.datetime
+) -> None:
     """Everything that follows a member completing a course, in the completing transaction: the
     open training assignment for the course closes, the certificates it earns are issued (the course's
     when it has `certificate` on, and each complete cohort's with `certification` on; CONTRACT.md
     section 13; their PDFs are rendered after commit), and an audit event records it."""
-    result = record_course_completion(
-        member=enrollment.member, course=enrollment.course, actor=actor, at=at, on=timezone.localdate(at)
-    )
+    result = record_course_completion(member=member, course=course, actor=actor, at=at, on=timezone.localdate(at))
     record_event(
         EventType.COURSE_COMPLETED,
         actor=actor,
-        batch=enrollment.enrollment_from_batch,
-        member=enrollment.member,
+        batch=Batch.objects.filter(pk=batch_id).first() if batch_id else None,
+        member=member,
         source="learning",
         after={
-            "course": enrollment.course.name,
+            "course": course.name,
             "completed_at": at.isoformat(),
             "training_assignments_completed": result.closed_assignments,
             "certificates": [certificate.name for certificate in result.certificates],

@@ -169,6 +169,24 @@ def test_lessons_refuse_a_member_without_course_access(api):
     assert error_of(api(withdrawn).post("/me/lessons/99999/complete"))[:2] == (404, "not_found")
 
 
+def test_without_course_access_the_lessons_own_refusals_come_first(api):
+    """The lesson is read by the locking statement; without a locked row the refusals still come
+    in their order: no such lesson, the wrong kind, invalid SCORM data, then no access."""
+    course, lessons = course_with_lessons(CourseFactory(name="safety"), per_chapter=1)
+    scorm = services.create_lesson(
+        course=course, chapter=lessons[0].chapter, title="Walk", kind=LessonKind.SCORM, actor=None
+    )
+    caller = api(UserFactory())
+    assert error_of(caller.post("/me/lessons/99999/scorm", {"cmi": {}}))[:2] == (404, "not_found")
+    assert error_of(caller.post(f"/me/lessons/{scorm.pk}/complete"))[:2] == (409, "lesson_completes_by_itself")
+    assert error_of(caller.post(f"/me/lessons/{lessons[0].pk}/scorm", {"cmi": {}}))[:2] == (409, "not_a_scorm_lesson")
+    assert error_of(caller.post(f"/me/lessons/{scorm.pk}/scorm", {"cmi": {"not cmi": "x"}}))[:2] == (
+        422,
+        "validation_error",
+    )
+    assert error_of(caller.post(f"/me/lessons/{scorm.pk}/scorm", {"cmi": {}}))[:2] == (403, "not_enrolled_in_course")
+
+
 def test_scorm_commits_save_and_complete(api):
     course, lessons = course_with_lessons(CourseFactory(name="safety"), per_chapter=2)
     scorm = services.create_lesson(
@@ -236,3 +254,49 @@ def test_batch_progress_lists_every_member_and_course(api):
     ]
     assert error_of(api(members[0]).get("/batches/spring/progress"))[:2] == (403, "permission_denied")
     assert CourseEnrollment.objects.filter(course__in=courses).count() == 6
+
+
+# Queries per request ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lessons", [3, 12])
+def test_a_completion_is_a_fixed_number_of_queries_whatever_the_lessons(api, lessons, django_assert_num_queries):
+    """The token, the locked enrollment with the lesson and the course's lesson count, the member's
+    row and completed lessons, the row written, the enrollment's progress; reaching 100% adds the
+    course, the cohort and the completion's side effects (training assignments, certificates, audit)."""
+    course, outline = course_with_lessons(per_chapter=lessons)
+    caller = api(CourseEnrollmentFactory(course=course).member)
+    for lesson in outline[:-2]:
+        caller.post(f"/me/lessons/{lesson.pk}/complete")
+    with django_assert_num_queries(STEP_QUERIES):
+        assert caller.post(f"/me/lessons/{outline[-2].pk}/complete").status_code == 200
+    with django_assert_num_queries(STEP_QUERIES + COMPLETION_QUERIES):
+        assert caller.post(f"/me/lessons/{outline[-1].pk}/complete").json()["data"]["progress"] == 100
+
+
+@pytest.mark.parametrize("lessons", [1, 12])
+def test_a_scorm_commit_is_a_fixed_number_of_queries_whatever_the_lessons(api, lessons, django_assert_num_queries):
+    """The token, the locked enrollment with the lesson, the member's row written by one UPDATE; the first
+    commit reads the member's standing before inserting the row; a commit that completes the lesson
+    reads it and writes the progress with the row's data and status (and completes the course)."""
+    course, outline = course_with_lessons(per_chapter=lessons)
+    scorm = services.create_lesson(
+        course=course, chapter=outline[0].chapter, title="Walk", kind=LessonKind.SCORM, actor=None
+    )
+    services.attach_scorm_package(lesson=scorm, upload=scorm_package_upload(), actor=None)
+    caller = api(CourseEnrollmentFactory(course=course).member)
+    for lesson in outline:
+        caller.post(f"/me/lessons/{lesson.pk}/complete")
+    path = f"/me/lessons/{scorm.pk}/scorm"
+    with django_assert_num_queries(SCORM_QUERIES + 2):
+        assert caller.post(path, {"cmi": {"cmi.core.lesson_status": "incomplete"}}).status_code == 200
+    with django_assert_num_queries(SCORM_QUERIES):
+        assert caller.post(path, {"cmi": {"cmi.suspend_data": "page=2"}}).status_code == 200
+    with django_assert_num_queries(SCORM_QUERIES + 2 + COMPLETION_QUERIES):
+        done = caller.post(path, {"cmi": {"cmi.core.lesson_status": "completed"}}).json()["data"]
+    assert (done["status"], done["progress"], done["completed"]) == ("completed", 100, True)
+
+
+STEP_QUERIES = 7
+SCORM_QUERIES = 5
+COMPLETION_QUERIES = 6

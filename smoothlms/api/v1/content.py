@@ -323,8 +323,7 @@ def outline_endpoint(request: HttpRequest, name: CourseName):
 def complete_lesson_endpoint(request: HttpRequest, lesson_id: LessonId):
     """Mark a text, video or file lesson complete: answers the course `progress` and whether the
     course is `completed`. Completing a completed lesson changes nothing."""
-    lesson = selectors.get_lesson(lesson_id=lesson_id)
-    result = services.mark_lesson_complete(member=request.auth, lesson=lesson, actor=request.auth)
+    result = services.mark_lesson_complete(member=request.auth, lesson=lesson_id, actor=request.auth)
     return {"data": progress_data(result)}
 
 
@@ -348,8 +347,7 @@ def commit_scorm_endpoint(request: HttpRequest, lesson_id: LessonId, body: Scorm
     """What the portal's SCORM runtime commits: the package's CMI values, restored on the next
     launch. The lesson completes when they report it (1.2 `cmi.core.lesson_status` completed or
     passed; 2004 `cmi.completion_status` completed or `cmi.success_status` passed)."""
-    lesson = selectors.get_lesson(lesson_id=lesson_id)
-    result = services.commit_scorm_data(member=request.auth, lesson=lesson, cmi=body.cmi, actor=request.auth)
+    result = services.commit_scorm_data(member=request.auth, lesson=lesson_id, cmi=body.cmi, actor=request.auth)
     return {"data": progress_data(result)}
 
 
