@@ -75,6 +75,15 @@ def run_env(kind: str, url: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "SMOOTHLMS_TEST_DB": kind, "SMOOTHLMS_VAR_DIR": str(var)}
 
 
+def pytest_args(kind: str, extra: list[str]) -> list[str]:
+    """The browser tests drive pages, which do not change with the database: they run on SQLite
+    only (SMOOTHLMS_TEST_BROWSER_EVERYWHERE=1 runs them on every database), unless the arguments
+    choose their own markers. Concurrency and SQL run on every database."""
+    if kind == "sqlite" or os.environ.get("SMOOTHLMS_TEST_BROWSER_EVERYWHERE") == "1" or "-m" in extra:
+        return extra
+    return [*extra, "-m", "not browser"]
+
+
 def run_databases(runs: list[tuple[str, str]], extra: list[str], bin_dir: Path) -> list[tuple[str, int, float]]:
     """`smoothlms check` on each database, then pytest on each: side by side (each in its own var
     directory and Redis database), so the suite takes about as long as its longest run, or one by
@@ -91,8 +100,11 @@ def run_databases(runs: list[tuple[str, str]], extra: list[str], bin_dir: Path) 
             ready.append((kind, url))
     serial = os.environ.get("SMOOTHLMS_TEST_SERIAL") == "1"
     if serial:
-        return results + [Run(kind, run_env(kind, url), extra, None).finish() for kind, url in ready]
-    started_runs = [Run(kind, run_env(kind, url), extra, ROOT / "var" / f"test-{kind}.log") for kind, url in ready]
+        return results + [Run(kind, run_env(kind, url), pytest_args(kind, extra), None).finish() for kind, url in ready]
+    started_runs = [
+        Run(kind, run_env(kind, url), pytest_args(kind, extra), ROOT / "var" / f"test-{kind}.log")
+        for kind, url in ready
+    ]
     return results + [run.finish() for run in started_runs]
 
 
