@@ -45,4 +45,4 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) var/test_* node_modules smoothlms/portal/static/vendor
+	rm -rf $(VENV) var/test_* var/test-* node_modules smoothlms/portal/static/vendor
