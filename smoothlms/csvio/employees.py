@@ -6,14 +6,16 @@ roster reconciliation (`smoothlms reconcile_roster`, the desk's page; an HR id o
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from smoothlms.catalog.models import Batch
+from smoothlms.core.bulk import collector_paused
 from smoothlms.csvio.errors import FileUnusable, MissingColumn
 from smoothlms.csvio.problems import problem_lines, problem_text
-from smoothlms.csvio.reader import Column, FileSource, Row, RowProblem, Table, read_table
+from smoothlms.csvio.reader import Column, FileSource, Row, RowProblem, Table, TableStream, open_table, read_table
 from smoothlms.hr.reconciliation import EMAIL_COLUMNS, Reconciliation, people_from_rows, reconcile_people
 from smoothlms.hr.records import LABELS
 
@@ -55,22 +57,30 @@ def read_employee_file(path: str | Path) -> Iterator[SourceRow]:
 def read_hr_export(data: FileSource, *, filename: str) -> Table:
     """The rows of an HR employee export, for reconciliation (CSV or XLSX). Raises FileUnusable
     when the file cannot be read, or names neither an HR id nor an email column."""
-    table = read_table(data, filename=filename, columns=HR_EXPORT_COLUMNS)
-    if not table.has("employee") and not any(table.has(name) for name in EMAIL_COLUMNS):
-        raise MissingColumn(
-            column=LABELS["employee"],
-            names="ID or employee",
-            hint=" An export with no HR id needs a User ID, Company Email or Personal Email column.",
-        )
-    return table
+    with open_hr_export(data, filename=filename) as stream:
+        return stream.read_all()
+
+
+@contextmanager
+def open_hr_export(data: FileSource, *, filename: str) -> Iterator[TableStream]:
+    """`read_hr_export`, its rows read as they are iterated (csvio.reader.open_table)."""
+    with open_table(data, filename=filename, columns=HR_EXPORT_COLUMNS) as stream:
+        if not stream.has("employee") and not any(stream.has(name) for name in EMAIL_COLUMNS):
+            raise MissingColumn(
+                column=LABELS["employee"],
+                names="ID or employee",
+                hint=" An export with no HR id needs a User ID, Company Email or Personal Email column.",
+            )
+        yield stream
 
 
 def reconcile_file(*, batch: Batch, data: FileSource, filename: str) -> Reconciliation:
-    """Read an HR export and reconcile it with `batch` (FileUnusable when the file cannot be used)."""
-    table = read_hr_export(data, filename=filename)
-    people = people_from_rows(table.rows, has_status=table.has("status"))
-    del table  # the parsed file is the largest thing held: let it go before the database is read
-    return reconcile_people(batch=batch, people=people)
+    """Read an HR export and reconcile it with `batch` (FileUnusable when the file cannot be used).
+    The file is streamed: what is kept of each row is the person (hr.reconciliation.Person)."""
+    with collector_paused():
+        with open_hr_export(data, filename=filename) as stream:
+            people = people_from_rows(stream.rows, has_status=stream.has("status"))
+        return reconcile_people(batch=batch, people=people)
 
 
 def finding_row_lines(*, data: FileSource, filename: str, report: Reconciliation) -> Iterator[str]:

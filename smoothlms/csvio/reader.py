@@ -124,6 +124,31 @@ class Table:
         return name in self.columns
 
 
+@dataclass
+class TableStream:
+    """A file being read (`open_table`): its header, and its rows as they are read."""
+
+    rows: Iterator[Row]
+    columns: list[str]
+    ignored: list[str] = field(default_factory=list)
+    format: str = "csv"
+    delimiter: str | None = None
+    header: list[str] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+    def read_all(self) -> Table:
+        return Table(
+            rows=list(self.rows),
+            columns=self.columns,
+            ignored=self.ignored,
+            format=self.format,
+            delimiter=self.delimiter,
+            header=self.header,
+        )
+
+
 def header_key(text: str) -> str:
     """Headers compare without case, surrounding space or the difference between `_` and a space."""
     return " ".join(str(text).replace("\ufeff", "").replace("_", " ").split()).casefold()
@@ -143,7 +168,24 @@ def read_table(
     memory), and only as wide as its header row. `keep_cells` also keeps each row's cells as
     written (`Row.cells`, for a file of the rows that failed). Raises FileUnusable (a subclass naming
     the problem) when the file cannot be used at all, or is past the caps of `limits` (settings by
-    default)."""
+    default). Every row is read before this returns; `open_table` gives them one at a time."""
+    with open_table(source, filename=filename, columns=columns, limits=limits, keep_cells=keep_cells) as stream:
+        return stream.read_all()
+
+
+@contextmanager
+def open_table(
+    source: FileSource,
+    *,
+    filename: str,
+    columns: Sequence[Column],
+    limits: Limits | None = None,
+    keep_cells: bool = False,
+) -> Iterator[TableStream]:
+    """`read_table`, one row at a time: the header is read (and checked) on entering, then
+    `TableStream.rows` reads the file as it is iterated, so a caller that keeps what it needs of each
+    row holds one row of the file at a time. A problem found later in the file (a cap passed, a
+    byte that is not UTF-8) raises FileUnusable from the iteration, as read_table would have."""
     limits = limits or Limits.from_settings()
     shape = _Shape(columns=columns, keep_cells=keep_cells)
     with _binary(source) as stream:
@@ -155,9 +197,9 @@ def read_table(
         name = (filename or "").lower()
         if head.startswith(OLE_MAGIC) or name.endswith(".xls"):
             raise UnsupportedFile(detail="Excel 97-2003 workbooks (.xls) are not supported: save it as .xlsx.")
-        if head.startswith(XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")):
-            return _xlsx_table(stream, shape=shape, limits=limits)
-        return _csv_table(stream, shape=shape, limits=limits)
+        opened = _xlsx_stream if head.startswith(XLSX_MAGIC) or name.endswith((".xlsx", ".xlsm")) else _csv_stream
+        with opened(stream, shape=shape, limits=limits) as table:
+            yield table
 
 
 @dataclass(frozen=True)
@@ -216,13 +258,14 @@ class _Budget:
 # CSV ------------------------------------------------------------------------------------------
 
 
-def _csv_table(stream: IO[bytes], *, shape: _Shape, limits: Limits) -> Table:
+@contextmanager
+def _csv_stream(stream: IO[bytes], *, shape: _Shape, limits: Limits) -> Iterator[TableStream]:
     encoding = _encoding(stream)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
         try:
             delimiter, lines = _delimiter(text)
-            return _table(
+            yield _stream(
                 _csv_records(lines, delimiter, _Budget(limits)),
                 shape=shape,
                 fmt="csv",
@@ -318,14 +361,15 @@ def _csv_records(lines: Iterable[str], delimiter: str, budget: _Budget) -> Itera
 # XLSX -----------------------------------------------------------------------------------------
 
 
-def _xlsx_table(stream: IO[bytes], *, shape: _Shape, limits: Limits) -> Table:
+@contextmanager
+def _xlsx_stream(stream: IO[bytes], *, shape: _Shape, limits: Limits) -> Iterator[TableStream]:
     _check_unpacked_size(stream, limits)
     missing: dict[tuple[int, int], str] = {}
     book = _open_book(stream, data_only=False)
     saved = _SavedResults(stream)
     try:
         records = _xlsx_records(_sheet(book), saved, missing, _Budget(limits))
-        return _table(records, shape=shape, fmt="xlsx", delimiter=None, formulas=missing)
+        yield _stream(records, shape=shape, fmt="xlsx", delimiter=None, formulas=missing)
     finally:
         saved.close()
         book.close()
@@ -471,19 +515,20 @@ def column_letter(index: int) -> str:
 # Headers and rows -----------------------------------------------------------------------------
 
 
-def _table(
+def _stream(
     records: Iterable[tuple[int, list[str]]],
     *,
     shape: _Shape,
     fmt: str,
     delimiter: str | None,
     formulas: dict[tuple[int, int], str],
-) -> Table:
+) -> TableStream:
+    """The header (read now: the first non-blank record) and a generator of the rows after it."""
     iterator: Iterator[tuple[int, list[str]]] = iter(records)
     header: list[str] | None = None
     for _number, cells in iterator:
-        if any(str(cell).strip() for cell in cells):
-            header = [str(cell) for cell in cells]
+        if "".join(cells).strip():
+            header = list(cells)
             break
     if header is None:
         raise EmptyFile()
@@ -491,26 +536,50 @@ def _table(
     ignored = [
         text.strip() for position, text in enumerate(header) if text.strip() and position not in index_of.values()
     ]
-    rows: list[Row] = []
-    # Row numbers are those a spreadsheet shows for the file (blank lines count, as they do there).
-    for number, cells in iterator:
-        if not any(str(cell).strip() for cell in cells):
+    return TableStream(
+        rows=_rows(iterator, index_of, shape=shape, formulas=formulas),
+        columns=list(index_of),
+        ignored=ignored,
+        format=fmt,
+        delimiter=delimiter,
+        header=header,
+    )
+
+
+def _rows(
+    records: Iterator[tuple[int, list[str]]],
+    index_of: dict[str, int],
+    *,
+    shape: _Shape,
+    formulas: dict[tuple[int, int], str],
+) -> Iterator[Row]:
+    """The rows after the header, numbered as a spreadsheet shows the file (blank lines count, as
+    they do there, but are not rows). Cells are text (the CSV reader's, or _xlsx_texts')."""
+    positions = list(index_of.items())
+    keep_cells = shape.keep_cells
+    for number, cells in records:
+        if not "".join(cells).strip():
             continue  # blank lines are not rows
-        values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in index_of.items()}
-        problem = None
-        for name, i in index_of.items():
-            formula = formulas.get((number, i))
-            if formula is not None:
-                problem = RowProblem(
-                    "formula_without_value",
-                    f"Cell {column_letter(i)}{number} ({name}) holds the formula {formula} with no saved result; "
-                    "formulas are never evaluated here. Open and save the file in a spreadsheet program, or paste "
-                    "the values instead.",
-                )
-                break
-        cells_as_written = [str(cell) for cell in cells] if shape.keep_cells else None
-        rows.append(Row(number=number, values=values, problem=problem, cells=cells_as_written))
-    return Table(rows=rows, columns=list(index_of), ignored=ignored, format=fmt, delimiter=delimiter, header=header)
+        width = len(cells)
+        values = {name: (cells[i].strip() if i < width else "") for name, i in positions}
+        # `formulas` fills as an XLSX sheet is read, up to this row: looked at only once it has any.
+        problem = _formula_problem(number, positions, formulas) if formulas else None
+        yield Row(number=number, values=values, problem=problem, cells=list(cells) if keep_cells else None)
+
+
+def _formula_problem(
+    number: int, positions: list[tuple[str, int]], formulas: dict[tuple[int, int], str]
+) -> RowProblem | None:
+    for name, i in positions:
+        formula = formulas.get((number, i))
+        if formula is not None:
+            return RowProblem(
+                "formula_without_value",
+                f"Cell {column_letter(i)}{number} ({name}) holds the formula {formula} with no saved result; "
+                "formulas are never evaluated here. Open and save the file in a spreadsheet program, or paste "
+                "the values instead.",
+            )
+    return None
 
 
 def _match_header(header: list[str], columns: Sequence[Column]) -> dict[str, int]:

@@ -28,7 +28,7 @@ names).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -81,7 +81,7 @@ FIX_NOT_IN_HR = (
 FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
 
 EMAIL_COLUMNS = ("user_id", "company_email", "personal_email")
-USER_CHUNK = 20000
+USER_CHUNK = 5000  # rows per keyset page: a few pages, little held at once
 
 
 @dataclass
@@ -139,13 +139,16 @@ class Reconciliation:
 
 @dataclass(slots=True)
 class Person:
+    """One person of the export, as little as matching needs (one is held per row, not the row)."""
+
     order: int
     employee: str  # "" when the row has none
     name: str
-    emails: list[str]  # trimmed, lower-cased, in Frappe's preferred order, without repeats
+    emails: tuple[str, ...]  # trimmed, lower-cased, in Frappe's preferred order, without repeats
     status: str  # an EmployeeStatus value, or "" for text that is none of them
-    users: set[int] = field(default_factory=set)
+    users: tuple[int, ...] = ()  # their LMS users, each once
     linked: int | None = None  # the user of the Employee record with this HR id
+    keys: tuple[str, ...] = ()  # the match keys of `emails`, in the same order
 
     @property
     def email(self) -> str:
@@ -174,9 +177,11 @@ _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
 
 def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> list[Person]:
     """The people of an export: one per HR id (a repeated row is the same person), their emails
-    normalised (people.models.normalize_email), their status (without a Status column, everyone is Active)."""
+    normalised (people.models.normalize_email), their status (without a Status column, everyone is
+    Active). `rows` may be a stream (csvio's open_table): only the people are kept."""
     people: list[Person] = []
     seen: set[str] = set()
+    statuses = _STATUSES
     active = EmployeeStatus.ACTIVE
     for order, row in enumerate(rows):
         values = row.values
@@ -187,25 +192,26 @@ def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> l
             seen.add(employee)
         emails: list[str] = []
         for name in EMAIL_COLUMNS:
-            email = normalize_email(values.get(name) or "")
-            if email and email not in emails:
-                emails.append(email)
+            text = values.get(name)
+            if text:
+                email = normalize_email(text)
+                if email and email not in emails:
+                    emails.append(email)
         # An export without a Status column is a headcount list: everyone on it is Active.
-        status = _STATUSES.get((values.get("status") or "").strip().lower(), "") if has_status else active
-        people.append(Person(order, employee, (values.get("employee_name") or "").strip(), emails, status))
+        status = statuses.get((values.get("status") or "").strip().lower(), "") if has_status else active
+        name = (values.get("employee_name") or "").strip()
+        people.append(Person(order, employee, name, tuple(emails), status))
     return people
 
 
 # Reading the LMS side --------------------------------------------------------------------------
 
 
-def _read_roster(batch: Batch) -> dict[int, _User]:
-    return {
-        pk: _User(pk, email, enabled)
-        for pk, email, enabled in BatchEnrollment.objects.filter(
-            batch=batch, status=EnrollmentStatus.ACTIVE
-        ).values_list("member_id", "member__email", "member__enabled")
-    }
+def _read_roster(batch: Batch) -> set[int]:
+    """The ids of the cohort's actively enrolled members (their emails come with the users, below)."""
+    return set(
+        BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values_list("member_id", flat=True)
+    )
 
 
 def _read_linked_users(hr_ids: Sequence[str]) -> dict[str, int | None]:
@@ -233,13 +239,18 @@ def _read_member_employees(batch: Batch) -> dict[int, str]:
 
 
 def _read_users(keys: set[str], ids: set[int], key_of) -> tuple[dict[int, _User], dict[str, list[int]]]:
-    """Users whose match key is in `keys` or whose id is in `ids`, and {match key: user ids}."""
+    """Users whose match key is in `keys` or whose id is in `ids`, and {match key: user ids}.
+    `key_of` takes stored addresses as they are (already normalised)."""
     users: dict[int, _User] = {}
     by_key: dict[str, list[int]] = {}
     for pk, email, enabled in iterate_values(User.objects.all(), ("id", "email", "enabled"), chunk_size=USER_CHUNK):
         key = key_of(email)
         if key in keys:
-            by_key.setdefault(key, []).append(pk)
+            found = by_key.get(key)
+            if found is None:
+                by_key[key] = [pk]
+            else:
+                found.append(pk)
         elif pk not in ids:
             continue
         users[pk] = _User(pk, email, enabled)
@@ -256,27 +267,11 @@ def get_roster_reconciliation(*, batch: Batch, rows: Iterable[ExportRow], has_st
 
 
 def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
-    """`get_roster_reconciliation` for an export already read into people (`people_from_rows`),
-    so that a caller can let the parsed file go before the database is read."""
-    key_of = email_matcher()
+    """`get_roster_reconciliation` for an export already read into people (`people_from_rows`,
+    which a caller can feed a stream of rows, so that the file is never held whole)."""
     roster = _read_roster(batch)
-    linked = _read_linked_users([p.employee for p in people if p.employee])
-    for person in people:
-        person.linked = linked.get(person.employee) if person.employee else None
-    keys = {key_of(email) for person in people for email in person.emails}
-    wanted_ids = {p.linked for p in people if p.linked} | set(roster)
-    users, by_key = _read_users(keys, wanted_ids, key_of)
-
+    users = _match(people, roster)
     active = [p for p in people if p.status == EmployeeStatus.ACTIVE]
-    others = [p for p in people if p.status != EmployeeStatus.ACTIVE]
-    # A user linked through the HR id of an Active row belongs to that row only.
-    owner = {p.linked: p.employee for p in active if p.linked}
-    for person in active:
-        _resolve(person, by_key, key_of, lambda pk, p=person: owner.get(pk, p.employee) == p.employee)
-    claimed = {pk for person in active for pk in person.users}
-    for person in others:
-        _resolve(person, by_key, key_of, lambda pk: pk not in claimed)
-
     findings: list[Finding] = []
     matched = 0
     not_enrolled: list[Finding] = []
@@ -285,31 +280,8 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
     # Seats left as the roster read above counts them (active enrollments are the seats taken).
     free = None if batch.seat_count is None else max(batch.seat_count - len(roster), 0)
     _assign_enroll_fixes(batch, not_enrolled, free=free)
-    for person in others:
-        if person.status == EmployeeStatus.LEFT:
-            enrolled = sorted(pk for pk in person.users if pk in roster)
-            if enrolled:
-                emails = [users[pk].email for pk in enrolled]
-                findings.append(
-                    _finding(
-                        LEFT_BUT_ENROLLED,
-                        person,
-                        emails[0],
-                        FIX_LEFT,
-                        "Left in HR but actively enrolled in this cohort",
-                        users=emails if len(emails) > 1 else [],
-                    )
-                )
-    attributed = {pk for person in people for pk in person.users}
-    member_employees = _read_member_employees(batch) if len(attributed & set(roster)) < len(roster) else {}
-    for pk in sorted(set(roster) - attributed, key=lambda pk: roster[pk].email):
-        hr_id = member_employees.get(pk)
-        detail = "Enrolled, but not in the HR export" + (
-            f" (Employee record {hr_id})" if hr_id else " and no HR employee record"
-        )
-        findings.append(
-            Finding(ENROLLED_NOT_IN_HR, hr_id, roster[pk].email, f"{detail}. Fix: {FIX_NOT_IN_HR}.", FIX_NOT_IN_HR)
-        )
+    findings.extend(_leavers(people, users, roster))
+    findings.extend(_not_in_hr(batch, people, users, roster))
     order = {kind: index for index, kind in enumerate(KINDS)}
     findings.sort(key=lambda f: order[f.kind])  # stable: export order within a kind
     return Reconciliation(
@@ -322,14 +294,71 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
     )
 
 
-def _resolve(person: Person, by_key: dict[str, list[int]], key_of, may_take) -> None:
+def _match(people: list[Person], roster: set[int]) -> dict[int, _User]:
+    """Sets each person's `linked`, `keys` and `users`; returns the users concerned (theirs and the
+    roster's), by id."""
+    key_of = email_matcher(normalized=True)  # people_from_rows and stored addresses are normalised
+    linked = _read_linked_users([p.employee for p in people if p.employee])
+    keys: set[str] = set()
+    for person in people:
+        person.linked = linked.get(person.employee) if person.employee else None
+        person.keys = tuple([key_of(email) for email in person.emails])
+        keys.update(person.keys)
+    wanted_ids = {p.linked for p in people if p.linked} | roster
+    users, by_key = _read_users(keys, wanted_ids, key_of)
+    active = [p for p in people if p.status == EmployeeStatus.ACTIVE]
+    # A user linked through the HR id of an Active row belongs to that row only.
+    owner = {p.linked: p.employee for p in active if p.linked}
+    for person in active:
+        _resolve(person, by_key, lambda pk, me=person.employee: owner.get(pk, me) == me)
+    claimed = {pk for person in active for pk in person.users}
+    for person in people:
+        if person.status != EmployeeStatus.ACTIVE:
+            _resolve(person, by_key, lambda pk: pk not in claimed)
+    return users
+
+
+def _resolve(person: Person, by_key: dict[str, list[int]], may_take) -> None:
     """The person's users: the HR id's user, then every user whose match key is one of theirs."""
+    mine: list[int] = []
     if person.linked and may_take(person.linked):
-        person.users.add(person.linked)
-    for email in person.emails:
-        for pk in by_key.get(key_of(email), ()):
-            if may_take(pk):
-                person.users.add(pk)
+        mine.append(person.linked)
+    for key in person.keys:
+        for pk in by_key.get(key, ()):
+            if pk not in mine and may_take(pk):
+                mine.append(pk)
+    if mine:
+        person.users = tuple(mine)
+
+
+def _leavers(people: list[Person], users: dict[int, _User], roster: set[int]) -> Iterator[Finding]:
+    for person in people:
+        if person.status == EmployeeStatus.LEFT:
+            enrolled = sorted(pk for pk in person.users if pk in roster)
+            if enrolled:
+                emails = [users[pk].email for pk in enrolled]
+                yield _finding(
+                    LEFT_BUT_ENROLLED,
+                    person,
+                    emails[0],
+                    FIX_LEFT,
+                    "Left in HR but actively enrolled in this cohort",
+                    users=emails if len(emails) > 1 else [],
+                )
+
+
+def _not_in_hr(batch: Batch, people: list[Person], users: dict[int, _User], roster: set[int]) -> Iterator[Finding]:
+    """Members whom no row claims, with their Employee record's HR id when they have one."""
+    attributed = {pk for person in people for pk in person.users}
+    unclaimed = roster - attributed
+    member_employees = _read_member_employees(batch) if unclaimed else {}
+    for pk in sorted(unclaimed, key=lambda pk: users[pk].email):
+        hr_id = member_employees.get(pk)
+        detail = "Enrolled, but not in the HR export" + (
+            f" (Employee record {hr_id})" if hr_id else " and no HR employee record"
+        )
+        email = users[pk].email
+        yield Finding(ENROLLED_NOT_IN_HR, hr_id, email, f"{detail}. Fix: {FIX_NOT_IN_HR}.", FIX_NOT_IN_HR)
 
 
 def _finding(kind: str, person: Person, email: str, fix: str, what: str, *, users: list[str] | None = None) -> Finding:
@@ -351,11 +380,16 @@ def _preferred_user(person: Person, candidates: list[_User]) -> _User:
 def _check_active(
     person: Person,
     users: dict[int, _User],
-    roster: dict[int, _User],
+    roster: set[int],
     findings: list[Finding],
     not_enrolled: list[Finding],
 ) -> int:
     """Findings of one Active row; returns 1 when the person is actively enrolled (matched)."""
+    if len(person.users) == 1:
+        # The common case, answered at once: one enabled user, enrolled.
+        pk = person.users[0]
+        if pk in roster and users[pk].enabled:
+            return 1
     if not person.users:
         if person.emails:
             what = f"No LMS user has {' or '.join(person.emails)}" + (

@@ -36,11 +36,19 @@ def alias_domain_map(groups: Iterable[Iterable[str]] | None = None) -> dict[str,
 
 
 def _key(email: str, domains: dict[str, str]) -> str:
-    address = normalize_email(email)
+    return _fold(normalize_email(email), domains)
+
+
+def _fold(address: str, domains: dict[str, str]) -> str:
+    """The match key of an address already normalised (normalize_email)."""
+    domain = address[address.rfind("@") + 1 :]
+    if "+" not in address and domain not in domains and domain not in GMAIL_DOMAINS:
+        return address  # nothing to fold: the common case, answered at once
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         return address  # not an address: compared as written (trimmed, lower-cased)
-    local = local.split("+", 1)[0] or local  # "+tag" goes; a local part that *is* "+x" stays as it is
+    if "+" in local:
+        local = local.split("+", 1)[0] or local  # "+tag" goes; a local part that *is* "+x" stays as it is
     domain = domains.get(domain, domain)
     if domain in GMAIL_DOMAINS:
         local = local.replace(".", "")
@@ -48,14 +56,14 @@ def _key(email: str, domains: dict[str, str]) -> str:
     return f"{local}@{domain}"
 
 
-def email_matcher(groups: Iterable[Iterable[str]] | None = None) -> Callable[[str], str]:
-    """A function email -> match key, with the alias groups read once (for loops over many rows)."""
+def email_matcher(groups: Iterable[Iterable[str]] | None = None, *, normalized: bool = False) -> Callable[[str], str]:
+    """A function email -> match key, with the alias groups read once (for loops over many rows).
+    `normalized=True`: every address given is already normalize_email's spelling (a stored address,
+    or one normalised on reading), and is not normalised again."""
     domains = alias_domain_map(groups)
-
-    def key(email: str) -> str:
-        return _key(email, domains)
-
-    return key
+    if normalized:
+        return lambda address: _fold(address, domains)
+    return lambda email: _key(email, domains)
 
 
 def match_key(email: str, *, groups: Iterable[Iterable[str]] | None = None) -> str:

@@ -161,3 +161,34 @@ def test_a_bad_byte_after_the_first_chunk_is_located_exactly():
     with pytest.raises(NotUtf8) as error:
         read_table(data, filename="roster.csv", columns=COLUMNS)
     assert error.value.params == {"byte": "0xE9", "line": 10_002, "position": len(data) - 14}
+
+
+def test_open_table_gives_rows_as_the_file_is_read_and_refuses_at_the_bad_byte():
+    from smoothlms.csvio.errors import NotUtf8
+    from smoothlms.csvio.reader import open_table
+
+    data = b"member,batch\n" + b"a@example.com,c1\n" * 20_000 + b"jos\xe9@example.com,c1\n"
+    seen = 0
+    with pytest.raises(NotUtf8) as error:
+        with open_table(data, filename="roster.csv", columns=COLUMNS) as stream:
+            assert stream.columns == ["member", "batch"] and stream.has("batch")  # the header, read on entering
+            for row in stream.rows:
+                assert row.values == {"member": "a@example.com", "batch": "c1"}
+                seen += 1
+    assert 0 < seen < 20_000  # rows came before the end of the file was read: it is a stream
+    assert error.value.params["line"] == 20_002
+
+
+def test_open_table_holds_one_row_at_a_time():
+    from smoothlms.csvio.reader import open_table
+
+    data = b"member,batch\n" + b"someone.with.a.long.address@example.com,cohort-2026-01\n" * 50_000
+
+    def count() -> int:
+        with open_table(data, filename="roster.csv", columns=COLUMNS) as stream:
+            return sum(1 for _row in stream.rows)
+
+    rows, _seconds, peak = measured(count)
+    whole, _seconds, whole_peak = measured(lambda: read_table(data, filename="roster.csv", columns=COLUMNS))
+    assert rows == len(whole.rows) == 50_000
+    assert peak < 1 and whole_peak > 10 * peak, (peak, whole_peak)  # MB

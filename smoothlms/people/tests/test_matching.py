@@ -53,3 +53,22 @@ def test_different_people_and_blanks_never_match():
     assert not same_person_email("asha@corp.com", "ben@corp.com", groups=ALIASES)
     assert not same_person_email("", "", groups=[])
     assert not same_person_email("asha@corp.com", "asha@corp.org", groups=ALIASES)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "asha.rao@corp.com",
+        "asha+lms@corp.com",
+        "a.sha.rao+x@googlemail.com",
+        "chen@corp.de",
+        "chen+hr@corp.co.uk",
+        "+only@corp.com",
+        "not-an-address",
+        "x@",
+        "@corp.com",
+        "",
+    ],
+)
+def test_the_matcher_for_normalised_addresses_gives_the_same_keys(address):
+    assert email_matcher(ALIASES, normalized=True)(address) == email_matcher(ALIASES)(address)
