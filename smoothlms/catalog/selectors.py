@@ -29,10 +29,14 @@ def list_batches_visible_to(user: User | None) -> QuerySet[Batch]:
     )
 
 
-def get_batch(*, name: str, visible_to: User | None) -> Batch:
+def get_batch(*, name: str, visible_to: User | None, with_courses: bool = True) -> Batch:
     """The cohort named `name` if `visible_to` may see it, else BatchNotFound (unpublished
-    cohorts do not exist for students)."""
-    batch = list_batches_visible_to(visible_to).filter(name=name).first()
+    cohorts do not exist for students). `with_courses=False`: its courses are not read (a caller
+    that only acts on the cohort, such as enrolling, which reads what it needs itself)."""
+    queryset = list_batches_visible_to(visible_to)
+    if not with_courses:
+        queryset = queryset.prefetch_related(None)
+    batch = queryset.filter(name=name).first()
     if batch is None:
         raise BatchNotFound(name=name)
     return batch

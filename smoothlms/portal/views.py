@@ -91,7 +91,7 @@ def batch_enroll(request: HttpRequest, name: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': detail})}")
     try:
-        batch = get_batch(name=name, visible_to=request.user)
+        batch = get_batch(name=name, visible_to=request.user, with_courses=False)
     except BatchNotFound as error:
         return not_found(request, error)
     if _names_someone_else(request):

@@ -278,7 +278,7 @@ def self_enroll(request: HttpRequest, name: BatchName, body: SelfEnrollIn | None
     """Enroll the caller. The checks run in the order of CONTRACT.md section 6; the first that
     fails answers. A full cohort with its waitlist on answers 201 with status `waitlisted` and the
     `waitlist_position`. A paid cohort needs a received payment of the caller (`payment`, or the latest)."""
-    batch = get_batch(name=name, visible_to=request.auth)
+    batch = get_batch(name=name, visible_to=request.auth, with_courses=False)
     payment = None
     if body is not None and body.payment is not None:
         # Only the caller's own payment for this cohort counts; another id is as good as none.

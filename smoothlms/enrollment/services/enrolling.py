@@ -13,17 +13,15 @@ from smoothlms.core.audit import record_event
 from smoothlms.core.db import violated_constraint
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.errors import AlreadyEnrolled, CohortFull
-from smoothlms.enrollment.locks import lock_batches
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, MemberType, Payment, Source
 from smoothlms.enrollment.rules import EnrollRequest, MemberFacts, refusal_for
 from smoothlms.enrollment.services.access import grant_course_access
-from smoothlms.enrollment.services.facts import is_active, read_cohort_facts
+from smoothlms.enrollment.services.facts import is_active, read_cohort_facts, read_member, reload_cohort_facts
 from smoothlms.enrollment.services.payments import pays_for, received_payment
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
 from smoothlms.enrollment.services.waitlist import waitlist_fields, waits_instead
 from smoothlms.enrollment.signals import queue_confirmation_emails
-from smoothlms.people.models import Employee, User, normalize_email
-from smoothlms.people.roles import is_student
+from smoothlms.people.models import User, normalize_email
 
 
 def _is_self(member: User | str, actor: User | None) -> bool:
@@ -71,10 +69,9 @@ def enroll(
     # own requests change (a concurrent enrollment of the same member meets the unique constraint),
     # and the cohort's as committed. The lock is then taken by the seat's conditional UPDATE and held
     # for the inserts only, so concurrent requests for one cohort queue behind a few short statements.
-    batch.refresh_from_db()
     now = timezone.now()
+    cohort = reload_cohort_facts(batch, now=now)
     facts, payment = _member_facts(request, batch, email, user, payment)
-    cohort = read_cohort_facts(batch, now=now)
     error = refusal_for(request, facts, cohort)
     if error is None:
         assert user is not None  # check 4 refused otherwise
@@ -85,10 +82,8 @@ def enroll(
         raise error  # a refusal on committed facts; a full cohort without a waitlist among them
     # The seat seen free was taken (or the cohort edited) meanwhile, or the cohort is full and has a
     # waitlist: decide under the lock, where the waitlist's order and a seat freed meanwhile are
-    # seen as committed.
-    lock_batches(batch)  # every fact below is read as committed, and stays so until we commit
-    facts, payment = _member_facts(request, batch, email, user, payment)
-    error = refusal_for(request, facts, read_cohort_facts(batch, now=now))
+    # seen as committed. The member's facts stand (see above); the cohort's are read again.
+    error = refusal_for(request, facts, reload_cohort_facts(batch, now=now, lock=True))
     if user is not None and waits_instead(error, batch):
         return _wait(request, user, facts, source=source, now=now)
     if error is not None:
@@ -112,7 +107,7 @@ def _member_facts(
 ) -> tuple[_Member, Payment | None]:
     if user is None:
         return _Member(email=email, user=None), payment
-    existing = BatchEnrollment.objects.filter(batch=batch, member=user).first()
+    read = read_member(batch, user)  # one statement: role, HR record, row in the cohort
     has_paid: bool | None = None  # not asked: only self-enrollment in a paid cohort needs a payment
     if request.is_self and batch.paid_batch:
         payment = payment or received_payment(batch=batch, member=user)
@@ -120,11 +115,11 @@ def _member_facts(
     facts = _Member(
         email=email,
         user=user,
-        is_student=is_student(user),
-        is_enrolled=is_active(existing),
+        is_student=read.is_student,
+        is_enrolled=is_active(read.enrollment),
         has_paid=has_paid,
-        enrollment=existing,
-        employee=Employee.objects.filter(user=user).exists(),
+        enrollment=read.enrollment,
+        employee=read.employee,
     )
     return facts, payment
 
@@ -235,8 +230,10 @@ def _wait(request: EnrollRequest, user: User, facts: _Member, *, source: Source 
 
 
 def _create(batch: Batch, user: User, fields: dict, *, is_self: bool) -> BatchEnrollment:
+    # No savepoint: a unique violation ends the whole transaction, as every caller lets it (the
+    # error is raised out of it; a caller that went on would be refused by Django, not misled).
     try:
-        with transaction.atomic():  # savepoint: a unique violation must not poison the transaction
+        with transaction.atomic(savepoint=False):
             return BatchEnrollment.objects.create(batch=batch, member=user, **fields)
     except IntegrityError as exc:
         if violated_constraint(exc, ["batch_enrollment_one_per_member"]):

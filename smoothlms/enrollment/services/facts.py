@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import OuterRef, Subquery
 
 from smoothlms.catalog.models import Batch, BatchCourse
-from smoothlms.core.db import any_of
+from smoothlms.core.db import any_of, select_for_update
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.enrollment.rules import CohortFacts
 from smoothlms.people.models import Employee, User
@@ -29,6 +30,45 @@ def first_unpublished_course(batch: Batch) -> str | None:
 def read_cohort_facts(batch: Batch, *, now: dt.datetime) -> CohortFacts:
     """`batch` has just been locked and reloaded."""
     return CohortFacts.of(batch, unpublished_course=first_unpublished_course(batch), now=now)
+
+
+def reload_cohort_facts(batch: Batch, *, now: dt.datetime, lock: bool = False) -> CohortFacts:
+    """`batch` reloaded from the database (row-locked until commit with `lock`, as enrollment.locks
+    does for one cohort) and its facts, in one statement: the row, with the name of its first
+    unpublished course beside it."""
+    unpublished = (
+        BatchCourse.objects.filter(batch=OuterRef("pk"), course__published=False)
+        .order_by("position", "id")
+        .values("course__name")[:1]
+    )
+    queryset = Batch.objects.annotate(first_unpublished_course=Subquery(unpublished))
+    fresh = (select_for_update(queryset) if lock else queryset).get(pk=batch.pk)
+    for field in Batch._meta.concrete_fields:  # as refresh_from_db copies a reloaded row
+        setattr(batch, field.attname, getattr(fresh, field.attname))
+        if field.is_relation and field.is_cached(batch):
+            field.delete_cached_value(batch)
+    return CohortFacts.of(batch, unpublished_course=fresh.first_unpublished_course, now=now)
+
+
+@dataclass(frozen=True)
+class MemberRead:
+    """What the single path reads of one member, in one statement (the bulk path's query)."""
+
+    is_student: bool
+    employee: bool
+    enrollment: BatchEnrollment | None  # their row in the cohort (any status; id and status)
+
+
+def read_member(batch: Batch, user: User) -> MemberRead:
+    for user_id, _email, _enabled, student, employee, enrollment_id, status in _members_rows(batch, {user.email}):
+        if user_id == user.pk:
+            enrollment = None
+            if enrollment_id is not None:
+                enrollment = BatchEnrollment.from_db(
+                    DEFAULT_DB_ALIAS, _ENROLLMENT_FIELDS, (enrollment_id, batch.pk, user_id, status)
+                )
+            return MemberRead(is_student=bool(student), employee=bool(employee), enrollment=enrollment)
+    return MemberRead(is_student=False, employee=False, enrollment=None)  # the user is gone since
 
 
 def is_active(enrollment: BatchEnrollment | None) -> bool:
