@@ -79,9 +79,10 @@ def pytest_args(kind: str, extra: list[str]) -> list[str]:
     """The browser tests drive pages, which do not change with the database: they run on SQLite
     only (SMOOTHLMS_TEST_BROWSER_EVERYWHERE=1 runs them on every database), unless the arguments
     choose their own markers. Concurrency and SQL run on every database."""
+    timed = ["--durations=20", *extra]  # the slowest tests, at the end of each run's log
     if kind == "sqlite" or os.environ.get("SMOOTHLMS_TEST_BROWSER_EVERYWHERE") == "1" or "-m" in extra:
-        return extra
-    return [*extra, "-m", "not browser"]
+        return timed
+    return [*timed, "-m", "not browser"]
 
 
 def run_databases(runs: list[tuple[str, str]], extra: list[str], bin_dir: Path) -> list[tuple[str, int, float]]:

@@ -15,27 +15,34 @@ def list_batches_visible_to(user: User | None) -> QuerySet[Batch]:
     """Cohorts `user` may see: staff see all, everyone else the published ones. Annotated with
     `seats_left_value` (None = unlimited); courses prefetched in order. Whether `user` is enrolled
     is enrollment's to say: enrollment.selectors.list_batches_for."""
+    return (
+        _visible_to(user)
+        .annotate(
+            seats_left_value=Case(
+                When(seat_count__isnull=True, then=None),
+                default=F("seat_count") - F("seats_taken"),
+                output_field=IntegerField(),
+            ),
+        )
+        .prefetch_related(
+            Prefetch("batch_courses", queryset=BatchCourse.objects.select_related("course").order_by("position", "id"))
+        )
+    )
+
+
+def _visible_to(user: User | None) -> QuerySet[Batch]:
     queryset = Batch.objects.all()
     if user is None or not user.is_authenticated or not is_staff_role(user):
         queryset = queryset.filter(published=True)
-    return queryset.annotate(
-        seats_left_value=Case(
-            When(seat_count__isnull=True, then=None),
-            default=F("seat_count") - F("seats_taken"),
-            output_field=IntegerField(),
-        ),
-    ).prefetch_related(
-        Prefetch("batch_courses", queryset=BatchCourse.objects.select_related("course").order_by("position", "id"))
-    )
+    return queryset
 
 
 def get_batch(*, name: str, visible_to: User | None, with_courses: bool = True) -> Batch:
     """The cohort named `name` if `visible_to` may see it, else BatchNotFound (unpublished
-    cohorts do not exist for students). `with_courses=False`: its courses are not read (a caller
-    that only acts on the cohort, such as enrolling, which reads what it needs itself)."""
-    queryset = list_batches_visible_to(visible_to)
-    if not with_courses:
-        queryset = queryset.prefetch_related(None)
+    cohorts do not exist for students). `with_courses=False`: the row alone, neither its courses
+    nor its seats left (a caller that acts on the cohort, such as enrolling, which reads what it
+    needs itself)."""
+    queryset = list_batches_visible_to(visible_to) if with_courses else _visible_to(visible_to)
     batch = queryset.filter(name=name).first()
     if batch is None:
         raise BatchNotFound(name=name)

@@ -1,17 +1,18 @@
-"""The facts `refusal_for` needs, read by the enrolling paths inside their transaction, after the
-cohort's row lock: what they read cannot change before they commit."""
+"""The facts `refusal_for` needs, read by the enrolling paths inside their transaction: the bulk
+path after the cohort's row lock, so that what it reads cannot change before it commits; the single
+path first as committed (its seat UPDATE is conditional), then under the lock when that is needed."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import OuterRef, Subquery
 
-from smoothlms.catalog.models import Batch, BatchCourse
-from smoothlms.core.db import any_of, select_for_update
+from smoothlms.catalog.models import Batch, BatchCourse, Course
+from smoothlms.core.db import any_of
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.enrollment.rules import CohortFacts
 from smoothlms.people.models import Employee, User
@@ -35,19 +36,32 @@ def read_cohort_facts(batch: Batch, *, now: dt.datetime) -> CohortFacts:
 def reload_cohort_facts(batch: Batch, *, now: dt.datetime, lock: bool = False) -> CohortFacts:
     """`batch` reloaded from the database (row-locked until commit with `lock`, as enrollment.locks
     does for one cohort) and its facts, in one statement: the row, with the name of its first
-    unpublished course beside it."""
-    unpublished = (
-        BatchCourse.objects.filter(batch=OuterRef("pk"), course__published=False)
-        .order_by("position", "id")
-        .values("course__name")[:1]
-    )
-    queryset = Batch.objects.annotate(first_unpublished_course=Subquery(unpublished))
-    fresh = (select_for_update(queryset) if lock else queryset).get(pk=batch.pk)
+    unpublished course beside it. Written as SQL: it runs on every enrollment, and the ORM would
+    build the same statement again each time."""
+    fresh = next(iter(Batch.objects.raw(*_reload_sql(connection.vendor, lock), [batch.pk])), None)
+    if fresh is None:
+        raise Batch.DoesNotExist(f"cohort {batch.pk} is gone")
     for field in Batch._meta.concrete_fields:  # as refresh_from_db copies a reloaded row
         setattr(batch, field.attname, getattr(fresh, field.attname))
         if field.is_relation and field.is_cached(batch):
             field.delete_cached_value(batch)
     return CohortFacts.of(batch, unpublished_course=fresh.first_unpublished_course, now=now)
+
+
+@cache
+def _reload_sql(vendor: str, lock: bool) -> tuple[str]:
+    quote = connection.ops.quote_name
+    table = quote(Batch._meta.db_table)  # named in full, not aliased: as the ORM's own reload reads
+    columns = ", ".join(f"{table}.{quote(field.column)}" for field in Batch._meta.concrete_fields)
+    lock_clause = ""
+    if lock and connection.features.has_select_for_update:
+        lock_clause = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else " FOR UPDATE"
+    return (
+        f"SELECT {columns}, (SELECT c.{quote('name')} FROM {quote(BatchCourse._meta.db_table)} bc "
+        f"JOIN {quote(Course._meta.db_table)} c ON c.id = bc.course_id "
+        f"WHERE bc.batch_id = {table}.{quote('id')} AND NOT c.published ORDER BY bc.position, bc.id LIMIT 1) "
+        f"AS first_unpublished_course FROM {table} WHERE {table}.{quote('id')} = %s{lock_clause}",
+    )
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,7 @@ def _members_rows(batch: Batch, emails: set[str]) -> list[tuple]:
     if not emails:
         return []
     quote = connection.ops.quote_name
-    students, student_params = student_memberships().values("user_id").query.sql_with_params()
+    students, student_params = _students_sql(connection.vendor)
     by_email, email_params = any_of("u.email", sorted(emails))
     sql = (
         f"SELECT u.id, u.email, u.enabled, u.id IN ({students}), "
@@ -123,3 +137,9 @@ def _members_rows(batch: Batch, emails: set[str]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*student_params, batch.pk, *email_params])
         return cursor.fetchall()
+
+
+@cache
+def _students_sql(vendor: str) -> tuple[str, tuple]:
+    """The Student role's members as a subquery (built once: it is the same every time)."""
+    return student_memberships().values("user_id").query.sql_with_params()
