@@ -32,9 +32,9 @@ from smoothlms.api.v1.schemas import (
 from smoothlms.catalog.models import Course
 from smoothlms.catalog.selectors import get_batch
 from smoothlms.catalog.services import create_batch
-from smoothlms.enrollment.models import Payment, Source
+from smoothlms.enrollment.models import Source
 from smoothlms.enrollment.selectors import get_batch_for, list_batches_for
-from smoothlms.enrollment.services import duplicate_batch, enroll, update_batch
+from smoothlms.enrollment.services import duplicate_batch, enroll_self, update_batch
 
 router = Router(tags=["batches"])
 
@@ -278,10 +278,7 @@ def self_enroll(request: HttpRequest, name: BatchName, body: SelfEnrollIn | None
     """Enroll the caller. The checks run in the order of CONTRACT.md section 6; the first that
     fails answers. A full cohort with its waitlist on answers 201 with status `waitlisted` and the
     `waitlist_position`. A paid cohort needs a received payment of the caller (`payment`, or the latest)."""
-    batch = get_batch(name=name, visible_to=request.auth, with_courses=False)
-    payment = None
-    if body is not None and body.payment is not None:
-        # Only the caller's own payment for this cohort counts; another id is as good as none.
-        payment = Payment.objects.filter(pk=body.payment, member=request.auth, batch=batch).first()
-    enrollment = enroll(batch=batch, member=request.auth, actor=request.auth, source=Source.API, payment=payment)
+    enrollment = enroll_self(
+        batch_name=name, member=request.auth, source=Source.API, payment_id=body.payment if body else None
+    )
     return Status(201, {"data": enrollment_data(enrollment)})

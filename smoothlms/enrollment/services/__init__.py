@@ -23,7 +23,7 @@ from smoothlms.enrollment.services.bulk import (
 )
 from smoothlms.enrollment.services.cancel import cancel_enrollment, cancel_own_enrollment, withdraw_disabled_user
 from smoothlms.enrollment.services.cohort import duplicate_batch, update_batch
-from smoothlms.enrollment.services.enrolling import enroll
+from smoothlms.enrollment.services.enrolling import enroll, enroll_self
 from smoothlms.enrollment.services.payments import record_payment
 from smoothlms.enrollment.services.transfer import replace_enrollment, transfer_enrollment
 from smoothlms.enrollment.services.waitlist import promote_now, promote_waitlist, waits_instead
@@ -40,6 +40,7 @@ __all__ = [
     "cancel_own_enrollment",
     "duplicate_batch",
     "enroll",
+    "enroll_self",
     "grant_course_access",
     "promote_now",
     "promote_waitlist",

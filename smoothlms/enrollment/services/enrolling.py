@@ -8,15 +8,22 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from smoothlms.catalog.errors import BatchNotFound
 from smoothlms.catalog.models import Batch
 from smoothlms.core.audit import record_event
 from smoothlms.core.db import violated_constraint
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.errors import AlreadyEnrolled, CohortFull
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, MemberType, Payment, Source
-from smoothlms.enrollment.rules import EnrollRequest, MemberFacts, refusal_for
+from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, refusal_for
 from smoothlms.enrollment.services.access import grant_course_access
-from smoothlms.enrollment.services.facts import is_active, read_cohort_facts, read_member, reload_cohort_facts
+from smoothlms.enrollment.services.facts import (
+    is_active,
+    read_cohort_by_name,
+    read_cohort_facts,
+    read_member,
+    reload_cohort_facts,
+)
 from smoothlms.enrollment.services.payments import pays_for, received_payment
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
 from smoothlms.enrollment.services.waitlist import waitlist_fields, waits_instead
@@ -65,12 +72,50 @@ def enroll(
         raise error
     email = member.email if isinstance(member, User) else normalize_email(member)
     user = member if isinstance(member, User) else User.objects.filter(email=email).first()
-    # Every fact is read before the cohort's row is locked: the member's, which only this member's
-    # own requests change (a concurrent enrollment of the same member meets the unique constraint),
-    # and the cohort's as committed. The lock is then taken by the seat's conditional UPDATE and held
-    # for the inserts only, so concurrent requests for one cohort queue behind a few short statements.
     now = timezone.now()
     cohort = reload_cohort_facts(batch, now=now)
+    return _enroll(request, email, user, cohort, payment=payment, source=source, notify=notify, now=now)
+
+
+@transaction.atomic(durable=True)
+def enroll_self(
+    *, batch_name: str, member: User, source: Source | str, payment_id: int | None = None
+) -> BatchEnrollment:
+    """`member` enrolling themselves in the cohort named `batch_name` (the API's path): `enroll`'s
+    rules and side effects, the cohort read once for its visibility (BatchNotFound, as check 1 says
+    for a cohort the member may not see, or none of that name) and its facts alike. `payment_id`:
+    the member's payment for this cohort (another's, or another cohort's, is as good as none)."""
+    now = timezone.now()
+    read = read_cohort_by_name(batch_name, now=now)
+    if read is None:
+        raise BatchNotFound(name=batch_name)
+    batch, cohort = read
+    request = EnrollRequest(batch=batch, actor=member, is_self=True)
+    if (error := refusal_for(request)) is not None:
+        raise error
+    payment = None
+    if payment_id is not None:
+        payment = Payment.objects.filter(pk=payment_id, member=member, batch=batch).first()
+    return _enroll(request, member.email, member, cohort, payment=payment, source=source, notify=True, now=now)
+
+
+def _enroll(
+    request: EnrollRequest,
+    email: str,
+    user: User | None,
+    cohort: CohortFacts,
+    *,
+    payment: Payment | None,
+    source: Source | str,
+    notify: bool,
+    now,
+) -> BatchEnrollment:
+    """Every fact is read before the cohort's row is locked: the member's, which only this member's
+    own requests change (a concurrent enrollment of the same member meets the unique constraint),
+    and the cohort's as committed (`cohort`, just read). The lock is then taken by the seat's
+    conditional UPDATE and held for the inserts only, so concurrent requests for one cohort queue
+    behind a few short statements."""
+    batch = request.batch
     facts, payment = _member_facts(request, batch, email, user, payment)
     error = refusal_for(request, facts, cohort)
     if error is None:

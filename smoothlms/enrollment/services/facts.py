@@ -38,7 +38,7 @@ def reload_cohort_facts(batch: Batch, *, now: dt.datetime, lock: bool = False) -
     does for one cohort) and its facts, in one statement: the row, with the name of its first
     unpublished course beside it. Written as SQL: it runs on every enrollment, and the ORM would
     build the same statement again each time."""
-    fresh = next(iter(Batch.objects.raw(*_reload_sql(connection.vendor, lock), [batch.pk])), None)
+    fresh = _cohort_row("id", batch.pk, lock=lock)
     if fresh is None:
         raise Batch.DoesNotExist(f"cohort {batch.pk} is gone")
     for field in Batch._meta.concrete_fields:  # as refresh_from_db copies a reloaded row
@@ -48,8 +48,21 @@ def reload_cohort_facts(batch: Batch, *, now: dt.datetime, lock: bool = False) -
     return CohortFacts.of(batch, unpublished_course=fresh.first_unpublished_course, now=now)
 
 
+def read_cohort_by_name(name: str, *, now: dt.datetime) -> tuple[Batch, CohortFacts] | None:
+    """The cohort named `name` and its facts, read as `reload_cohort_facts` reads them (one
+    statement), or None when there is no such cohort. Who may see it is check 1's question."""
+    batch = _cohort_row("name", name, lock=False)
+    if batch is None:
+        return None
+    return batch, CohortFacts.of(batch, unpublished_course=batch.first_unpublished_course, now=now)
+
+
+def _cohort_row(column: str, value: object, *, lock: bool) -> Batch | None:
+    return next(iter(Batch.objects.raw(*_cohort_sql(connection.vendor, column, lock), [value])), None)
+
+
 @cache
-def _reload_sql(vendor: str, lock: bool) -> tuple[str]:
+def _cohort_sql(vendor: str, column: str, lock: bool) -> tuple[str]:
     quote = connection.ops.quote_name
     table = quote(Batch._meta.db_table)  # named in full, not aliased: as the ORM's own reload reads
     columns = ", ".join(f"{table}.{quote(field.column)}" for field in Batch._meta.concrete_fields)
@@ -60,7 +73,7 @@ def _reload_sql(vendor: str, lock: bool) -> tuple[str]:
         f"SELECT {columns}, (SELECT c.{quote('name')} FROM {quote(BatchCourse._meta.db_table)} bc "
         f"JOIN {quote(Course._meta.db_table)} c ON c.id = bc.course_id "
         f"WHERE bc.batch_id = {table}.{quote('id')} AND NOT c.published ORDER BY bc.position, bc.id LIMIT 1) "
-        f"AS first_unpublished_course FROM {table} WHERE {table}.{quote('id')} = %s{lock_clause}",
+        f"AS first_unpublished_course FROM {table} WHERE {table}.{quote(column)} = %s{lock_clause}",
     )
 
 

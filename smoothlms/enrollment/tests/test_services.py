@@ -376,3 +376,49 @@ def test_bulk_dry_run_over_several_chunks_counts_seats_like_a_real_run(mod):
     dry = bulk_enroll(batch=batch, members=emails, actor=mod, source=Source.IMPORT, dry_run=True, chunk_size=2)
     real = bulk_enroll(batch=batch, members=emails, actor=mod, source=Source.IMPORT, chunk_size=2)
     assert [r.status for r in dry.results] == [r.status for r in real.results] == ["created"] * 3 + ["failed"] * 2
+
+
+# Self-enrollment by the cohort's name (the API's path: one read of the cohort) ------------------
+
+
+def test_enroll_self_by_name_seats_the_member_with_enroll_s_side_effects(batch, learner):
+    from smoothlms.enrollment.services import enroll_self
+
+    enrollment = enroll_self(batch_name=batch.name, member=learner, source=Source.API)
+    assert (enrollment.status, enrollment.source, enrollment.batch_id) == (EnrollmentStatus.ACTIVE, "api", batch.pk)
+    batch.refresh_from_db()
+    assert batch.seats_taken == 1
+    assert EnrollmentEvent.objects.filter(batch=batch, member=learner, kind=EventType.ENROLLED).count() == 1
+    assert CourseEnrollment.objects.filter(member=learner, enrollment_from_batch=batch).count() == len(
+        batch.batch_courses.all()
+    )
+
+
+def test_enroll_self_refuses_an_unknown_name_and_an_unpublished_cohort_as_not_found(batch, learner):
+    from smoothlms.catalog.errors import BatchNotFound
+    from smoothlms.enrollment.services import enroll_self
+
+    before = snapshot(batch)
+    with pytest.raises(BatchNotFound):
+        enroll_self(batch_name="no-such-cohort", member=learner, source=Source.API)
+    Batch.objects.filter(pk=batch.pk).update(published=False)
+    with pytest.raises(BatchNotFound):  # check 1: for a student it does not exist
+        enroll_self(batch_name=batch.name, member=learner, source=Source.API)
+    staff = UserFactory(roles=[Role.MODERATOR, Role.LMS_STUDENT])
+    with pytest.raises(errors.CohortNotPublished):  # staff see it, and meet the later check
+        enroll_self(batch_name=batch.name, member=staff, source=Source.API)
+    assert snapshot(batch) == before
+
+
+def test_enroll_self_counts_only_the_member_s_own_payment_for_this_cohort(batch, learner, mod):
+    from smoothlms.enrollment.services import enroll_self
+
+    Batch.objects.filter(pk=batch.pk).update(paid_batch=True, amount=Decimal("100"), currency="EUR")
+    other = UserFactory()
+    theirs = record_payment(batch=batch, member=other, amount=Decimal("100"), currency="eur", actor=mod)
+    before = snapshot(batch)
+    with pytest.raises(errors.PaymentMissing):
+        enroll_self(batch_name=batch.name, member=learner, source=Source.API, payment_id=theirs.pk)
+    assert snapshot(batch) == before
+    mine = record_payment(batch=batch, member=learner, amount=Decimal("100"), currency="eur", actor=mod)
+    assert enroll_self(batch_name=batch.name, member=learner, source=Source.API, payment_id=mine.pk).payment == mine
