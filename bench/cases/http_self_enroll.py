@@ -38,6 +38,7 @@ from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.enrollment.selectors import list_waitlist
 
 LEARNERS, SEATS = 200, 50
+WARM, TIMED = 10, 100  # in-process timing: requests before timing, requests timed (each its own learner)
 ROUNDS = 5 if scale() >= 1 else 1
 WORKERS, THREADS = 4, 6
 SERVER_OPTIONS = ["--workers", str(WORKERS), "--worker-class", "gthread", "--threads", str(THREADS)]
@@ -161,6 +162,40 @@ def _statements_per_request(tokens: list[str], course) -> list[str]:
     ]
 
 
+def _time_per_request(tokens: list[str], course) -> list[str]:
+    """Where one request's time goes, in-process (django.test.Client, same views), one request at a
+    time, median of TIMED: the whole request, the part inside its statements (Django's cursor
+    wrapper, the driver and the database's answer) and COMMIT, and the rest (Python: middleware,
+    authentication, the API, the engine). What a request costs beyond the trivial GET is this
+    table's difference; over HTTP the server shares the 2 cores with PostgreSQL and the client."""
+    import statistics
+
+    seats = cohort("HTTP timing", [course], seat_count=None, allow_self_enrollment=True)
+    full = cohort("HTTP timing full", [course], seat_count=0, allow_self_enrollment=True)
+    kinds = [
+        ("GET /bench/ping", lambda i: ("GET", "/bench/ping", None)),
+        ("self-enrollment 409 cohort_full", lambda i: ("POST", f"/api/v1/batches/{full.name}/enroll", None)),
+        ("self-enrollment 201", lambda i: ("POST", f"/api/v1/batches/{seats.name}/enroll", None)),
+    ]
+    lines = []
+    with in_process() as client:
+        for label, request in kinds:
+            totals, inside, counts = [], [], []
+            for i in range(TIMED + WARM):
+                status, watched = watched_request(client, request(i), tokens[i], {Batch._meta.db_table: "lock"})
+                assert status in (200, 201, 409), status
+                if i >= WARM:
+                    totals.append(watched.total * 1000)
+                    inside.append(sum(watched.db_seconds.values()) * 1000)
+                    counts.append(sum(watched.statements.values()))
+            total, db, count = statistics.median(totals), statistics.median(inside), statistics.median(counts)
+            lines.append(
+                f"{label}: {total:.2f} ms, of which {db:.2f} ms in its {count:.0f} statements, COMMIT included "
+                f"({db / max(count, 1):.2f} ms each), and {total - db:.2f} ms in Python"
+            )
+    return [f"time per request (in-process, one at a time, median of {TIMED}): " + "; ".join(lines)]
+
+
 def run(database: str):
     if database != "postgresql":
         return []
@@ -171,7 +206,9 @@ def run(database: str):
         stats, checks = _measure(server, tokens)
     finally:
         server.stop()
-    checks += _statements_per_request(tokens, create_course(title="HTTP statements course", published=True, actor=None))
+    course = create_course(title="HTTP statements course", published=True, actor=None)
+    checks += _statements_per_request(tokens, course)
+    checks += _time_per_request(tokens, course)
     checks += warning_notes(stats)
     return [
         HttpResult(
