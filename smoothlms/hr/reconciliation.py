@@ -21,9 +21,9 @@ troubleshooting table; `fix` carries the fix alone.
 
 The file itself is read by csvio.employees (read_hr_export, reconcile_file); this module takes its
 rows. Everything is read in bulk, a handful of queries whatever the size: the roster in one query, the
-Employee records in chunks of HR ids, and users in one keyset-paginated pass (match keys are not
-stored, so they are computed here for every user, keeping only those the export or the cohort
-names).
+Employee records in one paged pass, and the users that can match in one keyset-paginated pass (match
+keys are not stored: the database gives the addresses in the domains the export's keys fold from,
+and the cohort's members; their keys are computed here).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
@@ -41,7 +42,7 @@ from smoothlms.core.db import iterate_values
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.people.errors import UserExists
-from smoothlms.people.matching import email_matcher
+from smoothlms.people.matching import domains_folding_to, email_matcher
 from smoothlms.people.models import Employee, EmployeeStatus, User, normalize_email
 from smoothlms.people.services import create_user
 
@@ -82,6 +83,7 @@ FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
 
 EMAIL_COLUMNS = ("user_id", "company_email", "personal_email")
 USER_CHUNK = 5000  # rows per keyset page: a few pages, little held at once
+MAX_DOMAINS = 100  # an export naming more domains is compared with every user
 
 
 @dataclass
@@ -238,12 +240,26 @@ def _read_member_employees(batch: Batch) -> dict[int, str]:
     return found
 
 
-def _read_users(keys: set[str], ids: set[int], key_of) -> tuple[dict[int, _User], dict[str, list[int]]]:
-    """Users whose match key is in `keys` or whose id is in `ids`, and {match key: user ids}.
-    `key_of` takes stored addresses as they are (already normalised)."""
+def _read_users(batch: Batch, keys: set[str], ids: set[int], key_of) -> tuple[dict[int, _User], dict[str, list[int]]]:
+    """Users whose match key is in `keys` or whose id is in `ids` (the roster's and the HR ids'
+    users), and {match key: user ids}. `key_of` takes stored addresses as they are (normalised).
+
+    Match keys are not stored, so the database is asked for the addresses that can have these keys:
+    those in the keys' domains (people.matching.domains_folding_to), and the cohort's members. The
+    work then follows the export, not the number of users. An export naming more than MAX_DOMAINS
+    domains is compared with every user (one keyset pass)."""
     users: dict[int, _User] = {}
     by_key: dict[str, list[int]] = {}
-    for pk, email, enabled in iterate_values(User.objects.all(), ("id", "email", "enabled"), chunk_size=USER_CHUNK):
+    domains = domains_folding_to({key.rpartition("@")[2] for key in keys if "@" in key})
+    queryset = User.objects.all()
+    if len(domains) <= MAX_DOMAINS:
+        members = BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE, member=OuterRef("pk"))
+        condition = Q(Exists(members))
+        for domain in sorted(domains):
+            condition |= Q(email__endswith=f"@{domain}")
+        queryset = queryset.filter(condition)
+    rows = iterate_values(queryset, ("id", "email", "enabled"), chunk_size=USER_CHUNK)
+    for pk, email, enabled in rows:
         key = key_of(email)
         if key in keys:
             found = by_key.get(key)
@@ -254,6 +270,12 @@ def _read_users(keys: set[str], ids: set[int], key_of) -> tuple[dict[int, _User]
         elif pk not in ids:
             continue
         users[pk] = _User(pk, email, enabled)
+    # The HR ids' users in other domains (a record linked to a personal address, say), by id.
+    missing = sorted(ids - users.keys())
+    for start in range(0, len(missing), USER_CHUNK):
+        chunk = missing[start : start + USER_CHUNK]
+        for pk, email, enabled in User.objects.filter(pk__in=chunk).values_list("id", "email", "enabled"):
+            users[pk] = _User(pk, email, enabled)
     return users, by_key
 
 
@@ -270,7 +292,7 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
     """`get_roster_reconciliation` for an export already read into people (`people_from_rows`,
     which a caller can feed a stream of rows, so that the file is never held whole)."""
     roster = _read_roster(batch)
-    users = _match(people, roster)
+    users = _match(batch, people, roster)
     active = [p for p in people if p.status == EmployeeStatus.ACTIVE]
     findings: list[Finding] = []
     matched = 0
@@ -294,7 +316,7 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
     )
 
 
-def _match(people: list[Person], roster: set[int]) -> dict[int, _User]:
+def _match(batch: Batch, people: list[Person], roster: set[int]) -> dict[int, _User]:
     """Sets each person's `linked`, `keys` and `users`; returns the users concerned (theirs and the
     roster's), by id."""
     key_of = email_matcher(normalized=True)  # people_from_rows and stored addresses are normalised
@@ -305,7 +327,7 @@ def _match(people: list[Person], roster: set[int]) -> dict[int, _User]:
         person.keys = tuple([key_of(email) for email in person.emails])
         keys.update(person.keys)
     wanted_ids = {p.linked for p in people if p.linked} | roster
-    users, by_key = _read_users(keys, wanted_ids, key_of)
+    users, by_key = _read_users(batch, keys, wanted_ids, key_of)
     active = [p for p in people if p.status == EmployeeStatus.ACTIVE]
     # A user linked through the HR id of an Active row belongs to that row only.
     owner = {p.linked: p.employee for p in active if p.linked}

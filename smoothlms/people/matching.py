@@ -66,6 +66,16 @@ def email_matcher(groups: Iterable[Iterable[str]] | None = None, *, normalized: 
     return lambda email: _key(email, domains)
 
 
+def domains_folding_to(key_domains: Iterable[str], groups: Iterable[Iterable[str]] | None = None) -> set[str]:
+    """Every domain whose addresses have match keys in `key_domains` (the domains of match keys):
+    each itself, the domains of its alias group, googlemail.com for gmail.com. A search for the users
+    of some keys need only look at addresses in these domains."""
+    domains = alias_domain_map(groups)
+    wanted = set(key_domains)
+    candidates = wanted | set(domains) | GMAIL_DOMAINS
+    return {domain for domain in candidates if _fold(f"x@{domain}", domains).rpartition("@")[2] in wanted}
+
+
 def match_key(email: str, *, groups: Iterable[Iterable[str]] | None = None) -> str:
     """The match key of one address: `" Asha.Rao+LMS@GoogleMail.com "` -> `"asharao@gmail.com"`."""
     return _key(email, alias_domain_map(groups))

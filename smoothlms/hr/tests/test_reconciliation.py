@@ -247,3 +247,33 @@ def test_create_missing_user_leaves_a_linked_record_alone():
 
     assert Employee.objects.get(employee="E7").user == other
     assert not EnrollmentEvent.objects.filter(kind=EventType.EMPLOYEE_CHANGED, member=user).exists()
+
+
+def test_users_in_other_domains_are_not_read_but_the_hr_id_s_user_is(alias_domains):
+    batch = BatchFactory(seat_count=None)
+    for i in range(40):
+        UserFactory(email=f"someone{i}@elsewhere.example.org")  # no row can match them
+    linked = UserFactory(email="asha.private@home.example.net")  # the HR id's user, another domain
+    EmployeeFactory(employee="E1", user=linked)
+    enrolled = UserFactory(email="ben@outside.example.net")  # a member no row names
+    bulk_enroll(batch=batch, members=[enrolled.email], actor=None, source=Source.DESK, notify=False)
+    with CaptureQueriesContext(connection) as queries:
+        report = reconcile(batch, HEADER + "E1,Asha,asha@corp.com,,,Active\nE2,Chen,chen@corp.de,,,Active\n")
+    assert kinds(report) == [
+        ("missing_user", "E2", "chen@corp.de"),
+        ("not_enrolled", "E1", "asha.private@home.example.net"),
+        ("enrolled_not_in_hr", None, "ben@outside.example.net"),
+    ]
+    sqls = [q["sql"] for q in queries.captured_queries]
+    users_read = [sql for sql in sqls if "people_user" in sql and "LIKE" in sql.upper()]
+    assert users_read and any("corp.co.uk" in sql for sql in users_read)  # corp.de's key folds to it
+
+    from smoothlms.hr.reconciliation import _read_users
+    from smoothlms.people.matching import email_matcher
+
+    chen = UserFactory(email="chen@corp.com")  # an alias-domain address of chen@corp.de's key
+    users, by_key = _read_users(
+        batch, {"asha@corp.com", "chen@corp.co.uk"}, {linked.pk, enrolled.pk}, email_matcher(normalized=True)
+    )
+    assert {user.email for user in users.values()} == {linked.email, enrolled.email, chen.email}
+    assert by_key == {"chen@corp.co.uk": [chen.pk]}

@@ -72,3 +72,12 @@ def test_different_people_and_blanks_never_match():
 )
 def test_the_matcher_for_normalised_addresses_gives_the_same_keys(address):
     assert email_matcher(ALIASES, normalized=True)(address) == email_matcher(ALIASES)(address)
+
+
+def test_the_domains_a_key_domain_folds_from():
+    from smoothlms.people.matching import domains_folding_to
+
+    assert domains_folding_to({"corp.co.uk"}, ALIASES) == {"corp.com", "corp.co.uk", "corp.de"}
+    assert domains_folding_to({"gmail.com"}, ALIASES) == {"gmail.com", "googlemail.com"}
+    assert domains_folding_to({"other.com"}, ALIASES) == {"other.com"}
+    assert domains_folding_to({"corp.com"}, ALIASES) == set()  # no address keys to corp.com: it folds away
