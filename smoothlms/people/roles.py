@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from django.contrib.auth.models import Group
-from django.db import models
+from django.db import connection, models
 from django.db.models import QuerySet
 
 
@@ -114,6 +114,20 @@ def system_manager_memberships() -> QuerySet:
 def student_memberships() -> QuerySet:
     """The role rows behind `is_student`, for many users in one query: filter on `user_id`."""
     return Group.user_set.through.objects.filter(group__name=Role.LMS_STUDENT)
+
+
+def is_student_sql(user_id: str) -> tuple[str, list]:
+    """`is_student` as an SQL condition on the column `user_id`, for raw SQL, and its parameters:
+    a correlated EXISTS over the user's own role rows (an index lookup per user). Not `IN (all the
+    students)`, which PostgreSQL answers by hashing every Student membership, even for one user."""
+    through = Group.user_set.through
+    quote = connection.ops.quote_name
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(through._meta.db_table)} ug JOIN {quote(Group._meta.db_table)} g "
+        f"ON g.id = ug.{quote(through._meta.get_field('group').column)} "
+        f"WHERE ug.{quote(through._meta.get_field('user').column)} = {user_id} AND g.name = %s)"
+    )
+    return sql, [Role.LMS_STUDENT.value]
 
 
 # Desk permissions per role: {app_label.model: actions}. System Manager has every permission.

@@ -16,7 +16,7 @@ from smoothlms.core.db import any_of
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.enrollment.rules import CohortFacts
 from smoothlms.people.models import Employee, User
-from smoothlms.people.roles import student_memberships
+from smoothlms.people.roles import is_student_sql
 
 
 def first_unpublished_course(batch: Batch) -> str | None:
@@ -139,10 +139,10 @@ def _members_rows(batch: Batch, emails: set[str]) -> list[tuple]:
     if not emails:
         return []
     quote = connection.ops.quote_name
-    students, student_params = _students_sql(connection.vendor)
+    students, student_params = is_student_sql("u.id")
     by_email, email_params = any_of("u.email", sorted(emails))
     sql = (
-        f"SELECT u.id, u.email, u.enabled, u.id IN ({students}), "
+        f"SELECT u.id, u.email, u.enabled, {students}, "
         f"EXISTS (SELECT 1 FROM {quote(Employee._meta.db_table)} p WHERE p.user_id = u.id), e.id, e.status "
         f"FROM {quote(User._meta.db_table)} u LEFT JOIN {quote(BatchEnrollment._meta.db_table)} e "
         f"ON e.member_id = u.id AND e.batch_id = %s WHERE {by_email}"
@@ -150,9 +150,3 @@ def _members_rows(batch: Batch, emails: set[str]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [*student_params, batch.pk, *email_params])
         return cursor.fetchall()
-
-
-@cache
-def _students_sql(vendor: str) -> tuple[str, tuple]:
-    """The Student role's members as a subquery (built once: it is the same every time)."""
-    return student_memberships().values("user_id").query.sql_with_params()

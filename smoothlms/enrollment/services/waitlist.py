@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
@@ -69,7 +69,8 @@ def _waitlisted(batch: Batch):
 
 
 def _eligible() -> Q:
-    return Q(member__enabled=True, member_id__in=student_memberships().values("user_id"))
+    # Exists, not IN (every Student's membership): PostgreSQL would hash them all for each read.
+    return Q(member__enabled=True) & Q(Exists(student_memberships().filter(user_id=OuterRef("member_id"))))
 
 
 def promote_waitlist(
