@@ -26,7 +26,7 @@ from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Membe
 from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, refusal_for
 from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.events import record_enrollment_events
-from smoothlms.enrollment.services.facts import MembersRead, is_active, read_cohort_facts
+from smoothlms.enrollment.services.facts import MembersRead, is_active, reload_cohort_facts
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
 from smoothlms.enrollment.services.waitlist import waitlist_fields, waits_instead
 from smoothlms.enrollment.signals import queue_confirmation_emails
@@ -214,11 +214,11 @@ def _enroll_chunk(
     request: EnrollRequest, members: list[str], seen: set[str], *, source: Source | str, notify: bool
 ) -> list[MemberResult]:
     batch = request.batch
-    lock_batches(batch)  # once per chunk: seats, then the committed enrollments, are read under it
     now = timezone.now()
+    # Once per chunk, the cohort locked and reloaded: seats, then the committed enrollments, are read under it.
+    cohort = reload_cohort_facts(batch, now=now, lock=True)
     emails = [normalize_email(member) for member in members]
     read = MembersRead.of(batch, emails)
-    cohort = read_cohort_facts(batch, now=now)
     results: list[MemberResult] = []
     to_create: list[User] = []
     to_reactivate: list[BatchEnrollment] = []

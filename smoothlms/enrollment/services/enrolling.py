@@ -20,7 +20,6 @@ from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.facts import (
     is_active,
     read_cohort_by_name,
-    read_cohort_facts,
     read_member,
     reload_cohort_facts,
 )
@@ -177,7 +176,7 @@ def seat_member(
     cohort refuses (no waitlist: the caller's whole transaction rolls back)."""
     request = EnrollRequest(batch=batch, actor=actor, is_self=False, reason=reason)
     facts, _ = _member_facts(request, batch, user.email, user, None)
-    if (error := refusal_for(request, facts, read_cohort_facts(batch, now=now))) is not None:
+    if (error := refusal_for(request, facts, reload_cohort_facts(batch, now=now))) is not None:
         raise error
     if not take_seats(batch, 1):
         raise CohortFull()

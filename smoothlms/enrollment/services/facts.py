@@ -19,20 +19,6 @@ from smoothlms.people.models import Employee, User
 from smoothlms.people.roles import is_student_sql
 
 
-def first_unpublished_course(batch: Batch) -> str | None:
-    return (
-        BatchCourse.objects.filter(batch=batch, course__published=False)
-        .order_by("position", "id")
-        .values_list("course__name", flat=True)
-        .first()
-    )
-
-
-def read_cohort_facts(batch: Batch, *, now: dt.datetime) -> CohortFacts:
-    """`batch` has just been locked and reloaded."""
-    return CohortFacts.of(batch, unpublished_course=first_unpublished_course(batch), now=now)
-
-
 def reload_cohort_facts(batch: Batch, *, now: dt.datetime, lock: bool = False) -> CohortFacts:
     """`batch` reloaded from the database (row-locked until commit with `lock`, as enrollment.locks
     does for one cohort) and its facts, in one statement: the row, with the name of its first
@@ -58,11 +44,11 @@ def read_cohort_by_name(name: str, *, now: dt.datetime) -> tuple[Batch, CohortFa
 
 
 def _cohort_row(column: str, value: object, *, lock: bool) -> Batch | None:
-    return next(iter(Batch.objects.raw(*_cohort_sql(connection.vendor, column, lock), [value])), None)
+    return next(iter(Batch.objects.raw(_cohort_sql(connection.vendor, column, lock), [value])), None)
 
 
 @cache
-def _cohort_sql(vendor: str, column: str, lock: bool) -> tuple[str]:
+def _cohort_sql(vendor: str, column: str, lock: bool) -> str:
     quote = connection.ops.quote_name
     table = quote(Batch._meta.db_table)  # named in full, not aliased: as the ORM's own reload reads
     columns = ", ".join(f"{table}.{quote(field.column)}" for field in Batch._meta.concrete_fields)
@@ -73,7 +59,7 @@ def _cohort_sql(vendor: str, column: str, lock: bool) -> tuple[str]:
         f"SELECT {columns}, (SELECT c.{quote('name')} FROM {quote(BatchCourse._meta.db_table)} bc "
         f"JOIN {quote(Course._meta.db_table)} c ON c.id = bc.course_id "
         f"WHERE bc.batch_id = {table}.{quote('id')} AND NOT c.published ORDER BY bc.position, bc.id LIMIT 1) "
-        f"AS first_unpublished_course FROM {table} WHERE {table}.{quote(column)} = %s{lock_clause}",
+        f"AS first_unpublished_course FROM {table} WHERE {table}.{quote(column)} = %s{lock_clause}"
     )
 
 

@@ -277,3 +277,18 @@ def test_users_in_other_domains_are_not_read_but_the_hr_id_s_user_is(alias_domai
     )
     assert {user.email for user in users.values()} == {linked.email, enrolled.email, chen.email}
     assert by_key == {"chen@corp.co.uk": [chen.pk]}
+
+
+def test_an_export_of_more_domains_than_the_filter_takes_is_compared_with_every_user():
+    from smoothlms.hr.reconciliation import MAX_DOMAINS
+
+    batch = BatchFactory(seat_count=None)
+    count = MAX_DOMAINS + 1
+    emails = [f"p{i}@d{i}.example.org" for i in range(count)]
+    for email in emails[:3]:
+        UserFactory(email=email.replace("@", "+hr@"))  # found through their match keys
+    bulk_enroll(batch=batch, members=[emails[0].replace("@", "+hr@")], actor=None, source=Source.DESK, notify=False)
+    report = reconcile(batch, HEADER + "".join(f"E{i},P,{email},,,Active\n" for i, email in enumerate(emails)))
+    assert report.matched == 1
+    assert [f.kind for f in report.findings].count("not_enrolled") == 2
+    assert [f.kind for f in report.findings].count("missing_user") == count - 3
