@@ -8,11 +8,12 @@ from itertools import islice
 from typing import TypeVar
 
 from django.db import IntegrityError, connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from smoothlms.core.timeutil import day_start
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 STREAM_CHUNK = 2000
 
 
@@ -59,6 +60,22 @@ def any_of(column: str, values: Sequence, *, using: str = "default") -> tuple[st
     if connections[using].vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def instance_from_row(model: type[M], values: Sequence, *, using: str = "default") -> M:
+    """An instance of `model` from `values`, one per concrete field in their order, as a raw
+    cursor returned them: converted as the ORM converts what it reads (dates and booleans on SQLite
+    and MariaDB, decimals, time zones), so that the instance equals the one a queryset would load."""
+    connection = connections[using]
+    table = model._meta.db_table
+    converted = []
+    for field, value in zip(model._meta.concrete_fields, values, strict=True):
+        if value is not None:
+            column = field.get_col(table)
+            for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+                value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(using, [field.attname for field in model._meta.concrete_fields], converted)
 
 
 def vendor(using: str = "default") -> str:

@@ -21,9 +21,9 @@ _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT
 # then the engine's five after its read (enrollment's test_query_counts), up to the audit event.
 # After commit, the confirmation email's task (run at once by the tests' task backend: its
 # statements are the email's own).
-ENROLLED_STATEMENTS = 1 + 1 + 5
+ENROLLED_STATEMENTS = 1 + 1 + 4
 # The caller, the cohort, the member: a refusal writes nothing.
-REFUSED_STATEMENTS = 1 + 1 + 1
+REFUSED_STATEMENTS = 1 + 1
 
 
 def _posted(caller, path: str) -> tuple[int, list[str]]:

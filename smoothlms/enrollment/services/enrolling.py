@@ -18,9 +18,10 @@ from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Membe
 from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, refusal_for
 from smoothlms.enrollment.services.access import grant_course_access
 from smoothlms.enrollment.services.facts import (
+    MemberRead,
     is_active,
-    read_cohort_by_name,
     read_member,
+    read_self_enrollment,
     reload_cohort_facts,
 )
 from smoothlms.enrollment.services.payments import pays_for, received_payment
@@ -73,35 +74,42 @@ def enroll(
     user = member if isinstance(member, User) else User.objects.filter(email=email).first()
     now = timezone.now()
     cohort = reload_cohort_facts(batch, now=now)
-    return _enroll(request, email, user, cohort, payment=payment, source=source, notify=notify, now=now)
+    facts, payment = _member_facts(request, batch, email, user, payment)
+    return _enroll(request, facts, cohort, payment=payment, source=source, notify=notify, now=now)
 
 
-@transaction.atomic(durable=True)
 def enroll_self(
     *, batch_name: str, member: User, source: Source | str, payment_id: int | None = None
 ) -> BatchEnrollment:
     """`member` enrolling themselves in the cohort named `batch_name` (the API's path): `enroll`'s
-    rules and side effects, the cohort read once for its visibility (BatchNotFound, as check 1 says
-    for a cohort the member may not see, or none of that name) and its facts alike. `payment_id`:
-    the member's payment for this cohort (another's, or another cohort's, is as good as none)."""
+    rules and side effects. The cohort (its visibility: BatchNotFound, as check 1 says for a cohort
+    the member may not see, or none of that name), its facts and the member's are read in one
+    statement, as committed, before any transaction: a refusal (a full cohort, most often, under
+    load) costs that read alone. Only a request that may take a seat, or wait for one, opens the
+    transaction, where `enroll`'s path decides as it does. `payment_id`: the member's payment for
+    this cohort (another's, or another cohort's, is as good as none)."""
     now = timezone.now()
-    read = read_cohort_by_name(batch_name, now=now)
+    read = read_self_enrollment(batch_name, member, now=now)
     if read is None:
         raise BatchNotFound(name=batch_name)
-    batch, cohort = read
+    batch, cohort, member_read = read
     request = EnrollRequest(batch=batch, actor=member, is_self=True)
     if (error := refusal_for(request)) is not None:
         raise error
     payment = None
     if payment_id is not None:
         payment = Payment.objects.filter(pk=payment_id, member=member, batch=batch).first()
-    return _enroll(request, member.email, member, cohort, payment=payment, source=source, notify=True, now=now)
+    facts, payment = _member_facts(request, batch, member.email, member, payment, read=member_read)
+    error = refusal_for(request, facts, cohort)
+    if error is not None and not waits_instead(error, batch):
+        raise error  # on committed facts, as `_enroll` would refuse them
+    with transaction.atomic(durable=True):
+        return _enroll(request, facts, cohort, payment=payment, source=source, notify=True, now=now)
 
 
 def _enroll(
     request: EnrollRequest,
-    email: str,
-    user: User | None,
+    facts: _Member,
     cohort: CohortFacts,
     *,
     payment: Payment | None,
@@ -114,8 +122,7 @@ def _enroll(
     and the cohort's as committed (`cohort`, just read). The lock is then taken by the seat's
     conditional UPDATE and held for the inserts only, so concurrent requests for one cohort queue
     behind a few short statements."""
-    batch = request.batch
-    facts, payment = _member_facts(request, batch, email, user, payment)
+    batch, user = request.batch, facts.user
     error = refusal_for(request, facts, cohort)
     if error is None:
         assert user is not None  # check 4 refused otherwise
@@ -147,11 +154,19 @@ class _Member(MemberFacts):
 
 
 def _member_facts(
-    request: EnrollRequest, batch: Batch, email: str, user: User | None, payment: Payment | None
+    request: EnrollRequest,
+    batch: Batch,
+    email: str,
+    user: User | None,
+    payment: Payment | None,
+    *,
+    read: MemberRead | None = None,
 ) -> tuple[_Member, Payment | None]:
+    """The member's facts, from `read` (read with the cohort) or read now in one statement: role,
+    HR record, row in the cohort; with their payment, for a paid cohort they enroll themselves in."""
     if user is None:
         return _Member(email=email, user=None), payment
-    read = read_member(batch, user)  # one statement: role, HR record, row in the cohort
+    read = read or read_member(batch, user)
     has_paid: bool | None = None  # not asked: only self-enrollment in a paid cohort needs a payment
     if request.is_self and batch.paid_batch:
         payment = payment or received_payment(batch=batch, member=user)

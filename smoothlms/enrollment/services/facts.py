@@ -1,6 +1,7 @@
 """The facts `refusal_for` needs, read by the enrolling paths inside their transaction: the bulk
 path after the cohort's row lock, so that what it reads cannot change before it commits; the single
-path first as committed (its seat UPDATE is conditional), then under the lock when that is needed."""
+path first as committed (its seat UPDATE is conditional; self-enrollment over the API reads them
+before its transaction, with the cohort), then under the lock when that is needed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from functools import cache
 from django.db import DEFAULT_DB_ALIAS, connection
 
 from smoothlms.catalog.models import Batch, BatchCourse, Course
-from smoothlms.core.db import any_of
+from smoothlms.core.db import any_of, instance_from_row
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.enrollment.rules import CohortFacts
 from smoothlms.people.models import Employee, User
@@ -34,13 +35,52 @@ def reload_cohort_facts(batch: Batch, *, now: dt.datetime, lock: bool = False) -
     return CohortFacts.of(batch, unpublished_course=fresh.first_unpublished_course, now=now)
 
 
-def read_cohort_by_name(name: str, *, now: dt.datetime) -> tuple[Batch, CohortFacts] | None:
-    """The cohort named `name` and its facts, read as `reload_cohort_facts` reads them (one
-    statement), or None when there is no such cohort. Who may see it is check 1's question."""
-    batch = _cohort_row("name", name, lock=False)
-    if batch is None:
+def read_self_enrollment(name: str, member: User, *, now: dt.datetime) -> tuple[Batch, CohortFacts, MemberRead] | None:
+    """The cohort named `name`, its facts and `member`'s (as `read_member` reads them), in one
+    statement, or None when there is no such cohort: all that `member` enrolling themselves needs
+    to be answered, read as committed, so that a refusal opens no transaction."""
+    batch_columns = len(Batch._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        sql, student_params = _self_enrollment_sql(connection.vendor)
+        cursor.execute(sql, [*student_params, member.pk, name])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return batch, CohortFacts.of(batch, unpublished_course=batch.first_unpublished_course, now=now)
+    batch = instance_from_row(Batch, row[:batch_columns])
+    unpublished_course, student, employee, enrollment_id, status = row[batch_columns:]
+    enrollment = None
+    if enrollment_id is not None:
+        enrollment = BatchEnrollment.from_db(
+            DEFAULT_DB_ALIAS, _ENROLLMENT_FIELDS, (enrollment_id, batch.pk, member.pk, status)
+        )
+    facts = CohortFacts.of(batch, unpublished_course=unpublished_course, now=now)
+    return batch, facts, MemberRead(is_student=bool(student), employee=bool(employee), enrollment=enrollment)
+
+
+@cache
+def _self_enrollment_sql(vendor: str) -> tuple[str, list]:
+    quote = connection.ops.quote_name
+    table = quote(Batch._meta.db_table)
+    columns = ", ".join(f"{table}.{quote(field.column)}" for field in Batch._meta.concrete_fields)
+    students, student_params = is_student_sql("u.id")
+    sql = (
+        f"SELECT {columns}, {_first_unpublished_sql(table)}, {students}, "
+        f"EXISTS (SELECT 1 FROM {quote(Employee._meta.db_table)} p WHERE p.user_id = u.id), e.id, e.status "
+        f"FROM {table} LEFT JOIN {quote(User._meta.db_table)} u ON u.id = %s "
+        f"LEFT JOIN {quote(BatchEnrollment._meta.db_table)} e ON e.batch_id = {table}.id AND e.member_id = u.id "
+        f"WHERE {table}.{quote('name')} = %s"
+    )
+    return sql, student_params
+
+
+def _first_unpublished_sql(table: str) -> str:
+    """The name of the first unpublished course of the cohort row of `table`, a subquery."""
+    quote = connection.ops.quote_name
+    return (
+        f"(SELECT c.{quote('name')} FROM {quote(BatchCourse._meta.db_table)} bc "
+        f"JOIN {quote(Course._meta.db_table)} c ON c.id = bc.course_id "
+        f"WHERE bc.batch_id = {table}.{quote('id')} AND NOT c.published ORDER BY bc.position, bc.id LIMIT 1)"
+    )
 
 
 def _cohort_row(column: str, value: object, *, lock: bool) -> Batch | None:
@@ -56,10 +96,8 @@ def _cohort_sql(vendor: str, column: str, lock: bool) -> str:
     if lock and connection.features.has_select_for_update:
         lock_clause = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else " FOR UPDATE"
     return (
-        f"SELECT {columns}, (SELECT c.{quote('name')} FROM {quote(BatchCourse._meta.db_table)} bc "
-        f"JOIN {quote(Course._meta.db_table)} c ON c.id = bc.course_id "
-        f"WHERE bc.batch_id = {table}.{quote('id')} AND NOT c.published ORDER BY bc.position, bc.id LIMIT 1) "
-        f"AS first_unpublished_course FROM {table} WHERE {table}.{quote(column)} = %s{lock_clause}"
+        f"SELECT {columns}, {_first_unpublished_sql(table)} AS first_unpublished_course "
+        f"FROM {table} WHERE {table}.{quote(column)} = %s{lock_clause}"
     )
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.enrollment.errors import CohortFull
-from smoothlms.enrollment.models import BatchEnrollment, Source
+from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Source
 from smoothlms.enrollment.services import bulk_enroll, enroll
 from smoothlms.people.tests.factories import UserFactory, moderator
 
@@ -88,3 +88,30 @@ def test_the_seat_update_misses_when_the_cohort_was_edited_after_it_was_read():
     assert take_seats(batch, 1, unchanged_since=batch.updated_at)
     batch.refresh_from_db()
     assert batch.seats_taken == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_self_enrollment_by_name_is_one_read_outside_any_transaction():
+    from smoothlms.enrollment.services import enroll_self
+
+    batch = BatchFactory(seat_count=1, allow_self_enrollment=True, courses=[CourseFactory()])
+    enroll(batch=batch, member=UserFactory(), actor=None, source=Source.API, notify=False)
+    learner = UserFactory()
+    in_transaction = []  # for each statement: was a transaction open when it ran
+
+    def watch(execute, sql, params, many, context):
+        in_transaction.append(connection.in_atomic_block)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch), pytest.raises(CohortFull):
+        enroll_self(batch_name=batch.name, member=learner, source=Source.API)
+    assert in_transaction == [False]  # one read, no transaction begun: nothing to roll back
+    # The same read, a seat free: the transaction opens for the seat and its inserts only.
+    batch.seat_count = 2
+    batch.save()
+    with CaptureQueriesContext(connection) as captured:
+        enrollment = enroll_self(batch_name=batch.name, member=learner, source=Source.API)
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+    statements = _statements(captured)
+    assert statements[0].lstrip().upper().startswith("SELECT")
+    assert _SEAT.match(statements[1]), "\n".join(statements)
