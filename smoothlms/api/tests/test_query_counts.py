@@ -16,13 +16,13 @@ from smoothlms.people.tests.factories import UserFactory
 
 _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT)\b", re.IGNORECASE)
 
-# The caller (their token, with their user); the cohort by name with its first unpublished course,
-# which also answers whether they may see it (a published cohort needs no look at their roles);
-# then the engine's five after its read (enrollment's test_query_counts), up to the audit event.
-# After commit, the confirmation email's task (run at once by the tests' task backend: its
-# statements are the email's own).
+# The caller (their token, with their user); one read, before any transaction, of the cohort by name
+# with its first unpublished course (which also answers whether they may see it: a published cohort
+# needs no look at their roles) and of the member's role, HR record and row in the cohort; then the
+# seat, the enrollment, its course access and its audit event. After commit, the confirmation
+# email's task (run at once by the tests' task backend: its statements are the email's own).
 ENROLLED_STATEMENTS = 1 + 1 + 4
-# The caller, the cohort, the member: a refusal writes nothing.
+# The caller and that one read: a refusal opens no transaction and writes nothing.
 REFUSED_STATEMENTS = 1 + 1
 
 
@@ -33,7 +33,7 @@ def _posted(caller, path: str) -> tuple[int, list[str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_self_enrollment_costs_seven_statements(api, student):
+def test_a_self_enrollment_costs_six_statements(api, student):
     batch = BatchFactory(seat_count=5, courses=[CourseFactory(), CourseFactory()])
     status, statements = _posted(api(student), f"/batches/{batch.name}/enroll")
     assert status == 201
