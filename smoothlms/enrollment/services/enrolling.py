@@ -129,11 +129,18 @@ def _enroll(
         # Only if the cohort is as read: an edit since (published, dates, rules) decides under the lock.
         if take_seats(batch, 1, unchanged_since=batch.updated_at):
             return _seat(request, user, facts, payment=payment, source=source, notify=notify, now=now)
+        # The seat seen free was taken (or the cohort edited) meanwhile. Without a waitlist, a request
+        # refused on what is committed now is refused without queueing for the lock (the rush for a
+        # cohort's last seats); a waitlist's order is decided under the lock only.
+        if not batch.waitlist_enabled:
+            error = refusal_for(request, facts, reload_cohort_facts(batch, now=now))
+            if error is not None and not waits_instead(error, batch):
+                raise error
     elif user is None or not waits_instead(error, batch):
         raise error  # a refusal on committed facts; a full cohort without a waitlist among them
-    # The seat seen free was taken (or the cohort edited) meanwhile, or the cohort is full and has a
-    # waitlist: decide under the lock, where the waitlist's order and a seat freed meanwhile are
-    # seen as committed. The member's facts stand (see above); the cohort's are read again.
+    # A seat free after all, a cohort edited, or a full cohort with a waitlist: decide under the lock,
+    # where the waitlist's order and a seat freed meanwhile are seen as committed. The member's facts
+    # stand (see above); the cohort's are read again.
     error = refusal_for(request, facts, reload_cohort_facts(batch, now=now, lock=True))
     if user is not None and waits_instead(error, batch):
         return _wait(request, user, facts, source=source, now=now)

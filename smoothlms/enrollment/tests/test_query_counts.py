@@ -115,3 +115,47 @@ def test_a_refused_self_enrollment_by_name_is_one_read_outside_any_transaction()
     statements = _statements(captured)
     assert statements[0].lstrip().upper().startswith("SELECT")
     assert _SEAT.match(statements[1]), "\n".join(statements)
+
+
+def _last_seat_taken_before_the_seat_update(batch):
+    """An execute wrapper that, just before the seat UPDATE runs, fills `batch` as a concurrent
+    request would have: the seat the request read as free is gone when it asks for it."""
+    done = []
+
+    def wrapper(execute, sql, params, many, context):
+        if _SEAT.match(sql) and not done:
+            done.append(True)
+            execute(
+                "UPDATE catalog_batch SET seats_taken = seat_count WHERE id = %s".replace(
+                    "catalog_batch", connection.ops.quote_name("catalog_batch")
+                ),
+                [batch.pk],
+                False,
+                context,
+            )
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seat_taken_meanwhile_is_refused_from_the_committed_cohort_without_the_lock():
+    batch, learner = BatchFactory(seat_count=2, courses=[CourseFactory()]), UserFactory()
+    with (
+        connection.execute_wrapper(_last_seat_taken_before_the_seat_update(batch)),
+        CaptureQueriesContext(connection) as captured,
+        pytest.raises(CohortFull),
+    ):
+        enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL, notify=False)
+    statements = _statements(captured)
+    assert not any("FOR UPDATE" in sql.upper() or "FOR NO KEY UPDATE" in sql.upper() for sql in statements)
+    assert not BatchEnrollment.objects.filter(batch=batch, member=learner).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seat_taken_meanwhile_with_a_waitlist_waits_in_line_under_the_lock():
+    batch = BatchFactory(seat_count=2, waitlist_enabled=True, courses=[CourseFactory()])
+    learner = UserFactory()
+    with connection.execute_wrapper(_last_seat_taken_before_the_seat_update(batch)):
+        enrollment = enroll(batch=batch, member=learner, actor=learner, source=Source.PORTAL, notify=False)
+    assert enrollment.status == EnrollmentStatus.WAITLISTED
