@@ -41,8 +41,8 @@ def read_self_enrollment(name: str, member: User, *, now: dt.datetime) -> tuple[
     to be answered, read as committed, so that a refusal opens no transaction."""
     batch_columns = len(Batch._meta.concrete_fields)
     with connection.cursor() as cursor:
-        sql, student_params = _self_enrollment_sql(connection.vendor)
-        cursor.execute(sql, [*student_params, member.pk, name])
+        sql, member_params = _self_enrollment_sql(connection.vendor)
+        cursor.execute(sql, [*member_params, member.pk, name])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -62,15 +62,22 @@ def _self_enrollment_sql(vendor: str) -> tuple[str, list]:
     quote = connection.ops.quote_name
     table = quote(Batch._meta.db_table)
     columns = ", ".join(f"{table}.{quote(field.column)}" for field in Batch._meta.concrete_fields)
-    students, student_params = is_student_sql("u.id")
+    member, member_params = _member_columns()
     sql = (
-        f"SELECT {columns}, {_first_unpublished_sql(table)}, {students}, "
-        f"EXISTS (SELECT 1 FROM {quote(Employee._meta.db_table)} p WHERE p.user_id = u.id), e.id, e.status "
+        f"SELECT {columns}, {_first_unpublished_sql(table)}, {member} "
         f"FROM {table} LEFT JOIN {quote(User._meta.db_table)} u ON u.id = %s "
         f"LEFT JOIN {quote(BatchEnrollment._meta.db_table)} e ON e.batch_id = {table}.id AND e.member_id = u.id "
         f"WHERE {table}.{quote('name')} = %s"
     )
-    return sql, student_params
+    return sql, member_params
+
+
+def _member_columns() -> tuple[str, list]:
+    """What both reads select of a member `u` (and of their row `e` in the cohort), and its
+    parameters: is a student, has an Employee record, the enrollment's id and status."""
+    students, params = is_student_sql("u.id")
+    employee = f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(Employee._meta.db_table)} p WHERE p.user_id = u.id)"
+    return f"{students}, {employee}, e.id, e.status", params
 
 
 def _first_unpublished_sql(table: str) -> str:
@@ -163,14 +170,13 @@ def _members_rows(batch: Batch, emails: set[str]) -> list[tuple]:
     if not emails:
         return []
     quote = connection.ops.quote_name
-    students, student_params = is_student_sql("u.id")
+    member, member_params = _member_columns()
     by_email, email_params = any_of("u.email", sorted(emails))
     sql = (
-        f"SELECT u.id, u.email, u.enabled, {students}, "
-        f"EXISTS (SELECT 1 FROM {quote(Employee._meta.db_table)} p WHERE p.user_id = u.id), e.id, e.status "
+        f"SELECT u.id, u.email, u.enabled, {member} "
         f"FROM {quote(User._meta.db_table)} u LEFT JOIN {quote(BatchEnrollment._meta.db_table)} e "
         f"ON e.member_id = u.id AND e.batch_id = %s WHERE {by_email}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*student_params, batch.pk, *email_params])
+        cursor.execute(sql, [*member_params, batch.pk, *email_params])
         return cursor.fetchall()

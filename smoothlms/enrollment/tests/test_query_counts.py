@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.enrollment.errors import CohortFull
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Source
@@ -125,14 +126,8 @@ def _last_seat_taken_before_the_seat_update(batch):
     def wrapper(execute, sql, params, many, context):
         if _SEAT.match(sql) and not done:
             done.append(True)
-            execute(
-                "UPDATE catalog_batch SET seats_taken = seat_count WHERE id = %s".replace(
-                    "catalog_batch", connection.ops.quote_name("catalog_batch")
-                ),
-                [batch.pk],
-                False,
-                context,
-            )
+            table = connection.ops.quote_name(Batch._meta.db_table)
+            execute(f"UPDATE {table} SET seats_taken = seat_count WHERE id = %s", [batch.pk], False, context)
         return execute(sql, params, many, context)
 
     return wrapper
