@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from itertools import islice
 from typing import TypeVar
 
+from django.apps import apps
 from django.db import IntegrityError, connections
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, UniqueConstraint
 
 from smoothlms.core.timeutil import day_start
 
@@ -21,8 +23,9 @@ def violated_constraint(exc: IntegrityError, names: Iterable[str]) -> str | None
     """Which of `names` an IntegrityError broke, read from the driver's message.
 
     PostgreSQL reports the constraint name; MariaDB names the unique key (Django names the index
-    after the constraint) or the check; SQLite names the columns for unique constraints, so callers
-    pass the constraint names and we also match on the columns recorded in CONSTRAINT_COLUMNS.
+    after the constraint) or the check; SQLite names the columns of a unique constraint ("UNIQUE
+    constraint failed: table.a, table.b"), so a unique constraint also matches on its columns, as its
+    model declares them.
     """
     text = str(exc)
     cause = exc.__cause__
@@ -34,14 +37,22 @@ def violated_constraint(exc: IntegrityError, names: Iterable[str]) -> str | None
     for name in names:
         if name in text:
             return name
-        columns = CONSTRAINT_COLUMNS.get(name)
-        if columns and all(column in text for column in columns):
+        columns = _unique_columns(name)
+        if columns and f"failed: {', '.join(columns)}" in text:
             return name
     return None
 
 
-# SQLite's unique-violation message lists "table.column" pairs instead of the constraint name.
-CONSTRAINT_COLUMNS: dict[str, tuple[str, ...]] = {}
+@cache
+def _unique_columns(name: str) -> tuple[str, ...]:
+    """("table.column", ...) of the unique constraint `name` of an installed model, as SQLite names
+    them in its message; () when no model has a unique constraint of that name."""
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.name == name and constraint.fields:
+                table = model._meta.db_table
+                return tuple(f"{table}.{model._meta.get_field(field).column}" for field in constraint.fields)
+    return ()
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -76,6 +87,33 @@ def instance_from_row(model: type[M], values: Sequence, *, using: str = "default
                 value = convert(value, column, connection)
         converted.append(value)
     return model.from_db(using, [field.attname for field in model._meta.concrete_fields], converted)
+
+
+def insert_select(
+    obj: Model, *, from_sql: str, columns: dict[str, str] | None = None, using: str = "default"
+) -> tuple[str, list]:
+    """`INSERT INTO <obj's table> (<every column but the id>) SELECT <values> FROM <from_sql>` and its
+    parameters: the row `obj` would be inserted as, once per row that `from_sql` yields (none: no
+    insert), for raw statements that chain a write onto another. Each value is prepared as the ORM
+    prepares an insert (defaults, auto_now, JSON, time zones), except the columns given in `columns`
+    ({attname: SQL}), which take their value from the FROM. PostgreSQL types a bare parameter in a
+    SELECT list as text, so each is cast to its column's type there."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    cast = connection.vendor == "postgresql"
+    columns = columns or {}
+    names, values, params = [], [], []
+    for field in obj._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        names.append(quote(field.column))
+        if field.attname in columns:
+            values.append(columns[field.attname])
+            continue
+        values.append(f"CAST(%s AS {field.cast_db_type(connection)})" if cast else "%s")
+        params.append(field.get_db_prep_save(field.pre_save(obj, add=True), connection))
+    sql = f"INSERT INTO {quote(obj._meta.db_table)} ({', '.join(names)}) SELECT {', '.join(values)} FROM {from_sql}"
+    return sql, params
 
 
 def vendor(using: str = "default") -> str:
