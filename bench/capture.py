@@ -42,11 +42,18 @@ def rows_written(into: dict) -> Iterator[None]:
     into.update({table: after[table] - before[table] for table in after if after[table] > before[table]})
 
 
+# The writes of a statement that chains them (WITH seat AS (UPDATE ...), enrolled AS (INSERT ...)).
+_CHAINED = re.compile(r'\bAS\s+\(\s*(UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+[`"]?(\w+)', re.IGNORECASE)
+
+
 def classify(sql: str, tables: dict[str, str]) -> str:
     """The phase of one statement. `tables` maps table names to phases (writes, audit, tasks);
     SELECTs are reads unless they lock (FOR UPDATE), an UPDATE of a table marked `lock` is the lock."""
     head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
     names = [name.lower() for name in _TABLE.findall(sql)]
+    chained = _CHAINED.findall(sql) if head == "WITH" else []
+    if chained:  # writes chained in one statement: the phase of the first
+        head, names = chained[0][0].split()[0].upper(), [chained[0][1].lower()]
     target = next((tables[name] for name in names if name in tables), None)
     if head == "SELECT" or head == "WITH":
         if re.search(r"\bFOR\s+(UPDATE|NO KEY UPDATE|SHARE)\b", sql, re.IGNORECASE):
@@ -65,6 +72,9 @@ def summary(sql: str) -> str:
     and first table of a statement."""
     words = sql.split(None, 1)
     head = words[0].upper() if words else ""
+    chained = _CHAINED.findall(sql) if head == "WITH" else []
+    if chained:
+        return "WITH (" + " > ".join(f"{verb.split()[0].upper()} {table}" for verb, table in chained) + ")"
     names = _TABLE.findall(sql)
     lock = " FOR UPDATE" if re.search(r"\bFOR\s+(NO KEY\s+)?UPDATE\b", sql, re.IGNORECASE) else ""
     return f"{head} {names[0] if names else ''}".strip() + lock

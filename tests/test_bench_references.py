@@ -190,6 +190,13 @@ def test_references_write_what_assign_training_writes():
         ),
         ('INSERT INTO "django_tasks_database_dbtaskresult" ("id") VALUES (%s)', "tasks"),
         ('SAVEPOINT "s1_x1"', "other"),
+        (
+            'WITH seat AS (UPDATE "catalog_batch" SET "seats_taken" = 1 RETURNING "id"), enrolled AS '
+            '(INSERT INTO "enrollment_batchenrollment" ("batch_id") SELECT 1 FROM seat RETURNING "id") '
+            "SELECT id FROM enrolled",
+            "lock",
+        ),
+        ('WITH recent AS (SELECT "id" FROM "people_user") SELECT "id" FROM recent', "reads"),
     ],
 )
 def test_statements_are_classified_by_kind_and_table(sql, phase):

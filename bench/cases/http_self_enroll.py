@@ -121,13 +121,17 @@ def _measure(server: Server, tokens: list[str]) -> tuple[dict, list[str]]:
 
 
 def _lock_hold(log: list) -> str:
-    """From the first statement that locks the cohort row (FOR UPDATE, or the seat UPDATE) to COMMIT."""
+    """From the first statement that locks the cohort row (FOR UPDATE, or the seat UPDATE) to COMMIT,
+    or, for a statement run in autocommit (no COMMIT follows it), while that statement runs."""
     first = next((i for i, entry in enumerate(log) if entry[0] == "lock"), None)
-    commit = next((i for i, entry in enumerate(log) if entry[0] == "commit"), None)
+    if first is None:
+        return "the cohort row is not locked (no transaction is opened)"
+    commit = next((i for i in range(first, len(log)) if log[i][0] == "commit"), None)
     if commit is None:
-        return "no COMMIT: refused, rolled back"
-    if first is None or commit < first:
-        return "no statement locked the cohort row before COMMIT"
+        return (
+            f"cohort row locked by `{log[first][1]}` while it runs, {(log[first][3] - log[first][2]) * 1000:.1f} ms: "
+            "one statement in autocommit, which commits itself"
+        )
     held = [entry[1] for entry in log[first + 1 : commit]]
     return (
         f"cohort row locked by `{log[first][1]}` for {(log[commit][3] - log[first][2]) * 1000:.1f} ms until "

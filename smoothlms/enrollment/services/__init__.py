@@ -9,6 +9,7 @@ one conditional UPDATE of the batch row inside the enrolling transaction, with t
   cancel     cancelling                  seats     taking seats, the seat-count rule, changing a cohort
   access     course enrollments          payments  paid cohorts
   cohort     changing a cohort           waitlist  joining it, promoting from it
+  single_statement  a new member's seat and its rows in one statement (PostgreSQL; self-enrollment)
 """
 
 from smoothlms.enrollment.services.access import grant_course_access, withdraw_course_access

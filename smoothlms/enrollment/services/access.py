@@ -60,14 +60,24 @@ def withdraw_course_access(*, batch: Batch, member_ids: Sequence[int]) -> int:
 
 
 def _insert_or_restore(batch: Batch, member_ids: Sequence[int]) -> int:
+    members, params = any_of("id", member_ids)
+    sql, values = course_access_sql(
+        batch, f"(SELECT id AS member_id FROM {connection.ops.quote_name(User._meta.db_table)} WHERE {members})", params
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.rowcount
+
+
+def course_access_sql(batch: Batch, members: str, params: Sequence) -> tuple[str, list]:
+    """`grant_course_access`'s statement, and its parameters, for the members that `members` (SQL
+    with its `params`: a subquery, or a table of a larger statement, with a `member_id` column) gives."""
     quote = connection.ops.quote_name
     course_table = quote(CourseEnrollment._meta.db_table)
     link_table = quote(BatchCourse._meta.db_table)
-    members, params = any_of("id", member_ids)
     now = timezone.now()
     select = (
-        f"SELECT m.member_id, bc.course_id, %s, 0, %s, %s FROM {link_table} bc "
-        f"CROSS JOIN (SELECT id AS member_id FROM {quote(User._meta.db_table)} WHERE {members}) m "
+        f"SELECT m.member_id, bc.course_id, %s, 0, %s, %s FROM {link_table} bc CROSS JOIN {members} m "
         "WHERE bc.batch_id = %s"
     )
     columns = "(member_id, course_id, enrollment_from_batch_id, progress, created_at, updated_at)"
@@ -85,6 +95,4 @@ def _insert_or_restore(batch: Batch, member_ids: Sequence[int]) -> int:
             f"INSERT INTO {course_table} {columns} {select} ON CONFLICT (member_id, course_id) DO UPDATE "
             f"SET status = '{active}', updated_at = excluded.updated_at WHERE {course_table}.status = '{cancelled}'"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [batch.pk, now, now, *params, batch.pk])
-        return cursor.rowcount
+    return sql, [batch.pk, now, now, *params, batch.pk]

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from smoothlms.catalog.errors import BatchNotFound
 from smoothlms.catalog.models import Batch
-from smoothlms.core.audit import record_event
+from smoothlms.core.audit import event_fields, record_event
 from smoothlms.core.db import violated_constraint
-from smoothlms.core.models import EventType
+from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.enrollment.errors import AlreadyEnrolled, CohortFull
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, MemberType, Payment, Source
 from smoothlms.enrollment.rules import CohortFacts, EnrollRequest, MemberFacts, refusal_for
@@ -26,6 +26,7 @@ from smoothlms.enrollment.services.facts import (
 )
 from smoothlms.enrollment.services.payments import pays_for, received_payment
 from smoothlms.enrollment.services.seats import overrides_start, seat_fields, take_seats
+from smoothlms.enrollment.services.single_statement import can_seat_in_one_statement, seat_in_one_statement
 from smoothlms.enrollment.services.waitlist import waitlist_fields, waits_instead
 from smoothlms.enrollment.signals import queue_confirmation_emails
 from smoothlms.people.models import User, normalize_email
@@ -85,8 +86,10 @@ def enroll_self(
     rules and side effects. The cohort (its visibility: BatchNotFound, as check 1 says for a cohort
     the member may not see, or none of that name), its facts and the member's are read in one
     statement, as committed, before any transaction: a refusal (a full cohort, most often, under
-    load) costs that read alone. Only a request that may take a seat, or wait for one, opens the
-    transaction, where `enroll`'s path decides as it does. `payment_id`: the member's payment for
+    load) costs that read alone. A member new to the cohort whom those facts give a seat takes it
+    in one statement of its own on PostgreSQL (single_statement: the cohort's row locked while it
+    runs); any other request that may take a seat, or wait for one, opens the transaction, where
+    `enroll`'s path decides as it does. `payment_id`: the member's payment for
     this cohort (another's, or another cohort's, is as good as none)."""
     now = timezone.now()
     read = read_self_enrollment(batch_name, member, now=now)
@@ -103,8 +106,14 @@ def enroll_self(
     error = refusal_for(request, facts, cohort)
     if error is not None and not waits_instead(error, batch):
         raise error  # on committed facts, as `_enroll` would refuse them
+    tried = False
+    if error is None and facts.enrollment is None and can_seat_in_one_statement():
+        enrollment = _seat_at_once(request, facts, payment=payment, source=source, now=now)
+        if enrollment is not None:
+            return enrollment
+        tried = True  # the seat read free was taken meanwhile, or the cohort edited: decided below
     with transaction.atomic(durable=True):
-        return _enroll(request, facts, cohort, payment=payment, source=source, notify=True, now=now)
+        return _enroll(request, facts, cohort, payment=payment, source=source, notify=True, now=now, tried=tried)
 
 
 def _enroll(
@@ -116,18 +125,20 @@ def _enroll(
     source: Source | str,
     notify: bool,
     now,
+    tried: bool = False,
 ) -> BatchEnrollment:
     """Every fact is read before the cohort's row is locked: the member's, which only this member's
     own requests change (a concurrent enrollment of the same member meets the unique constraint),
     and the cohort's as committed (`cohort`, just read). The lock is then taken by the seat's
     conditional UPDATE and held for the inserts only, so concurrent requests for one cohort queue
-    behind a few short statements."""
+    behind a few short statements. `tried`: the caller's conditional seat UPDATE on these facts
+    missed already (single_statement)."""
     batch, user = request.batch, facts.user
     error = refusal_for(request, facts, cohort)
     if error is None:
         assert user is not None  # check 4 refused otherwise
         # Only if the cohort is as read: an edit since (published, dates, rules) decides under the lock.
-        if take_seats(batch, 1, unchanged_since=batch.updated_at):
+        if not tried and take_seats(batch, 1, unchanged_since=batch.updated_at):
             return _seat(request, user, facts, payment=payment, source=source, notify=notify, now=now)
         # The seat seen free was taken (or the cohort edited) meanwhile. Without a waitlist, a request
         # refused on what is committed now is refused without queueing for the lock (the rush for a
@@ -216,12 +227,7 @@ def _seat(
     now,
 ) -> BatchEnrollment:
     batch, actor, reason, existing = request.batch, request.actor, request.reason, facts.enrollment
-    overridden = overrides_start(batch, override_start=request.override_start, now=now)
-    fields = {
-        **seat_fields(actor=actor, source=source, override_reason=reason if overridden else "", notify=notify),
-        "member_type": MemberType.EMPLOYEE if facts.employee else MemberType.EXTERNAL,
-        "payment": payment,
-    }
+    fields, overridden = _seat_fields(request, facts, payment=payment, source=source, notify=notify, now=now)
     if existing is None:
         enrollment = _create(batch, user, fields, is_self=request.is_self)
         kind = EventType.ENROLLED
@@ -237,17 +243,7 @@ def _seat(
         enrollment = BatchEnrollment.objects.get(pk=existing.pk)
         kind = EventType.REACTIVATED
     grant_course_access(batch=batch, member_ids=[user.pk])
-    record_event(
-        kind,
-        actor=actor,
-        batch=batch,
-        member=user,
-        enrollment=enrollment,
-        source=source,
-        reason=reason if overridden else "",
-        before={"status": existing.status} if existing else None,
-        after=request.audited({"status": EnrollmentStatus.ACTIVE, "override_start": overridden}),
-    )
+    record_event(kind, enrollment=enrollment, **_seat_event(request, user, facts, source=source, overridden=overridden))
     if overridden:
         record_event(
             EventType.OVERRIDE,
@@ -262,6 +258,64 @@ def _seat(
     if notify:
         queue_confirmation_emails(enrollment_ids=[enrollment.pk])
     return enrollment
+
+
+def _seat_at_once(
+    request: EnrollRequest, facts: _Member, *, payment: Payment | None, source: Source | str, now
+) -> BatchEnrollment | None:
+    """`_seat` of a member new to the cohort (no override), with the seat's conditional UPDATE, in
+    one statement of its own (single_statement): the same rows, and the cohort's row locked for
+    that statement only. None when the seat was taken (or the cohort edited) since `facts` were
+    read: nothing was written."""
+    batch, user = request.batch, facts.user
+    assert user is not None and facts.enrollment is None
+    fields, overridden = _seat_fields(request, facts, payment=payment, source=source, notify=True, now=now)
+    assert not overridden  # an override takes `_seat`, which records it
+    enrollment = BatchEnrollment(batch=batch, member=user, **fields)
+    event_kwargs = _seat_event(request, user, facts, source=source, overridden=False)
+    event = EnrollmentEvent(**event_fields(EventType.ENROLLED, enrollment=None, **event_kwargs))
+    try:
+        if connection.in_atomic_block:  # a test's transaction (a caller's is refused, as `enroll` refuses it)
+            with transaction.atomic(durable=True):
+                seated = seat_in_one_statement(batch, enrollment, event, unchanged_since=batch.updated_at)
+        else:  # autocommit: the statement is its own transaction
+            seated = seat_in_one_statement(batch, enrollment, event, unchanged_since=batch.updated_at)
+    except IntegrityError as exc:
+        if violated_constraint(exc, ["batch_enrollment_one_per_member"]):
+            raise AlreadyEnrolled.for_member(email=user.email, is_self=request.is_self) from exc
+        raise
+    if seated is not None:
+        queue_confirmation_emails(enrollment_ids=[seated.pk])  # committed: sent now
+    return seated
+
+
+def _seat_fields(
+    request: EnrollRequest, facts: _Member, *, payment: Payment | None, source: Source | str, notify: bool, now
+) -> tuple[dict, bool]:
+    """The fields of the member's row for a seat, and whether the seat overrides the start."""
+    overridden = overrides_start(request.batch, override_start=request.override_start, now=now)
+    fields = {
+        **seat_fields(
+            actor=request.actor, source=source, override_reason=request.reason if overridden else "", notify=notify
+        ),
+        "member_type": MemberType.EMPLOYEE if facts.employee else MemberType.EXTERNAL,
+        "payment": payment,
+    }
+    return fields, overridden
+
+
+def _seat_event(request: EnrollRequest, user: User, facts: _Member, *, source: Source | str, overridden: bool) -> dict:
+    """The audit event of a seat (`record_event`'s arguments but the kind and the enrollment)."""
+    existing = facts.enrollment
+    return {
+        "actor": request.actor,
+        "batch": request.batch,
+        "member": user,
+        "source": source,
+        "reason": request.reason if overridden else "",
+        "before": {"status": existing.status} if existing else None,
+        "after": request.audited({"status": EnrollmentStatus.ACTIVE, "override_start": overridden}),
+    }
 
 
 def _wait(request: EnrollRequest, user: User, facts: _Member, *, source: Source | str, now) -> BatchEnrollment:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import F, Q, QuerySet
+from django.db.models.sql import UpdateQuery
 
 from smoothlms.catalog.models import Batch
 from smoothlms.enrollment.models import EnrollmentStatus
@@ -23,10 +25,23 @@ def take_seats(batch: Batch, count: int, *, unchanged_since: dt.datetime | None 
     (the `updated_at` the caller's facts were read at), when the cohort was edited since."""
     if count == 0:
         return True
+    return _free_seats(batch, count, unchanged_since).update(seats_taken=F("seats_taken") + count) == 1
+
+
+def take_seat_sql(batch: Batch, *, unchanged_since: dt.datetime) -> tuple[str, list]:
+    """`take_seats(batch, 1, unchanged_since=...)`'s UPDATE as SQL and parameters, for a statement
+    that goes on from the seat (it returns a row when the seat was taken, none otherwise)."""
+    query = _free_seats(batch, 1, unchanged_since).query.chain(UpdateQuery)
+    query.add_update_values({"seats_taken": F("seats_taken") + 1})
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    return f"{sql} RETURNING {connection.ops.quote_name('id')}", list(params)
+
+
+def _free_seats(batch: Batch, count: int, unchanged_since: dt.datetime | None) -> QuerySet[Batch]:
     free = Q(seat_count__isnull=True) | Q(seat_count__gte=F("seats_taken") + count)
     if unchanged_since is not None:
         free &= Q(updated_at=unchanged_since)
-    return Batch.objects.filter(free, pk=batch.pk).update(seats_taken=F("seats_taken") + count) == 1
+    return Batch.objects.filter(free, pk=batch.pk)
 
 
 def free_seat(batch: Batch) -> None:
