@@ -131,10 +131,16 @@ def select_for_update(queryset, *, of: tuple[str, ...] = ()):
 
 
 def iterate_values(queryset: QuerySet, fields: Sequence[str], *, chunk_size: int = STREAM_CHUNK) -> Iterator[tuple]:
-    """`queryset.values_list(*fields)` in primary-key order, `chunk_size` rows per query (keyset
-    pagination: `WHERE id > last ORDER BY id LIMIT n`): constant memory on SQLite, PostgreSQL and
-    MariaDB alike, where MariaDB's client would otherwise load a whole result set at once. The
-    primary key is read too but not yielded."""
+    """`queryset.values_list(*fields)` in primary-key order, `chunk_size` rows at a time: constant
+    memory on SQLite, PostgreSQL and MariaDB alike. On PostgreSQL, one statement read through a
+    server-side cursor. Elsewhere, keyset pagination (`WHERE id > last ORDER BY id LIMIT n`), a range
+    of the table's clustered key on MariaDB and SQLite, where MariaDB's client would otherwise load
+    a whole result set at once. On PostgreSQL each page would be planned anew: a table just
+    bulk-loaded, whose statistics autovacuum has not yet gathered, gets a full scan and sort for
+    every page, where the one statement scans it once."""
+    if connections[queryset.db].vendor == "postgresql":
+        yield from queryset.order_by("pk").values_list(*fields).iterator(chunk_size=chunk_size)
+        return
     base = queryset.order_by("pk").values_list("pk", *fields)
     last = None
     while True:

@@ -100,7 +100,7 @@ class RowProblem:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int  # as a spreadsheet shows it: the header is row 1
     values: dict[str, str]
@@ -222,6 +222,9 @@ def _binary(source: FileSource) -> Iterator[IO[bytes]]:
         yield source
 
 
+NUL_BYTES = "The file contains NUL bytes, so it is not a text (CSV) file."
+
+
 def _size(stream: IO[bytes]) -> int:
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
@@ -320,7 +323,7 @@ def _delimiter(text: IO[str]) -> tuple[str, Iterator[str]]:
     first = text.readline()
     hint = first.strip()
     if hint.lower().startswith("sep=") and len(hint) == 5:
-        return hint[4], iter(text)
+        return hint[4], _checked_lines("", text)
     counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for char in first:
@@ -329,33 +332,37 @@ def _delimiter(text: IO[str]) -> tuple[str, Iterator[str]]:
         elif not quoted and char in counts:
             counts[char] += 1
     best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return (best if counts[best] else ","), _chain_line(first, text)
+    return (best if counts[best] else ","), _checked_lines(first, text)
 
 
-def _chain_line(first: str, rest: IO[str]) -> Iterator[str]:
+def _checked_lines(first: str, rest: IO[str]) -> Iterator[str]:
+    """`first`, then the lines of `rest`: refused at the first NUL (a binary file, not text). A
+    loop, not `yield from`: closing this generator must not close the caller's file."""
+    nul = "\x00"
+    if nul in first:
+        raise UnsupportedFile(detail=NUL_BYTES)
     if first:
         yield first
-    for line in rest:  # noqa: UP028 - not `yield from`: closing this generator must not close the caller's file
-        yield line
-
-
-def _checked_lines(lines: Iterable[str]) -> Iterator[str]:
-    for line in lines:
-        if "\x00" in line:
-            raise UnsupportedFile(detail="The file contains NUL bytes, so it is not a text (CSV) file.")
+    for line in rest:
+        if nul in line:
+            raise UnsupportedFile(detail=NUL_BYTES)
         yield line
 
 
 def _csv_records(lines: Iterable[str], delimiter: str, budget: _Budget) -> Iterator[tuple[int, list[str]]]:
     """Records numbered by line (as a spreadsheet shows them), cut to the header's width."""
-    reader = csv.reader(_checked_lines(lines), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     width: int | None = None
     for cells in reader:
         number = reader.line_num
         budget.spend(number, len(cells))
-        if width is None and any(cell.strip() for cell in cells):
-            width = budget.header_width(cells)
-        yield number, cells if width is None else cells[:width]
+        if width is None:
+            if any(cell.strip() for cell in cells):
+                width = budget.header_width(cells)
+                cells = cells[:width]
+            yield number, cells
+        else:
+            yield number, cells if len(cells) <= width else cells[:width]
 
 
 # XLSX -----------------------------------------------------------------------------------------
@@ -558,13 +565,13 @@ def _rows(
     positions = list(index_of.items())
     keep_cells = shape.keep_cells
     for number, cells in records:
-        if not "".join(cells).strip():
-            continue  # blank lines are not rows
+        if not (cells and cells[0].strip()) and not "".join(cells).strip():
+            continue  # blank lines are not rows (a first cell with text answers at once)
         width = len(cells)
         values = {name: (cells[i].strip() if i < width else "") for name, i in positions}
         # `formulas` fills as an XLSX sheet is read, up to this row: looked at only once it has any.
         problem = _formula_problem(number, positions, formulas) if formulas else None
-        yield Row(number=number, values=values, problem=problem, cells=list(cells) if keep_cells else None)
+        yield Row(number, values, problem, list(cells) if keep_cells else None)
 
 
 def _formula_problem(

@@ -20,10 +20,10 @@ headcount. Each finding's `detail` ends with the fix in the words of the enrollm
 troubleshooting table; `fix` carries the fix alone.
 
 The file itself is read by csvio.employees (read_hr_export, reconcile_file); this module takes its
-rows. Everything is read in bulk, a handful of queries whatever the size: the roster in one query, the
-Employee records in one paged pass, and the users that can match in one keyset-paginated pass (match
-keys are not stored: the database gives the addresses in the domains the export's keys fold from,
-and the cohort's members; their keys are computed here).
+rows. Everything is read in bulk, a handful of queries whatever the size: the roster with its users'
+addresses in one query, the export's HR ids' Employee records by id, and the other users that can
+match in one streamed pass (match keys are not stored: the database gives the addresses in the
+domains the export's keys fold from; their keys are computed here).
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.audit import record_event
-from smoothlms.core.db import iterate_values
+from smoothlms.core.db import any_of, chunked, iterate_values
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.people.errors import UserExists
@@ -209,22 +209,33 @@ def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> l
 # Reading the LMS side --------------------------------------------------------------------------
 
 
-def _read_roster(batch: Batch) -> set[int]:
-    """The ids of the cohort's actively enrolled members (their emails come with the users, below)."""
-    return set(
-        BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values_list("member_id", flat=True)
+def _read_roster(batch: Batch) -> dict[int, _User]:
+    """The cohort's actively enrolled members, with their addresses: one SELECT (what any
+    comparison reads). The roster is held anyway; its users are most of those a report names."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT u.id, u.email, u.enabled FROM {quote(BatchEnrollment._meta.db_table)} e "
+        f"JOIN {quote(User._meta.db_table)} u ON u.id = e.member_id WHERE e.batch_id = %s AND e.status = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [batch.pk, EnrollmentStatus.ACTIVE])
+        return {pk: _User(pk, email, bool(enabled)) for pk, email, enabled in cursor.fetchall()}
 
 
 def _read_linked_users(hr_ids: Sequence[str]) -> dict[str, int | None]:
-    """{HR id: its Employee record's user id} for the ids that have a record: one pass over the
-    records (HR ids and user ids only), matched here, rather than thousands of ids sent back in."""
-    wanted = set(hr_ids)
-    return {
-        employee: user_id
-        for employee, user_id in iterate_values(Employee.objects.all(), ("employee", "user_id"), chunk_size=USER_CHUNK)
-        if employee in wanted
-    }
+    """{HR id: its Employee record's user id} for the ids that have a record, looked up by HR id:
+    the work follows the export, not the Employee table (every record HR ever sent, leavers too).
+    One statement with an array on PostgreSQL, IN lists of USER_CHUNK ids elsewhere."""
+    wanted = list(dict.fromkeys(hr_ids))  # each once, in the export's order
+    size = max(len(wanted), 1) if connection.vendor == "postgresql" else USER_CHUNK
+    table = connection.ops.quote_name(Employee._meta.db_table)
+    found: dict[str, int | None] = {}
+    with connection.cursor() as cursor:
+        for chunk in chunked(wanted, size):
+            condition, params = any_of("employee", chunk)
+            cursor.execute(f"SELECT employee, user_id FROM {table} WHERE {condition}", params)
+            found.update(cursor.fetchall())
+    return found
 
 
 def _read_member_employees(batch: Batch) -> dict[int, str]:
@@ -240,40 +251,47 @@ def _read_member_employees(batch: Batch) -> dict[int, str]:
     return found
 
 
-def _read_users(batch: Batch, keys: set[str], ids: set[int], key_of) -> tuple[dict[int, _User], dict[str, list[int]]]:
-    """Users whose match key is in `keys` or whose id is in `ids` (the roster's and the HR ids'
-    users), and {match key: user ids}. `key_of` takes stored addresses as they are (normalised).
+def _read_users(
+    batch: Batch, keys: set[str], ids: set[int], key_of, members: Mapping[int, _User]
+) -> tuple[dict[int, _User], dict[str, list[int]]]:
+    """Users whose match key is in `keys` or whose id is in `ids` (the HR ids' users), with the
+    cohort's `members` (the roster, read already), and {match key: user ids}. `key_of` takes stored
+    addresses as they are (normalised).
 
-    Match keys are not stored, so the database is asked for the addresses that can have these keys:
-    those in the keys' domains (people.matching.domains_folding_to), and the cohort's members. The
+    Match keys are not stored, so the database is asked, beside the roster, for the other addresses
+    that can have these keys: those in the keys' domains (people.matching.domains_folding_to). The
     work then follows the export, not the number of users. An export naming more than MAX_DOMAINS
-    domains is compared with every user (one keyset pass)."""
-    users: dict[int, _User] = {}
+    domains is compared with every user (one streamed pass)."""
+    users: dict[int, _User] = dict(members)
     by_key: dict[str, list[int]] = {}
+
+    def match(pk: int, email: str) -> bool:
+        key = key_of(email)
+        if key not in keys:
+            return False
+        found = by_key.get(key)
+        if found is None:
+            by_key[key] = [pk]
+        else:
+            found.append(pk)
+        return True
+
+    for user in members.values():
+        match(user.pk, user.email)
     domains = domains_folding_to({key.rpartition("@")[2] for key in keys if "@" in key})
-    queryset = User.objects.all()
+    enrolled = BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values("member_id")
+    others = User.objects.exclude(pk__in=enrolled)  # IN, not NOT EXISTS per user: the roster is hashed once
     if len(domains) <= MAX_DOMAINS:
-        members = BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE, member=OuterRef("pk"))
-        condition = Q(Exists(members))
+        condition = Q(pk__in=[])
         for domain in sorted(domains):
             condition |= Q(email__endswith=f"@{domain}")
-        queryset = queryset.filter(condition)
-    rows = iterate_values(queryset, ("id", "email", "enabled"), chunk_size=USER_CHUNK)
-    for pk, email, enabled in rows:
-        key = key_of(email)
-        if key in keys:
-            found = by_key.get(key)
-            if found is None:
-                by_key[key] = [pk]
-            else:
-                found.append(pk)
-        elif pk not in ids:
-            continue
-        users[pk] = _User(pk, email, enabled)
+        others = others.filter(condition)
+    for pk, email, enabled in iterate_values(others, ("id", "email", "enabled"), chunk_size=USER_CHUNK):
+        if match(pk, email) or pk in ids:
+            users[pk] = _User(pk, email, enabled)
     # The HR ids' users in other domains (a record linked to a personal address, say), by id.
     missing = sorted(ids - users.keys())
-    for start in range(0, len(missing), USER_CHUNK):
-        chunk = missing[start : start + USER_CHUNK]
+    for chunk in chunked(missing, USER_CHUNK):
         for pk, email, enabled in User.objects.filter(pk__in=chunk).values_list("id", "email", "enabled"):
             users[pk] = _User(pk, email, enabled)
     return users, by_key
@@ -291,8 +309,9 @@ def get_roster_reconciliation(*, batch: Batch, rows: Iterable[ExportRow], has_st
 def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
     """`get_roster_reconciliation` for an export already read into people (`people_from_rows`,
     which a caller can feed a stream of rows, so that the file is never held whole)."""
-    roster = _read_roster(batch)
-    users = _match(batch, people, roster)
+    members = _read_roster(batch)
+    roster = set(members)
+    users = _match(batch, people, members)
     active = [p for p in people if p.status == EmployeeStatus.ACTIVE]
     findings: list[Finding] = []
     matched = 0
@@ -316,7 +335,7 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
     )
 
 
-def _match(batch: Batch, people: list[Person], roster: set[int]) -> dict[int, _User]:
+def _match(batch: Batch, people: list[Person], members: dict[int, _User]) -> dict[int, _User]:
     """Sets each person's `linked`, `keys` and `users`; returns the users concerned (theirs and the
     roster's), by id."""
     key_of = email_matcher(normalized=True)  # people_from_rows and stored addresses are normalised
@@ -324,24 +343,33 @@ def _match(batch: Batch, people: list[Person], roster: set[int]) -> dict[int, _U
     keys: set[str] = set()
     for person in people:
         person.linked = linked.get(person.employee) if person.employee else None
-        person.keys = tuple([key_of(email) for email in person.emails])
+        emails = person.emails
+        person.keys = (key_of(emails[0]),) if len(emails) == 1 else tuple([key_of(email) for email in emails])
         keys.update(person.keys)
-    wanted_ids = {p.linked for p in people if p.linked} | roster
-    users, by_key = _read_users(batch, keys, wanted_ids, key_of)
-    active = [p for p in people if p.status == EmployeeStatus.ACTIVE]
+    wanted_ids = {p.linked for p in people if p.linked}
+    users, by_key = _read_users(batch, keys, wanted_ids, key_of, members)
+    active_status = EmployeeStatus.ACTIVE.value
+    active = [p for p in people if p.status == active_status]
     # A user linked through the HR id of an Active row belongs to that row only.
     owner = {p.linked: p.employee for p in active if p.linked}
     for person in active:
-        _resolve(person, by_key, lambda pk, me=person.employee: owner.get(pk, me) == me)
+        me = person.employee
+        _resolve(person, by_key, lambda pk, me=me: owner.get(pk, me) == me)
     claimed = {pk for person in active for pk in person.users}
     for person in people:
-        if person.status != EmployeeStatus.ACTIVE:
+        if person.status != active_status:
             _resolve(person, by_key, lambda pk: pk not in claimed)
     return users
 
 
 def _resolve(person: Person, by_key: dict[str, list[int]], may_take) -> None:
     """The person's users: the HR id's user, then every user whose match key is one of theirs."""
+    if person.linked is None and len(person.keys) == 1:  # the common case: one address, no HR link
+        found = by_key.get(person.keys[0], ())
+        if len(found) == 1:
+            if may_take(found[0]):
+                person.users = (found[0],)
+            return
     mine: list[int] = []
     if person.linked and may_take(person.linked):
         mine.append(person.linked)

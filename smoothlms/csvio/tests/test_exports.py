@@ -114,7 +114,8 @@ def test_unknown_kind_and_backwards_range_are_refused():
 def test_keyset_chunks_lose_no_row_at_their_edges(django_assert_num_queries):
     for i in range(7):
         record_event(EventType.LOGIN, reason=str(i))
-    with django_assert_num_queries(3):  # 3 + 3 + 1 rows
+    # 3 + 3 + 1 rows; on PostgreSQL one statement, fetched 3 rows at a time from a server-side cursor.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 3):
         reasons = [reason for (reason,) in iterate_values(EnrollmentEvent.objects.all(), ("reason",), chunk_size=3)]
     assert reasons == [str(i) for i in range(7)]
 

@@ -268,12 +268,12 @@ def test_users_in_other_domains_are_not_read_but_the_hr_id_s_user_is(alias_domai
     users_read = [sql for sql in sqls if "people_user" in sql and "LIKE" in sql.upper()]
     assert users_read and any("corp.co.uk" in sql for sql in users_read)  # corp.de's key folds to it
 
-    from smoothlms.hr.reconciliation import _read_users
+    from smoothlms.hr.reconciliation import _read_roster, _read_users
     from smoothlms.people.matching import email_matcher
 
     chen = UserFactory(email="chen@corp.com")  # an alias-domain address of chen@corp.de's key
     users, by_key = _read_users(
-        batch, {"asha@corp.com", "chen@corp.co.uk"}, {linked.pk, enrolled.pk}, email_matcher(normalized=True)
+        batch, {"asha@corp.com", "chen@corp.co.uk"}, {linked.pk}, email_matcher(normalized=True), _read_roster(batch)
     )
     assert {user.email for user in users.values()} == {linked.email, enrolled.email, chen.email}
     assert by_key == {"chen@corp.co.uk": [chen.pk]}
@@ -292,3 +292,24 @@ def test_an_export_of_more_domains_than_the_filter_takes_is_compared_with_every_
     assert report.matched == 1
     assert [f.kind for f in report.findings].count("not_enrolled") == 2
     assert [f.kind for f in report.findings].count("missing_user") == count - 3
+
+
+def test_of_the_employee_records_only_the_exports_hr_ids_are_read():
+    """The Employee table holds every record HR ever sent: what is read follows the export (its
+    HR ids, looked up by id), not the table's size."""
+    batch = BatchFactory(seat_count=None)
+    for i in range(30):
+        EmployeeFactory(employee=f"OLD{i}", user=UserFactory(email=f"old{i}@elsewhere.example.org"))
+    asha = UserFactory(email="asha@corp.com")
+    EmployeeFactory(employee="E1", user=asha)
+    asked: list = []  # the parameters of each statement that reads Employee records
+
+    def watch(execute, sql, params, many, context):
+        if "people_employee" in sql:
+            asked.append([value for param in params for value in (param if isinstance(param, list) else [param])])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        report = reconcile(batch, HEADER + "E1,Asha,asha@corp.com,,,Active\n")
+    assert kinds(report) == [("not_enrolled", "E1", "asha@corp.com")]
+    assert asked == [["E1"]]  # by the export's HR id: the 30 other records are not read
