@@ -563,12 +563,16 @@ def _rows(
     """The rows after the header, numbered as a spreadsheet shows the file (blank lines count, as
     they do there, but are not rows). Cells are text (the CSV reader's, or _xlsx_texts')."""
     positions = list(index_of.items())
+    needed = max((i for _, i in positions), default=-1) + 1  # a row this wide has every column
     keep_cells = shape.keep_cells
     for number, cells in records:
         if not (cells and cells[0].strip()) and not "".join(cells).strip():
             continue  # blank lines are not rows (a first cell with text answers at once)
         width = len(cells)
-        values = {name: (cells[i].strip() if i < width else "") for name, i in positions}
+        if width >= needed:
+            values = {name: cells[i].strip() for name, i in positions}
+        else:  # a short row: the columns it lacks are blank
+            values = {name: (cells[i].strip() if i < width else "") for name, i in positions}
         # `formulas` fills as an XLSX sheet is read, up to this row: looked at only once it has any.
         problem = _formula_problem(number, positions, formulas) if formulas else None
         yield Row(number, values, problem, list(cells) if keep_cells else None)

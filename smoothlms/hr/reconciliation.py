@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
 from smoothlms.core.audit import record_event
-from smoothlms.core.db import any_of, chunked, iterate_values
+from smoothlms.core.db import chunked, iterate_values, rows_by_key
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.people.errors import UserExists
@@ -223,19 +223,10 @@ def _read_roster(batch: Batch) -> dict[int, _User]:
 
 
 def _read_linked_users(hr_ids: Sequence[str]) -> dict[str, int | None]:
-    """{HR id: its Employee record's user id} for the ids that have a record, looked up by HR id:
-    the work follows the export, not the Employee table (every record HR ever sent, leavers too).
-    One statement with an array on PostgreSQL, IN lists of USER_CHUNK ids elsewhere."""
-    wanted = list(dict.fromkeys(hr_ids))  # each once, in the export's order
-    size = max(len(wanted), 1) if connection.vendor == "postgresql" else USER_CHUNK
-    table = connection.ops.quote_name(Employee._meta.db_table)
-    found: dict[str, int | None] = {}
-    with connection.cursor() as cursor:
-        for chunk in chunked(wanted, size):
-            condition, params = any_of("employee", chunk)
-            cursor.execute(f"SELECT employee, user_id FROM {table} WHERE {condition}", params)
-            found.update(cursor.fetchall())
-    return found
+    """{HR id: its Employee record's user id} for the ids that have a record, looked up by HR id in
+    one statement (core.db.rows_by_key): the work follows the export, not the Employee table (every
+    record HR ever sent, leavers too)."""
+    return dict(rows_by_key(Employee, "employee", list(dict.fromkeys(hr_ids)), ("user_id",)))
 
 
 def _read_member_employees(batch: Batch) -> dict[int, str]:
@@ -276,8 +267,10 @@ def _read_users(
             found.append(pk)
         return True
 
-    for user in members.values():
-        match(user.pk, user.email)
+    for user in members.values():  # the roster: most of the users, so `match` is written out here
+        key = key_of(user.email)
+        if key in keys:
+            by_key.setdefault(key, []).append(user.pk)
     domains = domains_folding_to({key.rpartition("@")[2] for key in keys if "@" in key})
     enrolled = BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values("member_id")
     others = User.objects.exclude(pk__in=enrolled)  # IN, not NOT EXISTS per user: the roster is hashed once
@@ -317,7 +310,11 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
     matched = 0
     not_enrolled: list[Finding] = []
     for person in active:
-        matched += _check_active(person, users, roster, findings, not_enrolled)
+        mine = person.users
+        if len(mine) == 1 and mine[0] in roster and users[mine[0]].enabled:
+            matched += 1  # the common case, answered here: one enabled user, enrolled
+        else:
+            matched += _check_active(person, users, roster, findings, not_enrolled)
     # Seats left as the roster read above counts them (active enrollments are the seats taken).
     free = None if batch.seat_count is None else max(batch.seat_count - len(roster), 0)
     _assign_enroll_fixes(batch, not_enrolled, free=free)
@@ -435,11 +432,6 @@ def _check_active(
     not_enrolled: list[Finding],
 ) -> int:
     """Findings of one Active row; returns 1 when the person is actively enrolled (matched)."""
-    if len(person.users) == 1:
-        # The common case, answered at once: one enabled user, enrolled.
-        pk = person.users[0]
-        if pk in roster and users[pk].enabled:
-            return 1
     if not person.users:
         if person.emails:
             what = f"No LMS user has {' or '.join(person.emails)}" + (

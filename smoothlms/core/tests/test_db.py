@@ -1,6 +1,7 @@
 """core.db.instance_from_row: a row read on a raw cursor becomes the instance the ORM would load;
 core.db.insert_select: an unsaved instance becomes the row the ORM would insert, once per row of a FROM;
-core.db.violated_constraint names the constraint a write broke, on every database."""
+core.db.violated_constraint names the constraint a write broke, on every database; core.db.rows_by_key
+reads the rows of many keys in one statement."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from django.db import IntegrityError, connection, transaction
 
 from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory
-from smoothlms.core.db import insert_select, instance_from_row, violated_constraint
+from smoothlms.core.db import insert_select, instance_from_row, rows_by_key, violated_constraint
 from smoothlms.core.models import EnrollmentEvent
 from smoothlms.enrollment.models import BatchEnrollment
-from smoothlms.people.tests.factories import UserFactory
+from smoothlms.people.models import Employee
+from smoothlms.people.tests.factories import EmployeeFactory, UserFactory
 
 
 def _raw_row(batch: Batch) -> tuple:
@@ -97,3 +99,16 @@ def test_a_unique_violation_is_named_on_every_database():
         "batch_enrollment_one_per_member"
     )
     assert violated_constraint(raised.value, ["course_enrollment_one_per_member"]) is None
+
+
+@pytest.mark.django_db
+def test_rows_by_key_finds_the_rows_of_many_keys_in_one_statement(django_assert_num_queries):
+    linked = UserFactory()
+    EmployeeFactory(employee="E-1", user=linked)
+    EmployeeFactory(employee="e-1x", user=None)
+    EmployeeFactory(employee="Ümlaut 'quoted'", user=None)
+    keys = ["E-1", "Ümlaut 'quoted'", *(f"missing-{i}" for i in range(3000))]
+    with django_assert_num_queries(1):
+        found = rows_by_key(Employee, "employee", keys, ("user_id",))
+    assert sorted(found) == sorted([("E-1", linked.pk), ("Ümlaut 'quoted'", None)])
+    assert rows_by_key(Employee, "employee", [], ("user_id",)) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
@@ -305,8 +306,8 @@ def test_of_the_employee_records_only_the_exports_hr_ids_are_read():
     asked: list = []  # the parameters of each statement that reads Employee records
 
     def watch(execute, sql, params, many, context):
-        if "people_employee" in sql:
-            asked.append([value for param in params for value in (param if isinstance(param, list) else [param])])
+        if "people_employee" in sql:  # keys as an array (PostgreSQL) or a JSON list (core.db.rows_by_key)
+            asked.append([key for param in params for key in (param if isinstance(param, list) else json.loads(param))])
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(watch):
