@@ -9,6 +9,9 @@ from django.utils import timezone
 
 # `assigned_by_rule` of the assignments that recertification opens.
 RECERTIFICATION_RULE = "recertification"
+# Unique constraints that raw SQL names (their indexes carry the same names).
+ASSIGNMENT_ONE_PER_DUE_DATE = "training_assignment_one_per_due_date"
+CERTIFICATE_ONE_PER_CYCLE = "certificate_one_per_cycle"
 
 
 class AssignmentStatus(models.TextChoices):
@@ -53,7 +56,7 @@ class TrainingAssignment(models.Model):
         verbose_name = "LMS training assignment"
         constraints = [
             # One assignment of a course per due date: recertification adds a row with a new date.
-            models.UniqueConstraint(fields=["user", "course", "due_date"], name="training_assignment_one_per_due_date"),
+            models.UniqueConstraint(fields=["user", "course", "due_date"], name=ASSIGNMENT_ONE_PER_DUE_DATE),
             models.CheckConstraint(
                 condition=Q(status__in=AssignmentStatus.values), name="training_assignment_status_valid"
             ),
@@ -109,7 +112,7 @@ class Certificate(models.Model):
             models.CheckConstraint(
                 condition=Q(course__isnull=False) | Q(batch__isnull=False), name="certificate_of_course_or_batch"
             ),
-            models.UniqueConstraint(fields=["member", "subject", "cycle"], name="certificate_one_per_cycle"),
+            models.UniqueConstraint(fields=["member", "subject", "cycle"], name=CERTIFICATE_ONE_PER_CYCLE),
         ]
         indexes = [models.Index(fields=["expiry_date"], name="certificate_expiry_date_idx")]
 

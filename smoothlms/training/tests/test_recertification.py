@@ -8,6 +8,7 @@ import datetime as dt
 import smtplib
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from smoothlms.catalog.models import LMSSettings
@@ -15,7 +16,14 @@ from smoothlms.core.models import EnrollmentEvent, EventType
 from smoothlms.people.services import set_user_enabled
 from smoothlms.people.tests.factories import UserFactory
 from smoothlms.training import tasks
-from smoothlms.training.models import RECERTIFICATION_RULE, AssignmentStatus, Certificate, TrainingAssignment
+from smoothlms.training.models import (
+    ASSIGNMENT_ONE_PER_DUE_DATE,
+    CERTIFICATE_ONE_PER_CYCLE,
+    RECERTIFICATION_RULE,
+    AssignmentStatus,
+    Certificate,
+    TrainingAssignment,
+)
 from smoothlms.training.services import issue_certificate, record_course_completion
 from smoothlms.training.tests.factories import certificate_course, complete
 
@@ -165,3 +173,13 @@ def test_the_scan_is_a_constant_number_of_queries(course, django_assert_max_num_
         holder(course)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert tasks.recertify_expiring(now=at(EXPIRES - dt.timedelta(days=30))) == 30
+
+
+def test_the_indexes_the_scan_names_exist():
+    """The scan names the member's constraint indexes on MariaDB (reminders._recertification_sql):
+    a renamed constraint would make every scan fail there, so the names are checked here."""
+    named = ((TrainingAssignment, ASSIGNMENT_ONE_PER_DUE_DATE), (Certificate, CERTIFICATE_ONE_PER_CYCLE))
+    with connection.cursor() as cursor:
+        for model, name in named:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            assert constraints[name]["unique"], name
