@@ -122,7 +122,8 @@ def test_the_learners_view_never_contains_the_answers(api, learner, quiz_id):
     assert "correct" not in raw and "answers" not in raw and "112" not in raw and "911" not in raw
     started = api(learner).post(f"/quizzes/{quiz_id}/attempts")
     assert started.status_code == 201 and "correct" not in started.content.decode()
-    assert "911" not in started.content.decode()
+    # The questions only: the attempt's timestamps can hold any digits (a start at 09.911 did).
+    assert "911" not in json.dumps(started.json()["data"]["questions"])
 
 
 def test_a_learner_not_in_the_course_gets_403_not_enrolled_in_course(api, quiz_id):
