@@ -257,25 +257,20 @@ def _read_users(
     by_key: dict[str, list[int]] = {}
 
     def match(pk: int, email: str) -> bool:
+        """Notes the user under their match key when the export has it; whether it does."""
         key = key_of(email)
         if key not in keys:
             return False
-        found = by_key.get(key)
-        if found is None:
-            by_key[key] = [pk]
-        else:
-            found.append(pk)
+        by_key.setdefault(key, []).append(pk)
         return True
 
-    for user in members.values():  # the roster: most of the users, so `match` is written out here
-        key = key_of(user.email)
-        if key in keys:
-            by_key.setdefault(key, []).append(user.pk)
+    for user in members.values():
+        match(user.pk, user.email)
     domains = domains_folding_to({key.rpartition("@")[2] for key in keys if "@" in key})
     enrolled = BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values("member_id")
     others = User.objects.exclude(pk__in=enrolled)  # IN, not NOT EXISTS per user: the roster is hashed once
     if len(domains) <= MAX_DOMAINS:
-        condition = Q(pk__in=[])
+        condition = Q(pk__in=[])  # matches nothing: an export without addresses has no other users
         for domain in sorted(domains):
             condition |= Q(email__endswith=f"@{domain}")
         others = others.filter(condition)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -274,11 +275,11 @@ def _seat_at_once(
     enrollment = BatchEnrollment(batch=batch, member=user, **fields)
     event_kwargs = _seat_event(request, user, facts, source=source, overridden=False)
     event = EnrollmentEvent(**event_fields(EventType.ENROLLED, enrollment=None, **event_kwargs))
+    # Autocommit: the statement is its own transaction. Inside one (a test's; a caller's is refused,
+    # as `enroll` refuses it) it runs in a durable block.
+    block = transaction.atomic(durable=True) if connection.in_atomic_block else nullcontext()
     try:
-        if connection.in_atomic_block:  # a test's transaction (a caller's is refused, as `enroll` refuses it)
-            with transaction.atomic(durable=True):
-                seated = seat_in_one_statement(batch, enrollment, event, unchanged_since=batch.updated_at)
-        else:  # autocommit: the statement is its own transaction
+        with block:
             seated = seat_in_one_statement(batch, enrollment, event, unchanged_since=batch.updated_at)
     except IntegrityError as exc:
         if violated_constraint(exc, ["batch_enrollment_one_per_member"]):

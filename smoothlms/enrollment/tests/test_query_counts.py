@@ -12,7 +12,7 @@ from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.enrollment.errors import CohortFull
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus, Source
-from smoothlms.enrollment.services import bulk_enroll, enroll
+from smoothlms.enrollment.services import bulk_enroll, enroll, enroll_self
 from smoothlms.people.tests.factories import UserFactory, moderator
 
 _CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT)\b", re.IGNORECASE)
@@ -94,8 +94,6 @@ def test_the_seat_update_misses_when_the_cohort_was_edited_after_it_was_read():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refused_self_enrollment_by_name_is_one_read_outside_any_transaction():
-    from smoothlms.enrollment.services import enroll_self
-
     batch = BatchFactory(seat_count=1, allow_self_enrollment=True, courses=[CourseFactory()])
     enroll(batch=batch, member=UserFactory(), actor=None, source=Source.API, notify=False)
     learner = UserFactory()

@@ -9,8 +9,8 @@ from smoothlms.catalog.models import Batch
 from smoothlms.catalog.tests.factories import BatchFactory, CourseFactory
 from smoothlms.core.audit import event_fields
 from smoothlms.core.models import EnrollmentEvent, EventType
-from smoothlms.enrollment.errors import AlreadyEnrolled
-from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, Source
+from smoothlms.enrollment.errors import AlreadyEnrolled, CohortFull
+from smoothlms.enrollment.models import BatchEnrollment, CourseEnrollment, EnrollmentStatus, Source
 from smoothlms.enrollment.services import enroll, enroll_self
 from smoothlms.enrollment.services.seats import seat_fields
 from smoothlms.enrollment.services.single_statement import can_seat_in_one_statement, seat_in_one_statement
@@ -125,3 +125,38 @@ def test_self_enrollment_answers_already_enrolled_from_the_constraint():
         enroll_self(batch_name=batch.name, member=learner, source=Source.API)
     batch.refresh_from_db()
     assert done and batch.seats_taken == 1 == BatchEnrollment.objects.filter(batch=batch).count()
+
+
+def _seat_taken_just_before(batch: Batch, seen: list[str]):
+    """An execute wrapper recording each statement in `seen` that, just before the one statement
+    runs, fills `batch` as a concurrent request would have."""
+
+    def wrapper(execute, sql, params, many, context):
+        seen.append(sql)
+        if sql.startswith("WITH seat AS") and "UPDATE (the concurrent request)" not in seen:
+            table = connection.ops.quote_name(Batch._meta.db_table)
+            execute(f"UPDATE {table} SET seats_taken = seat_count WHERE id = %s", [batch.pk], False, context)
+            seen.append("UPDATE (the concurrent request)")
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def test_a_seat_taken_meanwhile_is_refused_without_the_lock_or_a_second_seat_update():
+    batch, learner = BatchFactory(seat_count=2, courses=[CourseFactory()]), UserFactory()
+    seen: list[str] = []
+    with connection.execute_wrapper(_seat_taken_just_before(batch, seen)), pytest.raises(CohortFull):
+        enroll_self(batch_name=batch.name, member=learner, source=Source.API)
+    assert not any("FOR UPDATE" in sql.upper() or "FOR NO KEY UPDATE" in sql.upper() for sql in seen)
+    assert [sql for sql in seen if sql.startswith("UPDATE")] == ["UPDATE (the concurrent request)"]
+    assert not BatchEnrollment.objects.filter(batch=batch, member=learner).exists()
+
+
+def test_a_seat_taken_meanwhile_with_a_waitlist_waits_in_line():
+    batch = BatchFactory(seat_count=2, waitlist_enabled=True, courses=[CourseFactory()])
+    learner = UserFactory()
+    seen: list[str] = []
+    with connection.execute_wrapper(_seat_taken_just_before(batch, seen)):
+        enrollment = enroll_self(batch_name=batch.name, member=learner, source=Source.API)
+    assert enrollment.status == EnrollmentStatus.WAITLISTED
+    assert not CourseEnrollment.objects.filter(member=learner).exists()
