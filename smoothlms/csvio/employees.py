@@ -16,7 +16,13 @@ from smoothlms.core.bulk import collector_paused
 from smoothlms.csvio.errors import FileUnusable, MissingColumn
 from smoothlms.csvio.problems import problem_lines, problem_text
 from smoothlms.csvio.reader import Column, FileSource, Row, RowProblem, Table, TableStream, open_table, read_table
-from smoothlms.hr.reconciliation import EMAIL_COLUMNS, Reconciliation, people_from_rows, reconcile_people
+from smoothlms.hr.reconciliation import (
+    EMAIL_COLUMNS,
+    EXPORT_FIELDS,
+    Reconciliation,
+    people_from_records,
+    reconcile_people,
+)
 from smoothlms.hr.records import LABELS
 
 HR_EXPORT_COLUMNS = tuple(Column(name, label) for name, label in LABELS.items())
@@ -79,7 +85,7 @@ def reconcile_file(*, batch: Batch, data: FileSource, filename: str) -> Reconcil
     The file is streamed: what is kept of each row is the person (hr.reconciliation.Person)."""
     with collector_paused():
         with open_hr_export(data, filename=filename) as stream:
-            people = people_from_rows(stream.rows, has_status=stream.has("status"))
+            people = people_from_records(stream.records(EXPORT_FIELDS), has_status=stream.has("status"))
         return reconcile_people(batch=batch, people=people)
 
 

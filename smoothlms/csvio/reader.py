@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import IO, Any
 
 from django.conf import settings
@@ -124,16 +125,43 @@ class Table:
         return name in self.columns
 
 
-@dataclass
 class TableStream:
-    """A file being read (`open_table`): its header, and its rows as they are read."""
+    """A file being read (`open_table`): its header, and its rows as they are read, either as `rows`
+    or as `records` (one of them, once: both read the one file)."""
 
-    rows: Iterator[Row]
-    columns: list[str]
-    ignored: list[str] = field(default_factory=list)
-    format: str = "csv"
-    delimiter: str | None = None
-    header: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        records: Iterator[tuple[int, list[str]]],
+        index_of: dict[str, int],
+        *,
+        shape: _Shape,
+        fmt: str,
+        delimiter: str | None,
+        formulas: dict[tuple[int, int], str],
+        ignored: list[str],
+        header: list[str],
+    ) -> None:
+        self._records = records
+        self._index_of = index_of
+        self._shape = shape
+        self._formulas = formulas
+        self.columns = list(index_of)  # field names found in the header
+        self.ignored = ignored
+        self.format = fmt
+        self.delimiter = delimiter
+        self.header = header
+
+    @property
+    def rows(self) -> Iterator[Row]:
+        """The rows after the header, as they are read."""
+        return _rows(self._records, self._index_of, shape=self._shape, formulas=self._formulas)
+
+    def records(self, names: Sequence[str]) -> Iterator[tuple[str, ...]]:
+        """The texts of the columns `names` of each row, trimmed, as tuples in that order ("" for a
+        column the file lacks): the lightest way through a large file, for a caller that needs a few
+        columns and neither row numbers nor problems (a formula without a saved result reads as "",
+        as in `Row.values`). Blank lines are skipped, as `rows` skips them."""
+        return _records(self._records, [self._index_of.get(name) for name in names], len(self.header))
 
     def has(self, name: str) -> bool:
         return name in self.columns
@@ -544,11 +572,13 @@ def _stream(
         text.strip() for position, text in enumerate(header) if text.strip() and position not in index_of.values()
     ]
     return TableStream(
-        rows=_rows(iterator, index_of, shape=shape, formulas=formulas),
-        columns=list(index_of),
-        ignored=ignored,
-        format=fmt,
+        iterator,
+        index_of,
+        shape=shape,
+        fmt=fmt,
         delimiter=delimiter,
+        formulas=formulas,
+        ignored=ignored,
         header=header,
     )
 
@@ -566,8 +596,8 @@ def _rows(
     needed = max((i for _, i in positions), default=-1) + 1  # a row this wide has every column
     keep_cells = shape.keep_cells
     for number, cells in records:
-        if not (cells and cells[0].strip()) and not "".join(cells).strip():
-            continue  # blank lines are not rows (a first cell with text answers at once)
+        if _blank(cells):
+            continue  # blank lines are not rows
         width = len(cells)
         if width >= needed:
             values = {name: cells[i].strip() for name, i in positions}
@@ -576,6 +606,28 @@ def _rows(
         # `formulas` fills as an XLSX sheet is read, up to this row: looked at only once it has any.
         problem = _formula_problem(number, positions, formulas) if formulas else None
         yield Row(number, values, problem, list(cells) if keep_cells else None)
+
+
+def _blank(cells: list[str]) -> bool:
+    return not (cells and cells[0].strip()) and not "".join(cells).strip()  # a first cell with text answers at once
+
+
+def _records(
+    records: Iterator[tuple[int, list[str]]], positions: list[int | None], width: int
+) -> Iterator[tuple[str, ...]]:
+    """TableStream.records: the cells at `positions` (None: a column the file lacks) of each row.
+    Rows are at most `width` cells (the header's): index `width` is past every row's end, where a
+    short row, padded with blanks, reads "" (so does a column the file lacks)."""
+    wanted = [width if i is None else i for i in positions]
+    needed = max(wanted, default=-1) + 1
+    pad = [""] * (width + 1)
+    pick = itemgetter(*wanted)  # one C call per row
+    strip = str.strip
+    for _number, cells in records:
+        if _blank(cells):
+            continue
+        picked = pick(cells if len(cells) >= needed else cells + pad)
+        yield tuple(map(strip, picked)) if len(wanted) > 1 else (picked.strip(),)
 
 
 def _formula_problem(

@@ -177,32 +177,41 @@ class ExportRow(Protocol):
 _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
 
 
+# What matching reads of each row, in this order (people_from_records).
+EXPORT_FIELDS = ("employee", "employee_name", "status", *EMAIL_COLUMNS)  # EMAIL_COLUMNS: Frappe's order
+
+
 def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> list[Person]:
+    """`people_from_records` for rows as csvio's reader gives them ({fieldname: text})."""
+    fields = EXPORT_FIELDS
+    records = (tuple((row.values.get(name) or "").strip() for name in fields) for row in rows)
+    return people_from_records(records, has_status=has_status)
+
+
+def people_from_records(records: Iterable[Sequence[str]], *, has_status: bool = True) -> list[Person]:
     """The people of an export: one per HR id (a repeated row is the same person), their emails
     normalised (people.models.normalize_email), their status (without a Status column, everyone is
-    Active). `rows` may be a stream (csvio's open_table): only the people are kept."""
+    Active). Each record is the trimmed texts of EXPORT_FIELDS ("" for a column the export lacks),
+    as csvio's TableStream.records gives them. `records` may be a stream: only the people are kept."""
     people: list[Person] = []
+    append = people.append
     seen: set[str] = set()
     statuses = _STATUSES
     active = EmployeeStatus.ACTIVE
-    for order, row in enumerate(rows):
-        values = row.values
-        employee = (values.get("employee") or "").strip()
+    normalize = normalize_email
+    for order, (employee, name, status, user_id, company_email, personal_email) in enumerate(records):
         if employee:
             if employee in seen:
                 continue  # one person per HR id: a repeated row is the same person
             seen.add(employee)
-        emails: list[str] = []
-        for name in EMAIL_COLUMNS:
-            text = values.get(name)
-            if text:
-                email = normalize_email(text)
-                if email and email not in emails:
-                    emails.append(email)
+        if company_email and not user_id and not personal_email:  # the common case: one address
+            email = normalize(company_email)
+            emails: tuple[str, ...] = (email,) if email else ()
+        else:  # in Frappe's preferred order (EMAIL_COLUMNS), each once
+            given = (user_id, company_email, personal_email)
+            emails = tuple(dict.fromkeys(email for email in map(normalize, given) if email))
         # An export without a Status column is a headcount list: everyone on it is Active.
-        status = statuses.get((values.get("status") or "").strip().lower(), "") if has_status else active
-        name = (values.get("employee_name") or "").strip()
-        people.append(Person(order, employee, name, tuple(emails), status))
+        append(Person(order, employee, name, emails, statuses.get(status.lower(), "") if has_status else active))
     return people
 
 

@@ -159,3 +159,28 @@ def test_xlsx_formula_with_a_saved_value_gives_that_value():
             target.writestr(item, content)
     table = read(out.getvalue(), "roster.xlsx")
     assert table.rows[0].problem is None and table.rows[0].get("member") == "asha@example.com"
+
+
+def _records_and_rows(data: bytes, name: str, names):
+    from smoothlms.csvio.reader import open_table
+
+    with open_table(data, filename=name, columns=COLUMNS) as stream:
+        records = list(stream.records(names))
+    rows = [tuple(row.get(field) for field in names) for row in read(data, name).rows]
+    return records, rows
+
+
+def test_records_give_the_named_columns_of_each_row_as_rows_do():
+    # Cells trimmed, a short row's missing cells blank, blank lines skipped, a column the file lacks
+    # ("reason") blank, and the columns in the order asked for, not the file's.
+    data = b"Batch;Member\n c1 ; asha@example.com \n\n;;\nc2\n;ben@example.com;extra\n"
+    records, rows = _records_and_rows(data, "roster.csv", ("member", "reason", "batch"))
+    assert records == rows == [("asha@example.com", "", "c1"), ("", "", "c2"), ("ben@example.com", "", "")]
+    single, _ = _records_and_rows(data, "roster.csv", ("member",))
+    assert single == [("asha@example.com",), ("",), ("ben@example.com",)]
+
+
+def test_records_of_a_workbook_are_its_rows_texts():
+    data = xlsx([["Member", "Batch"], ["asha@example.com", "c1"], [None, None], [42, None], ["=A9", "c3"]])
+    records, rows = _records_and_rows(data, "roster.xlsx", ("batch", "member"))
+    assert records == rows == [("c1", "asha@example.com"), ("", "42"), ("c3", "")]  # a formula without a value: ""

@@ -126,6 +126,17 @@ def test_messy_export_names_every_mismatch_and_nothing_else(messy):
     assert all({"kind", "employee", "email", "detail"} <= set(f) for f in as_dict["findings"])
 
 
+def test_the_file_streamed_as_records_and_its_rows_give_the_same_report(messy):
+    # reconcile_file reads the file's records (csvio TableStream.records); get_roster_reconciliation
+    # takes rows as the reader gives them. The messy export has every shape: emails in several
+    # columns, spaces and case, a repeated HR id, Left and Inactive rows.
+    from_rows = get_roster_reconciliation(
+        batch=messy, rows=read_hr_export(MESSY_EXPORT.encode(), filename="hr.csv").rows
+    )
+    assert from_rows.as_dict() == reconcile(messy, MESSY_EXPORT).as_dict()
+    assert len(from_rows.findings) == 8
+
+
 def test_each_finding_carries_its_fix(messy):
     report = reconcile(messy, MESSY_EXPORT)
     by_kind = {f.kind: f for f in report.findings}
