@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -42,7 +43,7 @@ from smoothlms.core.db import chunked, iterate_values, rows_by_key
 from smoothlms.core.models import EventType
 from smoothlms.enrollment.models import BatchEnrollment, EnrollmentStatus
 from smoothlms.people.errors import UserExists
-from smoothlms.people.matching import domains_folding_to, email_matcher
+from smoothlms.people.matching import domains_folding_to, email_keys_matcher, email_matcher
 from smoothlms.people.models import Employee, EmployeeStatus, User, normalize_email
 from smoothlms.people.services import create_user
 
@@ -252,11 +253,11 @@ def _read_member_employees(batch: Batch) -> dict[int, str]:
 
 
 def _read_users(
-    batch: Batch, keys: set[str], ids: set[int], key_of, members: Mapping[int, _User]
+    batch: Batch, keys: set[str], ids: set[int], keys_of, members: Mapping[int, _User]
 ) -> tuple[dict[int, _User], dict[str, list[int]]]:
     """Users whose match key is in `keys` or whose id is in `ids` (the HR ids' users), with the
-    cohort's `members` (the roster, read already), and {match key: user ids}. `key_of` takes stored
-    addresses as they are (normalised).
+    cohort's `members` (the roster, read already), and {match key: user ids}. `keys_of` gives the
+    match keys of stored addresses (normalised), taken as they are.
 
     Match keys are not stored, so the database is asked, beside the roster, for the other addresses
     that can have these keys: those in the keys' domains (people.matching.domains_folding_to). The
@@ -264,18 +265,11 @@ def _read_users(
     domains is compared with every user (one streamed pass)."""
     users: dict[int, _User] = dict(members)
     by_key: dict[str, list[int]] = {}
-
-    def match(pk: int, email: str) -> bool:
-        """Notes the user under their match key when the export has it; whether it does."""
-        key = key_of(email)
-        if key not in keys:
-            return False
-        by_key.setdefault(key, []).append(pk)
-        return True
-
-    for user in members.values():
-        match(user.pk, user.email)
+    for user, key in zip(members.values(), keys_of([user.email for user in members.values()]), strict=True):
+        if key in keys:
+            by_key.setdefault(key, []).append(user.pk)
     domains = domains_folding_to({key.rpartition("@")[2] for key in keys if "@" in key})
+    key_of = email_matcher(normalized=True)  # for the streamed rows, one at a time
     enrolled = BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values("member_id")
     others = User.objects.exclude(pk__in=enrolled)  # IN, not NOT EXISTS per user: the roster is hashed once
     if len(domains) <= MAX_DOMAINS:
@@ -284,8 +278,12 @@ def _read_users(
             condition |= Q(email__endswith=f"@{domain}")
         others = others.filter(condition)
     for pk, email, enabled in iterate_values(others, ("id", "email", "enabled"), chunk_size=USER_CHUNK):
-        if match(pk, email) or pk in ids:
-            users[pk] = _User(pk, email, enabled)
+        key = key_of(email)
+        if key in keys:
+            by_key.setdefault(key, []).append(pk)
+        elif pk not in ids:
+            continue
+        users[pk] = _User(pk, email, enabled)
     # The HR ids' users in other domains (a record linked to a personal address, say), by id.
     missing = sorted(ids - users.keys())
     for chunk in chunked(missing, USER_CHUNK):
@@ -339,16 +337,16 @@ def reconcile_people(*, batch: Batch, people: list[Person]) -> Reconciliation:
 def _match(batch: Batch, people: list[Person], members: dict[int, _User]) -> dict[int, _User]:
     """Sets each person's `linked`, `keys` and `users`; returns the users concerned (theirs and the
     roster's), by id."""
-    key_of = email_matcher(normalized=True)  # people_from_rows and stored addresses are normalised
+    keys_of = email_keys_matcher()  # people_from_records and stored addresses are normalised
     linked = _read_linked_users([p.employee for p in people if p.employee])
-    keys: set[str] = set()
+    folded = iter(keys_of([email for person in people for email in person.emails]))
     for person in people:
         person.linked = linked.get(person.employee) if person.employee else None
-        emails = person.emails
-        person.keys = (key_of(emails[0]),) if len(emails) == 1 else tuple([key_of(email) for email in emails])
-        keys.update(person.keys)
+        count = len(person.emails)
+        person.keys = (next(folded),) if count == 1 else tuple(islice(folded, count))
+    keys = {key for person in people for key in person.keys}
     wanted_ids = {p.linked for p in people if p.linked}
-    users, by_key = _read_users(batch, keys, wanted_ids, key_of, members)
+    users, by_key = _read_users(batch, keys, wanted_ids, keys_of, members)
     active_status = EmployeeStatus.ACTIVE.value
     active = [p for p in people if p.status == active_status]
     # A user linked through the HR id of an Active row belongs to that row only.

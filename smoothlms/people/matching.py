@@ -67,6 +67,18 @@ def email_matcher(groups: Iterable[Iterable[str]] | None = None, *, normalized: 
     return partial(_key, domains=domains)
 
 
+def email_keys_matcher(groups: Iterable[Iterable[str]] | None = None) -> Callable[[Iterable[str]], list[str]]:
+    """`email_matcher(normalized=True)` for many addresses at once: a function giving the match keys
+    of normalised addresses, in their order (the loops of reconciliation, over whole rosters)."""
+    return partial(_fold_all, domains=alias_domain_map(groups))
+
+
+def _fold_all(addresses: Iterable[str], domains: dict[str, str]) -> list[str]:
+    """_fold of each address: the common case, nothing to fold (as _fold tells it), answered inline."""
+    special = GMAIL_DOMAINS | domains.keys()
+    return [a if "+" not in a and a[a.rfind("@") + 1 :] not in special else _fold(a, domains) for a in addresses]
+
+
 def domains_folding_to(key_domains: Iterable[str], groups: Iterable[Iterable[str]] | None = None) -> set[str]:
     """Every domain whose addresses have match keys in `key_domains` (the domains of match keys):
     each itself, the domains of its alias group, googlemail.com for gmail.com. A search for the users

@@ -281,11 +281,11 @@ def test_users_in_other_domains_are_not_read_but_the_hr_id_s_user_is(alias_domai
     assert users_read and any("corp.co.uk" in sql for sql in users_read)  # corp.de's key folds to it
 
     from smoothlms.hr.reconciliation import _read_roster, _read_users
-    from smoothlms.people.matching import email_matcher
+    from smoothlms.people.matching import email_keys_matcher
 
     chen = UserFactory(email="chen@corp.com")  # an alias-domain address of chen@corp.de's key
     users, by_key = _read_users(
-        batch, {"asha@corp.com", "chen@corp.co.uk"}, {linked.pk}, email_matcher(normalized=True), _read_roster(batch)
+        batch, {"asha@corp.com", "chen@corp.co.uk"}, {linked.pk}, email_keys_matcher(), _read_roster(batch)
     )
     assert {user.email for user in users.values()} == {linked.email, enrolled.email, chen.email}
     assert by_key == {"chen@corp.co.uk": [chen.pk]}

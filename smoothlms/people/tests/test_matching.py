@@ -55,6 +55,22 @@ def test_different_people_and_blanks_never_match():
     assert not same_person_email("asha@corp.com", "asha@corp.org", groups=ALIASES)
 
 
+NORMALISED = [
+    "asha.rao@corp.com",
+    "asha+lms@corp.com",
+    "a.sha.rao+x@googlemail.com",
+    "a.sha.rao@gmail.com",
+    "chen@corp.de",
+    "chen+hr@corp.co.uk",
+    "chen@corp.co.uk",
+    "+only@corp.com",
+    "not-an-address",
+    "x@",
+    "@corp.com",
+    "",
+]
+
+
 @pytest.mark.parametrize(
     "address",
     [
@@ -72,6 +88,18 @@ def test_different_people_and_blanks_never_match():
 )
 def test_the_matcher_for_normalised_addresses_gives_the_same_keys(address):
     assert email_matcher(ALIASES, normalized=True)(address) == email_matcher(ALIASES)(address)
+
+
+def test_the_matcher_for_many_addresses_gives_each_its_key_in_order():
+    from smoothlms.people.matching import email_keys_matcher
+
+    one = email_matcher(ALIASES, normalized=True)
+    assert email_keys_matcher(ALIASES)(NORMALISED) == [one(address) for address in NORMALISED]
+    assert email_keys_matcher(ALIASES)(["chen@corp.de", "a.sha.rao@gmail.com"]) == [
+        "chen@corp.co.uk",
+        "asharao@gmail.com",
+    ]
+    assert email_keys_matcher()(["chen@corp.de"]) == ["chen@corp.de"]  # no alias groups in the settings
 
 
 def test_the_domains_a_key_domain_folds_from():
