@@ -82,7 +82,10 @@ FIX_NOT_IN_HR = (
 )
 FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
 
-EMAIL_COLUMNS = ("user_id", "company_email", "personal_email")
+# What matching reads of each row, in this order (people_from_records unpacks them so): the HR id,
+# the name, the status, then the emails in Frappe's preferred order.
+EXPORT_FIELDS = ("employee", "employee_name", "status", "user_id", "company_email", "personal_email")
+EMAIL_COLUMNS = EXPORT_FIELDS[3:]
 USER_CHUNK = 5000  # rows per keyset page: a few pages, little held at once
 MAX_DOMAINS = 100  # an export naming more domains is compared with every user
 
@@ -176,10 +179,6 @@ class ExportRow(Protocol):
 
 
 _STATUSES = {status.lower(): status for status in EmployeeStatus.values}
-
-
-# What matching reads of each row, in this order (people_from_records).
-EXPORT_FIELDS = ("employee", "employee_name", "status", *EMAIL_COLUMNS)  # EMAIL_COLUMNS: Frappe's order
 
 
 def people_from_rows(rows: Iterable[ExportRow], *, has_status: bool = True) -> list[Person]:
