@@ -134,7 +134,7 @@ def insert_select(
     columns = columns or {}
     names, values, params = [], [], []
     for field in obj._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or field.generated:  # the database writes a generated column itself
             continue
         names.append(quote(field.column))
         if field.attname in columns:

@@ -22,8 +22,8 @@ troubleshooting table; `fix` carries the fix alone.
 The file itself is read by csvio.employees (read_hr_export, reconcile_file); this module takes its
 rows. Everything is read in bulk, a handful of queries whatever the size: the roster with its users'
 addresses in one query, the export's HR ids' Employee records by id, and the other users that can
-match in one streamed pass (match keys are not stored: the database gives the addresses in the
-domains the export's keys fold from; their keys are computed here).
+match in one streamed pass (match keys are not stored: the database gives, by the users' indexed
+email domain, the addresses in the domains the export's keys fold from; their keys are computed here).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from itertools import islice
 from typing import Any, Protocol
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from smoothlms.catalog.models import Batch
@@ -87,7 +86,7 @@ FIX_LEFT = "Cancel the enrollment (history is kept) and disable the User"
 EXPORT_FIELDS = ("employee", "employee_name", "status", "user_id", "company_email", "personal_email")
 EMAIL_COLUMNS = EXPORT_FIELDS[3:]
 USER_CHUNK = 5000  # rows per keyset page: a few pages, little held at once
-MAX_DOMAINS = 100  # an export naming more domains is compared with every user
+MAX_DOMAINS = 1000  # each an index probe; an export naming more domains is compared with every user
 
 
 @dataclass
@@ -259,9 +258,10 @@ def _read_users(
     match keys of stored addresses (normalised), taken as they are.
 
     Match keys are not stored, so the database is asked, beside the roster, for the other addresses
-    that can have these keys: those in the keys' domains (people.matching.domains_folding_to). The
-    work then follows the export, not the number of users. An export naming more than MAX_DOMAINS
-    domains is compared with every user (one streamed pass)."""
+    that can have these keys: those in the keys' domains (people.matching.domains_folding_to), found
+    by User.email_domain's index. The work then follows the export's domains, not the number of
+    users. An export naming more than MAX_DOMAINS domains is compared with every user (one streamed
+    pass)."""
     users: dict[int, _User] = dict(members)
     by_key: dict[str, list[int]] = {}
     for user, key in zip(members.values(), keys_of([user.email for user in members.values()]), strict=True):
@@ -271,11 +271,8 @@ def _read_users(
     key_of = email_matcher(normalized=True)  # for the streamed rows, one at a time
     enrolled = BatchEnrollment.objects.filter(batch=batch, status=EnrollmentStatus.ACTIVE).values("member_id")
     others = User.objects.exclude(pk__in=enrolled)  # IN, not NOT EXISTS per user: the roster is hashed once
-    if len(domains) <= MAX_DOMAINS:
-        condition = Q(pk__in=[])  # matches nothing: an export without addresses has no other users
-        for domain in sorted(domains):
-            condition |= Q(email__endswith=f"@{domain}")
-        others = others.filter(condition)
+    if len(domains) <= MAX_DOMAINS:  # by the stored, indexed domain: the work follows the export's domains
+        others = others.filter(email_domain__in=sorted(domains))
     for pk, email, enabled in iterate_values(others, ("id", "email", "enabled"), chunk_size=USER_CHUNK):
         key = key_of(email)
         if key in keys:

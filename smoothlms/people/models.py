@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Func, Q, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -176,8 +176,36 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, roles=[Role.SYSTEM_MANAGER], superuser=True, **fields)
 
 
+class EmailDomain(Func):
+    """The text after an address's last `@` (all of it when it has none): what the match keys'
+    domains are compared with (hr.reconciliation finds the users of an export's domains by it)."""
+
+    output_field = models.CharField(max_length=254)
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # rtrim(x, every character of x but "@") strips back to the last "@": its length is where it is.
+        template = "substr(%(expressions)s, length(rtrim(%(expressions)s, replace(%(expressions)s, '@', ''))) + 1)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="split_part(%(expressions)s, '@', -1)", **extra)
+
+    def as_mysql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="SUBSTRING_INDEX(%(expressions)s, '@', -1)", **extra)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True, max_length=254)
+    # Kept by the database on every write (bulk ones too), indexed: the users of a domain are found
+    # without reading every user (an address's suffix cannot use the email's own index).
+    email_domain = models.GeneratedField(
+        expression=EmailDomain("email"),
+        output_field=models.CharField(max_length=254),
+        db_persist=True,
+        db_index=True,
+        editable=False,
+    )
     full_name = models.CharField(max_length=200, blank=True)
     enabled = models.BooleanField(default=True, help_text="Disabled users cannot sign in; their history stays.")
     time_zone = models.CharField(

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from smoothlms.people.errors import InvalidEmail, UnknownRole, UserExists
 from smoothlms.people.models import Employee, EmployeeStatus, User
@@ -48,6 +49,26 @@ def test_database_refuses_the_same_email_in_another_case():
     for spelling in ["a@example.com", "A@Example.com"]:
         with pytest.raises(IntegrityError), transaction.atomic():
             User.objects.bulk_create([User(email=spelling, password="!")])
+
+
+def test_the_database_keeps_each_users_email_domain_on_every_write():
+    """User.email_domain: the text after the address's last "@" (all of it without one), written
+    by the database itself, for a user saved, bulk-inserted (core.bulk), or whose email changes."""
+    from smoothlms.core.bulk import insert_rows
+
+    saved = UserFactory(email="asha@corp.example.com")
+    rows = [{"email": '"a@b"@quoted.example.org'}, {"email": "no-at-sign"}]
+    insert_rows(User, rows, fixed={"password": "!", "updated_at": timezone.now()})
+    User.objects.filter(pk=saved.pk).update(email="asha@sub.corp.co.uk")
+    domains = dict(User.objects.values_list("email", "email_domain"))
+    assert domains == {
+        "asha@sub.corp.co.uk": "sub.corp.co.uk",
+        '"a@b"@quoted.example.org': "quoted.example.org",
+        "no-at-sign": "no-at-sign",
+    }
+    assert list(User.objects.filter(email_domain="quoted.example.org").values_list("email", flat=True)) == [
+        '"a@b"@quoted.example.org'
+    ]
 
 
 def test_sign_in_by_email_in_any_case_and_never_when_disabled(rf):
