@@ -178,9 +178,9 @@ class UserManager(BaseUserManager["User"]):
 
 class EmailDomain(Func):
     """The text after an address's last `@` (all of it when it has none): what the match keys'
-    domains are compared with (hr.reconciliation finds the users of an export's domains by it)."""
+    domains are compared with (hr.reconciliation finds the users of an export's domains by it).
+    Its type is its source's (User.email_domain names the column's)."""
 
-    output_field = models.CharField(max_length=254)
     arity = 1
 
     def as_sqlite(self, compiler, connection, **extra):
